@@ -1,0 +1,107 @@
+/**
+ * A member's socket to the leader: connect, hello, wait for the welcome, then frames in both
+ * directions until either side closes.
+ */
+import * as net from 'node:net';
+import { StoreError, type WireError } from '../errors';
+import { decodePayload, encodeFrame, FrameDecoder } from '../protocol/framing';
+import type { ClientFrame, HelloFrame, LeaderFrame, WelcomeFrame } from '../protocol/messages';
+
+/** Callbacks of an open connection. */
+export interface ConnectionHandlers {
+  /** Every frame after the welcome. */
+  onFrame(frame: LeaderFrame): void;
+  /** The connection ended (leader died, said bye, or refused); called once. */
+  onClose(reason: string): void;
+}
+
+/** An open, welcomed connection to the leader. */
+export class LeaderConnection {
+  private closed = false;
+
+  private constructor(
+    private readonly socket: net.Socket,
+    /** The leader's welcome: its epoch, pid, name and schema version. */
+    readonly welcome: WelcomeFrame,
+  ) {}
+
+  /**
+   * Connects to `socketPath`, sends `hello` and resolves with the connection once welcomed.
+   * Rejects with the leader's coded refusal, or with a plain connection error (`ENOENT`,
+   * `ECONNREFUSED`) when nobody listens yet, or `TIMEOUT` after `timeoutMs`.
+   */
+  static open(socketPath: string, hello: HelloFrame, handlers: ConnectionHandlers, timeoutMs: number, maxFrameBytes: number): Promise<LeaderConnection> {
+    return new Promise((resolve, reject) => {
+      const socket = net.connect(socketPath);
+      const decoder = new FrameDecoder(maxFrameBytes);
+      let connection: LeaderConnection | null = null;
+      const timer = setTimeout(() => fail(new StoreError('TIMEOUT', `the leader did not welcome us within ${timeoutMs} ms`)), timeoutMs);
+      timer.unref();
+
+      const fail = (error: Error): void => {
+        clearTimeout(timer);
+        socket.destroy();
+        reject(error);
+      };
+      const finish = (reason: string): void => {
+        if (connection === null) return fail(new StoreError('NO_LEADER', reason));
+        if (connection.closed) return;
+        connection.closed = true;
+        socket.destroy();
+        handlers.onClose(reason);
+      };
+
+      socket.on('connect', () => socket.write(encodeFrame(hello satisfies ClientFrame)));
+      socket.on('error', (error: NodeJS.ErrnoException) => {
+        if (connection === null) fail(error);
+        else finish(`socket error: ${error.code ?? error.message}`);
+      });
+      socket.on('close', () => finish('the leader closed the connection'));
+      socket.on('data', (chunk: Buffer) => {
+        let frames: LeaderFrame[];
+        try {
+          frames = decoder.push(chunk).map((payload) => decodePayload(payload) as LeaderFrame);
+        } catch (error) {
+          return connection === null ? fail(error as Error) : finish(`undecodable frame from the leader: ${(error as Error).message}`);
+        }
+        for (const frame of frames) {
+          if (connection === null) {
+            if (frame.t === 'welcome') {
+              clearTimeout(timer);
+              connection = new LeaderConnection(socket, frame);
+              resolve(connection);
+            } else if (frame.t === 'refuse') {
+              return fail(StoreError.fromWire(frame.err as WireError));
+            } else {
+              return fail(new StoreError('NO_LEADER', `the leader answered the hello with "${String((frame as { t?: unknown }).t)}"`));
+            }
+          } else if (frame.t === 'bye') {
+            return finish(`the leader stepped down: ${frame.reason}`);
+          } else if (frame.t === 'refuse') {
+            return finish(`the leader refused us: ${frame.err.code}: ${frame.err.message}`);
+          } else {
+            handlers.onFrame(frame);
+          }
+        }
+      });
+    });
+  }
+
+  /** Sends a frame; frames sent in one event-loop turn go out in one write. False when closed. */
+  send(frame: ClientFrame): boolean {
+    if (this.closed) return false;
+    if (!this.socket.writableCorked) {
+      this.socket.cork();
+      process.nextTick(() => this.socket.uncork());
+    }
+    this.socket.write(encodeFrame(frame));
+    return true;
+  }
+
+  /** Closes the connection without calling `onClose`. Idempotent. */
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.socket.destroy();
+  }
+}

@@ -1,0 +1,48 @@
+/** The shape of `store.status()`: the leader's view of the fleet. */
+
+/** The leader. */
+export interface LeaderStatus {
+  pid: number;
+  name: string;
+  epoch: number;
+  /** When this leader started (ms since the Unix epoch). */
+  since: number;
+  socketPath: string;
+  version: string;
+  schemaVersion: number;
+}
+
+/** One connected member. */
+export interface MemberStatus {
+  pid: number;
+  name: string;
+  candidate: boolean;
+  /** When it connected to this leader (ms since the Unix epoch). */
+  connectedAt: number;
+  /** Requests it sent to this leader. */
+  requests: number;
+  /** Requests received and not yet answered. */
+  inFlight: number;
+  transactionOpen: boolean;
+}
+
+/** One leader change, from the database's epoch history. */
+export interface EpochRecord {
+  epoch: number;
+  pid: number;
+  name: string;
+  startedAt: number;
+  previousPid: number | null;
+  /** Milliseconds from the start of the election to this leader's first commit. */
+  takeoverMs: number | null;
+}
+
+/** What `store.status()` returns. */
+export interface StoreStatus {
+  leader: LeaderStatus;
+  members: MemberStatus[];
+  counters: { commits: number; groupedWrites: number; reads: number; writes: number; failedWrites: number; queueDepth: number };
+  database: { path: string; databaseBytes: number; walBytes: number };
+  /** The most recent leaders, newest first. */
+  failovers: EpochRecord[];
+}

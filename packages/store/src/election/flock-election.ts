@@ -1,0 +1,59 @@
+/**
+ * Election by flock(2) on a sidecar lock file. The kernel releases the lock the instant its
+ * holder dies, and a paused holder keeps it: safety before liveness.
+ */
+import * as fs from 'node:fs';
+import { flockSync } from 'fs-ext';
+import type { Election, LeaderLock } from './election';
+
+const OPEN_FLAGS = fs.constants.O_RDWR | fs.constants.O_CREAT | fs.constants.O_NOFOLLOW;
+const MAX_INODE_RETRIES = 5;
+
+function isWouldBlock(error: unknown): boolean {
+  const code = (error as NodeJS.ErrnoException).code;
+  return code === 'EAGAIN' || code === 'EWOULDBLOCK';
+}
+
+/** flock-based election on `lockPath` (created 0644 if missing, never unlinked). */
+export class FlockElection implements Election {
+  constructor(private readonly lockPath: string) {}
+
+  async tryAcquire(): Promise<LeaderLock | null> {
+    for (let attempt = 0; attempt < MAX_INODE_RETRIES; attempt++) {
+      const fd = fs.openSync(this.lockPath, OPEN_FLAGS, 0o644);
+      try {
+        flockSync(fd, 'exnb');
+      } catch (error) {
+        fs.closeSync(fd);
+        if (isWouldBlock(error)) return null;
+        throw error;
+      }
+      // The lock only counts if the path still names the file we locked: someone may have
+      // replaced the lock file between our open and our flock.
+      if (this.namesSameFile(fd)) return flockLock(fd);
+      fs.closeSync(fd);
+    }
+    return null;
+  }
+
+  private namesSameFile(fd: number): boolean {
+    try {
+      const held = fs.fstatSync(fd);
+      const named = fs.statSync(this.lockPath);
+      return held.ino === named.ino && held.dev === named.dev;
+    } catch {
+      return false;
+    }
+  }
+}
+
+function flockLock(fd: number): LeaderLock {
+  let held = true;
+  return {
+    release() {
+      if (!held) return;
+      held = false;
+      fs.closeSync(fd); // closing the only descriptor releases the flock
+    },
+  };
+}

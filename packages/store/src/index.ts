@@ -1,0 +1,36 @@
+/**
+ * @baton/store: one SQLite database shared safely by a group of processes on one host.
+ *
+ * ```ts
+ * const store = await openStore({ path: '/srv/app/kanban.db', migrations })
+ * await store.execute('INSERT INTO tasks (id) VALUES (?)', ['t_1'])
+ * ```
+ */
+import { Store } from './client/store';
+import { resolveOptions, type StoreOptions } from './options';
+
+/**
+ * Opens the shared store at `options.path`: joins the election, becomes the leader if nobody
+ * leads, or connects to the leader. Resolves once this member can send requests.
+ * Throws `INVALID_ARGUMENT` for bad options, `NO_LEADER` when no leader is reached within
+ * `requestTimeoutMs`, `SCHEMA_CONFLICT` when a migration disagrees with the database.
+ */
+export async function openStore(options: StoreOptions): Promise<Store> {
+  const store = new Store(resolveOptions(options));
+  await store.start();
+  return store;
+}
+
+export { Store } from './client/store';
+export type { FailoverEvent, NotifyEvent, StoreEvents, StoreRole } from './client/store';
+export { StoreTransaction } from './client/transaction';
+export type { InArgs, InStatement, InValue, ResultSet, Row } from './client/statements';
+export type { EpochRecord, LeaderStatus, MemberStatus, StoreStatus } from './client/status';
+export { StoreError, ERROR_CODES } from './errors';
+export type { ErrorCode } from './errors';
+export type { StoreOptions } from './options';
+export type { Migration, SqlValue, TransactionMode } from './protocol/messages';
+export { storePaths } from './paths';
+export type { StorePaths } from './paths';
+export { PROTOCOL_VERSION } from './protocol/messages';
+export { VERSION } from './version';

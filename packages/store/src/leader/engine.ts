@@ -1,0 +1,416 @@
+/**
+ * The leader engine: the only code in the fleet that touches the database file. It owns two
+ * connections: the writer, where writes run in group commits and interactive transactions,
+ * and the reader, which serves reads from the last committed state (WAL), so an open
+ * transaction never leaks uncommitted rows and reads never wait for writes.
+ *
+ * It knows nothing of sockets: the server feeds it requests and sends what it returns.
+ */
+import * as fs from 'node:fs';
+import { StoreError, toStoreError, type WireError } from '../errors';
+import { packValue, unpackValue } from '../protocol/framing';
+import type { Migration, TransactionMode, WireResultSet, WireStatement } from '../protocol/messages';
+import { maybeInjectFault } from './fault-injection';
+import { SqliteConnection } from './sqlite-connection';
+import { refusalReason } from './statement-guard';
+
+/** How long the record of an applied write is kept for answering a re-sent request. */
+export const APPLIED_RETENTION_MS = 10 * 60 * 1000;
+const APPLIED_CLEANUP_EVERY_MS = 60 * 1000;
+
+/** Engine settings. */
+export interface EngineOptions {
+  databasePath: string;
+  synchronous: 'full' | 'normal';
+  pid: number;
+  name: string;
+  /** When the election that made this leader started (ms since epoch), for the failover history. */
+  electionStartedAt: number;
+}
+
+/** A write that joins a group commit. `clientId` + `seq` name it for exactly-once. */
+export interface WriteJob {
+  clientId: string;
+  seq: number;
+  retry: boolean;
+  work: { k: 'execute'; stmt: WireStatement } | { k: 'batch'; stmts: WireStatement[] } | { k: 'notify' } | { k: 'reset' };
+}
+
+/** What a job came to: a value for the wire or an error. */
+export type JobOutcome = { ok: unknown } | { err: WireError };
+
+/** Why the engine refuses to commit: it is no longer the rightful leader. */
+export class FencedError extends StoreError {
+  constructor(reason: string) {
+    super('FENCED', reason);
+  }
+}
+
+const SCHEMA = `
+CREATE TABLE IF NOT EXISTS _baton_meta (key TEXT PRIMARY KEY, value) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS _baton_applied (
+  client_id TEXT NOT NULL, seq INTEGER NOT NULL, at INTEGER NOT NULL, result BLOB,
+  PRIMARY KEY (client_id, seq)) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS _baton_applied_at ON _baton_applied (at);
+CREATE TABLE IF NOT EXISTS _baton_migrations (version INTEGER PRIMARY KEY, sql TEXT NOT NULL, applied_at INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS _baton_epochs (
+  epoch INTEGER PRIMARY KEY, pid INTEGER NOT NULL, name TEXT NOT NULL, started_at INTEGER NOT NULL,
+  previous_pid INTEGER, takeover_ms INTEGER);
+`;
+
+function sqlOf(job: WriteJob): string[] {
+  if (job.work.k === 'execute') return [job.work.stmt.sql];
+  if (job.work.k === 'batch') return job.work.stmts.map((s) => s.sql);
+  return [];
+}
+
+function checkAllowed(statements: readonly WireStatement[]): void {
+  for (const statement of statements) {
+    const reason = refusalReason(statement.sql);
+    if (reason !== null) throw new StoreError('STATEMENT_REFUSED', reason);
+  }
+}
+
+/** The leader engine. Create with `LeaderEngine.open`. */
+export class LeaderEngine {
+  /** This leader's epoch: one more than the previous leader's. */
+  readonly epoch: number;
+  private readonly writer: SqliteConnection;
+  private readonly reader: SqliteConnection;
+  private readonly inode: { dev: number; ino: number };
+  private lastCleanup = Date.now();
+  private txOpen = false;
+  private readonly counters = { commits: 0, groupedWrites: 0, reads: 0, writes: 0, failedWrites: 0 };
+
+  private constructor(private readonly options: EngineOptions) {
+    this.writer = new SqliteConnection(options.databasePath, false);
+    try {
+      const stat = fs.statSync(options.databasePath);
+      this.inode = { dev: stat.dev, ino: stat.ino };
+      const db = this.writer.db;
+      db.pragma('journal_mode = WAL');
+      db.pragma(`synchronous = ${options.synchronous === 'full' ? 'FULL' : 'NORMAL'}`);
+      db.pragma('foreign_keys = ON');
+      db.pragma('busy_timeout = 5000');
+      db.exec(SCHEMA);
+      this.epoch = this.bumpEpoch();
+      this.reader = new SqliteConnection(options.databasePath, true);
+    } catch (error) {
+      this.writer.close();
+      throw error;
+    }
+  }
+
+  /** Opens the database, takes the next epoch (the first commit of this leader) and returns the engine. */
+  static open(options: EngineOptions): LeaderEngine {
+    return new LeaderEngine(options);
+  }
+
+  private bumpEpoch(): number {
+    const db = this.writer.db;
+    return db.transaction(() => {
+      const row = this.writer.first(`SELECT value FROM _baton_meta WHERE key = 'epoch'`);
+      const epoch = (row === undefined ? 0 : Number(row[0])) + 1;
+      this.writer.write(`INSERT OR REPLACE INTO _baton_meta (key, value) VALUES ('epoch', ?)`, epoch);
+      const previous = this.writer.first(`SELECT pid FROM _baton_epochs ORDER BY epoch DESC LIMIT 1`);
+      this.writer.write(
+        `INSERT OR REPLACE INTO _baton_epochs (epoch, pid, name, started_at, previous_pid, takeover_ms) VALUES (?, ?, ?, ?, ?, ?)`,
+        epoch,
+        this.options.pid,
+        this.options.name,
+        Date.now(),
+        previous === undefined ? null : previous[0],
+        Math.max(0, Date.now() - this.options.electionStartedAt),
+      );
+      return epoch;
+    }).immediate();
+  }
+
+  /** The highest applied migration version (0 when none). */
+  get schemaVersion(): number {
+    const row = this.reader.first('SELECT coalesce(max(version), 0) FROM _baton_migrations');
+    return Number(row?.[0] ?? 0);
+  }
+
+  /** Counters for `status()`. */
+  get stats(): Readonly<typeof this.counters> {
+    return this.counters;
+  }
+
+  /** True while an interactive write transaction holds the writer. */
+  get transactionOpen(): boolean {
+    return this.txOpen;
+  }
+
+  /**
+   * Throws `FencedError` unless this engine may still commit: the epoch in the database is its
+   * own and the path still names the file it opened. Called inside the write transaction, so
+   * nothing can change either between the check and the COMMIT.
+   */
+  checkFence(): void {
+    const row = this.writer.first(`SELECT value FROM _baton_meta WHERE key = 'epoch'`);
+    const epoch = row === undefined ? 0 : Number(row[0]);
+    if (epoch !== this.epoch) throw new FencedError(`epoch ${this.epoch} was superseded by ${epoch}`);
+    this.checkInode();
+  }
+
+  /** Throws `FencedError` when the database path no longer names the file this engine opened. */
+  checkInode(): void {
+    let stat: fs.Stats;
+    try {
+      stat = fs.statSync(this.options.databasePath);
+    } catch {
+      throw new FencedError('the database file was deleted');
+    }
+    if (stat.ino !== this.inode.ino || stat.dev !== this.inode.dev) throw new FencedError('the database file was replaced');
+  }
+
+  /** True when `statement` only reads and may run on the reader. */
+  isRead(statement: WireStatement): boolean {
+    return refusalReason(statement.sql) === null && this.reader.isReadOnly(statement.sql);
+  }
+
+  /** Runs a read-only statement on the reader (last committed state). */
+  read(statement: WireStatement): WireResultSet {
+    this.counters.reads++;
+    try {
+      return this.reader.run(statement);
+    } catch (error) {
+      throw toStoreError(error);
+    }
+  }
+
+  /** Runs read-only statements as one snapshot on the reader. */
+  readBatch(statements: WireStatement[]): WireResultSet[] {
+    this.counters.reads++;
+    checkAllowed(statements);
+    const db = this.reader.db;
+    try {
+      return db.transaction(() => statements.map((s) => this.reader.run(s)))();
+    } catch (error) {
+      throw toStoreError(error);
+    }
+  }
+
+  /**
+   * Runs `jobs` as one group commit: one transaction, each job in its own savepoint so a
+   * failing job fails alone. A re-sent job already applied is answered from the
+   * applied-requests table. Throws `FencedError` (nothing committed) when this engine may no
+   * longer commit; any other failure of the COMMIT itself fails every job of the group.
+   */
+  runGroup(jobs: readonly WriteJob[]): JobOutcome[] {
+    const w = this.writer;
+    w.write('BEGIN IMMEDIATE');
+    let committed = false;
+    try {
+      this.checkFence();
+      const outcomes = jobs.map((job) => this.runJob(job));
+      this.cleanupApplied();
+      maybeInjectFault('crash-before-commit', () => jobs.flatMap(sqlOf));
+      w.write('COMMIT');
+      committed = true;
+      maybeInjectFault('crash-after-commit', () => jobs.flatMap(sqlOf));
+      this.counters.commits++;
+      this.counters.groupedWrites += jobs.length;
+      return outcomes;
+    } catch (error) {
+      if (error instanceof FencedError) throw error;
+      const failure = toStoreError(error).toWire();
+      return jobs.map(() => ({ err: failure }));
+    } finally {
+      if (!committed && w.db.inTransaction) w.write('ROLLBACK');
+    }
+  }
+
+  private runJob(job: WriteJob): JobOutcome {
+    const w = this.writer;
+    if (job.retry) {
+      const applied = w.first('SELECT result FROM _baton_applied WHERE client_id = ? AND seq = ?', job.clientId, job.seq);
+      if (applied !== undefined) return { ok: unpackValue(applied[0] as Buffer) };
+    }
+    w.write('SAVEPOINT job');
+    try {
+      const result = this.applyWork(job.work);
+      if (job.work.k !== 'notify') {
+        w.write('INSERT INTO _baton_applied (client_id, seq, at, result) VALUES (?, ?, ?, ?)', job.clientId, job.seq, Date.now(), packValue(result));
+      }
+      w.write('RELEASE job');
+      this.counters.writes++;
+      return { ok: result };
+    } catch (error) {
+      w.write('ROLLBACK TO job');
+      w.write('RELEASE job');
+      this.counters.failedWrites++;
+      return { err: toStoreError(error).toWire() };
+    }
+  }
+
+  private applyWork(work: WriteJob['work']): unknown {
+    switch (work.k) {
+      case 'execute':
+        checkAllowed([work.stmt]);
+        return this.writer.run(work.stmt);
+      case 'batch':
+        checkAllowed(work.stmts);
+        return work.stmts.map((s) => this.writer.run(s));
+      case 'notify':
+        return null;
+      case 'reset':
+        this.resetSchema();
+        return null;
+    }
+  }
+
+  private cleanupApplied(): void {
+    const now = Date.now();
+    if (now - this.lastCleanup < APPLIED_CLEANUP_EVERY_MS) return;
+    this.lastCleanup = now;
+    this.writer.write('DELETE FROM _baton_applied WHERE at < ?', now - APPLIED_RETENTION_MS);
+  }
+
+  /**
+   * Applies the migrations the database has not seen, in version order, in one transaction.
+   * Throws `SCHEMA_CONFLICT` when a version is known with other SQL (nothing is applied then).
+   * @returns the schema version afterwards
+   */
+  migrate(migrations: readonly Migration[]): number {
+    const sorted = [...migrations].sort((a, b) => a.version - b.version);
+    const w = this.writer;
+    const apply = w.db.transaction(() => {
+      this.checkFence();
+      for (const migration of sorted) {
+        const known = w.first('SELECT sql FROM _baton_migrations WHERE version = ?', migration.version);
+        if (known !== undefined) {
+          if (String(known[0]).trim() !== migration.sql.trim()) {
+            throw new StoreError('SCHEMA_CONFLICT', `migration ${migration.version} is already applied with different SQL`);
+          }
+          continue;
+        }
+        w.db.exec(migration.sql);
+        w.write('INSERT INTO _baton_migrations (version, sql, applied_at) VALUES (?, ?, ?)', migration.version, migration.sql, Date.now());
+      }
+    });
+    try {
+      apply.immediate();
+    } catch (error) {
+      if (error instanceof StoreError) throw error;
+      throw new StoreError('SCHEMA_CONFLICT', `a migration failed: ${(error as Error).message}`, { cause: error });
+    }
+    return this.schemaVersion;
+  }
+
+  /**
+   * The safe "init": drops every table, view, index and trigger of the application (Baton's
+   * own `_baton_` tables stay) and replays the recorded migrations, inside the current write
+   * transaction. The database file itself is never deleted.
+   */
+  private resetSchema(): void {
+    const db = this.writer.db;
+    db.pragma('defer_foreign_keys = ON');
+    const objects = db
+      .prepare(`SELECT type, name FROM sqlite_schema WHERE name NOT LIKE 'sqlite_%' AND name NOT LIKE '_baton_%' AND type IN ('table', 'view')`)
+      .all() as { type: string; name: string }[];
+    for (const object of objects) {
+      db.exec(`DROP ${object.type === 'view' ? 'VIEW' : 'TABLE'} IF EXISTS "${object.name.replaceAll('"', '""')}"`);
+    }
+    const migrations = db.prepare('SELECT sql FROM _baton_migrations ORDER BY version').all() as { sql: string }[];
+    for (const migration of migrations) db.exec(migration.sql);
+  }
+
+  /** Starts an interactive write transaction on the writer (the caller ensured it is free). */
+  beginWrite(): void {
+    this.writer.write('BEGIN IMMEDIATE');
+    this.txOpen = true;
+  }
+
+  /** Runs one statement inside the open interactive write transaction. */
+  txExecute(statement: WireStatement): WireResultSet {
+    checkAllowed([statement]);
+    try {
+      return this.writer.run(statement);
+    } catch (error) {
+      throw toStoreError(error);
+    }
+  }
+
+  /** Runs statements inside the open interactive write transaction, atomically (all or none). */
+  txBatch(statements: WireStatement[]): WireResultSet[] {
+    checkAllowed(statements);
+    const w = this.writer;
+    w.write('SAVEPOINT batch');
+    try {
+      const results = statements.map((s) => w.run(s));
+      w.write('RELEASE batch');
+      return results;
+    } catch (error) {
+      w.write('ROLLBACK TO batch');
+      w.write('RELEASE batch');
+      throw toStoreError(error);
+    }
+  }
+
+  /**
+   * Commits the interactive transaction after the fence check, recording `clientId`/`seq` of
+   * the commit request so a commit re-sent after a failover is answered, not lost.
+   */
+  commitWrite(clientId: string, seq: number): void {
+    const w = this.writer;
+    try {
+      this.checkFence();
+      w.write('INSERT INTO _baton_applied (client_id, seq, at, result) VALUES (?, ?, ?, ?)', clientId, seq, Date.now(), packValue(null));
+      w.write('COMMIT');
+      this.counters.commits++;
+    } catch (error) {
+      if (w.db.inTransaction) w.write('ROLLBACK');
+      throw error instanceof FencedError ? error : toStoreError(error);
+    } finally {
+      this.txOpen = false;
+    }
+  }
+
+  /** Rolls the interactive write transaction back. Idempotent. */
+  rollbackWrite(): void {
+    if (this.writer.db.inTransaction) this.writer.write('ROLLBACK');
+    this.txOpen = false;
+  }
+
+  /** True when a commit re-sent after a failover had been applied by an earlier leader. */
+  wasApplied(clientId: string, seq: number): boolean {
+    return this.reader.first('SELECT 1 FROM _baton_applied WHERE client_id = ? AND seq = ?', clientId, seq) !== undefined;
+  }
+
+  /** Opens a separate read-only connection holding one snapshot, for a read transaction. */
+  openSnapshot(): SqliteConnection {
+    const connection = new SqliteConnection(this.options.databasePath, true);
+    connection.write('BEGIN');
+    return connection;
+  }
+
+  /** The database and WAL sizes, for status. */
+  fileSizes(): { databaseBytes: number; walBytes: number } {
+    const size = (file: string): number => {
+      try {
+        return fs.statSync(file).size;
+      } catch {
+        return 0;
+      }
+    };
+    return { databaseBytes: size(this.options.databasePath), walBytes: size(`${this.options.databasePath}-wal`) };
+  }
+
+  /** The recent leader changes, newest first. */
+  epochHistory(limit: number): { epoch: number; pid: number; name: string; startedAt: number; previousPid: number | null; takeoverMs: number | null }[] {
+    const rows = this.reader.db
+      .prepare('SELECT epoch, pid, name, started_at, previous_pid, takeover_ms FROM _baton_epochs ORDER BY epoch DESC LIMIT ?')
+      .raw(true)
+      .all(limit) as [number, number, string, number, number | null, number | null][];
+    return rows.map(([epoch, pid, name, startedAt, previousPid, takeoverMs]) => ({ epoch, pid, name, startedAt, previousPid, takeoverMs }));
+  }
+
+  /** Closes both connections. A clean close checkpoints the WAL into the database file. */
+  close(): void {
+    this.rollbackWrite();
+    this.reader.close();
+    this.writer.close();
+  }
+}

@@ -1,0 +1,90 @@
+/**
+ * The main-thread side of hosting the leader: holds the election lock, runs the engine in a
+ * worker thread, and releases the lock only after the engine has closed the database, so two
+ * engines never have the file open at once.
+ */
+import * as path from 'node:path';
+import { Worker } from 'node:worker_threads';
+import { StoreError, isErrorCode } from '../errors';
+import type { LeaderLock } from '../election/election';
+import type { FromWorker, ToWorker, WorkerInput } from './worker-protocol';
+
+/** How the hosted leader ended. */
+export interface HostStopped {
+  reason: string;
+  /** True for a requested handover (close, step-down); false when fenced, lost the lock or crashed. */
+  graceful: boolean;
+}
+
+const WORKER_FILE = path.join(__dirname, 'worker-main.js');
+
+/** A running leader engine hosted by this process. */
+export class LeaderHost {
+  private stoppedWaiters: ((stopped: HostStopped) => void)[] = [];
+  private result: HostStopped | null = null;
+
+  private constructor(
+    private readonly worker: Worker,
+    private readonly lock: LeaderLock,
+    /** The epoch this leader committed as its first act. */
+    readonly epoch: number,
+  ) {}
+
+  /**
+   * Starts the engine under `lock` and resolves once it listens. On failure the lock is
+   * released and the promise rejects with the engine's coded error.
+   */
+  static start(input: WorkerInput, lock: LeaderLock): Promise<LeaderHost> {
+    const worker = new Worker(WORKER_FILE, { workerData: input });
+    return new Promise((resolve, reject) => {
+      let host: LeaderHost | null = null;
+      worker.on('message', (message: FromWorker) => {
+        if (message.t === 'ready') {
+          host = new LeaderHost(worker, lock, message.epoch);
+          resolve(host);
+        } else if (message.t === 'failed') {
+          lock.release();
+          void worker.terminate();
+          reject(new StoreError(isErrorCode(message.code) ? message.code : 'LEADER_FAILED', message.message));
+        } else if (message.t === 'stopped') {
+          host?.ended({ reason: message.reason, graceful: message.graceful });
+        }
+      });
+      worker.on('error', (error) => {
+        if (host === null) {
+          lock.release();
+          reject(new StoreError('LEADER_FAILED', `the leader engine crashed while starting: ${error.message}`, { cause: error }));
+        } else {
+          host.ended({ reason: `the leader engine crashed: ${error.message}`, graceful: false });
+        }
+      });
+      worker.on('exit', () => host?.ended({ reason: 'the leader engine exited', graceful: false }));
+    });
+  }
+
+  /** Resolves when the engine has stopped and the lock is released. */
+  whenStopped(): Promise<HostStopped> {
+    if (this.result !== null) return Promise.resolve(this.result);
+    return new Promise((resolve) => this.stoppedWaiters.push(resolve));
+  }
+
+  /**
+   * Stops the engine; resolves once it has closed the database and the lock is released.
+   * Graceful: it finishes queued work and open transactions first. Not graceful (the lease was
+   * lost): it stops at once and commits nothing more.
+   */
+  stop(reason: string, graceful: boolean): Promise<HostStopped> {
+    if (this.result === null) this.worker.postMessage({ t: 'stop', reason, graceful } satisfies ToWorker);
+    return this.whenStopped();
+  }
+
+  /** Called once the database is closed (or the worker is gone): now the lock can go. */
+  private ended(stopped: HostStopped): void {
+    if (this.result !== null) return;
+    this.result = stopped;
+    this.lock.release();
+    void this.worker.terminate();
+    for (const waiter of this.stoppedWaiters) waiter(stopped);
+    this.stoppedWaiters = [];
+  }
+}

@@ -1,0 +1,431 @@
+/**
+ * The leader's socket server: accepts members, validates every frame, runs reads at once on
+ * the reader, queues writes for group commit, serialises interactive transactions, delivers
+ * notifications after commit, and steps down when fenced or asked to.
+ *
+ * Write queue: writes that arrive in one event-loop turn are committed together. While SQLite
+ * fsyncs one group, the next requests wait in the socket buffers and form the next group, so
+ * the group size adapts to the load without any timer.
+ */
+import * as fs from 'node:fs';
+import * as net from 'node:net';
+import { StoreError, toStoreError } from '../errors';
+import { decodePayload } from '../protocol/framing';
+import { PROTOCOL_VERSION, type HelloFrame, type RequestFrame, type TransactionMode, type WireStatement } from '../protocol/messages';
+import { checkHello, checkRequest } from '../protocol/validate';
+import { FencedError, type JobOutcome, type LeaderEngine, type WriteJob } from './engine';
+import { Session } from './session';
+
+/** The most writes one group commit holds; the rest wait for the next. */
+const MAX_GROUP_SIZE = 512;
+/** How often the leader checks, while idle, that the database path still names its file. */
+const INODE_CHECK_MS = 500;
+
+/** Who this leader is, for status and the welcome. */
+export interface LeaderIdentity {
+  pid: number;
+  name: string;
+  socketPath: string;
+  startedAt: number;
+  version: string;
+  databasePath: string;
+  maxFrameBytes: number;
+}
+
+type QueueItem =
+  | { kind: 'write'; session: Session; requestId: number; job: WriteJob; notify?: { channel: string; payload: unknown } }
+  | { kind: 'begin'; session: Session; requestId: number; timeoutMs: number }
+  | { kind: 'hello'; session: Session; hello: HelloFrame };
+
+/** Why the server stopped, reported once. */
+export interface StopReport {
+  reason: string;
+  /** True when the leader stepped down by request (handover), false when it was fenced or failed. */
+  graceful: boolean;
+}
+
+/** The socket server around one `LeaderEngine`. */
+export class LeaderServer {
+  private readonly server: net.Server;
+  private readonly sessions = new Set<Session>();
+  private readonly queue: QueueItem[] = [];
+  private nextSessionId = 1;
+  private nextTransactionId = 1;
+  private pumpScheduled = false;
+  private writeTransactionOwner: Session | null = null;
+  private stopping: StopReport | null = null;
+  private stopped = false;
+  private readonly inodeTimer: NodeJS.Timeout;
+  private onStopped: (report: StopReport) => void = () => undefined;
+
+  constructor(
+    private readonly engine: LeaderEngine,
+    private readonly identity: LeaderIdentity,
+  ) {
+    this.server = net.createServer((socket) => this.accept(socket));
+    this.inodeTimer = setInterval(() => this.checkInode(), INODE_CHECK_MS);
+    this.inodeTimer.unref();
+  }
+
+  /** Listens on the socket path (replacing a stale socket or anything planted there) with mode 0600. */
+  async listen(onStopped: (report: StopReport) => void): Promise<void> {
+    this.onStopped = onStopped;
+    // We hold the election lock, so whatever is at the path is a dead leader's socket, or
+    // something planted: unlink (which never follows a symlink) and bind our own.
+    fs.rmSync(this.identity.socketPath, { force: true });
+    await new Promise<void>((resolve, reject) => {
+      this.server.once('error', reject);
+      this.server.listen(this.identity.socketPath, () => {
+        this.server.off('error', reject);
+        resolve();
+      });
+    });
+    fs.chmodSync(this.identity.socketPath, 0o600);
+  }
+
+  /**
+   * Stops the leader. Graceful: finishes the queued writes and the open transaction, replies,
+   * says goodbye. Not graceful (fenced): stops at once; unanswered requests are re-sent by
+   * their members to the next leader, which is safe because nothing of them was committed.
+   */
+  stop(report: StopReport): void {
+    if (this.stopping !== null) return;
+    this.stopping = report;
+    clearInterval(this.inodeTimer);
+    this.server.close();
+    if (!report.graceful) {
+      this.queue.length = 0;
+      this.finish();
+      return;
+    }
+    this.schedulePump();
+  }
+
+  private accept(socket: net.Socket): void {
+    if (this.stopping !== null) {
+      socket.destroy();
+      return;
+    }
+    const session = new Session(this.nextSessionId++, socket, this.identity.maxFrameBytes);
+    this.sessions.add(session);
+    socket.on('data', (chunk: Buffer) => this.receive(session, chunk));
+    socket.on('error', () => undefined); // 'close' follows and cleans up
+    socket.on('close', () => this.disconnect(session));
+  }
+
+  private receive(session: Session, chunk: Buffer): void {
+    if (session.closed) return;
+    let payloads: Buffer[];
+    try {
+      payloads = session.decoder.push(chunk);
+    } catch (error) {
+      this.refuse(session, toStoreError(error));
+      return;
+    }
+    for (const payload of payloads) {
+      if (session.closed || this.stopping !== null) return; // while stopping, members re-send to the next leader
+      try {
+        this.handleFrame(session, decodePayload(payload));
+      } catch (error) {
+        if (error instanceof FencedError) {
+          this.stop({ reason: error.message, graceful: false });
+          return;
+        }
+        this.refuse(session, error instanceof StoreError ? error : new StoreError('PROTOCOL_ERROR', (error as Error).message));
+        return;
+      }
+    }
+  }
+
+  /** Sends a coded refusal and closes this connection only. */
+  private refuse(session: Session, error: StoreError): void {
+    session.end({ t: 'refuse', err: error.toWire() });
+  }
+
+  private handleFrame(session: Session, frame: unknown): void {
+    if (session.hello === null) {
+      const hello = checkHello(frame);
+      session.hello = hello;
+      this.enqueue({ kind: 'hello', session, hello });
+      return;
+    }
+    const request = checkRequest(frame);
+    session.requests++;
+    session.inFlight++;
+    if (request.t === 'invalid') {
+      this.reply(session, request.id, { err: request.error.toWire() });
+      return;
+    }
+    this.dispatch(session, request);
+  }
+
+  private dispatch(session: Session, request: RequestFrame): void {
+    const { op, id } = request;
+    const clientId = session.hello!.clientId;
+    const job = (work: WriteJob['work']): WriteJob => ({ clientId, seq: id, retry: request.retry === true, work });
+    switch (op.k) {
+      case 'execute':
+        if (op.txId !== undefined) return this.inTransaction(session, id, op.txId, (tx) => tx.execute(op.stmt));
+        if (this.engine.isRead(op.stmt)) return this.answer(session, id, () => this.engine.read(op.stmt));
+        return this.enqueue({ kind: 'write', session, requestId: id, job: job({ k: 'execute', stmt: op.stmt }) });
+      case 'batch':
+        if (op.txId !== undefined) return this.inTransaction(session, id, op.txId, (tx) => tx.batch(op.stmts));
+        if (this.runsOnReader(op.mode, op.stmts)) return this.answer(session, id, () => this.engine.readBatch(op.stmts));
+        return this.enqueue({ kind: 'write', session, requestId: id, job: job({ k: 'batch', stmts: op.stmts }) });
+      case 'begin':
+        if (session.transaction !== null) return this.reply(session, id, { err: new StoreError('INVALID_ARGUMENT', 'this member already has an open transaction').toWire() });
+        if (op.mode === 'read') return this.answer(session, id, () => ({ txId: this.openTransaction(session, 'read', op.timeoutMs) }));
+        return this.enqueue({ kind: 'begin', session, requestId: id, timeoutMs: op.timeoutMs });
+      case 'commit':
+        return this.endTransaction(session, id, op.txId, request.retry === true, 'commit');
+      case 'rollback':
+        return this.endTransaction(session, id, op.txId, request.retry === true, 'rollback');
+      case 'notify':
+        return this.enqueue({ kind: 'write', session, requestId: id, job: job({ k: 'notify' }), notify: { channel: op.channel, payload: op.payload } });
+      case 'reset':
+        return this.enqueue({ kind: 'write', session, requestId: id, job: job({ k: 'reset' }) });
+      case 'status':
+        return this.answer(session, id, () => this.status());
+      case 'ping':
+        return this.reply(session, id, { ok: 'pong' });
+      case 'stepdown':
+        this.reply(session, id, { ok: { pid: this.identity.pid, epoch: this.engine.epoch } });
+        return this.stop({ reason: `step-down requested by ${session.hello!.name} (pid ${session.hello!.pid})`, graceful: true });
+    }
+  }
+
+  private runsOnReader(mode: TransactionMode, statements: WireStatement[]): boolean {
+    if (mode === 'read') return true;
+    return mode === 'deferred' && statements.every((s) => this.engine.isRead(s));
+  }
+
+  /** Runs `work` now and replies with its result or its coded error. */
+  private answer(session: Session, id: number, work: () => unknown): void {
+    try {
+      this.reply(session, id, { ok: work() });
+    } catch (error) {
+      if (error instanceof FencedError) throw error;
+      this.reply(session, id, { err: toStoreError(error).toWire() });
+    }
+  }
+
+  private reply(session: Session, id: number, outcome: JobOutcome): void {
+    session.inFlight--;
+    session.send({ t: 'res', id, ...outcome });
+  }
+
+  private enqueue(item: QueueItem): void {
+    this.queue.push(item);
+    this.schedulePump();
+  }
+
+  private schedulePump(): void {
+    if (this.pumpScheduled) return;
+    this.pumpScheduled = true;
+    setImmediate(() => {
+      this.pumpScheduled = false;
+      try {
+        this.pump();
+      } catch (error) {
+        if (!(error instanceof FencedError)) throw error;
+        this.stop({ reason: error.message, graceful: false });
+      }
+    });
+  }
+
+  /** Runs the head of the write queue: a hello's migrations, a transaction start, or one group commit. */
+  private pump(): void {
+    if (this.stopped) return;
+    while (this.writeTransactionOwner === null && this.queue.length > 0) {
+      const head = this.queue[0]!;
+      if (head.kind === 'hello') {
+        this.queue.shift();
+        this.welcome(head.session, head.hello);
+        continue;
+      }
+      if (head.kind === 'begin') {
+        this.queue.shift();
+        if (!head.session.closed) this.answer(head.session, head.requestId, () => ({ txId: this.openTransaction(head.session, 'write', head.timeoutMs) }));
+        continue;
+      }
+      this.commitGroup();
+      if (this.queue.length > 0) {
+        this.schedulePump(); // let the sockets be read between groups, so the next group grows
+        return;
+      }
+    }
+    if (this.stopping !== null && this.queue.length === 0 && this.writeTransactionOwner === null) this.finish();
+  }
+
+  private commitGroup(): void {
+    const group: Extract<QueueItem, { kind: 'write' }>[] = [];
+    while (group.length < MAX_GROUP_SIZE && this.queue[0]?.kind === 'write') {
+      group.push(this.queue.shift() as Extract<QueueItem, { kind: 'write' }>);
+    }
+    const outcomes = this.engine.runGroup(group.map((item) => item.job));
+    group.forEach((item, index) => this.reply(item.session, item.requestId, outcomes[index]!));
+    group.forEach((item, index) => {
+      if (item.notify !== undefined && 'ok' in outcomes[index]!) this.broadcast(item.notify.channel, item.notify.payload);
+    });
+  }
+
+  private broadcast(channel: string, payload: unknown): void {
+    for (const session of this.sessions) if (session.welcomed) session.send({ t: 'notify', channel, payload });
+  }
+
+  private welcome(session: Session, hello: HelloFrame): void {
+    if (session.closed) return;
+    try {
+      const schemaVersion = this.engine.migrate(hello.migrations);
+      session.welcomed = true;
+      session.send({ t: 'welcome', v: PROTOCOL_VERSION, epoch: this.engine.epoch, schemaVersion, leaderPid: this.identity.pid, leaderName: this.identity.name });
+    } catch (error) {
+      if (error instanceof FencedError) throw error;
+      this.refuse(session, toStoreError(error));
+    }
+  }
+
+  private openTransaction(session: Session, mode: TransactionMode, timeoutMs: number): number {
+    const id = this.nextTransactionId++;
+    let snapshot = null;
+    if (mode === 'read') {
+      snapshot = this.engine.openSnapshot();
+    } else {
+      this.engine.beginWrite();
+      this.writeTransactionOwner = session;
+    }
+    const timer = setTimeout(() => this.closeTransaction(session, `rolled back after its timeout of ${timeoutMs} ms`), timeoutMs);
+    session.transaction = { id, mode, snapshot, timer };
+    session.abortedTransaction = null;
+    return id;
+  }
+
+  /** Ends the session's transaction without committing; `reason` is what later requests for it are told. */
+  private closeTransaction(session: Session, reason: string | null): void {
+    const tx = session.transaction;
+    if (tx === null) return;
+    clearTimeout(tx.timer);
+    session.transaction = null;
+    if (reason !== null) session.abortedTransaction = { id: tx.id, reason };
+    if (tx.snapshot !== null) {
+      tx.snapshot.close();
+    } else {
+      this.engine.rollbackWrite();
+      this.writeTransactionOwner = null;
+      this.schedulePump();
+    }
+  }
+
+  private inTransaction(
+    session: Session,
+    id: number,
+    txId: number,
+    work: (tx: { execute(s: WireStatement): unknown; batch(s: WireStatement[]): unknown }) => unknown,
+  ): void {
+    const tx = session.transaction;
+    if (tx === null || tx.id !== txId) return this.reply(session, id, { err: this.transactionGone(session, txId).toWire() });
+    const snapshot = tx.snapshot;
+    const runner =
+      snapshot === null
+        ? { execute: (s: WireStatement) => this.engine.txExecute(s), batch: (s: WireStatement[]) => this.engine.txBatch(s) }
+        : {
+            execute: (s: WireStatement) => snapshot.run(s),
+            batch: (s: WireStatement[]) => s.map((statement) => snapshot.run(statement)),
+          };
+    this.answer(session, id, () => work(runner));
+  }
+
+  private transactionGone(session: Session, txId: number): StoreError {
+    const aborted = session.abortedTransaction;
+    const why = aborted !== null && aborted.id === txId ? aborted.reason : 'it is not open on this leader (it was rolled back, or its leader changed)';
+    return new StoreError('TRANSACTION_ABORTED', `transaction ${txId}: ${why}`);
+  }
+
+  private endTransaction(session: Session, id: number, txId: number, retry: boolean, how: 'commit' | 'rollback'): void {
+    const tx = session.transaction;
+    if (tx === null || tx.id !== txId) {
+      // A commit re-sent after a failover: the previous leader may have committed it.
+      if (how === 'commit' && retry && this.engine.wasApplied(session.hello!.clientId, id)) return this.reply(session, id, { ok: null });
+      if (how === 'rollback') return this.reply(session, id, { ok: null }); // rolled back already: rollback is idempotent
+      return this.reply(session, id, { err: this.transactionGone(session, txId).toWire() });
+    }
+    if (how === 'rollback' || tx.snapshot !== null) {
+      this.closeTransaction(session, null);
+      return this.reply(session, id, { ok: null });
+    }
+    clearTimeout(tx.timer);
+    session.transaction = null;
+    this.writeTransactionOwner = null;
+    try {
+      this.engine.commitWrite(session.hello!.clientId, id);
+      this.reply(session, id, { ok: null });
+    } catch (error) {
+      if (error instanceof FencedError) throw error;
+      this.reply(session, id, { err: toStoreError(error).toWire() });
+    } finally {
+      this.schedulePump();
+    }
+  }
+
+  private disconnect(session: Session): void {
+    session.closed = true;
+    this.sessions.delete(session);
+    this.closeTransaction(session, null);
+  }
+
+  private checkInode(): void {
+    try {
+      this.engine.checkInode();
+    } catch (error) {
+      if (error instanceof FencedError) this.stop({ reason: error.message, graceful: false });
+    }
+  }
+
+  /** What `store.status()` returns. */
+  private status(): unknown {
+    const sizes = this.engine.fileSizes();
+    return {
+      leader: {
+        pid: this.identity.pid,
+        name: this.identity.name,
+        epoch: this.engine.epoch,
+        since: this.identity.startedAt,
+        socketPath: this.identity.socketPath,
+        version: this.identity.version,
+        schemaVersion: this.engine.schemaVersion,
+      },
+      members: [...this.sessions]
+        .filter((s) => s.hello !== null)
+        .map((s) => ({
+          pid: s.hello!.pid,
+          name: s.hello!.name,
+          candidate: s.hello!.candidate,
+          connectedAt: s.connectedAt,
+          requests: s.requests,
+          inFlight: s.inFlight,
+          transactionOpen: s.transaction !== null,
+        })),
+      counters: { ...this.engine.stats, queueDepth: this.queue.length },
+      database: { path: this.identity.databasePath, ...sizes },
+      failovers: this.engine.epochHistory(10),
+    };
+  }
+
+  /**
+   * Last step of a stop: goodbye to every member, close the engine, report. The report goes
+   * out at once (the host then releases the lock): a reply still unflushed when this process
+   * exits is not lost, its member re-sends the request and the next leader answers it from the
+   * applied-requests table.
+   */
+  private finish(): void {
+    if (this.stopped) return;
+    this.stopped = true;
+    const report = this.stopping!;
+    for (const session of this.sessions) {
+      this.closeTransaction(session, null);
+      session.end({ t: 'bye', reason: report.reason });
+    }
+    this.engine.close();
+    this.onStopped(report);
+  }
+}

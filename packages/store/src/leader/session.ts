@@ -1,0 +1,69 @@
+/**
+ * One member's connection to the leader, as the leader sees it: the socket, the frame
+ * decoder, who the member is (from its hello) and what it is doing.
+ */
+import type * as net from 'node:net';
+import { encodeFrame, FrameDecoder } from '../protocol/framing';
+import type { HelloFrame, LeaderFrame, TransactionMode } from '../protocol/messages';
+import type { SqliteConnection } from './sqlite-connection';
+
+/** The most reply bytes the leader buffers for one member before dropping it as a slow consumer. */
+export const MAX_OUTBOUND_BYTES = 64 * 1024 * 1024;
+
+/** An interactive transaction a session holds. */
+export interface OpenTransaction {
+  id: number;
+  mode: TransactionMode;
+  /** Read transactions hold their own snapshot connection; write transactions hold the writer. */
+  snapshot: SqliteConnection | null;
+  timer: NodeJS.Timeout;
+}
+
+/** The leader's view of one member connection. */
+export class Session {
+  readonly decoder: FrameDecoder;
+  readonly connectedAt = Date.now();
+  hello: HelloFrame | null = null;
+  welcomed = false;
+  requests = 0;
+  inFlight = 0;
+  transaction: OpenTransaction | null = null;
+  /** A transaction that ended on its own (timeout): later requests for it get TRANSACTION_ABORTED with this reason. */
+  abortedTransaction: { id: number; reason: string } | null = null;
+  closed = false;
+
+  constructor(
+    readonly id: number,
+    readonly socket: net.Socket,
+    maxFrameBytes: number,
+  ) {
+    this.decoder = new FrameDecoder(maxFrameBytes);
+  }
+
+  /**
+   * Sends a frame. Writes in one event-loop turn are corked into one syscall. A member that
+   * stops reading its replies is dropped once `MAX_OUTBOUND_BYTES` are waiting for it, so one
+   * slow consumer cannot make the leader buffer without bound.
+   * @returns false when the session is closed (the frame was not sent)
+   */
+  send(frame: LeaderFrame): boolean {
+    if (this.closed) return false;
+    if (!this.socket.writableCorked) {
+      this.socket.cork();
+      process.nextTick(() => this.socket.uncork());
+    }
+    this.socket.write(encodeFrame(frame));
+    if (this.socket.writableLength > MAX_OUTBOUND_BYTES) {
+      this.socket.destroy();
+      this.closed = true;
+    }
+    return true;
+  }
+
+  /** Sends a final frame and closes the connection once it is flushed. */
+  end(frame: LeaderFrame): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.socket.end(encodeFrame(frame));
+  }
+}

@@ -1,0 +1,52 @@
+/**
+ * Statements a member may not run through the shared engine, with the reason. The engine owns
+ * transactions (group commit wraps every write in a savepoint), the journal mode, the
+ * durability setting and the set of attached files; a client that changed any of them would
+ * silently break the guarantees of every other member.
+ */
+
+const TRANSACTION_CONTROL = new Set(['BEGIN', 'COMMIT', 'END', 'ROLLBACK', 'SAVEPOINT', 'RELEASE']);
+const ENGINE_PRAGMAS = new Set(['journal_mode', 'locking_mode', 'synchronous', 'foreign_keys', 'writable_schema', 'query_only']);
+
+/** Skips leading white space and SQL comments. */
+function stripLeading(sql: string): string {
+  let rest = sql;
+  for (;;) {
+    const trimmed = rest.trimStart();
+    if (trimmed.startsWith('--')) {
+      const end = trimmed.indexOf('\n');
+      rest = end < 0 ? '' : trimmed.slice(end + 1);
+    } else if (trimmed.startsWith('/*')) {
+      const end = trimmed.indexOf('*/');
+      rest = end < 0 ? '' : trimmed.slice(end + 2);
+    } else {
+      return trimmed;
+    }
+  }
+}
+
+/**
+ * Returns why `sql` is refused, or `null` when it may run.
+ * Reading a pragma (`PRAGMA journal_mode`) is allowed; setting an engine pragma is not.
+ */
+export function refusalReason(sql: string): string | null {
+  const text = stripLeading(sql);
+  const keyword = /^[A-Za-z]+/.exec(text)?.[0]?.toUpperCase();
+  if (keyword === undefined) return null;
+  if (TRANSACTION_CONTROL.has(keyword)) {
+    return `${keyword} is not allowed: use batch() or transaction(), the leader owns transaction boundaries`;
+  }
+  if (keyword === 'ATTACH' || keyword === 'DETACH') {
+    return `${keyword} is not allowed: the leader opens exactly one database file`;
+  }
+  if (keyword === 'VACUUM') {
+    return 'VACUUM is not allowed through the store: it cannot run inside the leader\'s transactions';
+  }
+  if (keyword === 'PRAGMA') {
+    const match = /^PRAGMA\s+(?:\w+\.)?(\w+)\s*(=|\()/i.exec(text);
+    if (match && ENGINE_PRAGMAS.has(match[1]!.toLowerCase())) {
+      return `setting PRAGMA ${match[1]!.toLowerCase()} is not allowed: the leader owns it`;
+    }
+  }
+  return null;
+}

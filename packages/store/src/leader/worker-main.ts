@@ -1,0 +1,65 @@
+/**
+ * Entry point of the leader worker thread. It runs in the member that won the election, off
+ * that member's main thread, so a host program that blocks its own event loop does not stall
+ * the rest of the fleet.
+ */
+import { parentPort, workerData } from 'node:worker_threads';
+import * as path from 'node:path';
+import { toStoreError } from '../errors';
+import { ensurePrivateDirectory, writeFileAtomic } from '../paths';
+import { LeaderEngine } from './engine';
+import { LeaderServer } from './server';
+import type { FromWorker, ToWorker, WorkerInput } from './worker-protocol';
+
+const input = workerData as WorkerInput;
+const port = parentPort!;
+const post = (message: FromWorker): void => port.postMessage(message);
+
+async function main(): Promise<void> {
+  const startedAt = Date.now();
+  let engine: LeaderEngine;
+  try {
+    ensurePrivateDirectory(path.dirname(input.socketPath));
+    engine = LeaderEngine.open({
+      databasePath: input.databasePath,
+      synchronous: input.synchronous,
+      pid: input.pid,
+      name: input.name,
+      electionStartedAt: input.electionStartedAt,
+    });
+  } catch (error) {
+    const failure = toStoreError(error);
+    post({ t: 'failed', code: failure.code, message: failure.message });
+    return;
+  }
+  const server = new LeaderServer(engine, {
+    pid: input.pid,
+    name: input.name,
+    socketPath: input.socketPath,
+    startedAt,
+    version: input.version,
+    databasePath: input.databasePath,
+    maxFrameBytes: input.maxFrameBytes,
+  });
+  port.on('message', (message: ToWorker) => {
+    if (message.t === 'stop') server.stop({ reason: message.reason, graceful: message.graceful });
+  });
+  try {
+    await server.listen((report) => {
+      post({ t: 'stopped', reason: report.reason, graceful: report.graceful });
+      port.close();
+    });
+    writeFileAtomic(
+      input.recordPath,
+      JSON.stringify({ pid: input.pid, name: input.name, epoch: engine.epoch, socketPath: input.socketPath, startedAt, version: input.version }) + '\n',
+    );
+  } catch (error) {
+    engine.close();
+    const failure = toStoreError(error);
+    post({ t: 'failed', code: failure.code, message: failure.message });
+    return;
+  }
+  post({ t: 'ready', epoch: engine.epoch });
+}
+
+void main();

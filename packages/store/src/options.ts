@@ -1,0 +1,117 @@
+/**
+ * `openStore` options: the public shape, the defaults, and validation with precise messages
+ * (a misspelt option is named with its likely intended spelling).
+ */
+import * as path from 'node:path';
+import { StoreError } from './errors';
+import type { Migration } from './protocol/messages';
+import { DEFAULT_MAX_FRAME_BYTES } from './protocol/framing';
+
+/** Options of `openStore`. Only `path` is required. */
+export interface StoreOptions {
+  /** The database file. Created by the first leader if missing; its directory must exist. */
+  path: string;
+  /** This member's name in status. Default: basename of the main script, then the pid. */
+  name?: string;
+  /** May this member host the leader? Default true. A non-candidate only ever forwards. */
+  candidate?: boolean;
+  /** Schema migrations this member knows; the leader applies the ones the database lacks. */
+  migrations?: Migration[];
+  /** SQLite durability of the leader's commits: `full` (default, survives power loss) or `normal`. */
+  synchronous?: 'full' | 'normal';
+  /** How long a request may take, election included, before it fails. Default 30000 ms. */
+  requestTimeoutMs?: number;
+  /** How long an interactive transaction may stay open before the leader rolls it back. Default 5000 ms. */
+  transactionTimeoutMs?: number;
+  /** Election mechanism: `flock` (default) or `lockfile` (proper-lockfile; for file systems without flock). */
+  lock?: 'flock' | 'lockfile';
+  /** Largest frame accepted on the socket, in bytes. Default 16 MiB. */
+  maxFrameBytes?: number;
+}
+
+/** Options with every default filled in. */
+export type ResolvedOptions = Required<StoreOptions>;
+
+const KNOWN: (keyof StoreOptions)[] = [
+  'path',
+  'name',
+  'candidate',
+  'migrations',
+  'synchronous',
+  'requestTimeoutMs',
+  'transactionTimeoutMs',
+  'lock',
+  'maxFrameBytes',
+];
+
+function invalid(message: string): never {
+  throw new StoreError('INVALID_ARGUMENT', message);
+}
+
+/** Edit distance, for "did you mean" hints. */
+function distance(a: string, b: string): number {
+  const row = Array.from({ length: b.length + 1 }, (_, i) => i);
+  for (let i = 1; i <= a.length; i++) {
+    let previous = row[0]!;
+    row[0] = i;
+    for (let j = 1; j <= b.length; j++) {
+      const current = row[j]!;
+      row[j] = Math.min(row[j]! + 1, row[j - 1]! + 1, previous + (a[i - 1]!.toLowerCase() === b[j - 1]!.toLowerCase() ? 0 : 1));
+      previous = current;
+    }
+  }
+  return row[b.length]!;
+}
+
+function positiveInteger(value: unknown, name: string, fallback: number): number {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value <= 0) invalid(`Expected the "${name}" option to be a positive integer, got ${JSON.stringify(value)}`);
+  return value;
+}
+
+function defaultName(): string {
+  const script = process.argv[1];
+  return `${script ? path.basename(script).replace(/\.[cm]?js$/, '') : 'node'}-${process.pid}`;
+}
+
+function checkMigrations(value: unknown): Migration[] {
+  if (value === undefined) return [];
+  if (!Array.isArray(value)) invalid('Expected the "migrations" option to be an array of { version, sql }');
+  const seen = new Set<number>();
+  return value.map((m: unknown, index) => {
+    const { version, sql } = (m ?? {}) as { version?: unknown; sql?: unknown };
+    if (typeof version !== 'number' || !Number.isSafeInteger(version) || version <= 0) invalid(`migrations[${index}].version must be a positive integer`);
+    if (typeof sql !== 'string' || sql.trim() === '') invalid(`migrations[${index}].sql must be a non-empty string`);
+    if (seen.has(version)) invalid(`migration version ${version} appears twice`);
+    seen.add(version);
+    return { version, sql };
+  });
+}
+
+/** Validates `openStore` options and fills in defaults. Throws `INVALID_ARGUMENT` with a precise message. */
+export function resolveOptions(options: unknown): ResolvedOptions {
+  if (typeof options !== 'object' || options === null || Array.isArray(options)) invalid('openStore expects an options object with at least { path }');
+  const given = options as Record<string, unknown>;
+  for (const key of Object.keys(given)) {
+    if ((KNOWN as string[]).includes(key)) continue;
+    const closest = KNOWN.map((k) => ({ k, d: distance(key, k) })).sort((a, b) => a.d - b.d)[0]!;
+    invalid(closest.d <= 3 ? `Misspelled option "${key}" should be "${closest.k}"` : `Unknown option "${key}"`);
+  }
+  if (typeof given.path !== 'string' || given.path.length === 0) invalid('Expected the "path" option to be the database file path (a non-empty string)');
+  if (given.path === ':memory:') invalid('":memory:" cannot be shared between processes; give a file path');
+  if (given.name !== undefined && (typeof given.name !== 'string' || given.name.length === 0 || given.name.length > 256)) invalid('Expected the "name" option to be a non-empty string of at most 256 characters');
+  if (given.candidate !== undefined && typeof given.candidate !== 'boolean') invalid('Expected the "candidate" option to be a boolean');
+  if (given.synchronous !== undefined && given.synchronous !== 'full' && given.synchronous !== 'normal') invalid('Expected the "synchronous" option to be "full" or "normal"');
+  if (given.lock !== undefined && given.lock !== 'flock' && given.lock !== 'lockfile') invalid('Expected the "lock" option to be "flock" or "lockfile"');
+  return {
+    path: given.path,
+    name: (given.name as string | undefined) ?? defaultName(),
+    candidate: (given.candidate as boolean | undefined) ?? true,
+    migrations: checkMigrations(given.migrations),
+    synchronous: (given.synchronous as 'full' | 'normal' | undefined) ?? 'full',
+    requestTimeoutMs: positiveInteger(given.requestTimeoutMs, 'requestTimeoutMs', 30_000),
+    transactionTimeoutMs: positiveInteger(given.transactionTimeoutMs, 'transactionTimeoutMs', 5_000),
+    lock: (given.lock as 'flock' | 'lockfile' | undefined) ?? 'flock',
+    maxFrameBytes: positiveInteger(given.maxFrameBytes, 'maxFrameBytes', DEFAULT_MAX_FRAME_BYTES),
+  };
+}

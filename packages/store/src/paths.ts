@@ -1,0 +1,87 @@
+/**
+ * Where Baton keeps its sidecar files. Everything is derived from the database path, so every
+ * member computes the same names without asking anyone.
+ */
+import { createHash } from 'node:crypto';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { StoreError } from './errors';
+
+/** The files that belong to one Baton store. */
+export interface StorePaths {
+  /** The database file, absolute, with symlinks in its directory resolved. */
+  database: string;
+  /** The election lock file. Never unlinked. */
+  lock: string;
+  /** The leader record (JSON), written atomically by each new leader. */
+  record: string;
+  /** The leader's Unix socket, in a directory only this user can enter. */
+  socket: string;
+}
+
+/**
+ * Derives the store's paths. The socket lives in a per-user runtime directory under a hash of
+ * the database's real path: a Unix socket path must fit in ~107 bytes, which a path next to a
+ * deeply nested database would not, and a private directory keeps other users out whatever the
+ * database directory's permissions are.
+ */
+export function storePaths(databasePath: string): StorePaths {
+  const absolute = path.resolve(databasePath);
+  const directory = realDirectory(path.dirname(absolute));
+  const database = path.join(directory, path.basename(absolute));
+  const digest = createHash('sha256').update(database).digest('hex').slice(0, 24);
+  return {
+    database,
+    lock: `${database}-baton.lock`,
+    record: `${database}-baton.json`,
+    socket: path.join(runtimeDirectory(), `${digest}.sock`),
+  };
+}
+
+function realDirectory(directory: string): string {
+  try {
+    return fs.realpathSync(directory);
+  } catch (error) {
+    throw new StoreError('INVALID_ARGUMENT', `the database directory ${directory} does not exist`, { cause: error });
+  }
+}
+
+/** The per-user directory for sockets: `$XDG_RUNTIME_DIR/baton` or `<tmpdir>/baton-<uid>`. */
+export function runtimeDirectory(): string {
+  const uid = process.getuid?.() ?? 0;
+  const base = process.env.XDG_RUNTIME_DIR;
+  return base ? path.join(base, 'baton') : path.join(os.tmpdir(), `baton-${uid}`);
+}
+
+/**
+ * Creates `directory` with mode 0700 if needed and checks that it is a real directory (not a
+ * symlink) owned by this user and closed to everyone else; otherwise refuses, because a socket
+ * in it could be reached or replaced by another user.
+ */
+export function ensurePrivateDirectory(directory: string): void {
+  fs.mkdirSync(directory, { recursive: true, mode: 0o700 });
+  const stat = fs.lstatSync(directory);
+  const uid = process.getuid?.();
+  if (!stat.isDirectory() || (uid !== undefined && stat.uid !== uid)) {
+    throw new StoreError('PERMISSION_DENIED', `${directory} is not a directory owned by uid ${uid}; refusing to put the leader socket there`);
+  }
+  if ((stat.mode & 0o077) !== 0) fs.chmodSync(directory, 0o700);
+}
+
+/**
+ * Writes `contents` to `target` atomically: a temporary file in the same directory, then a
+ * rename over the target. Rename replaces a symlink planted at `target` instead of following it.
+ */
+export function writeFileAtomic(target: string, contents: string): void {
+  const temporary = `${target}.${process.pid}.${Date.now()}.tmp`;
+  const flags = fs.constants.O_WRONLY | fs.constants.O_CREAT | fs.constants.O_EXCL | fs.constants.O_NOFOLLOW;
+  const fd = fs.openSync(temporary, flags, 0o644);
+  try {
+    fs.writeSync(fd, contents);
+    fs.fsyncSync(fd);
+  } finally {
+    fs.closeSync(fd);
+  }
+  fs.renameSync(temporary, target);
+}

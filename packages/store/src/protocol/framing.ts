@@ -1,0 +1,105 @@
+/**
+ * Length-prefixed framing: a 4-byte big-endian payload length, then a msgpack payload.
+ * The decoder refuses a length above the limit before buffering any of it, so a hostile
+ * length prefix cannot make the leader allocate.
+ */
+import { Packr } from 'msgpackr';
+import { StoreError } from '../errors';
+
+/** The largest payload a frame may carry by default (16 MiB). */
+export const DEFAULT_MAX_FRAME_BYTES = 16 * 1024 * 1024;
+
+const HEADER_BYTES = 4;
+
+/**
+ * One codec for both sides. `useRecords: false` keeps frames plain msgpack (another language
+ * can speak it); `int64AsType: 'auto'` decodes integers beyond 2^53 as bigint and the rest as
+ * numbers, so values round-trip exactly.
+ */
+const packr = new Packr({
+  useRecords: false,
+  mapsAsObjects: true,
+  moreTypes: false,
+  // 'auto' is implemented and documented by msgpackr but missing from its type declarations.
+  int64AsType: 'auto' as unknown as 'bigint',
+});
+
+/** Encodes one frame: header and payload in one buffer, ready for one `write`. */
+export function encodeFrame(message: unknown): Buffer {
+  const payload = packr.pack(message);
+  const frame = Buffer.allocUnsafe(HEADER_BYTES + payload.length);
+  frame.writeUInt32BE(payload.length, 0);
+  payload.copy(frame, HEADER_BYTES);
+  return frame;
+}
+
+/** Decodes one msgpack payload (no header). Throws `PROTOCOL_ERROR` on bytes that are not msgpack. */
+export function decodePayload(payload: Buffer): unknown {
+  try {
+    return packr.unpack(payload);
+  } catch (error) {
+    throw new StoreError('PROTOCOL_ERROR', `undecodable frame: ${(error as Error).message}`, { cause: error });
+  }
+}
+
+/** Packs a value on its own (no header): used to store results in the applied-requests table. */
+export function packValue(value: unknown): Buffer {
+  return packr.pack(value);
+}
+
+/** Unpacks what `packValue` packed. */
+export function unpackValue(bytes: Buffer): unknown {
+  return packr.unpack(bytes);
+}
+
+/**
+ * Splits a byte stream into frame payloads. Feed it chunks with `push`; it returns the
+ * complete payloads and keeps the remainder.
+ */
+export class FrameDecoder {
+  private chunks: Buffer[] = [];
+  private buffered = 0;
+
+  /** @param maxFrameBytes - payloads larger than this are refused with `PROTOCOL_ERROR` */
+  constructor(private readonly maxFrameBytes: number = DEFAULT_MAX_FRAME_BYTES) {}
+
+  /** Adds a chunk and returns every payload it completes. Throws `PROTOCOL_ERROR` on an oversized length. */
+  push(chunk: Buffer): Buffer[] {
+    this.chunks.push(chunk);
+    this.buffered += chunk.length;
+    const payloads: Buffer[] = [];
+    while (this.buffered >= HEADER_BYTES) {
+      const head = this.contiguous(HEADER_BYTES);
+      const length = head.readUInt32BE(0);
+      if (length > this.maxFrameBytes) {
+        throw new StoreError('PROTOCOL_ERROR', `frame of ${length} bytes exceeds the limit of ${this.maxFrameBytes}`);
+      }
+      if (this.buffered < HEADER_BYTES + length) break;
+      const frame = this.contiguous(HEADER_BYTES + length);
+      payloads.push(frame.subarray(HEADER_BYTES, HEADER_BYTES + length));
+      this.consume(HEADER_BYTES + length);
+    }
+    return payloads;
+  }
+
+  /** Bytes held while waiting for the rest of a frame. */
+  get pendingBytes(): number {
+    return this.buffered;
+  }
+
+  /** Makes the first chunk at least `bytes` long (joining only when a frame spans chunks). */
+  private contiguous(bytes: number): Buffer {
+    if (this.chunks[0]!.length < bytes) {
+      const joined = Buffer.concat(this.chunks, this.buffered);
+      this.chunks = [joined];
+    }
+    return this.chunks[0]!;
+  }
+
+  private consume(bytes: number): void {
+    const first = this.chunks[0]!;
+    if (first.length === bytes) this.chunks.shift();
+    else this.chunks[0] = first.subarray(bytes);
+    this.buffered -= bytes;
+  }
+}

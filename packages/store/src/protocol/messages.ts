@@ -1,0 +1,119 @@
+/**
+ * The frames of Baton's wire protocol (see `docs/protocol.md`). Every frame is a msgpack map
+ * with a one-letter-ish tag `t`. Field names are short because they are on the hot path.
+ */
+import type { WireError } from '../errors';
+
+/** Bumped on any incompatible change; the leader refuses a hello with another version. */
+export const PROTOCOL_VERSION = 1;
+
+/** A value that SQLite stores and Baton round-trips exactly. */
+export type SqlValue = null | number | bigint | string | Uint8Array;
+
+/** Positional (`?`) or named (`:name`, `@name`, `$name`) statement arguments. */
+export type SqlArgs = SqlValue[] | Record<string, SqlValue>;
+
+/** One SQL statement with its arguments, as sent to the leader. */
+export interface WireStatement {
+  sql: string;
+  args?: SqlArgs;
+}
+
+/** One schema migration: a version number and the SQL that brings the schema to it. */
+export interface Migration {
+  version: number;
+  sql: string;
+}
+
+/**
+ * How a batch or transaction takes its locks. `write`: runs on the writer (queued with other
+ * writes). `read`: a consistent snapshot of the last commit, on the reader, never blocks.
+ * `deferred`: `read` when every statement is read-only, `write` otherwise.
+ */
+export type TransactionMode = 'write' | 'read' | 'deferred';
+
+/** A client's first frame. */
+export interface HelloFrame {
+  t: 'hello';
+  v: number;
+  clientId: string;
+  pid: number;
+  name: string;
+  candidate: boolean;
+  migrations: Migration[];
+}
+
+/** The operations a request can carry. */
+export type Operation =
+  | { k: 'execute'; stmt: WireStatement; txId?: number }
+  | { k: 'batch'; stmts: WireStatement[]; mode: TransactionMode; txId?: number }
+  | { k: 'begin'; mode: TransactionMode; timeoutMs: number }
+  | { k: 'commit'; txId: number }
+  | { k: 'rollback'; txId: number }
+  | { k: 'notify'; channel: string; payload: unknown }
+  | { k: 'status' }
+  | { k: 'reset' }
+  | { k: 'stepdown' }
+  | { k: 'ping' };
+
+/** The kinds of operation, for validation and counters. */
+export type OperationKind = Operation['k'];
+
+/** A request: `id` is the client's sequence number; with the client id it names the request for exactly-once. */
+export interface RequestFrame {
+  t: 'req';
+  id: number;
+  /** Set when the request is re-sent after a failover: the leader then looks it up in the applied-requests table. */
+  retry?: boolean;
+  op: Operation;
+}
+
+/** The leader's answer to a hello. */
+export interface WelcomeFrame {
+  t: 'welcome';
+  v: number;
+  epoch: number;
+  schemaVersion: number;
+  leaderPid: number;
+  leaderName: string;
+}
+
+/** A result set as it travels: rows are arrays in `columns` order. */
+export interface WireResultSet {
+  columns: string[];
+  rows: SqlValue[][];
+  rowsAffected: number;
+  lastInsertRowid: number | bigint | null;
+}
+
+/** The answer to a request: exactly one of `ok` or `err`. */
+export interface ResponseFrame {
+  t: 'res';
+  id: number;
+  ok?: unknown;
+  err?: WireError;
+}
+
+/** A notification published by a member, delivered after the commit it followed. */
+export interface NotifyFrame {
+  t: 'notify';
+  channel: string;
+  payload: unknown;
+}
+
+/** The leader is stepping down: members elect again. */
+export interface ByeFrame {
+  t: 'bye';
+  reason: string;
+}
+
+/** A fatal refusal of the connection (bad hello, protocol error); the leader closes after it. */
+export interface RefuseFrame {
+  t: 'refuse';
+  err: WireError;
+}
+
+/** Frames a client sends. */
+export type ClientFrame = HelloFrame | RequestFrame;
+/** Frames the leader sends. */
+export type LeaderFrame = WelcomeFrame | ResponseFrame | NotifyFrame | ByeFrame | RefuseFrame;

@@ -1,0 +1,147 @@
+/**
+ * Checks that a decoded frame has the shape the protocol promises. The leader runs every
+ * frame through here before acting on it, so a client that sends well-formed msgpack with the
+ * wrong types gets a coded error instead of reaching SQLite or crashing the engine.
+ */
+import { StoreError } from '../errors';
+import {
+  PROTOCOL_VERSION,
+  type HelloFrame,
+  type Migration,
+  type Operation,
+  type RequestFrame,
+  type SqlArgs,
+  type SqlValue,
+  type TransactionMode,
+  type WireStatement,
+} from './messages';
+
+/** The most statements one batch may carry. */
+export const MAX_BATCH_STATEMENTS = 10_000;
+
+type Plain = Record<string, unknown>;
+
+function isPlainObject(value: unknown): value is Plain {
+  return typeof value === 'object' && value !== null && !Array.isArray(value) && !(value instanceof Uint8Array);
+}
+
+function fail(message: string): never {
+  throw new StoreError('PROTOCOL_ERROR', message);
+}
+
+/** True when `value` can be bound to a statement as is. */
+export function isSqlValue(value: unknown): value is SqlValue {
+  return (
+    value === null ||
+    typeof value === 'string' ||
+    typeof value === 'bigint' ||
+    (typeof value === 'number' && !Number.isNaN(value)) ||
+    value instanceof Uint8Array
+  );
+}
+
+/** Validates statement arguments; `code` says whose fault a bad one is. */
+export function checkArgs(args: unknown, code: 'PROTOCOL_ERROR' | 'INVALID_ARGUMENT'): SqlArgs | undefined {
+  if (args === undefined || args === null) return undefined;
+  if (Array.isArray(args)) {
+    args.forEach((value, index) => {
+      if (!isSqlValue(value)) throw new StoreError(code, `argument ${index + 1} is not a SQL value (null, number, bigint, string, Uint8Array)`);
+    });
+    return args as SqlValue[];
+  }
+  if (isPlainObject(args)) {
+    for (const [name, value] of Object.entries(args)) {
+      if (!isSqlValue(value)) throw new StoreError(code, `argument "${name}" is not a SQL value (null, number, bigint, string, Uint8Array)`);
+    }
+    return args as Record<string, SqlValue>;
+  }
+  throw new StoreError(code, 'args must be an array or an object of named values');
+}
+
+function checkStatement(value: unknown): WireStatement {
+  if (!isPlainObject(value) || typeof value.sql !== 'string') fail('a statement must be { sql: string, args? }');
+  const args = checkArgs(value.args, 'PROTOCOL_ERROR');
+  return args === undefined ? { sql: value.sql } : { sql: value.sql, args };
+}
+
+function checkMode(value: unknown): TransactionMode {
+  if (value === 'write' || value === 'read' || value === 'deferred') return value;
+  return fail(`unknown transaction mode ${JSON.stringify(value)}`);
+}
+
+function checkId(value: unknown, what: string): number {
+  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 0) fail(`${what} must be a non-negative integer`);
+  return value;
+}
+
+function optionalTxId(value: unknown): { txId?: number } {
+  return value === undefined || value === null ? {} : { txId: checkId(value, 'txId') };
+}
+
+function checkOperation(value: unknown): Operation {
+  if (!isPlainObject(value)) fail('a request needs an operation object "op"');
+  switch (value.k) {
+    case 'execute':
+      return { k: 'execute', stmt: checkStatement(value.stmt), ...optionalTxId(value.txId) };
+    case 'batch': {
+      if (!Array.isArray(value.stmts)) fail('batch needs an array "stmts"');
+      if (value.stmts.length > MAX_BATCH_STATEMENTS) fail(`a batch may hold at most ${MAX_BATCH_STATEMENTS} statements`);
+      return { k: 'batch', stmts: value.stmts.map(checkStatement), mode: checkMode(value.mode), ...optionalTxId(value.txId) };
+    }
+    case 'begin': {
+      const timeoutMs = checkId(value.timeoutMs, 'timeoutMs');
+      return { k: 'begin', mode: checkMode(value.mode), timeoutMs };
+    }
+    case 'commit':
+    case 'rollback':
+      return { k: value.k, txId: checkId(value.txId, 'txId') };
+    case 'notify':
+      if (typeof value.channel !== 'string' || value.channel.length === 0) fail('notify needs a non-empty string "channel"');
+      return { k: 'notify', channel: value.channel, payload: value.payload };
+    case 'status':
+    case 'reset':
+    case 'stepdown':
+    case 'ping':
+      return { k: value.k };
+    default:
+      return fail(`unknown operation ${JSON.stringify(value.k)}`);
+  }
+}
+
+/** Validates a hello frame, including its protocol version. */
+export function checkHello(value: unknown): HelloFrame {
+  if (!isPlainObject(value) || value.t !== 'hello') fail('the first frame must be a hello');
+  if (value.v !== PROTOCOL_VERSION) fail(`protocol version ${JSON.stringify(value.v)} is not supported (leader speaks ${PROTOCOL_VERSION})`);
+  if (typeof value.clientId !== 'string' || value.clientId.length === 0 || value.clientId.length > 128) fail('hello needs a clientId string');
+  if (typeof value.name !== 'string' || value.name.length > 256) fail('hello needs a name string');
+  const pid = checkId(value.pid, 'pid');
+  if (!Array.isArray(value.migrations)) fail('hello needs a migrations array');
+  const migrations = value.migrations.map((m: unknown): Migration => {
+    if (!isPlainObject(m) || typeof m.sql !== 'string') fail('a migration must be { version, sql }');
+    return { version: checkId(m.version, 'migration version'), sql: m.sql };
+  });
+  return { t: 'hello', v: PROTOCOL_VERSION, clientId: value.clientId, pid, name: value.name, candidate: value.candidate === true, migrations };
+}
+
+/** A request whose id could be read but whose operation is malformed: answered, not executed. */
+export interface InvalidRequest {
+  t: 'invalid';
+  id: number;
+  error: StoreError;
+}
+
+/**
+ * Validates a request frame. Throws `PROTOCOL_ERROR` when not even the id can be read (the
+ * connection is then closed); a readable id with a bad operation comes back as an
+ * `InvalidRequest`, so the leader can answer that request and keep the connection.
+ */
+export function checkRequest(value: unknown): RequestFrame | InvalidRequest {
+  if (!isPlainObject(value) || value.t !== 'req') fail('expected a request frame');
+  const id = checkId(value.id, 'request id');
+  try {
+    return { t: 'req', id, retry: value.retry === true, op: checkOperation(value.op) };
+  } catch (error) {
+    if (error instanceof StoreError) return { t: 'invalid', id, error };
+    throw error;
+  }
+}
