@@ -42,6 +42,8 @@ export interface StoreStatus {
   leader: LeaderStatus;
   members: MemberStatus[];
   counters: { commits: number; groupedWrites: number; reads: number; writes: number; failedWrites: number; queueDepth: number };
+  /** Load over the last minute, measured by the leader from a request's arrival to its reply. */
+  load: { writesPerSec: number; readsPerSec: number; p50Ms: number; p99Ms: number; avgGroupSize: number };
   database: { path: string; databaseBytes: number; walBytes: number };
   /** The most recent leaders, newest first. */
   failovers: EpochRecord[];

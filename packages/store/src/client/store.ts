@@ -11,6 +11,7 @@
  * table) and requests made meanwhile wait, each bounded by its timeout.
  */
 import { randomUUID } from 'node:crypto';
+import * as path from 'node:path';
 import { EventEmitter } from 'eventemitter3';
 import { StoreError, type WireError } from '../errors';
 import type { Election } from '../election/election';
@@ -201,6 +202,15 @@ export class Store extends EventEmitter<StoreEvents> {
    */
   async reset(): Promise<void> {
     await this.request({ k: 'reset' });
+  }
+
+  /**
+   * Writes an online, consistent copy of the database to `dest` (an absolute path that must not
+   * exist yet), taken by the leader while members keep writing.
+   */
+  async backup(dest: string): Promise<{ dest: string; bytes: number }> {
+    if (typeof dest !== 'string' || !path.isAbsolute(dest)) throw new StoreError('INVALID_ARGUMENT', 'backup needs an absolute destination path');
+    return (await this.request({ k: 'backup', dest })) as { dest: string; bytes: number };
   }
 
   /**

@@ -14,6 +14,7 @@ import { decodePayload } from '../protocol/framing';
 import { PROTOCOL_VERSION, type HelloFrame, type RequestFrame, type TransactionMode, type WireStatement } from '../protocol/messages';
 import { checkHello, checkRequest } from '../protocol/validate';
 import { FencedError, type JobOutcome, type LeaderEngine, type WriteJob } from './engine';
+import { LoadMeter } from './load-meter';
 import { Session } from './session';
 
 /** The most writes one group commit holds; the rest wait for the next. */
@@ -33,7 +34,7 @@ export interface LeaderIdentity {
 }
 
 type QueueItem =
-  | { kind: 'write'; session: Session; requestId: number; job: WriteJob; notify?: { channel: string; payload: unknown } }
+  | { kind: 'write'; session: Session; requestId: number; receivedAt: number; job: WriteJob; notify?: { channel: string; payload: unknown } }
   | { kind: 'begin'; session: Session; requestId: number; timeoutMs: number }
   | { kind: 'hello'; session: Session; hello: HelloFrame };
 
@@ -57,6 +58,7 @@ export class LeaderServer {
   private stopped = false;
   private readonly inodeTimer: NodeJS.Timeout;
   private onStopped: (report: StopReport) => void = () => undefined;
+  private readonly load = new LoadMeter();
 
   constructor(
     private readonly engine: LeaderEngine,
@@ -163,15 +165,16 @@ export class LeaderServer {
     const { op, id } = request;
     const clientId = session.hello!.clientId;
     const job = (work: WriteJob['work']): WriteJob => ({ clientId, seq: id, retry: request.retry === true, work });
+    const receivedAt = performance.now();
     switch (op.k) {
       case 'execute':
         if (op.txId !== undefined) return this.inTransaction(session, id, op.txId, (tx) => tx.execute(op.stmt));
-        if (this.engine.isRead(op.stmt)) return this.answer(session, id, () => this.engine.read(op.stmt));
-        return this.enqueue({ kind: 'write', session, requestId: id, job: job({ k: 'execute', stmt: op.stmt }) });
+        if (this.engine.isRead(op.stmt)) return this.answerRead(session, id, receivedAt, () => this.engine.read(op.stmt));
+        return this.enqueue({ kind: 'write', session, requestId: id, receivedAt, job: job({ k: 'execute', stmt: op.stmt }) });
       case 'batch':
         if (op.txId !== undefined) return this.inTransaction(session, id, op.txId, (tx) => tx.batch(op.stmts));
-        if (this.runsOnReader(op.mode, op.stmts)) return this.answer(session, id, () => this.engine.readBatch(op.stmts));
-        return this.enqueue({ kind: 'write', session, requestId: id, job: job({ k: 'batch', stmts: op.stmts }) });
+        if (this.runsOnReader(op.mode, op.stmts)) return this.answerRead(session, id, receivedAt, () => this.engine.readBatch(op.stmts));
+        return this.enqueue({ kind: 'write', session, requestId: id, receivedAt, job: job({ k: 'batch', stmts: op.stmts }) });
       case 'begin':
         if (session.transaction !== null) return this.reply(session, id, { err: new StoreError('INVALID_ARGUMENT', 'this member already has an open transaction').toWire() });
         if (op.mode === 'read') return this.answer(session, id, () => ({ txId: this.openTransaction(session, 'read', op.timeoutMs) }));
@@ -181,9 +184,11 @@ export class LeaderServer {
       case 'rollback':
         return this.endTransaction(session, id, op.txId, request.retry === true, 'rollback');
       case 'notify':
-        return this.enqueue({ kind: 'write', session, requestId: id, job: job({ k: 'notify' }), notify: { channel: op.channel, payload: op.payload } });
+        return this.enqueue({ kind: 'write', session, requestId: id, receivedAt, job: job({ k: 'notify' }), notify: { channel: op.channel, payload: op.payload } });
       case 'reset':
-        return this.enqueue({ kind: 'write', session, requestId: id, job: job({ k: 'reset' }) });
+        return this.enqueue({ kind: 'write', session, requestId: id, receivedAt, job: job({ k: 'reset' }) });
+      case 'backup':
+        return this.answer(session, id, () => this.engine.backup(op.dest));
       case 'status':
         return this.answer(session, id, () => this.status());
       case 'ping':
@@ -207,6 +212,11 @@ export class LeaderServer {
       if (error instanceof FencedError) throw error;
       this.reply(session, id, { err: toStoreError(error).toWire() });
     }
+  }
+
+  private answerRead(session: Session, id: number, receivedAt: number, work: () => unknown): void {
+    this.answer(session, id, work);
+    this.load.request('read', performance.now() - receivedAt);
   }
 
   private reply(session: Session, id: number, outcome: JobOutcome): void {
@@ -263,7 +273,12 @@ export class LeaderServer {
       group.push(this.queue.shift() as Extract<QueueItem, { kind: 'write' }>);
     }
     const outcomes = this.engine.runGroup(group.map((item) => item.job));
-    group.forEach((item, index) => this.reply(item.session, item.requestId, outcomes[index]!));
+    const repliedAt = performance.now();
+    this.load.commit(group.length);
+    group.forEach((item, index) => {
+      this.reply(item.session, item.requestId, outcomes[index]!);
+      this.load.request('write', repliedAt - item.receivedAt);
+    });
     group.forEach((item, index) => {
       if (item.notify !== undefined && 'ok' in outcomes[index]!) this.broadcast(item.notify.channel, item.notify.payload);
     });
@@ -406,6 +421,7 @@ export class LeaderServer {
           transactionOpen: s.transaction !== null,
         })),
       counters: { ...this.engine.stats, queueDepth: this.queue.length },
+      load: this.load.snapshot(),
       database: { path: this.identity.databasePath, ...sizes },
       failovers: this.engine.epochHistory(10),
     };

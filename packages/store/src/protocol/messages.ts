@@ -53,6 +53,7 @@ export type Operation =
   | { k: 'notify'; channel: string; payload: unknown }
   | { k: 'status' }
   | { k: 'reset' }
+  | { k: 'backup'; dest: string }
   | { k: 'stepdown' }
   | { k: 'ping' };
 

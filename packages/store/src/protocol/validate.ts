@@ -98,6 +98,9 @@ function checkOperation(value: unknown): Operation {
     case 'notify':
       if (typeof value.channel !== 'string' || value.channel.length === 0) fail('notify needs a non-empty string "channel"');
       return { k: 'notify', channel: value.channel, payload: value.payload };
+    case 'backup':
+      if (typeof value.dest !== 'string' || value.dest.length === 0) fail('backup needs a destination path "dest"');
+      return { k: 'backup', dest: value.dest };
     case 'status':
     case 'reset':
     case 'stepdown':
