@@ -77,6 +77,8 @@ const FATAL_CODES = new Set(['SCHEMA_CONFLICT', 'PROTOCOL_ERROR', 'PERMISSION_DE
 /** How long a member that stepped down leaves the election to the others. */
 const STEP_DOWN_PAUSE_MS = 250;
 const MAX_BACKOFF_MS = 50;
+/** How long one connection attempt waits for the leader's welcome before the election loop tries again. */
+const WELCOME_TIMEOUT_MS = 1000;
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms).unref());
 
@@ -284,11 +286,18 @@ export class Store extends EventEmitter<StoreEvents> {
   private expire(id: number): void {
     const request = this.pending.get(id);
     if (request === undefined) return;
+    const connection = this.connection;
     const error =
-      this.connection === null
+      connection === null
         ? new StoreError('NO_LEADER', `no leader was reachable within ${this.options.requestTimeoutMs} ms`)
         : new StoreError('TIMEOUT', `the leader did not answer within ${this.options.requestTimeoutMs} ms (a write may or may not have been applied)`);
     this.settle(request, error);
+    // With a lease (lockfile), a silent leader can be overtaken: drop it and stand for election.
+    // With flock a silent leader still holds the lock, so nobody could take over: stay connected.
+    if (connection !== null && this.options.lock === 'lockfile') {
+      connection.close();
+      this.onConnectionLost(connection);
+    }
   }
 
   private settle(request: PendingRequest, outcome: StoreError | { ok: unknown }): void {
@@ -335,7 +344,7 @@ export class Store extends EventEmitter<StoreEvents> {
           const connection = await LeaderConnection.open(this.paths.socket, this.hello(), {
             onFrame: (frame) => this.onFrame(frame),
             onClose: () => this.onConnectionLost(connection),
-          }, this.options.requestTimeoutMs, this.options.maxFrameBytes);
+          }, Math.min(this.options.requestTimeoutMs, WELCOME_TIMEOUT_MS), this.options.maxFrameBytes);
           this.connected(connection);
           return;
         } catch (error) {

@@ -80,6 +80,8 @@ export class LeaderEngine {
   private readonly inode: { dev: number; ino: number };
   private lastCleanup = Date.now();
   private txOpen = false;
+  /** Set once the path stops naming the opened file: its -wal and -shm then belong to the lost file. */
+  private fileLost = false;
   private readonly counters = { commits: 0, groupedWrites: 0, reads: 0, writes: 0, failedWrites: 0 };
 
   private constructor(private readonly options: EngineOptions) {
@@ -156,13 +158,15 @@ export class LeaderEngine {
 
   /** Throws `FencedError` when the database path no longer names the file this engine opened. */
   checkInode(): void {
-    let stat: fs.Stats;
+    let stat: fs.Stats | null = null;
     try {
       stat = fs.statSync(this.options.databasePath);
     } catch {
-      throw new FencedError('the database file was deleted');
+      // deleted: handled below
     }
-    if (stat.ino !== this.inode.ino || stat.dev !== this.inode.dev) throw new FencedError('the database file was replaced');
+    if (stat !== null && stat.ino === this.inode.ino && stat.dev === this.inode.dev) return;
+    this.fileLost = true;
+    throw new FencedError(stat === null ? 'the database file was deleted' : 'the database file was replaced');
   }
 
   /** True when `statement` only reads and may run on the reader. */
@@ -422,10 +426,37 @@ export class LeaderEngine {
     return rows.map(([epoch, pid, name, startedAt, previousPid, takeoverMs]) => ({ epoch, pid, name, startedAt, previousPid, takeoverMs }));
   }
 
-  /** Closes both connections. A clean close checkpoints the WAL into the database file. */
-  close(): void {
+  /**
+   * Closes both connections. A clean close checkpoints the WAL into the database file.
+   * @returns where the lost file's -wal and -shm were moved, when the file was replaced or deleted
+   */
+  close(): string[] {
     this.rollbackWrite();
     this.reader.close();
     this.writer.close();
+    return this.fileLost ? this.quarantineCompanions() : [];
+  }
+
+  /**
+   * When the database file was replaced or deleted under this engine, SQLite cannot checkpoint
+   * into the moved file (SQLITE_READONLY_DBMOVED) and leaves its -wal at the path. The next
+   * leader would replay those frames into the new file: the "database disk image is malformed"
+   * of the original incident. So, still holding the election lock, move the lost file's -wal
+   * and -shm aside (kept, not deleted, for whoever wants the lost writes back).
+   */
+  private quarantineCompanions(): string[] {
+    const moved: string[] = [];
+    const stamp = `lost-epoch${this.epoch}-${Date.now()}`;
+    for (const suffix of ['-wal', '-shm']) {
+      const companion = `${this.options.databasePath}${suffix}`;
+      const aside = `${companion}.${stamp}`;
+      try {
+        fs.renameSync(companion, aside);
+        moved.push(aside);
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+      }
+    }
+    return moved;
   }
 }

@@ -69,20 +69,25 @@ export class LeaderServer {
     this.inodeTimer.unref();
   }
 
-  /** Listens on the socket path (replacing a stale socket or anything planted there) with mode 0600. */
+  /**
+   * Listens on the socket path with mode 0600. The socket is bound under a temporary name and
+   * renamed over the path: the switch is atomic (a dead leader's socket, or anything planted
+   * there, a symlink included, is replaced, never followed), and when this server closes, libuv
+   * unlinks the temporary name, not the path, which may by then belong to the next leader
+   * (lockfile mode lets a stale leader close after a new one has bound).
+   */
   async listen(onStopped: (report: StopReport) => void): Promise<void> {
     this.onStopped = onStopped;
-    // We hold the election lock, so whatever is at the path is a dead leader's socket, or
-    // something planted: unlink (which never follows a symlink) and bind our own.
-    fs.rmSync(this.identity.socketPath, { force: true });
+    const bound = `${this.identity.socketPath}.${this.identity.pid}.${Date.now()}`;
     await new Promise<void>((resolve, reject) => {
       this.server.once('error', reject);
-      this.server.listen(this.identity.socketPath, () => {
+      this.server.listen(bound, () => {
         this.server.off('error', reject);
         resolve();
       });
     });
-    fs.chmodSync(this.identity.socketPath, 0o600);
+    fs.chmodSync(bound, 0o600);
+    fs.renameSync(bound, this.identity.socketPath);
   }
 
   /**
@@ -441,7 +446,7 @@ export class LeaderServer {
       this.closeTransaction(session, null);
       session.end({ t: 'bye', reason: report.reason });
     }
-    this.engine.close();
-    this.onStopped(report);
+    const moved = this.engine.close();
+    this.onStopped(moved.length === 0 ? report : { ...report, reason: `${report.reason}; its -wal and -shm were moved to ${moved.join(', ')}` });
   }
 }

@@ -1,0 +1,129 @@
+/**
+ * Multi-process failover: real forked members, real SIGKILL of the leader, then an independent
+ * reader (better-sqlite3, after every member has exited) checks what the database holds.
+ */
+import * as path from 'node:path';
+import Database from 'better-sqlite3';
+import { killAll, startMember, until, type Member } from './helpers/fleet';
+import { databaseFiles, pidsHoldingOpen } from './helpers/proc';
+import { removeTempDirs, tempDir } from './helpers/temp';
+
+jest.setTimeout(120_000);
+
+afterEach(async () => {
+  await killAll();
+  removeTempDirs();
+});
+
+async function startFleet(file: string, size: number): Promise<Member[]> {
+  const members: Member[] = [];
+  // The first one becomes the leader; start the rest together.
+  members.push(await startMember({ path: file, name: 'm0' }));
+  members.push(...(await Promise.all(Array.from({ length: size - 1 }, (_, i) => startMember({ path: file, name: `m${i + 1}` })))));
+  return members;
+}
+
+function leaderOf(members: Member[]): Member {
+  const leaders = members.filter((m) => {
+    const roles = m.events.filter((e) => e.ev === 'opened' || e.ev === 'role');
+    const last = roles[roles.length - 1];
+    return last !== undefined && 'role' in last && last.role === 'leader';
+  });
+  if (leaders.length !== 1) throw new Error(`expected exactly one leader, found ${leaders.length}`);
+  return leaders[0]!;
+}
+
+function readAll(file: string): { ids: string[]; integrity: string } {
+  const db = new Database(file, { readonly: true });
+  try {
+    const ids = (db.prepare('SELECT id FROM rows').all() as { id: string }[]).map((r) => r.id);
+    const integrity = (db.prepare('PRAGMA integrity_check').get() as { integrity_check: string }).integrity_check;
+    return { ids, integrity };
+  } finally {
+    db.close();
+  }
+}
+
+test('7 members writing lose no acknowledged row when the leader is SIGKILLed twice', async () => {
+  const file = path.join(tempDir(), 'fleet.db');
+  const members = await startFleet(file, 7);
+  members.forEach((m) => m.send({ cmd: 'writeLoop', prefix: m.name }));
+  await until(() => members.every((m) => m.acked.size >= 20), 30_000, 'every member to have 20 acknowledged writes');
+
+  const killed: Member[] = [];
+  for (let round = 0; round < 2; round++) {
+    const victim = leaderOf(members.filter((m) => !killed.includes(m)));
+    const survivors = members.filter((m) => m !== victim && !killed.includes(m));
+    const ackedBefore = new Map(survivors.map((m) => [m, m.acked.size]));
+    victim.kill('SIGKILL');
+    killed.push(victim);
+    await victim.whenExited();
+    // Every survivor reaches the new leader and keeps writing.
+    await Promise.all(survivors.map((m) => m.waitForNext((e) => e.ev === 'failover' && e.fromPid === victim.pid, 30_000)));
+    await until(() => survivors.every((m) => m.acked.size >= ackedBefore.get(m)! + 10), 30_000, 'survivors to write again after failover');
+    expect(() => leaderOf(survivors)).not.toThrow();
+  }
+
+  const survivors = members.filter((m) => !killed.includes(m));
+  survivors.forEach((m) => m.send({ cmd: 'stopLoop' }));
+  await Promise.all(survivors.map((m) => m.waitFor((e) => e.ev === 'writeDone')));
+  for (const m of survivors) m.send({ cmd: 'close' });
+  await Promise.all(survivors.map((m) => m.whenExited()));
+
+  const acked = members.flatMap((m) => [...m.acked]);
+  const { ids, integrity } = readAll(file);
+  expect(integrity).toBe('ok');
+  expect(new Set(ids).size).toBe(ids.length); // nothing applied twice (ids are the primary key, so also no duplicate error was swallowed)
+  const present = new Set(ids);
+  expect(acked.filter((id) => !present.has(id))).toEqual([]); // nothing acknowledged was lost
+  // Survivors never saw a failed write: requests in flight during the failovers were re-sent.
+  expect(survivors.flatMap((m) => m.failed)).toEqual([]);
+});
+
+test('while 7 members run, exactly one process has the database, -wal or -shm open', async () => {
+  const file = path.join(tempDir(), 'lsof.db');
+  const members = await startFleet(file, 7);
+  members.forEach((m) => m.send({ cmd: 'write', prefix: m.name, count: 50 }));
+  const leader = leaderOf(members);
+  const samples: number[][] = [];
+  while (!members.every((m) => m.events.some((e) => e.ev === 'writeDone'))) {
+    samples.push(pidsHoldingOpen(databaseFiles(file)));
+    await new Promise((resolve) => setImmediate(resolve));
+  }
+  samples.push(pidsHoldingOpen(databaseFiles(file)));
+  expect(samples.length).toBeGreaterThan(1);
+  for (const holders of samples) expect(holders).toEqual([leader.pid]);
+});
+
+test('a leader killed after COMMIT and before replying: the retry returns the original result and the row exists once', async () => {
+  const file = path.join(tempDir(), 'exactly-once.db');
+  // The fault hook SIGKILLs whichever process hosts the leader right after committing a
+  // statement that carries the marker, before any reply is sent.
+  const env = { BATON_FAULT: 'crash-after-commit:/*fault*/' };
+  const first = await startMember({ path: file, name: 'first' }, env);
+  const writer = await startMember({ path: file, name: 'writer', candidate: false });
+  const standby = await startMember({ path: file, name: 'standby' });
+  expect(first.events.find((e) => e.ev === 'opened')).toMatchObject({ role: 'leader' });
+
+  const result = await writer.exec("INSERT INTO rows (id, member) VALUES ('once', 'writer') /*fault*/ RETURNING id, member");
+  await first.whenExited();
+  expect(result.code).toBeUndefined();
+  expect(result.ok).toMatchObject({ rows: [{ id: 'once', member: 'writer' }], rowsAffected: 1 });
+  // The answer came from the new leader, which found the write in its applied-requests table.
+  expect(writer.events.some((e) => e.ev === 'failover' && e.fromPid === first.pid && e.toPid === standby.pid)).toBe(true);
+  const count = await writer.exec("SELECT count(*) AS n FROM rows WHERE id = 'once'");
+  expect(count.ok).toMatchObject({ rows: [{ n: 1 }] });
+});
+
+test('a leader killed before COMMIT: the re-sent write is applied once by the next leader', async () => {
+  const file = path.join(tempDir(), 'before-commit.db');
+  const env = { BATON_FAULT: 'crash-before-commit:/*fault*/' };
+  const first = await startMember({ path: file, name: 'first' }, env);
+  const writer = await startMember({ path: file, name: 'writer', candidate: false });
+  await startMember({ path: file, name: 'standby' });
+  const result = await writer.exec("INSERT INTO rows (id, member) VALUES ('pending', 'writer') /*fault*/");
+  await first.whenExited();
+  expect(result.ok).toMatchObject({ rowsAffected: 1 });
+  const count = await writer.exec("SELECT count(*) AS n FROM rows WHERE id = 'pending'");
+  expect(count.ok).toMatchObject({ rows: [{ n: 1 }] });
+});

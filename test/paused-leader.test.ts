@@ -1,0 +1,90 @@
+/**
+ * A paused (SIGSTOP) leader. With flock it keeps the lock: nobody takes over, requests end in
+ * TIMEOUT, and after SIGCONT everything carries on. With the lockfile lease a second leader
+ * takes over, and the paused one steps down when it resumes instead of committing.
+ */
+import * as path from 'node:path';
+import Database from 'better-sqlite3';
+import { killAll, startMember, until, type Member } from './helpers/fleet';
+import { removeTempDirs, tempDir } from './helpers/temp';
+
+jest.setTimeout(120_000);
+
+const stopped: Member[] = [];
+afterEach(async () => {
+  for (const member of stopped.splice(0)) member.kill('SIGCONT');
+  await killAll();
+  removeTempDirs();
+});
+
+function pause(member: Member): void {
+  stopped.push(member);
+  member.kill('SIGSTOP');
+}
+
+test('flock: a paused leader keeps the lock, requests end in TIMEOUT, and all carry on after SIGCONT', async () => {
+  const file = path.join(tempDir(), 'paused.db');
+  const leader = await startMember({ path: file, name: 'leader' });
+  const candidate = await startMember({ path: file, name: 'candidate', requestTimeoutMs: 1500 });
+  const follower = await startMember({ path: file, name: 'follower', requestTimeoutMs: 1500, candidate: false });
+  expect(leader.events[0]).toMatchObject({ ev: 'opened', role: 'leader' });
+
+  pause(leader);
+  const [fromFollower, fromCandidate] = await Promise.all([
+    follower.exec("INSERT INTO rows (id, member) VALUES ('while-paused-1', 'follower')"),
+    candidate.exec("INSERT INTO rows (id, member) VALUES ('while-paused-2', 'candidate')"),
+  ]);
+  expect(fromFollower.code).toBe('TIMEOUT');
+  expect(fromCandidate.code).toBe('TIMEOUT');
+  // Nobody took over: the candidate never became leader.
+  expect(candidate.events.some((e) => e.ev === 'role' && e.role === 'leader')).toBe(false);
+  expect(candidate.events.some((e) => e.ev === 'failover')).toBe(false);
+
+  leader.kill('SIGCONT');
+  const after = await follower.exec("INSERT INTO rows (id, member) VALUES ('after-resume', 'follower')");
+  expect(after.code).toBeUndefined();
+  const count = await candidate.exec("SELECT count(*) AS n FROM rows WHERE id = 'after-resume'");
+  expect(count.ok).toMatchObject({ rows: [{ n: 1 }] });
+  expect(candidate.events.some((e) => e.ev === 'failover')).toBe(false);
+});
+
+test('lockfile: a second leader takes over a paused one, which steps down when it resumes', async () => {
+  const file = path.join(tempDir(), 'lease.db');
+  const options = { path: file, lock: 'lockfile' as const, requestTimeoutMs: 2500 };
+  const old = await startMember({ ...options, name: 'old' });
+  const next = await startMember({ ...options, name: 'next' });
+  expect(old.events[0]).toMatchObject({ ev: 'opened', role: 'leader' });
+
+  // Paused while idle, the old leader stops refreshing its lease. The next write times out on
+  // the silent leader; its member then stands, finds the lease stale, and takes over.
+  pause(old);
+  const timedOut = await next.exec("INSERT INTO rows (id, member) VALUES ('to-the-paused-leader', 'next')");
+  expect(timedOut.code).toBe('TIMEOUT');
+  await next.waitFor((e) => e.ev === 'role' && e.role === 'leader', 30_000);
+  const written = await next.exec("INSERT INTO rows (id, member) VALUES ('under-the-new-lease', 'next')");
+  expect(written.code).toBeUndefined();
+
+  old.kill('SIGCONT');
+  // The resumed process learns it lost the lease (or finds its epoch superseded at its next
+  // commit) and steps down instead of committing; then it follows the new leader.
+  const steppedDown = await old.waitForNext((e) => e.ev === 'error' && e.code === 'LEADER_FAILED', 30_000);
+  expect((steppedDown as { message: string }).message).toMatch(/lease|superseded/);
+  const viaNewLeader = await old.exec("INSERT INTO rows (id, member) VALUES ('after-resume', 'old')");
+  expect(viaNewLeader.code).toBeUndefined();
+  expect(old.events.some((e) => e.ev === 'failover' && e.toPid === next.pid)).toBe(true);
+  await killAll();
+
+  const db = new Database(file, { readonly: true });
+  try {
+    const ids = (db.prepare('SELECT id FROM rows ORDER BY id').all() as { id: string }[]).map((r) => r.id);
+    expect(ids).toEqual(['after-resume', 'under-the-new-lease']);
+    expect(db.prepare('PRAGMA integrity_check').get()).toEqual({ integrity_check: 'ok' });
+    const epochs = db.prepare('SELECT epoch, name FROM _baton_epochs ORDER BY epoch').all();
+    expect(epochs).toEqual([
+      { epoch: 1, name: 'old' },
+      { epoch: 2, name: 'next' },
+    ]);
+  } finally {
+    db.close();
+  }
+});
