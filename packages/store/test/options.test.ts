@@ -1,0 +1,30 @@
+import { resolveOptions } from '../src/options';
+
+test('defaults are filled in', () => {
+  const options = resolveOptions({ path: '/tmp/x.db' });
+  expect(options).toMatchObject({ candidate: true, synchronous: 'full', requestTimeoutMs: 30_000, lock: 'flock', migrations: [] });
+  expect(options.name).toMatch(/-\d+$/);
+});
+
+test('a misspelt option is named with the intended spelling', () => {
+  expect(() => resolveOptions({ path: '/tmp/x.db', requestTimeout: 5 })).toThrow('Misspelled option "requestTimeout" should be "requestTimeoutMs"');
+  expect(() => resolveOptions({ path: '/tmp/x.db', syncronous: 'full' })).toThrow('should be "synchronous"');
+});
+
+test.each([
+  [{}, /"path"/],
+  [{ path: ':memory:' }, /cannot be shared/],
+  [{ path: '/tmp/x.db', requestTimeoutMs: 0 }, /positive integer/],
+  [{ path: '/tmp/x.db', synchronous: 'off' }, /"full" or "normal"/],
+  [{ path: '/tmp/x.db', lock: 'fcntl' }, /"flock" or "lockfile"/],
+  [{ path: '/tmp/x.db', candidate: 'yes' }, /boolean/],
+  [{ path: '/tmp/x.db', migrations: [{ version: 1, sql: 'x' }, { version: 1, sql: 'y' }] }, /appears twice/],
+  [{ path: '/tmp/x.db', migrations: [{ version: 0, sql: 'x' }] }, /positive integer/],
+  [{ path: '/tmp/x.db', zzzzzzzzzzzz: 1 }, /Unknown option "zzzzzzzzzzzz"/],
+])('%p is refused with INVALID_ARGUMENT', (options, message) => {
+  expect(() => resolveOptions(options)).toThrow(expect.objectContaining({ code: 'INVALID_ARGUMENT', message: expect.stringMatching(message) }));
+});
+
+test('a non-object is refused', () => {
+  expect(() => resolveOptions('kanban.db')).toThrow(expect.objectContaining({ code: 'INVALID_ARGUMENT' }));
+});

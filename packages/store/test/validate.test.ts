@@ -1,0 +1,41 @@
+import { checkArgs, checkHello, checkRequest } from '../src/protocol/validate';
+
+const hello = { t: 'hello', v: 1, clientId: 'c', pid: 1, name: 'n', candidate: true, migrations: [{ version: 1, sql: 'CREATE TABLE t (x)' }] };
+
+test('a well-formed hello passes', () => {
+  expect(checkHello(hello)).toEqual(hello);
+});
+
+test.each([
+  ['another protocol version', { ...hello, v: 2 }],
+  ['a missing client id', { ...hello, clientId: '' }],
+  ['a migration without SQL', { ...hello, migrations: [{ version: 1 }] }],
+  ['not a hello', { t: 'req' }],
+  ['not an object', 'hello'],
+])('a hello with %s is a PROTOCOL_ERROR', (_what, frame) => {
+  expect(() => checkHello(frame)).toThrow(expect.objectContaining({ code: 'PROTOCOL_ERROR' }));
+});
+
+test('a request with a readable id but a bad operation is returned as invalid, keeping its id', () => {
+  const result = checkRequest({ t: 'req', id: 7, op: { k: 'execute', stmt: { sql: 1 } } });
+  expect(result).toMatchObject({ t: 'invalid', id: 7, error: { code: 'PROTOCOL_ERROR' } });
+});
+
+test('a request without a usable id throws', () => {
+  expect(() => checkRequest({ t: 'req', id: -1, op: { k: 'ping' } })).toThrow(expect.objectContaining({ code: 'PROTOCOL_ERROR' }));
+  expect(() => checkRequest({ t: 'req', id: 1.5, op: { k: 'ping' } })).toThrow(expect.objectContaining({ code: 'PROTOCOL_ERROR' }));
+});
+
+test('every operation kind validates its fields', () => {
+  expect(checkRequest({ t: 'req', id: 1, op: { k: 'batch', stmts: [{ sql: 'SELECT 1' }], mode: 'read' } })).toMatchObject({ t: 'req' });
+  expect(checkRequest({ t: 'req', id: 1, op: { k: 'batch', stmts: [], mode: 'sideways' } })).toMatchObject({ t: 'invalid' });
+  expect(checkRequest({ t: 'req', id: 1, op: { k: 'begin', mode: 'write', timeoutMs: 'soon' } })).toMatchObject({ t: 'invalid' });
+  expect(checkRequest({ t: 'req', id: 1, op: { k: 'notify', channel: '' } })).toMatchObject({ t: 'invalid' });
+  expect(checkRequest({ t: 'req', id: 1, op: { k: 'commit', txId: 3 } })).toMatchObject({ t: 'req', op: { k: 'commit', txId: 3 } });
+});
+
+test('arguments must be SQL values', () => {
+  expect(checkArgs([1, 'a', null, 2n, new Uint8Array(1)], 'PROTOCOL_ERROR')).toHaveLength(5);
+  expect(() => checkArgs([Number.NaN], 'INVALID_ARGUMENT')).toThrow(expect.objectContaining({ code: 'INVALID_ARGUMENT' }));
+  expect(() => checkArgs({ a: [1] }, 'PROTOCOL_ERROR')).toThrow(expect.objectContaining({ code: 'PROTOCOL_ERROR' }));
+});
