@@ -127,3 +127,18 @@ test('a leader killed before COMMIT: the re-sent write is applied once by the ne
   const count = await writer.exec("SELECT count(*) AS n FROM rows WHERE id = 'pending'");
   expect(count.ok).toMatchObject({ rows: [{ n: 1 }] });
 });
+
+test('a transaction open when its leader dies is rolled back: commit rejects with TRANSACTION_ABORTED and nothing is visible', async () => {
+  const file = path.join(tempDir(), 'tx-failover.db');
+  const leader = await startMember({ path: file, name: 'leader' });
+  const holder = await startMember({ path: file, name: 'holder', candidate: false });
+  const standby = await startMember({ path: file, name: 'standby' });
+  const opened = await holder.call((ref) => ({ cmd: 'txBegin', ref, id: 'half-done' }));
+  expect(opened.ok).toBe('open');
+  leader.kill('SIGKILL');
+  await holder.waitFor((e) => e.ev === 'failover', 30_000);
+  const commit = await holder.call((ref) => ({ cmd: 'txCommit', ref }));
+  expect(commit.code).toBe('TRANSACTION_ABORTED');
+  const seen = await standby.exec("SELECT count(*) AS n FROM rows WHERE id = 'half-done'");
+  expect(seen.ok).toMatchObject({ rows: [{ n: 0 }] });
+});

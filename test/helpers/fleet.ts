@@ -75,6 +75,13 @@ export class Member {
     return (await this.waitFor((e) => e.ev === 'result' && e.ref === ref)) as Extract<MemberEvent, { ev: 'result' }>;
   }
 
+  /** Sends a command that answers with a `result` event carrying `ref`, and resolves with it. */
+  async call(command: (ref: number) => MemberCommand): Promise<Extract<MemberEvent, { ev: 'result' }>> {
+    const ref = this.nextRef++;
+    this.send(command(ref));
+    return (await this.waitFor((e) => e.ev === 'result' && e.ref === ref)) as Extract<MemberEvent, { ev: 'result' }>;
+  }
+
   kill(signal: NodeJS.Signals = 'SIGKILL'): void {
     this.child.kill(signal);
   }
