@@ -1,0 +1,187 @@
+/**
+ * The dispatcher of a dispatching gateway: claims ready tasks and runs them, up to
+ * `maxWorkers` at a time. It reacts to the store's `kanban.ready` notifications (a task became
+ * ready somewhere in the fleet), so a new task is claimed within milliseconds, and runs a slow
+ * safety sweep that releases stale claims (their worker died with its gateway), promotes tasks
+ * whose parents are done and claims anything a lost notification left behind.
+ *
+ * Several dispatchers never run the same claim: `Board.claim` is a compare-and-swap applied by
+ * the single leader, and a worker whose claim was released stops (`CLAIM_LOST`).
+ */
+import { EventEmitter } from 'node:events';
+import type { NotifyEvent, Store } from '@baton/store';
+import { READY_CHANNEL, type Board, type Claim } from '../board';
+import { KanbanError } from '../errors';
+import type { Task } from '../types';
+import type { Work } from './simulated-work';
+
+/** What set off a claim pass. */
+export type ClaimTrigger = 'start' | 'notify' | 'sweep' | 'capacity';
+
+/**
+ * Events of a `Dispatcher`, each named after a step of a task's life in this gateway.
+ * As with every Node emitter, an `error` without a listener throws: the gateway always listens.
+ */
+export interface DispatcherEvents {
+  /** This dispatcher claimed a task. `latencyMs`: from the task's creation to the claim's commit. */
+  claimed: [event: { task: Task; runId: string; latencyMs: number; trigger: ClaimTrigger }];
+  /** The work succeeded and the completion was committed. */
+  completed: [event: { taskId: string; runId: string }];
+  /** The work failed and the failure was committed (the task was retried or blocked). */
+  failed: [event: { taskId: string; runId: string; blocked: boolean; error: string }];
+  /** The claim was released under this worker (it stalled past its TTL): its result was discarded. */
+  lost: [event: { taskId: string; runId: string }];
+  /** The sweep released stale claims of other (dead) workers. */
+  released: [event: { taskIds: string[] }];
+  /** A background failure (the store timed out, say); the dispatcher carries on. */
+  error: [error: Error];
+}
+
+/** Dispatcher settings. */
+export interface DispatcherOptions {
+  maxWorkers: number;
+  claimTtlMs: number;
+  heartbeatMs: number;
+  sweepMs: number;
+  work: Work;
+}
+
+/** Claims and runs ready tasks for one gateway. */
+export class Dispatcher extends EventEmitter<DispatcherEvents> {
+  private readonly running = new Map<string, AbortController>();
+  private readonly finishing = new Set<Promise<void>>();
+  private pumping = false;
+  private pumpAgain: ClaimTrigger | null = null;
+  private sweepTimer: NodeJS.Timeout | null = null;
+  private stopped = false;
+  private readonly onNotify = (event: NotifyEvent): void => {
+    if (event.channel === READY_CHANNEL) this.pump('notify');
+  };
+
+  /**
+   * @param board - the gateway's board
+   * @param store - where `kanban.ready` notifications arrive
+   */
+  constructor(
+    private readonly board: Board,
+    private readonly store: Pick<Store, 'on' | 'off'>,
+    private readonly options: DispatcherOptions,
+  ) {
+    super();
+  }
+
+  /** Number of tasks being worked on right now. */
+  get active(): number {
+    return this.running.size;
+  }
+
+  /** Starts listening for ready tasks and sweeping; claims what is ready now. */
+  start(): void {
+    this.store.on('notify', this.onNotify);
+    this.sweepTimer = setInterval(() => void this.sweep(), this.options.sweepMs);
+    this.sweepTimer.unref();
+    this.pump('start');
+  }
+
+  /**
+   * Stops claiming. With `drain`, waits for the work in progress to finish and be recorded;
+   * without, aborts it (the claims expire and another dispatcher picks the tasks up).
+   */
+  async stop(drain: boolean): Promise<void> {
+    this.stopped = true;
+    this.store.off('notify', this.onNotify);
+    if (this.sweepTimer !== null) clearInterval(this.sweepTimer);
+    if (!drain) for (const controller of this.running.values()) controller.abort();
+    while (this.finishing.size > 0) await Promise.allSettled([...this.finishing]);
+  }
+
+  /** The safety sweep: release stale claims, promote, claim what is left. Public for tests and the CLI. */
+  async sweep(): Promise<void> {
+    if (this.stopped) return;
+    try {
+      const released = await this.board.releaseStale();
+      if (released.length > 0) this.emit('released', { taskIds: released });
+      await this.board.promote();
+    } catch (error) {
+      this.emit('error', error as Error);
+    }
+    this.pump('sweep');
+  }
+
+  /** Claims tasks while there is capacity; concurrent triggers coalesce into one more pass. */
+  private pump(trigger: ClaimTrigger): void {
+    if (this.stopped) return;
+    if (this.pumping) {
+      this.pumpAgain ??= trigger;
+      return;
+    }
+    this.pumping = true;
+    void this.claimWhileFree(trigger).finally(() => {
+      this.pumping = false;
+      const again = this.pumpAgain;
+      this.pumpAgain = null;
+      if (again !== null) this.pump(again);
+    });
+  }
+
+  private async claimWhileFree(trigger: ClaimTrigger): Promise<void> {
+    while (!this.stopped && this.running.size < this.options.maxWorkers) {
+      let claim: Claim | null;
+      try {
+        claim = await this.board.claim({ ttlMs: this.options.claimTtlMs });
+      } catch (error) {
+        this.emit('error', error as Error);
+        return;
+      }
+      if (claim === null) return;
+      this.emit('claimed', { task: claim.task, runId: claim.run.id, latencyMs: Date.now() - claim.task.createdAt, trigger });
+      this.startWork(claim);
+    }
+  }
+
+  private startWork(claim: Claim): void {
+    const controller = new AbortController();
+    this.running.set(claim.run.id, controller);
+    const done = this.runWork(claim, controller).finally(() => {
+      this.running.delete(claim.run.id);
+      this.finishing.delete(done);
+      this.pump('capacity');
+    });
+    this.finishing.add(done);
+  }
+
+  /** Runs the work with heartbeats, then records its outcome. */
+  private async runWork(claim: Claim, controller: AbortController): Promise<void> {
+    const { task, run } = claim;
+    const heartbeat = setInterval(() => {
+      this.board.heartbeat(run.id, this.options.claimTtlMs).catch((error: unknown) => {
+        if (error instanceof KanbanError && error.code === 'CLAIM_LOST') controller.abort();
+        else this.emit('error', error as Error);
+      });
+    }, this.options.heartbeatMs);
+    heartbeat.unref();
+    let outcome;
+    try {
+      outcome = await this.options.work(task, controller.signal);
+    } finally {
+      clearInterval(heartbeat);
+    }
+    if (controller.signal.aborted) {
+      // Lost claim or a stop without drain: the claim expires (or was released) and the task is redone elsewhere.
+      if (!this.stopped) this.emit('lost', { taskId: task.id, runId: run.id });
+      return;
+    }
+    try {
+      if (outcome.ok) {
+        await this.board.complete(run.id, outcome.result);
+        this.emit('completed', { taskId: task.id, runId: run.id });
+      } else {
+        const after = await this.board.fail(run.id, outcome.error);
+        this.emit('failed', { taskId: task.id, runId: run.id, blocked: after.status === 'blocked', error: outcome.error });
+      }
+    } catch (error) {
+      if (error instanceof KanbanError && error.code === 'CLAIM_LOST') this.emit('lost', { taskId: task.id, runId: run.id });
+      else this.emit('error', error as Error);
+    }
+  }
+}
