@@ -1,0 +1,98 @@
+/**
+ * The IPC between the coordinator (main.ts) and the worker processes it forks (worker.ts).
+ * Channels use `serialization: 'advanced'`, so latency arrays travel as typed arrays.
+ */
+
+/** Which database access a load worker uses. */
+export type SystemKind = 'baton' | 'direct' | 'socket';
+
+/** SQLite durability setting under test. */
+export type SyncMode = 'full' | 'normal';
+
+/** What a worker process is, given as JSON in argv[2]. */
+export type WorkerConfig =
+  | {
+      kind: 'load';
+      /** `baton`: a Baton member; `direct`: better-sqlite3 on the shared WAL file; `socket`: raw echo client. */
+      system: SystemKind;
+      /** Database file (baton, direct) or the echo server's socket path (socket). */
+      path: string;
+      sync: SyncMode;
+      /** Index of this member in its fleet: part of its name and of the rows it writes. */
+      index: number;
+      /** Rows seeded before the run: point reads pick ids in [1, seedRows]. */
+      seedRows: number;
+    }
+  | { kind: 'echo-server'; socketPath: string; replyBytes: number }
+  | { kind: 'idle' };
+
+/** Parameters of one measured run. */
+export interface RunSpec {
+  /** Requests in flight at once in this process (closed loop: each lane issues its next request when the previous one ends). */
+  inflight: number;
+  /** Share of requests that are point reads (0..1); the rest insert one 200-byte row. */
+  readFraction: number;
+  /** Not measured: lets caches, prepared statements and the group-commit rhythm settle. */
+  warmupMs: number;
+  /** The measured window. */
+  durationMs: number;
+  /** Ask the leader for its counters at both ends of the window (Baton only; one member does it). */
+  sampleStatus: boolean;
+}
+
+/** Commands from the coordinator. */
+export type ToWorker =
+  | { t: 'run'; spec: RunSpec }
+  /** Failover load: one write in flight, until `stop`. */
+  | { t: 'loop' }
+  /** Report the first write acknowledged by a leader of an epoch above `epoch`. */
+  | { t: 'arm'; epoch: number }
+  | { t: 'stop' }
+  /** A fixed workload (memory scenario), answered with `done`. */
+  | { t: 'workload'; writes: number; reads: number }
+  | { t: 'memory' }
+  /** Close gracefully and exit (used when profiling, so profiles get written). */
+  | { t: 'exit' };
+
+/** Leader counters sampled around a window (Baton only). */
+export interface StatusSample {
+  /** Group commits in the window. */
+  commits: number;
+  /** Writes those commits held. */
+  groupedWrites: number;
+  /** The leader's own one-minute figure, for comparison. */
+  loadAvgGroupSize: number;
+  leaderPid: number;
+}
+
+/** What one worker measured in one run. */
+export interface RunReport {
+  /** Requests completed inside the measured window. */
+  completed: number;
+  /** Writes acknowledged over the whole run, warmup and tail included (checked against the database afterwards). */
+  ackedWrites: number;
+  /** Latency of every request that completed in the window or started in it (ms). */
+  latencies: Float64Array;
+  /** The window as actually observed by this process (ms). */
+  windowMs: number;
+  /** CPU time of this process (all its threads) over the window, in microseconds. */
+  cpuUs: number;
+  /** SQLITE_BUSY errors that escaped busy_timeout over the whole run (direct only; each was retried). */
+  busyEscaped: number;
+  /** Failed requests by error code (they are not retried and not counted as completed). */
+  errors: Record<string, number>;
+  status: StatusSample | null;
+}
+
+/** Messages to the coordinator. */
+export type FromWorker =
+  | { t: 'ready'; pid: number; role: string; epoch: number }
+  | { t: 'role'; role: string; epoch: number }
+  | { t: 'report'; report: RunReport }
+  | { t: 'armed'; epoch: number }
+  /** `atMs` on the shared monotonic clock (clock.ts). */
+  | { t: 'recovered'; epoch: number; atMs: number; failoverMs: number | null }
+  | { t: 'stopped'; ackedWrites: number; errors: Record<string, number> }
+  | { t: 'done'; ackedWrites: number }
+  | { t: 'memory'; rss: number; heapUsed: number }
+  | { t: 'failed'; message: string };

@@ -1,0 +1,104 @@
+/** Command-line options of `npm run bench`: parsing, validation with precise messages, help text. */
+import { parseArgs } from 'node:util';
+
+/** The six scenarios of issue 5, by the names `--only` takes. */
+export const SCENARIOS = ['writes', 'pipelined', 'mixed', 'read-latency', 'failover', 'memory'] as const;
+export type ScenarioName = (typeof SCENARIOS)[number];
+
+/** Parsed options. `null` means "the preset's value". */
+export interface BenchOptions {
+  help: boolean;
+  quick: boolean;
+  json: string | null;
+  rounds: number;
+  durationMs: number | null;
+  kills: number | null;
+  only: ScenarioName[] | null;
+}
+
+/** A mistake on the command line: printed with the usage, exit code 2. */
+export class UsageError extends Error {}
+
+export const HELP = `Usage: npm run bench -- [options]
+       node scripts/dist/bench/main.js [options]
+
+Runs Baton and direct WAL access (every process opens the database with better-sqlite3)
+side by side on this machine, alternating them (A B A B ...) for several rounds, and prints
+medians and the ratio Baton/direct. Each run gets a fresh database and fresh processes.
+
+Scenarios (all by default):
+  writes        1/4/7 processes, one insert in flight each, synchronous FULL and NORMAL
+  pipelined     the same with 64 requests in flight per process
+  mixed         7 processes, 80% point reads / 20% inserts, FULL and NORMAL
+  read-latency  a forwarded point read vs a raw Unix socket round trip (and a direct read)
+  failover      SIGKILL the leader-hosting member under load, 7 members (20 kills)
+  memory        RSS of a follower and of the leader-hosting member vs the same program
+                using better-sqlite3 directly
+
+Options:
+  --quick             reduced set, under two minutes: 7 writers at FULL and at NORMAL with
+                      one in flight, 7 pipelined writers at NORMAL, read latency, memory,
+                      10 failovers; shorter runs
+  --json <file>       also write the results document (see docs/benchmarks.md) to <file>
+  --rounds <n>        rounds per scenario (default 3; fewer is only for trying things out)
+  --duration <ms>     measured window of each run (default 3000, --quick 1500)
+  --kills <n>         failovers to measure (default 20, --quick 10)
+  --only <list>       comma-separated scenarios to run, e.g. --only writes,failover
+  -h, --help          show this help
+
+Output: the table goes to stdout, progress to stderr. Temporary databases live under the
+system temp directory and are removed, and every forked process killed, even on Ctrl-C.
+
+Exit codes: 0 every run completed (targets missed or not), 1 some run failed (see stderr and
+"failures" in the JSON), 2 bad command line, 130/143 interrupted.
+
+Examples:
+  npm run bench -- --quick
+  npm run bench -- --json bench.json
+  npm run bench -- --only writes --rounds 1 --duration 1000`;
+
+function positiveInteger(value: string | undefined, flag: string, minimum = 1): number | null {
+  if (value === undefined) return null;
+  if (!/^\d+$/.test(value) || Number(value) < minimum) throw new UsageError(`${flag} expects an integer >= ${minimum}, got "${value}"`);
+  return Number(value);
+}
+
+/** Parses `argv` (without node and the script). Throws `UsageError` with a precise message. */
+export function parseOptions(argv: string[]): BenchOptions {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: argv,
+      strict: true,
+      allowPositionals: false,
+      options: {
+        help: { type: 'boolean', short: 'h' },
+        quick: { type: 'boolean' },
+        json: { type: 'string' },
+        rounds: { type: 'string' },
+        duration: { type: 'string' },
+        kills: { type: 'string' },
+        only: { type: 'string' },
+      },
+    });
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
+  const { values } = parsed;
+  let only: ScenarioName[] | null = null;
+  if (values.only !== undefined) {
+    only = values.only.split(',').map((name) => name.trim()).filter((name) => name !== '') as ScenarioName[];
+    const unknown = only.filter((name) => !(SCENARIOS as readonly string[]).includes(name));
+    if (unknown.length > 0 || only.length === 0) throw new UsageError(`--only takes a comma-separated list of ${SCENARIOS.join(', ')}; got "${values.only}"`);
+  }
+  if (values.json !== undefined && values.json.trim() === '') throw new UsageError('--json expects a file name');
+  return {
+    help: values.help === true,
+    quick: values.quick === true,
+    json: values.json ?? null,
+    rounds: positiveInteger(values.rounds, '--rounds') ?? 3,
+    durationMs: positiveInteger(values.duration, '--duration', 100),
+    kills: positiveInteger(values.kills, '--kills'),
+    only,
+  };
+}

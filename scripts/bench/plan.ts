@@ -1,0 +1,53 @@
+/** What one invocation runs: the full set of issue 5, or the `--quick` subset. */
+import type { BenchOptions, ScenarioName } from './options';
+import type { ThroughputCase, Timing } from './scenarios/throughput';
+
+/** The scenarios and settings of one invocation. */
+export interface Plan {
+  quick: boolean;
+  rounds: number;
+  timing: Timing;
+  /** Throughput cases in the order they run within a round. */
+  cases: ThroughputCase[];
+  readLatency: boolean;
+  /** 0 to skip the failover scenario. */
+  failoverKills: number;
+  failoverMembers: number;
+  memory: boolean;
+}
+
+/** The fleet size of the deployment that motivated Baton (seven gateways). */
+export const FLEET = 7;
+/** Requests in flight per process in the pipelined scenario. */
+export const PIPELINE_DEPTH = 64;
+
+/** Builds the plan from the options. */
+export function buildPlan(options: BenchOptions): Plan {
+  const wanted = (name: ScenarioName): boolean => options.only === null || options.only.includes(name);
+  const cases: ThroughputCase[] = [];
+  if (options.quick) {
+    // The issue's reduced set: 7 writers at FULL and at NORMAL with one in flight, 7
+    // pipelined writers at NORMAL (and 10 failovers, below).
+    if (wanted('writes')) for (const sync of ['full', 'normal'] as const) cases.push({ scenario: 'writes', sync, members: FLEET, inflight: 1, readFraction: 0 });
+    if (wanted('pipelined')) cases.push({ scenario: 'pipelined', sync: 'normal', members: FLEET, inflight: PIPELINE_DEPTH, readFraction: 0 });
+    if (wanted('mixed') && options.only !== null) cases.push({ scenario: 'mixed', sync: 'normal', members: FLEET, inflight: 1, readFraction: 0.8 });
+  } else {
+    for (const scenario of ['writes', 'pipelined'] as const) {
+      if (!wanted(scenario)) continue;
+      for (const sync of ['full', 'normal'] as const) {
+        for (const members of [1, 4, FLEET]) cases.push({ scenario, sync, members, inflight: scenario === 'writes' ? 1 : PIPELINE_DEPTH, readFraction: 0 });
+      }
+    }
+    if (wanted('mixed')) for (const sync of ['full', 'normal'] as const) cases.push({ scenario: 'mixed', sync, members: FLEET, inflight: 1, readFraction: 0.8 });
+  }
+  return {
+    quick: options.quick,
+    rounds: options.rounds,
+    timing: { warmupMs: options.quick ? 300 : 500, durationMs: options.durationMs ?? (options.quick ? 1500 : 3000) },
+    cases,
+    readLatency: wanted('read-latency'),
+    failoverKills: wanted('failover') ? (options.kills ?? (options.quick ? 10 : 20)) : 0,
+    failoverMembers: FLEET,
+    memory: wanted('memory'),
+  };
+}

@@ -1,0 +1,95 @@
+/** The human-readable report: the tables `npm run bench` prints on stdout. */
+import type { BenchDocument } from './report';
+import { formatNumber as n, renderTable } from './table';
+
+/** Renders the whole document as text. */
+export function renderReport(doc: BenchDocument): string {
+  const { machine, settings } = doc;
+  const out: string[] = [];
+  out.push(`Baton vs direct WAL access, ${doc.date}`);
+  out.push(`Machine: ${machine.cpus} CPUs (${machine.cpuModel}), ${machine.memoryMb} MB, ${machine.kernel}, ${machine.fs}, node ${machine.node}, load ${machine.loadAverage} at start`);
+  out.push(`Command: ${doc.command}`);
+  out.push(
+    `Each figure is the median of ${settings.rounds} rounds; a round runs each system once (A B A B ...), ${settings.durationMs} ms measured after ${settings.warmupMs} ms warmup, fresh database and processes each time.`,
+  );
+
+  const throughput = doc.results.filter((r) => r.scenario !== 'read-latency');
+  if (throughput.length > 0) {
+    out.push('', 'Throughput and latency (ms); cpu = CPU time of all processes per request; group = writes per Baton commit; ratio = baton/direct ops/s');
+    const rows = throughput.map((r) => {
+      const ratio = r.system === 'baton' ? doc.ratios.find((q) => q.scenario === r.scenario && q.sync === r.sync && q.members === r.members && q.inflight === r.inflight) : undefined;
+      const flags = [r.errors > 0 ? `${r.errors} errors` : '', r.verified === false ? 'ROWS MISSING' : ''].filter(Boolean).join(', ');
+      return [
+        r.scenario,
+        r.sync,
+        String(r.members),
+        String(r.inflight),
+        r.system,
+        n(r.opsPerSec, 0),
+        n(r.p50Ms),
+        n(r.p99Ms),
+        n(r.maxMs),
+        n(r.worstMaxMs),
+        String(r.busyEscapedTotal),
+        n(r.cpuUsPerOp, 0),
+        n(r.avgGroupSize, 1),
+        ratio === undefined ? '' : `${n(ratio.throughputRatio)}x`,
+        flags,
+      ];
+    });
+    out.push(
+      renderTable(
+        ['scenario', 'sync', 'procs', 'inflight', 'system', 'ops/s', 'p50', 'p99', 'max', 'worst max', 'busy', 'cpu us/op', 'group', 'ratio', 'notes'],
+        rows,
+        ['left', 'left', 'right', 'right', 'left', 'right', 'right', 'right', 'right', 'right', 'right', 'right', 'right', 'right', 'left'],
+      ),
+    );
+    out.push('(max: median of the rounds\' max; worst max: the worst round; busy: SQLITE_BUSY escaping busy_timeout, all rounds; every acknowledged write was checked in the database afterwards)');
+  }
+
+  const reads = doc.results.filter((r) => r.scenario === 'read-latency');
+  if (reads.length > 0) {
+    const ratio = doc.ratios.find((q) => q.scenario === 'read-latency');
+    out.push('', 'Point read, one in flight (ms): baton = follower -> leader member; socket = raw Unix socket round trip of the same sizes; direct = the file read in-process');
+    out.push(
+      renderTable(
+        ['system', 'ops/s', 'p50', 'p99', 'max', 'cpu us/op'],
+        reads.map((r) => [r.system, n(r.opsPerSec, 0), n(r.p50Ms, 3), n(r.p99Ms, 3), n(r.maxMs), n(r.cpuUsPerOp, 0)]),
+        ['left', 'right', 'right', 'right', 'right', 'right'],
+      ),
+    );
+    if (ratio?.p50VsSocket !== undefined) out.push(`baton p50 / socket p50 = ${n(ratio.p50VsSocket)}x`);
+  }
+
+  if (doc.failover !== null) {
+    const f = doc.failover;
+    out.push(
+      '',
+      `Failover: ${f.kills} SIGKILLs of the leader-hosting member, ${f.members} members writing (${f.sync.toUpperCase()}); from the kill until every survivor's next acknowledged write:`,
+      `  p50 ${n(f.p50Ms)} ms, p99 ${n(f.p99Ms)} ms, max ${n(f.maxMs)} ms (per member: p50 ${n(f.memberP50Ms)} ms, p99 ${n(f.memberP99Ms)} ms; store's own notice-to-welcome p50 ${n(f.noticeToWelcomeP50Ms)} ms); timeouts ${f.timeouts}, failed requests ${f.errors}`,
+    );
+  }
+
+  if (doc.memory !== null) {
+    const m = doc.memory;
+    const sign = (v: number): string => `${v >= 0 ? '+' : ''}${n(v, 1)}`;
+    out.push(
+      '',
+      `Memory (RSS, MB): follower ${n(m.followerRssMb, 1)} (${sign(m.followerOverBaselineMb)}), leader-hosting member ${n(m.leaderRssMb, 1)} (${sign(m.leaderOverBaselineMb)}),`,
+      `  baseline ${n(m.baselineRssMb, 1)} = ${m.baseline}; bare program (no store, no SQLite) ${n(m.bareRssMb, 1)}`,
+    );
+  }
+
+  if (doc.targets.length > 0) {
+    out.push('', 'Targets of issue 5');
+    out.push(
+      renderTable(
+        ['target', 'requirement', 'measured', 'met'],
+        doc.targets.map((t) => [t.target, t.requirement, t.measured, t.met === null ? '-' : t.met ? 'yes' : 'NO']),
+        ['left', 'left', 'left', 'left'],
+      ),
+    );
+  }
+  if (doc.failures.length > 0) out.push('', `FAILED RUNS (${doc.failures.length}):`, ...doc.failures.map((f) => `  ${f}`));
+  return out.join('\n');
+}

@@ -1,0 +1,279 @@
+/**
+ * The results document (`--json`): the shape issue 5 specifies, with extra fields that make the
+ * numbers checkable (per-round figures, CPU per request, group sizes, verification), and the
+ * check of each target of the issue against what was measured.
+ *
+ * Every figure in `results` is the median over rounds; `ratios` are medians of per-round
+ * ratios (each round pairs the two systems measured back to back).
+ */
+import type { Machine } from './machine';
+import type { SyncMode, SystemKind } from './messages';
+import type { Plan } from './plan';
+import { PIPELINE_DEPTH, FLEET } from './plan';
+import { errorCount, type SystemRun } from './scenarios/measurement';
+import type { FailoverRun } from './scenarios/failover';
+import type { MemoryRound } from './scenarios/memory';
+import { READ_SYNC } from './scenarios/read-latency';
+import type { ThroughputCase } from './scenarios/throughput';
+import { median, percentile, round } from './stats';
+
+/** Everything one invocation measured. */
+export interface Measurements {
+  throughput: { c: ThroughputCase; runs: SystemRun[] }[];
+  read: SystemRun[];
+  failover: FailoverRun | null;
+  memory: MemoryRound[];
+  /** Runs that failed, with why. */
+  failures: string[];
+}
+
+/** One system in one configuration: medians over rounds. */
+export interface ResultEntry {
+  scenario: string;
+  system: SystemKind;
+  sync: SyncMode;
+  members: number;
+  inflight: number;
+  opsPerSec: number;
+  p50Ms: number;
+  p99Ms: number;
+  maxMs: number;
+  busyEscaped: number;
+  /** Extra: the worst max latency of any round (the targets use this one). */
+  worstMaxMs: number;
+  /** Extra: escaped BUSY errors summed over all rounds. */
+  busyEscapedTotal: number;
+  readFraction: number;
+  cpuUsPerOp: number;
+  avgGroupSize: number | null;
+  errors: number;
+  /** Every round's acknowledged writes were found in the database afterwards. */
+  verified: boolean | null;
+  roundsMeasured: number;
+  rounds: { round: number; opsPerSec: number; p50Ms: number; p99Ms: number; maxMs: number; busyEscaped: number; cpuUsPerOp: number; avgGroupSize: number | null }[];
+}
+
+/** Baton/direct for one configuration. */
+export interface RatioEntry {
+  scenario: string;
+  sync: SyncMode;
+  members: number;
+  inflight: number;
+  /** Median over rounds of baton opsPerSec / direct opsPerSec. */
+  throughputRatio: number;
+  roundRatios: number[];
+  /** Extra, read-latency only: median over rounds of baton p50 / raw socket p50. */
+  p50VsSocket?: number;
+}
+
+/** One target of issue 5 and whether this run met it. */
+export interface TargetCheck {
+  target: string;
+  requirement: string;
+  measured: string;
+  /** null when the scenario was not run. */
+  met: boolean | null;
+}
+
+/** The `--json` document. */
+export interface BenchDocument {
+  date: string;
+  machine: Machine;
+  command: string;
+  settings: { quick: boolean; rounds: number; warmupMs: number; durationMs: number; pipelineDepth: number; busyTimeoutMs: number };
+  results: ResultEntry[];
+  ratios: RatioEntry[];
+  failover: {
+    kills: number;
+    p50Ms: number;
+    p99Ms: number;
+    maxMs: number;
+    members: number;
+    sync: SyncMode;
+    timeouts: number;
+    errors: number;
+    memberP50Ms: number;
+    memberP99Ms: number;
+    noticeToWelcomeP50Ms: number;
+    killMs: number[];
+  } | null;
+  memory: {
+    followerRssMb: number;
+    leaderRssMb: number;
+    baselineRssMb: number;
+    baseline: string;
+    bareRssMb: number;
+    followerOverBaselineMb: number;
+    leaderOverBaselineMb: number;
+    rounds: MemoryRound[];
+  } | null;
+  targets: TargetCheck[];
+  failures: string[];
+}
+
+/** Medians over the rounds of one system in one configuration. */
+function resultEntry(scenario: string, sync: SyncMode, members: number, inflight: number, readFraction: number, runs: SystemRun[]): ResultEntry {
+  const med = (pick: (run: SystemRun) => number): number => round(median(runs.map(pick)), 3);
+  const groups = runs.map((run) => run.avgGroupSize).filter((size): size is number => size !== null);
+  const verifications = runs.map((run) => run.verified).filter((v): v is boolean => v !== null);
+  return {
+    scenario,
+    system: runs[0]!.system,
+    sync,
+    members,
+    inflight,
+    opsPerSec: round(median(runs.map((run) => run.opsPerSec)), 1),
+    p50Ms: med((run) => run.p50Ms),
+    p99Ms: med((run) => run.p99Ms),
+    maxMs: med((run) => run.maxMs),
+    busyEscaped: med((run) => run.busyEscaped),
+    worstMaxMs: round(Math.max(...runs.map((run) => run.maxMs)), 3),
+    busyEscapedTotal: runs.reduce((sum, run) => sum + run.busyEscaped, 0),
+    readFraction,
+    cpuUsPerOp: round(median(runs.map((run) => run.cpuUsPerOp)), 1),
+    avgGroupSize: groups.length === 0 ? null : round(median(groups), 2),
+    errors: runs.reduce((sum, run) => sum + errorCount(run), 0),
+    verified: verifications.length === 0 ? null : verifications.every(Boolean),
+    roundsMeasured: runs.length,
+    rounds: runs.map((run) => ({
+      round: run.round,
+      opsPerSec: round(run.opsPerSec, 1),
+      p50Ms: round(run.p50Ms, 3),
+      p99Ms: round(run.p99Ms, 3),
+      maxMs: round(run.maxMs, 3),
+      busyEscaped: run.busyEscaped,
+      cpuUsPerOp: round(run.cpuUsPerOp, 1),
+      avgGroupSize: run.avgGroupSize === null ? null : round(run.avgGroupSize, 2),
+    })),
+  };
+}
+
+/** Per-round ratios of `pick(a) / pick(b)`, pairing runs of the same round. */
+function roundRatios(a: SystemRun[], b: SystemRun[], pick: (run: SystemRun) => number): number[] {
+  return a.flatMap((runA) => {
+    const runB = b.find((run) => run.round === runA.round);
+    return runB === undefined ? [] : [round(pick(runA) / pick(runB), 3)];
+  });
+}
+
+/** Builds the document from the measurements. */
+export function buildDocument(plan: Plan, machine: Machine, date: Date, command: string, busyTimeoutMs: number, m: Measurements): BenchDocument {
+  const results: ResultEntry[] = [];
+  const ratios: RatioEntry[] = [];
+  for (const { c, runs } of m.throughput) {
+    const baton = runs.filter((run) => run.system === 'baton');
+    const direct = runs.filter((run) => run.system === 'direct');
+    for (const side of [baton, direct]) if (side.length > 0) results.push(resultEntry(c.scenario, c.sync, c.members, c.inflight, c.readFraction, side));
+    const perRound = roundRatios(baton, direct, (run) => run.opsPerSec);
+    if (perRound.length > 0) ratios.push({ scenario: c.scenario, sync: c.sync, members: c.members, inflight: c.inflight, throughputRatio: round(median(perRound), 3), roundRatios: perRound });
+  }
+  if (m.read.length > 0) {
+    const bySystem = (system: SystemKind): SystemRun[] => m.read.filter((run) => run.system === system);
+    for (const system of ['baton', 'socket', 'direct'] as const) {
+      const runs = bySystem(system);
+      if (runs.length > 0) results.push(resultEntry('read-latency', READ_SYNC, system === 'direct' ? 1 : 2, 1, 1, runs));
+    }
+    const perRound = roundRatios(bySystem('baton'), bySystem('direct'), (run) => run.opsPerSec);
+    const vsSocket = roundRatios(bySystem('baton'), bySystem('socket'), (run) => run.p50Ms);
+    ratios.push({ scenario: 'read-latency', sync: READ_SYNC, members: 2, inflight: 1, throughputRatio: round(median(perRound), 3), roundRatios: perRound, p50VsSocket: round(median(vsSocket), 3) });
+  }
+  const failover = m.failover === null || m.failover.killMs.length === 0 ? null : failoverSummary(m.failover);
+  const memory = m.memory.length === 0 ? null : memorySummary(m.memory);
+  return {
+    date: date.toISOString(),
+    machine,
+    command,
+    settings: { quick: plan.quick, rounds: plan.rounds, warmupMs: plan.timing.warmupMs, durationMs: plan.timing.durationMs, pipelineDepth: PIPELINE_DEPTH, busyTimeoutMs },
+    results,
+    ratios,
+    failover,
+    memory,
+    targets: checkTargets(results, ratios, failover, memory),
+    failures: m.failures,
+  };
+}
+
+function failoverSummary(run: FailoverRun): NonNullable<BenchDocument['failover']> {
+  return {
+    kills: run.killMs.length,
+    p50Ms: round(percentile(run.killMs, 0.5), 2),
+    p99Ms: round(percentile(run.killMs, 0.99), 2),
+    maxMs: round(Math.max(...run.killMs), 2),
+    members: run.members,
+    sync: run.sync,
+    timeouts: run.timeouts,
+    errors: Object.values(run.errors).reduce((sum, n) => sum + n, 0),
+    memberP50Ms: round(percentile(run.memberMs, 0.5), 2),
+    memberP99Ms: round(percentile(run.memberMs, 0.99), 2),
+    noticeToWelcomeP50Ms: run.noticeToWelcomeMs.length === 0 ? Number.NaN : round(percentile(run.noticeToWelcomeMs, 0.5), 2),
+    killMs: run.killMs.map((ms) => round(ms, 2)),
+  };
+}
+
+function memorySummary(rounds: MemoryRound[]): NonNullable<BenchDocument['memory']> {
+  const med = (pick: (r: MemoryRound) => number): number => round(median(rounds.map(pick)), 1);
+  const baseline = med((r) => r.directRssMb);
+  return {
+    followerRssMb: med((r) => r.followerRssMb),
+    leaderRssMb: med((r) => r.leaderRssMb),
+    baselineRssMb: baseline,
+    baseline: 'the same worker program doing the same writes and reads with better-sqlite3 directly on its own database',
+    bareRssMb: med((r) => r.bareRssMb),
+    followerOverBaselineMb: med((r) => r.followerRssMb - r.directRssMb),
+    leaderOverBaselineMb: med((r) => r.leaderRssMb - r.directRssMb),
+    rounds: rounds.map((r) => ({ round: r.round, followerRssMb: round(r.followerRssMb, 1), leaderRssMb: round(r.leaderRssMb, 1), directRssMb: round(r.directRssMb, 1), bareRssMb: round(r.bareRssMb, 1) })),
+  };
+}
+
+/** The targets table of issue 5, checked against this run. */
+function checkTargets(results: ResultEntry[], ratios: RatioEntry[], failover: BenchDocument['failover'], memory: BenchDocument['memory']): TargetCheck[] {
+  const ratioOf = (scenario: string, sync: SyncMode, inflight: number): RatioEntry | undefined =>
+    ratios.find((r) => r.scenario === scenario && r.sync === sync && r.members === FLEET && r.inflight === inflight);
+  const batonOf = (scenario: string, sync: SyncMode, inflight: number): ResultEntry | undefined =>
+    results.find((r) => r.scenario === scenario && r.system === 'baton' && r.sync === sync && r.members === FLEET && r.inflight === inflight);
+  const x = (v: number): string => `${v.toFixed(2)}x`;
+  const checks: TargetCheck[] = [];
+
+  const full = ratioOf('writes', 'full', 1);
+  const fullBaton = batonOf('writes', 'full', 1);
+  checks.push({
+    target: '7 writers, FULL, one in flight',
+    requirement: 'throughput >= 2.5x direct, max latency <= 50 ms (worst round)',
+    measured: full === undefined || fullBaton === undefined ? 'not run' : `${x(full.throughputRatio)}, max ${fullBaton.worstMaxMs.toFixed(1)} ms`,
+    met: full === undefined || fullBaton === undefined ? null : full.throughputRatio >= 2.5 && fullBaton.worstMaxMs <= 50,
+  });
+  const normal = ratioOf('writes', 'normal', 1);
+  checks.push({
+    target: '7 writers, NORMAL, one in flight',
+    requirement: '>= 0.5x direct',
+    measured: normal === undefined ? 'not run' : x(normal.throughputRatio),
+    met: normal === undefined ? null : normal.throughputRatio >= 0.5,
+  });
+  const piped = ratioOf('pipelined', 'normal', PIPELINE_DEPTH);
+  checks.push({
+    target: `7 writers, NORMAL, pipelined (${PIPELINE_DEPTH} in flight)`,
+    requirement: '>= 3x direct',
+    measured: piped === undefined ? 'not run' : x(piped.throughputRatio),
+    met: piped === undefined ? null : piped.throughputRatio >= 3,
+  });
+  checks.push({
+    target: 'failover after SIGKILL',
+    requirement: 'p50 <= 20 ms, p99 <= 50 ms',
+    measured: failover === null ? 'not run' : `p50 ${failover.p50Ms.toFixed(1)} ms, p99 ${failover.p99Ms.toFixed(1)} ms over ${failover.kills} kills`,
+    met: failover === null ? null : failover.p50Ms <= 20 && failover.p99Ms <= 50 && failover.timeouts === 0,
+  });
+  const read = ratios.find((r) => r.scenario === 'read-latency');
+  checks.push({
+    target: 'forwarded point read',
+    requirement: 'p50 <= 2x the raw socket round trip',
+    measured: read?.p50VsSocket === undefined ? 'not run' : x(read.p50VsSocket),
+    met: read?.p50VsSocket === undefined ? null : read.p50VsSocket <= 2,
+  });
+  checks.push({
+    target: 'follower memory',
+    requirement: '<= 10 MB over the same program without Baton',
+    measured: memory === null ? 'not run' : `${memory.followerOverBaselineMb >= 0 ? '+' : ''}${memory.followerOverBaselineMb.toFixed(1)} MB`,
+    met: memory === null ? null : memory.followerOverBaselineMb <= 10,
+  });
+  return checks;
+}

@@ -1,0 +1,116 @@
+/**
+ * Scenario 5: SIGKILL the leader-hosting member under load, again and again, and measure the
+ * time from the kill to every surviving member's next write acknowledged by the new leader.
+ *
+ * Every member writes continuously with one request in flight. Before each kill the
+ * survivors-to-be are "armed" with the current epoch; each then reports the first write it
+ * sees acknowledged while its store is on a higher epoch, timestamped on the host's monotonic
+ * clock (clock.ts), which is also what the kill time is taken on. The killed member is replaced
+ * by a fresh process, so the fleet keeps its size, and the fleet is back to one leader with
+ * every member on its epoch before the next kill.
+ */
+import * as path from 'node:path';
+import { nowMs } from '../clock';
+import { createDatabase } from '../database';
+import type { SyncMode } from '../messages';
+import { killAll, WorkerProcess } from '../processes';
+import type { Workspace } from '../workspace';
+import { SEED_ROWS } from '../workload';
+
+/** What the failover scenario measured. */
+export interface FailoverRun {
+  members: number;
+  sync: SyncMode;
+  /** Per kill: ms from the kill to the last survivor's first write on the new leader. */
+  killMs: number[];
+  /** Per kill and survivor: ms from the kill to that survivor's first write on the new leader. */
+  memberMs: number[];
+  /** Per kill and survivor: the store's own `failover` event time (noticing the loss to the welcome). */
+  noticeToWelcomeMs: number[];
+  /** Kills after which some survivor did not write within the recovery timeout (counted at the timeout). */
+  timeouts: number;
+  /** Failed requests across the fleet (a failover should cost latency, never errors). */
+  errors: Record<string, number>;
+}
+
+/** A survivor that has not written on the new leader after this long counts as a timeout. */
+export const RECOVERY_TIMEOUT_MS = 10_000;
+/** Steady load between kills, so each kill hits a fleet in its normal rhythm. */
+const SETTLE_MS = 200;
+const SYNC: SyncMode = 'full';
+
+const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Runs `kills` failovers on a fleet of `members`, calling `progress` after each. */
+export async function measureFailover(kills: number, members: number, workspace: Workspace, progress: (kill: number, ms: number) => void): Promise<FailoverRun> {
+  const dir = workspace.runDir('failover');
+  const database = path.join(dir, 'bench.db');
+  createDatabase(database, SEED_ROWS);
+  workspace.trackBatonSocket(database);
+  let nextIndex = 0;
+  const spawn = (): WorkerProcess =>
+    WorkerProcess.spawn({ kind: 'load', system: 'baton', path: database, sync: SYNC, index: nextIndex, seedRows: SEED_ROWS }, `failover member ${nextIndex++}`);
+  const fleet: WorkerProcess[] = Array.from({ length: members }, spawn);
+  const everyone: WorkerProcess[] = [...fleet];
+  const run: FailoverRun = { members, sync: SYNC, killMs: [], memberMs: [], noticeToWelcomeMs: [], timeouts: 0, errors: {} };
+  try {
+    await Promise.all(fleet.map((member) => member.ready()));
+    for (const member of fleet) member.send({ t: 'loop' });
+    for (let kill = 1; kill <= kills; kill++) {
+      const leader = await stableLeader(fleet);
+      await sleep(SETTLE_MS);
+      const survivors = fleet.filter((member) => member !== leader);
+      for (const survivor of survivors) {
+        survivor.drain('recovered');
+        survivor.send({ t: 'arm', epoch: leader.epoch });
+      }
+      await Promise.all(survivors.map((survivor) => survivor.next('armed', 10_000)));
+      const killedAt = nowMs();
+      leader.kill('SIGKILL');
+      const outcomes = await Promise.allSettled(survivors.map((survivor) => survivor.next('recovered', RECOVERY_TIMEOUT_MS)));
+      let worst = 0;
+      for (const outcome of outcomes) {
+        const ms = outcome.status === 'fulfilled' ? outcome.value.atMs - killedAt : RECOVERY_TIMEOUT_MS;
+        if (outcome.status === 'fulfilled' && outcome.value.failoverMs !== null) run.noticeToWelcomeMs.push(outcome.value.failoverMs);
+        run.memberMs.push(ms);
+        worst = Math.max(worst, ms);
+      }
+      if (outcomes.some((outcome) => outcome.status === 'rejected')) run.timeouts++;
+      run.killMs.push(worst);
+      progress(kill, worst);
+      // Keep the fleet at its size: the replacement joins as a follower of the new leader.
+      await leader.whenExited();
+      fleet.splice(fleet.indexOf(leader), 1);
+      const replacement = spawn();
+      everyone.push(replacement);
+      fleet.push(await replacement.ready());
+      replacement.send({ t: 'loop' });
+    }
+    for (const member of fleet) member.send({ t: 'stop' });
+    for (const member of fleet) {
+      const stopped = await member.next('stopped', 60_000);
+      for (const [code, n] of Object.entries(stopped.errors)) run.errors[code] = (run.errors[code] ?? 0) + n;
+    }
+    return run;
+  } finally {
+    await killAll(everyone);
+    workspace.removeRun(dir);
+  }
+}
+
+/**
+ * Waits until the fleet has exactly one leader and every member reports its epoch (the role
+ * events the members send), and returns the leader-hosting member.
+ */
+async function stableLeader(fleet: readonly WorkerProcess[], timeoutMs = 30_000): Promise<WorkerProcess> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const leaders = fleet.filter((member) => member.role === 'leader');
+    if (leaders.length === 1) {
+      const epoch = leaders[0]!.epoch;
+      if (fleet.every((member) => member.epoch === epoch && (member.role === 'leader' || member.role === 'follower'))) return leaders[0]!;
+    }
+    if (Date.now() > deadline) throw new Error(`no stable leader within ${timeoutMs} ms: ${fleet.map((m) => `${m.label}=${m.role}@${m.epoch}`).join(', ')}`);
+    await sleep(10);
+  }
+}

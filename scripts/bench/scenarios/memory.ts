@@ -1,0 +1,69 @@
+/**
+ * Scenario 6: resident memory of a follower member and of the leader-hosting member, against
+ * the same worker program doing the same work without Baton, i.e. opening the database itself
+ * with better-sqlite3 (that is what the program would do without Baton, so the difference is
+ * what Baton costs). A bare process of the same program (no store, no SQLite loaded) is
+ * measured too, as the floor of the runtime.
+ *
+ * Each database process runs the same fixed workload (writes, then point reads, one in
+ * flight), idles briefly so buffers can be released, and then reports `process.memoryUsage()`.
+ */
+import * as path from 'node:path';
+import { createDatabase } from '../database';
+import { killAll, WorkerProcess } from '../processes';
+import type { Workspace } from '../workspace';
+import { SEED_ROWS } from '../workload';
+
+/** One round's RSS figures, in MB (2^20 bytes). */
+export interface MemoryRound {
+  round: number;
+  followerRssMb: number;
+  leaderRssMb: number;
+  /** The same program using better-sqlite3 directly. */
+  directRssMb: number;
+  /** The same program with neither Baton nor SQLite loaded. */
+  bareRssMb: number;
+}
+
+/** Writes and reads each database process performs before it is measured. */
+export const MEMORY_WORKLOAD = { writes: 500, reads: 2_000 };
+/** Durability does not change what a process holds in memory; NORMAL keeps the workload short. */
+const SYNC = 'normal';
+const SETTLE_MS = 500;
+const MB = 1024 * 1024;
+
+/** Measures one round. */
+export async function measureMemory(round: number, workspace: Workspace): Promise<MemoryRound> {
+  const dir = workspace.runDir(`memory-r${round}`);
+  const batonDb = path.join(dir, 'baton.db');
+  const directDb = path.join(dir, 'direct.db');
+  createDatabase(batonDb, SEED_ROWS);
+  createDatabase(directDb, SEED_ROWS);
+  workspace.trackBatonSocket(batonDb);
+  const processes: WorkerProcess[] = [];
+  const start = async (config: Parameters<typeof WorkerProcess.spawn>[0], label: string): Promise<WorkerProcess> => {
+    const worker = WorkerProcess.spawn(config, label);
+    processes.push(worker);
+    return worker.ready();
+  };
+  try {
+    const leader = await start({ kind: 'load', system: 'baton', path: batonDb, sync: SYNC, index: 0, seedRows: SEED_ROWS }, 'baton leader member');
+    const follower = await start({ kind: 'load', system: 'baton', path: batonDb, sync: SYNC, index: 1, seedRows: SEED_ROWS }, 'baton follower');
+    if (leader.role !== 'leader' || follower.role !== 'follower') throw new Error(`expected a leader and a follower, got ${leader.role} and ${follower.role}`);
+    const direct = await start({ kind: 'load', system: 'direct', path: directDb, sync: SYNC, index: 2, seedRows: SEED_ROWS }, 'direct program');
+    const bare = await start({ kind: 'idle' }, 'bare program');
+    const working = [leader, follower, direct];
+    for (const worker of working) worker.send({ t: 'workload', ...MEMORY_WORKLOAD });
+    await Promise.all(working.map((worker) => worker.next('done', 120_000)));
+    await new Promise((resolve) => setTimeout(resolve, SETTLE_MS));
+    const rss = async (worker: WorkerProcess): Promise<number> => {
+      worker.send({ t: 'memory' });
+      return (await worker.next('memory', 10_000)).rss / MB;
+    };
+    const [leaderRssMb, followerRssMb, directRssMb, bareRssMb] = await Promise.all([leader, follower, direct, bare].map(rss));
+    return { round, leaderRssMb: leaderRssMb!, followerRssMb: followerRssMb!, directRssMb: directRssMb!, bareRssMb: bareRssMb! };
+  } finally {
+    await killAll(processes);
+    workspace.removeRun(dir);
+  }
+}

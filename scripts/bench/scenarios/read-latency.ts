@@ -1,0 +1,62 @@
+/**
+ * Scenario 4: a forwarded point read (a follower asking the leader-hosting member) against
+ * the floor of any forwarding design, a raw Unix socket round trip of the same sizes, and
+ * against reading the file directly. One request in flight; the serving process (leader
+ * member, echo server) generates no load, but its CPU time counts.
+ */
+import * as path from 'node:path';
+import { createDatabase } from '../database';
+import type { RunSpec, SyncMode } from '../messages';
+import { killAll, WorkerProcess } from '../processes';
+import { REPLY_BYTES } from '../targets/socket-target';
+import type { Workspace } from '../workspace';
+import { SEED_ROWS } from '../workload';
+import { combineReports, type SystemRun } from './measurement';
+import type { Timing } from './throughput';
+
+/** The systems this scenario compares. */
+export type ReadSystem = 'baton' | 'direct' | 'socket';
+
+/** The leader's durability setting does not matter to reads; this is the default's. */
+export const READ_SYNC: SyncMode = 'full';
+
+/** Measures point reads once on `system`. */
+export async function measureReadLatency(system: ReadSystem, round: number, timing: Timing, workspace: Workspace): Promise<SystemRun> {
+  const dir = workspace.runDir(`read-latency-${system}-r${round}`);
+  const database = path.join(dir, 'bench.db');
+  const processes: WorkerProcess[] = [];
+  const start = async (config: Parameters<typeof WorkerProcess.spawn>[0], label: string): Promise<WorkerProcess> => {
+    const worker = WorkerProcess.spawn(config, label);
+    processes.push(worker);
+    return worker.ready();
+  };
+  try {
+    let server: WorkerProcess | null = null;
+    let client: WorkerProcess;
+    if (system === 'socket') {
+      const socketPath = path.join(dir, 'echo.sock');
+      server = await start({ kind: 'echo-server', socketPath, replyBytes: REPLY_BYTES }, 'echo server');
+      client = await start({ kind: 'load', system: 'socket', path: socketPath, sync: READ_SYNC, index: 1, seedRows: SEED_ROWS }, 'socket client');
+    } else {
+      createDatabase(database, SEED_ROWS);
+      if (system === 'baton') {
+        workspace.trackBatonSocket(database);
+        // Started one after the other, so the first hosts the leader and the second forwards.
+        server = await start({ kind: 'load', system, path: database, sync: READ_SYNC, index: 0, seedRows: SEED_ROWS }, 'baton leader member');
+        client = await start({ kind: 'load', system, path: database, sync: READ_SYNC, index: 1, seedRows: SEED_ROWS }, 'baton follower');
+        if (server.role !== 'leader' || client.role !== 'follower') throw new Error(`expected a leader and a follower, got ${server.role} and ${client.role}`);
+      } else {
+        client = await start({ kind: 'load', system, path: database, sync: READ_SYNC, index: 1, seedRows: SEED_ROWS }, 'direct reader');
+      }
+    }
+    const spec: RunSpec = { inflight: 1, readFraction: 1, warmupMs: timing.warmupMs, durationMs: timing.durationMs, sampleStatus: false };
+    server?.send({ t: 'run', spec: { ...spec, inflight: 0 } });
+    client.send({ t: 'run', spec });
+    const timeout = timing.warmupMs + timing.durationMs + 60_000;
+    const reports = await Promise.all([client, ...(server === null ? [] : [server])].map(async (p) => (await p.next('report', timeout)).report));
+    return combineReports(system, round, reports);
+  } finally {
+    await killAll(processes);
+    workspace.removeRun(dir);
+  }
+}
