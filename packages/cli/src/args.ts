@@ -1,0 +1,39 @@
+/**
+ * Option definitions shared by several commands, with parsers that reject bad values with a
+ * precise message (commander turns the thrown InvalidArgumentError into a usage error, exit 1).
+ */
+import { InvalidArgumentError, Option } from 'commander';
+
+/** Options every command takes. */
+export interface CommonOptions {
+  /** Print exactly one JSON document on stdout. */
+  json?: boolean;
+  /** How long the leader has to answer, in ms. */
+  timeout: number;
+}
+
+/** `--json`: one JSON document on stdout, nothing else. */
+export function jsonOption(): Option {
+  return new Option('--json', 'print one JSON document on stdout and nothing else (errors: {"error":{"code","message"}})');
+}
+
+/** `--timeout <ms>` with a per-command default. */
+export function timeoutOption(defaultMs: number, what = 'how long the leader has to answer'): Option {
+  return new Option('--timeout <ms>', `${what}, in milliseconds`).default(defaultMs).argParser(positiveInteger('--timeout'));
+}
+
+/** A parser for an option that must be a positive integer. */
+export function positiveInteger(flag: string): (value: string) => number {
+  return (value) => {
+    const parsed = Number(value);
+    if (!/^\d+$/.test(value.trim()) || !Number.isSafeInteger(parsed) || parsed <= 0) {
+      throw new InvalidArgumentError(`${flag} expects a positive integer, got "${value}"`);
+    }
+    return parsed;
+  };
+}
+
+/** The "Examples:" block of a command's help. */
+export function examples(lines: string[]): string {
+  return `\nExamples:\n${lines.map((line) => `  ${line}`).join('\n')}`;
+}

@@ -1,0 +1,55 @@
+/**
+ * The one error type commands throw. Every failure the CLI reports carries a stable string
+ * `code` (the store's codes are passed through unchanged) and the exit code it maps to, so the
+ * text and `--json` renderings and the exit status cannot disagree.
+ */
+import { StoreError } from '@baton/store';
+import { ExitCode } from './exit-codes';
+
+/** Codes the CLI adds to the store's own (`NO_LEADER`, `TIMEOUT`, `SQLITE_ERROR`, ...). */
+export type CliErrorCode =
+  | 'USAGE'
+  | 'DATABASE_NOT_FOUND'
+  | 'DESTINATION_EXISTS'
+  | 'CONFIRMATION_REQUIRED'
+  | 'LEADER_UNRESPONSIVE'
+  | 'STEP_DOWN_UNCONFIRMED'
+  | 'INTERNAL';
+
+/** Store codes that mean "there is nobody to talk to": the meaningful negative, exit 2. */
+const NEGATIVE_CODES = new Set<string>(['NO_LEADER', 'LEADER_UNRESPONSIVE']);
+
+/** A failure of a command, with its code, exit code and optional extra JSON fields. */
+export class CliError extends Error {
+  /**
+   * @param code - stable machine-readable code (a {@link CliErrorCode} or a store error code)
+   * @param message - what went wrong and, where possible, what to do about it
+   * @param details - extra fields for the `--json` error object (e.g. `sqliteCode`)
+   */
+  constructor(
+    readonly code: CliErrorCode | StoreError['code'],
+    message: string,
+    readonly details: Record<string, unknown> = {},
+  ) {
+    super(message);
+    this.name = 'CliError';
+  }
+
+  /** The exit code this error ends the process with. */
+  get exitCode(): ExitCode {
+    return NEGATIVE_CODES.has(this.code) ? ExitCode.Negative : ExitCode.Failure;
+  }
+}
+
+/**
+ * Turns anything a command threw into a {@link CliError}: store errors keep their code (and
+ * SQLite code), with the "CODE: " prefix of their message removed; anything else is `INTERNAL`.
+ */
+export function toCliError(error: unknown): CliError {
+  if (error instanceof CliError) return error;
+  if (error instanceof StoreError) {
+    const { message, sqliteCode } = error.toWire();
+    return new CliError(error.code, message, sqliteCode === undefined ? {} : { sqliteCode });
+  }
+  return new CliError('INTERNAL', error instanceof Error ? error.message : String(error));
+}

@@ -1,0 +1,119 @@
+/**
+ * `baton check <db>`: `PRAGMA integrity_check` and `PRAGMA foreign_key_check`, run by the
+ * leader (the only process allowed to open the file). With no leader, this command hosts one.
+ */
+import { Command } from 'commander';
+import { StoreError, type Store } from '@baton/store';
+import { examples, jsonOption, timeoutOption, type CommonOptions } from '../args';
+import { connect, withConnection } from '../connect';
+import { EXIT_CODES_HELP, ExitCode } from '../exit-codes';
+import type { Output } from '../output';
+import { runAction, type CommandContext } from './context';
+
+/** One row of `PRAGMA foreign_key_check`. */
+export interface ForeignKeyViolation {
+  table: string;
+  rowid: number | null;
+  parent: string;
+  fkid: number;
+}
+
+/** What `baton check --json` prints. */
+export interface CheckReport {
+  database: string;
+  /** True when both checks passed. */
+  ok: boolean;
+  /** `messages` is `["ok"]` for a healthy database, else SQLite's findings, one per entry (at most 100). */
+  integrity: { ok: boolean; messages: string[] };
+  foreignKeys: { ok: boolean; violations: ForeignKeyViolation[] };
+  /** True when no leader was running and this command hosted it. */
+  hostedLeader: boolean;
+}
+
+/** How many integrity findings the text output lists. */
+const SHOWN_FINDINGS = 20;
+
+/** SQLite reports a damaged file by failing the statement rather than returning findings. */
+function isCorruption(error: unknown): error is StoreError {
+  return error instanceof StoreError && /^SQLITE_(CORRUPT|NOTADB)/.test(error.sqliteCode ?? '');
+}
+
+async function integrity(store: Store): Promise<string[]> {
+  try {
+    const result = await store.execute('PRAGMA integrity_check');
+    // Newer SQLite packs its findings into one value, one per line, under a per-schema header.
+    return result.rows
+      .flatMap((row) => String(Object.values(row)[0]).split('\n'))
+      .filter((line) => line !== '' && !/^\*\*\* in database \S+ \*\*\*$/.test(line));
+  } catch (error) {
+    if (isCorruption(error)) return [error.toWire().message];
+    throw error;
+  }
+}
+
+async function foreignKeys(store: Store): Promise<{ violations: ForeignKeyViolation[]; error: string | null }> {
+  try {
+    const result = await store.execute('PRAGMA foreign_key_check');
+    const violations = result.rows.map((row) => ({
+      table: String(row.table),
+      rowid: row.rowid === null || row.rowid === undefined ? null : Number(row.rowid),
+      parent: String(row.parent),
+      fkid: Number(row.fkid),
+    }));
+    return { violations, error: null };
+  } catch (error) {
+    if (isCorruption(error)) return { violations: [], error: error.toWire().message };
+    throw error;
+  }
+}
+
+function render(report: CheckReport, out: Output): string {
+  const { green, red, bold } = out.colors;
+  const lines = [`${bold('integrity_check')}    ${report.integrity.ok ? green('ok') : red(`FAILED (${report.integrity.messages.length} findings)`)}`];
+  if (!report.integrity.ok) {
+    const shown = report.integrity.messages.slice(0, SHOWN_FINDINGS);
+    lines.push(...shown.map((m) => `  ${m}`));
+    const hidden = report.integrity.messages.length - shown.length;
+    if (hidden > 0) lines.push(`  … and ${hidden} more (--json lists them all)`);
+  }
+  const fk = report.foreignKeys;
+  lines.push(`${bold('foreign_key_check')}  ${fk.ok ? green('ok') : red(`FAILED (${fk.violations.length} violations)`)}`);
+  for (const v of fk.violations) lines.push(`  ${v.table} rowid ${v.rowid ?? '-'} refers to a missing row of ${v.parent} (constraint ${v.fkid})`);
+  lines.push(report.ok ? green(`${report.database} is healthy`) : red(`${report.database} FAILED the check`));
+  return lines.join('\n');
+}
+
+/** Builds the `check` command. */
+export function checkCommand(context: CommandContext): Command {
+  return new Command('check')
+    .description('run PRAGMA integrity_check and foreign_key_check through the leader')
+    .argument('<db>', 'the database file')
+    .addOption(jsonOption())
+    .addOption(timeoutOption(60_000))
+    .addHelpText(
+      'after',
+      `${examples(['baton check /srv/hermes/kanban.db', 'baton check kanban.db --json | jq .integrity.messages'])}\n\nExit code 2 when a check fails. With no leader running, this command hosts the leader\nfor its own duration (and says so on stderr).\n\n${EXIT_CODES_HELP}`,
+    )
+    .action((db: string, options: CommonOptions) =>
+      runAction(context, options.json === true, async (out) => {
+        const connection = await connect(db, { command: 'check', mayLead: true, timeoutMs: options.timeout }, out);
+        const report = await withConnection(connection, options.timeout, async (store) => {
+          const messages = await integrity(store);
+          const fk = await foreignKeys(store);
+          if (fk.error !== null) messages.push(fk.error);
+          const integrityOk = messages.length === 1 && messages[0] === 'ok';
+          const fkOk = fk.error === null && fk.violations.length === 0;
+          return {
+            database: connection.paths.database,
+            ok: integrityOk && fkOk,
+            integrity: { ok: integrityOk, messages },
+            foreignKeys: { ok: fkOk, violations: fk.violations },
+            hostedLeader: connection.hostsLeader,
+          } satisfies CheckReport;
+        });
+        if (out.json) out.document(report);
+        else out.text(render(report, out));
+        return report.ok ? ExitCode.Ok : ExitCode.Negative;
+      }),
+    );
+}

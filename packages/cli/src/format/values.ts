@@ -1,0 +1,39 @@
+/**
+ * SQLite values as text, for `baton exec` tables and tab-separated output, and command-line
+ * arguments as SQLite values.
+ */
+import { InvalidArgumentError } from 'commander';
+import type { InValue } from '@baton/store';
+
+const BLOB_PREVIEW_BYTES = 32;
+
+/** A value for a table cell: `NULL`, numbers, text as is, blobs as `x'0a1b…'` (first 32 bytes). */
+export function displayValue(value: unknown): string {
+  if (value === null || value === undefined) return 'NULL';
+  if (value instanceof Uint8Array) {
+    const hex = Buffer.from(value.buffer, value.byteOffset, Math.min(value.byteLength, BLOB_PREVIEW_BYTES)).toString('hex');
+    return `x'${hex}${value.byteLength > BLOB_PREVIEW_BYTES ? '…' : ''}'`;
+  }
+  return String(value);
+}
+
+/** A value for one tab-separated field: tabs, newlines and backslashes escaped, so one row stays one line. */
+export function tsvValue(value: unknown): string {
+  return displayValue(value).replace(/\\/g, '\\\\').replace(/\t/g, '\\t').replace(/\n/g, '\\n').replace(/\r/g, '\\r');
+}
+
+/**
+ * Parses a `--json-args` argument: a JSON number, string, boolean or null. Integers beyond
+ * 2^53 become bigint so they reach SQLite exactly.
+ */
+export function parseJsonArg(text: string, position: number): InValue {
+  if (/^-?\d+$/.test(text.trim()) && !Number.isSafeInteger(Number(text))) return BigInt(text.trim());
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    throw new InvalidArgumentError(`argument ${position} is not JSON: ${text} (strings need quotes under --json-args, e.g. '"text"')`);
+  }
+  if (value === null || typeof value === 'number' || typeof value === 'string' || typeof value === 'boolean') return value;
+  throw new InvalidArgumentError(`argument ${position} must be a JSON number, string, boolean or null, got ${text}`);
+}

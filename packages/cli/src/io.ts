@@ -1,0 +1,49 @@
+/**
+ * What the CLI touches of its process: two output streams, the environment and Ctrl-C.
+ * Commands receive an `Io` instead of reaching for `process`, so the rules about where text
+ * goes (data on stdout, diagnostics on stderr) and when colour is allowed live in one place.
+ */
+
+/** The part of a writable stream the CLI uses. */
+export interface OutputStream {
+  write(text: string): unknown;
+  /** True when the stream is a terminal. */
+  isTTY?: boolean;
+}
+
+/** The CLI's view of its process. */
+export interface Io {
+  stdout: OutputStream;
+  stderr: OutputStream;
+  env: Readonly<Record<string, string | undefined>>;
+  /** Calls `handler` on SIGINT or SIGTERM; returns a function that removes it. */
+  onInterrupt(handler: () => void): () => void;
+}
+
+/** The real process's streams, environment and signals. */
+export function processIo(): Io {
+  return {
+    stdout: process.stdout,
+    stderr: process.stderr,
+    env: process.env,
+    onInterrupt(handler) {
+      process.on('SIGINT', handler);
+      process.on('SIGTERM', handler);
+      return () => {
+        process.off('SIGINT', handler);
+        process.off('SIGTERM', handler);
+      };
+    },
+  };
+}
+
+/**
+ * Whether text written to `stream` may be coloured: only on a terminal, never under `--json`,
+ * and never when `NO_COLOR` is set to a non-empty value (https://no-color.org).
+ */
+export function colorAllowed(stream: OutputStream, env: Io['env'], json: boolean): boolean {
+  if (json) return false;
+  const noColor = env.NO_COLOR;
+  if (noColor !== undefined && noColor !== '') return false;
+  return stream.isTTY === true;
+}

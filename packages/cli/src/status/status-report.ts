@@ -1,0 +1,186 @@
+/**
+ * The data behind `baton status` and `baton watch`: one plain object that both the `--json`
+ * output and the text rendering are made from, so they always agree. Times are ms since the
+ * Unix epoch, durations ms, sizes bytes.
+ */
+import * as fs from 'node:fs';
+import type { StorePaths, StoreStatus } from '@baton/store';
+import type { LeaderProbe } from '../probe/leader-probe';
+import { suspectedLeader } from '../probe/leader-probe';
+import { processesHoldingOpen, type FileHolder, type ProcessState } from '../probe/proc';
+
+/** `ok`: a leader answered; `unresponsive`: a live leader holds the lock but did not answer; `no-leader`: nobody leads. */
+export type LeaderState = 'ok' | 'no-leader' | 'unresponsive';
+
+/** The leader that answered. */
+export interface LeaderView {
+  pid: number;
+  name: string;
+  epoch: number;
+  since: number;
+  uptimeMs: number;
+  socketPath: string;
+  version: string;
+}
+
+/** What a member is to the fleet: hosts the leader, could take over, or only observes (like the CLI). */
+export type MemberRole = 'leader' | 'candidate' | 'observer';
+
+/** One connected member (the reporting CLI itself is left out). */
+export interface MemberView {
+  pid: number;
+  name: string;
+  role: MemberRole;
+  connectedAt: number;
+  requests: number;
+  inFlight: number;
+  transactionOpen: boolean;
+}
+
+/** Load over the last minute, as measured by the leader, plus its queue right now. */
+export interface LoadView {
+  writesPerSec: number;
+  readsPerSec: number;
+  p50Ms: number;
+  p99Ms: number;
+  avgGroupSize: number;
+  queueDepth: number;
+}
+
+/** The database files. Sizes come from the leader when it answers, else from stat(2). */
+export interface FilesView {
+  databaseBytes: number | null;
+  walBytes: number | null;
+  /** Null when no leader answered. */
+  schemaVersion: number | null;
+  /** Processes with the database, -wal or -shm open (Baton's invariant: at most one). */
+  openBy: FileHolder[];
+}
+
+/** One leader change, newest first: `fromPid` led before `toPid`, who took `takeoverMs` to commit its first epoch. */
+export interface FailoverView {
+  epoch: number;
+  at: number;
+  fromPid: number | null;
+  toPid: number;
+  toName: string;
+  takeoverMs: number | null;
+}
+
+/** The last leader record on disk and what became of its process. */
+export interface RecordView {
+  pid: number;
+  name: string;
+  epoch: number;
+  startedAt: number;
+  socketPath: string;
+  version: string;
+  process: ProcessState;
+}
+
+/** Everything `baton status` reports. */
+export interface StatusReport {
+  /** The database's absolute path. */
+  database: string;
+  state: LeaderState;
+  /** When this report was taken. */
+  at: number;
+  /** Why there is no answer, for an operator; null when `state` is `ok`. */
+  problem: string | null;
+  leader: LeaderView | null;
+  members: MemberView[];
+  load: LoadView | null;
+  files: FilesView;
+  failovers: FailoverView[];
+  record: RecordView | null;
+  /** The pid holding the election lock per /proc/locks (null: nobody; undefined in JS, absent in JSON: unknown). */
+  lockHolder: number | null | undefined;
+}
+
+/** Context for building a report: the store's paths, this CLI's pid (left out of members), the time. */
+export interface ReportContext {
+  paths: StorePaths;
+  selfPid: number;
+  now: number;
+}
+
+function openBy(paths: StorePaths): FileHolder[] {
+  const db = paths.database;
+  return processesHoldingOpen([db, `${db}-wal`, `${db}-shm`]);
+}
+
+function recordView(probe: LeaderProbe): RecordView | null {
+  if (probe.record === null) return null;
+  const { pid, name, epoch, startedAt, socketPath, version } = probe.record;
+  return { pid, name, epoch, startedAt, socketPath, version, process: probe.recordProcess };
+}
+
+/** The report of a leader that answered `status()`. */
+export function reportFromStatus(status: StoreStatus, probe: LeaderProbe, context: ReportContext): StatusReport {
+  const { leader } = status;
+  return {
+    database: context.paths.database,
+    state: 'ok',
+    at: context.now,
+    problem: null,
+    leader: {
+      pid: leader.pid,
+      name: leader.name,
+      epoch: leader.epoch,
+      since: leader.since,
+      uptimeMs: Math.max(0, context.now - leader.since),
+      socketPath: leader.socketPath,
+      version: leader.version,
+    },
+    members: status.members
+      .filter((m) => m.pid !== context.selfPid)
+      .map((m) => ({
+        pid: m.pid,
+        name: m.name,
+        role: m.pid === leader.pid ? 'leader' : m.candidate ? 'candidate' : 'observer',
+        connectedAt: m.connectedAt,
+        requests: m.requests,
+        inFlight: m.inFlight,
+        transactionOpen: m.transactionOpen,
+      })),
+    load: { ...status.load, queueDepth: status.counters.queueDepth },
+    files: {
+      databaseBytes: status.database.databaseBytes,
+      walBytes: status.database.walBytes,
+      schemaVersion: leader.schemaVersion,
+      openBy: openBy(context.paths),
+    },
+    failovers: status.failovers.map((f) => ({ epoch: f.epoch, at: f.startedAt, fromPid: f.previousPid, toPid: f.pid, toName: f.name, takeoverMs: f.takeoverMs })),
+    record: recordView(probe),
+    lockHolder: probe.lockHolder,
+  };
+}
+
+/** The report when no leader answered: what the files, /proc and the last leader record say. */
+export function reportWithoutLeader(probe: LeaderProbe, problem: string, context: ReportContext): StatusReport {
+  const size = (file: string): number | null => {
+    try {
+      return fs.statSync(file).size;
+    } catch {
+      return null;
+    }
+  };
+  return {
+    database: context.paths.database,
+    state: suspectedLeader(probe) === null ? 'no-leader' : 'unresponsive',
+    at: context.now,
+    problem,
+    leader: null,
+    members: [],
+    load: null,
+    files: {
+      databaseBytes: size(context.paths.database),
+      walBytes: size(`${context.paths.database}-wal`),
+      schemaVersion: null,
+      openBy: openBy(context.paths),
+    },
+    failovers: [],
+    record: recordView(probe),
+    lockHolder: probe.lockHolder,
+  };
+}
