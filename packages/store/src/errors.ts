@@ -75,15 +75,17 @@ export function isErrorCode(value: unknown): value is ErrorCode {
  */
 export function toStoreError(error: unknown): StoreError {
   if (error instanceof StoreError) return error;
-  if (error instanceof Error) {
-    const code = (error as Error & { code?: unknown }).code;
+  // Duck-typed rather than `instanceof Error`: errors from another realm (a worker, a test
+  // sandbox, a native addon) fail `instanceof` but carry the same fields.
+  if (typeof error === 'object' && error !== null && typeof (error as { message?: unknown }).message === 'string') {
+    const { message, code, name } = error as { message: string; code?: unknown; name?: unknown };
     if (typeof code === 'string' && code.startsWith('SQLITE_')) {
-      return new StoreError('SQLITE_ERROR', error.message, { sqliteCode: code, cause: error });
+      return new StoreError('SQLITE_ERROR', message, { sqliteCode: code, cause: error });
     }
-    if (error instanceof RangeError || error instanceof TypeError) {
-      return new StoreError('INVALID_ARGUMENT', error.message, { cause: error });
+    if (name === 'RangeError' || name === 'TypeError') {
+      return new StoreError('INVALID_ARGUMENT', message, { cause: error });
     }
-    return new StoreError('SQLITE_ERROR', error.message, { sqliteCode: 'SQLITE_ERROR', cause: error });
+    return new StoreError('SQLITE_ERROR', message, { sqliteCode: 'SQLITE_ERROR', cause: error });
   }
   return new StoreError('SQLITE_ERROR', String(error), { sqliteCode: 'SQLITE_ERROR' });
 }

@@ -52,7 +52,11 @@ test('in a group commit a failing write fails alone', () => {
   const engine = open('leader');
   engine.migrate([{ version: 1, sql: 'CREATE TABLE t (id TEXT PRIMARY KEY)' }]);
   const outcomes = engine.runGroup([insert(1, 'a'), insert(2, 'a'), insert(3, 'b')]);
-  expect(outcomes.map((o) => ('ok' in o ? 'ok' : o.err.sqliteCode))).toEqual(['ok', 'SQLITE_CONSTRAINT_PRIMARYKEY', 'ok']);
+  expect(outcomes).toEqual([
+    { ok: expect.objectContaining({ rowsAffected: 1 }) },
+    { err: expect.objectContaining({ code: 'SQLITE_ERROR', sqliteCode: 'SQLITE_CONSTRAINT_PRIMARYKEY' }) },
+    { ok: expect.objectContaining({ rowsAffected: 1 }) },
+  ]);
   expect(ids()).toEqual(['a', 'b']);
 });
 
