@@ -10,10 +10,13 @@
  */
 import { EventEmitter } from 'node:events';
 import type { NotifyEvent, Store } from '@baton/store';
-import { READY_CHANNEL, type Board, type Claim } from '../board';
+import { READY_CHANNEL, type Board, type Claim, type ReadyNotice } from '../board';
 import { KanbanError } from '../errors';
 import type { Task } from '../types';
 import type { Work } from './simulated-work';
+
+/** How many announced task ids a dispatcher remembers for the `direct` flag. */
+const MAX_ANNOUNCED = 10_000;
 
 /** What set off a claim pass. */
 export type ClaimTrigger = 'start' | 'notify' | 'sweep' | 'capacity';
@@ -23,8 +26,13 @@ export type ClaimTrigger = 'start' | 'notify' | 'sweep' | 'capacity';
  * As with every Node emitter, an `error` without a listener throws: the gateway always listens.
  */
 export interface DispatcherEvents {
-  /** This dispatcher claimed a task. `latencyMs`: from the task's creation to the claim's commit. */
-  claimed: [event: { task: Task; runId: string; latencyMs: number; trigger: ClaimTrigger }];
+  /**
+   * This dispatcher claimed a task. `latencyMs`: from the task's creation to the claim's
+   * commit. `direct`: claimed in the first claim pass after the task's own ready notice reached
+   * this dispatcher, so `latencyMs` measures the notify path rather than time spent queueing
+   * behind other work.
+   */
+  claimed: [event: { task: Task; runId: string; latencyMs: number; trigger: ClaimTrigger; direct: boolean }];
   /** The work succeeded and the completion was committed. */
   completed: [event: { taskId: string; runId: string }];
   /** The work failed and the failure was committed (the task was retried or blocked). */
@@ -54,8 +62,18 @@ export class Dispatcher extends EventEmitter<DispatcherEvents> {
   private pumpAgain: ClaimTrigger | null = null;
   private sweepTimer: NodeJS.Timeout | null = null;
   private stopped = false;
+  /** Claim passes started so far; a notice is "direct" for the pass that follows it. */
+  private passes = 0;
+  /** For announced tasks not yet claimed here: the pass that will see them first. Bounded. */
+  private readonly announced = new Map<string, number>();
   private readonly onNotify = (event: NotifyEvent): void => {
-    if (event.channel === READY_CHANNEL) this.pump('notify');
+    if (event.channel !== READY_CHANNEL) return;
+    const ids = (event.payload as Partial<ReadyNotice> | null)?.taskIds;
+    if (Array.isArray(ids)) {
+      for (const id of ids) if (typeof id === 'string') this.announced.set(id, this.passes + 1);
+      while (this.announced.size > MAX_ANNOUNCED) this.announced.delete(this.announced.keys().next().value as string);
+    }
+    this.pump('notify');
   };
 
   /**
@@ -125,6 +143,7 @@ export class Dispatcher extends EventEmitter<DispatcherEvents> {
   }
 
   private async claimWhileFree(trigger: ClaimTrigger): Promise<void> {
+    const pass = ++this.passes;
     while (!this.stopped && this.running.size < this.options.maxWorkers) {
       let claim: Claim | null;
       try {
@@ -134,7 +153,9 @@ export class Dispatcher extends EventEmitter<DispatcherEvents> {
         return;
       }
       if (claim === null) return;
-      this.emit('claimed', { task: claim.task, runId: claim.run.id, latencyMs: Date.now() - claim.task.createdAt, trigger });
+      const direct = this.announced.get(claim.task.id) === pass;
+      this.announced.delete(claim.task.id);
+      this.emit('claimed', { task: claim.task, runId: claim.run.id, latencyMs: Date.now() - claim.task.createdAt, trigger, direct });
       this.startWork(claim);
     }
   }

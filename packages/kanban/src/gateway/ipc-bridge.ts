@@ -19,7 +19,7 @@ function codeOf(error: unknown): string {
 export function bridgeToParent(gateway: Gateway, send: (report: GatewayReport) => void, onCommand: (handler: (command: GatewayCommand) => void) => void, exit: () => void): void {
   gateway.on('role', ({ role, epoch }) => send({ ev: 'role', role, epoch }));
   gateway.on('failover', (event) => send({ ev: 'failover', ...event }));
-  gateway.on('claimed', ({ task, runId, latencyMs, trigger }) => send({ ev: 'claimed', taskId: task.id, runId, latencyMs, trigger }));
+  gateway.on('claimed', ({ task, runId, latencyMs, trigger, direct }) => send({ ev: 'claimed', taskId: task.id, runId, latencyMs, trigger, direct }));
   gateway.on('completed', (event) => send({ ev: 'completed', ...event }));
   gateway.on('failed', ({ taskId, runId, blocked }) => send({ ev: 'failed', taskId, runId, blocked }));
   gateway.on('lost', (event) => send({ ev: 'lost', ...event }));

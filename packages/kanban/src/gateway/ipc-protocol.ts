@@ -21,7 +21,7 @@ export type GatewayReport =
   | { ev: 'created'; taskId: string; key: string; ms: number }
   | { ev: 'createFailed'; key: string; code: string; message: string }
   | { ev: 'createDone'; prefix: string; created: number }
-  | { ev: 'claimed'; taskId: string; runId: string; latencyMs: number; trigger: string }
+  | { ev: 'claimed'; taskId: string; runId: string; latencyMs: number; trigger: string; direct: boolean }
   | { ev: 'completed'; taskId: string; runId: string }
   | { ev: 'failed'; taskId: string; runId: string; blocked: boolean }
   | { ev: 'lost'; taskId: string; runId: string }
