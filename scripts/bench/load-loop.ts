@@ -27,21 +27,23 @@ export async function runLoad(target: Target, spec: RunSpec, seedRows: number): 
   let closedAt: number | null = null;
   let cpuAtOpen: NodeJS.CpuUsage | null = null;
   let cpuInWindow: NodeJS.CpuUsage | null = null;
-  let countersAtOpen: Promise<LeaderCounters> | null = null;
-  let countersAtClose: Promise<LeaderCounters> | null = null;
-  const sampling = spec.sampleStatus && target.counters !== undefined;
+  let countersAtOpen: Promise<LeaderCounters | null> | null = null;
+  let countersAtClose: Promise<LeaderCounters | null> | null = null;
+  // Sampled without waiting (the lanes keep going); a failed sample only loses the group size.
+  const sample = (): Promise<LeaderCounters | null> | null =>
+    spec.sampleStatus && target.counters !== undefined ? target.counters().catch(() => null) : null;
 
   /** Opens and closes the window on the first timestamps past its bounds. */
   const observe = (t: number): void => {
     if (openedAt === null && t >= startAt) {
       openedAt = t;
       cpuAtOpen = process.cpuUsage();
-      if (sampling) countersAtOpen = target.counters!();
+      countersAtOpen = sample();
     }
     if (openedAt !== null && closedAt === null && t >= endAt) {
       closedAt = t;
       cpuInWindow = process.cpuUsage(cpuAtOpen ?? undefined);
-      if (sampling) countersAtClose = target.counters!();
+      countersAtClose = sample();
     }
   };
 
@@ -76,7 +78,8 @@ export async function runLoad(target: Target, spec: RunSpec, seedRows: number): 
 
   await Promise.all(Array.from({ length: spec.inflight }, lane));
   const cpu = cpuInWindow as NodeJS.CpuUsage | null;
-  const status: StatusSample | null = countersAtOpen !== null && countersAtClose !== null ? counterDelta(await countersAtOpen, await countersAtClose) : null;
+  const [before, after] = await Promise.all([countersAtOpen as Promise<LeaderCounters | null> | null, countersAtClose as Promise<LeaderCounters | null> | null]);
+  const status: StatusSample | null = before !== null && after !== null ? counterDelta(before, after) : null;
   return {
     completed,
     ackedWrites,

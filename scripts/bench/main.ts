@@ -73,7 +73,7 @@ async function runPlan(plan: Plan, workspace: Workspace): Promise<Measurements> 
         progress(`${tag} read-latency ${system}: ${describeRun(run)} (${elapsed()})`);
       }
     }
-    if (plan.memory) {
+    if (round <= plan.memoryRounds) {
       const memory = await attempt(`memory round ${round}`, m.failures, () => measureMemory(round, workspace));
       if (memory !== null) {
         m.memory.push(memory);

@@ -37,8 +37,8 @@ Scenarios (all by default):
 
 Options:
   --quick             reduced set, under two minutes: 7 writers at FULL and at NORMAL with
-                      one in flight, 7 pipelined writers at NORMAL, read latency, memory,
-                      10 failovers; shorter runs
+                      one in flight, 7 pipelined writers at NORMAL, read latency, 10
+                      failovers, memory once; 1000 ms windows
   --json <file>       also write the results document (see docs/benchmarks.md) to <file>
   --rounds <n>        rounds per scenario (default 3; fewer is only for trying things out)
   --duration <ms>     measured window of each run (default 3000, --quick 1500)

@@ -9,6 +9,18 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { storePaths } from '@baton/store';
 
+const PREFIX = 'baton-bench-';
+const OWNER_FILE = 'owner.pid';
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
 /** The temp directory tree of one invocation. */
 export class Workspace {
   readonly root: string;
@@ -16,7 +28,28 @@ export class Workspace {
   private nextRun = 1;
 
   constructor() {
-    this.root = fs.mkdtempSync(path.join(os.tmpdir(), 'baton-bench-'));
+    Workspace.sweepStale();
+    this.root = fs.mkdtempSync(path.join(os.tmpdir(), PREFIX));
+    fs.writeFileSync(path.join(this.root, OWNER_FILE), `${process.pid}\n`);
+  }
+
+  /**
+   * Removes the trees of earlier invocations whose coordinator is dead: one that was
+   * SIGKILLed had no chance to clean up (its workers exit on their own when the IPC channel
+   * closes, but the files stay).
+   */
+  static sweepStale(): void {
+    for (const entry of fs.readdirSync(os.tmpdir())) {
+      if (!entry.startsWith(PREFIX)) continue;
+      const dir = path.join(os.tmpdir(), entry);
+      let owner: number;
+      try {
+        owner = Number(fs.readFileSync(path.join(dir, OWNER_FILE), 'utf8'));
+      } catch {
+        continue; // not ours, or still being created
+      }
+      if (Number.isSafeInteger(owner) && owner > 0 && !isAlive(owner)) fs.rmSync(dir, { recursive: true, force: true });
+    }
   }
 
   /** A fresh directory for one run. `label` only helps someone looking at it. */

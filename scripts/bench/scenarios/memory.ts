@@ -47,11 +47,16 @@ export async function measureMemory(round: number, workspace: Workspace): Promis
     return worker.ready();
   };
   try {
+    const others = Promise.all([
+      start({ kind: 'load', system: 'direct', path: directDb, sync: SYNC, index: 2, seedRows: SEED_ROWS }, 'direct program'),
+      start({ kind: 'idle' }, 'bare program'),
+    ]);
+    others.catch(() => undefined); // awaited below; this only keeps an early failure from being "unhandled" meanwhile
+    // One after the other, so the first hosts the leader and the second forwards.
     const leader = await start({ kind: 'load', system: 'baton', path: batonDb, sync: SYNC, index: 0, seedRows: SEED_ROWS }, 'baton leader member');
     const follower = await start({ kind: 'load', system: 'baton', path: batonDb, sync: SYNC, index: 1, seedRows: SEED_ROWS }, 'baton follower');
     if (leader.role !== 'leader' || follower.role !== 'follower') throw new Error(`expected a leader and a follower, got ${leader.role} and ${follower.role}`);
-    const direct = await start({ kind: 'load', system: 'direct', path: directDb, sync: SYNC, index: 2, seedRows: SEED_ROWS }, 'direct program');
-    const bare = await start({ kind: 'idle' }, 'bare program');
+    const [direct, bare] = await others;
     const working = [leader, follower, direct];
     for (const worker of working) worker.send({ t: 'workload', ...MEMORY_WORKLOAD });
     await Promise.all(working.map((worker) => worker.next('done', 120_000)));
