@@ -11,7 +11,7 @@ import { execFile } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { openStore, type EpochRecord, type Store } from '@baton/store';
+import { openStore, storePaths, type EpochRecord, type Store } from '@baton/store';
 import {
   Board,
   GATEWAY_BIN,
@@ -196,7 +196,7 @@ async function main(options: DemoOptions): Promise<number> {
     const watcher = new Board(monitor, 'demo-monitor');
 
     sampler = setInterval(() => {
-      const holders = pidsHoldingOpen(databaseFiles(board));
+      const holders = pidsHoldingOpen(databaseFiles(storePaths(board).database));
       holderSamples.push(holders.length);
       for (const pid of holders) holderPids.add(pid);
     }, SAMPLE_EVERY_MS);
