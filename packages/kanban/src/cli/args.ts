@@ -2,6 +2,7 @@
  * Command-line parsing for `kanban`: global options, a command, its positionals and flags.
  * Every command declares its flags; anything else is a usage error with a precise message.
  */
+import { didYouMean } from '../did-you-mean';
 import { KanbanError } from '../errors';
 
 /** How a flag takes its value. */
@@ -32,9 +33,9 @@ export const GLOBAL_FLAGS: FlagSpec = { board: 'string', json: 'boolean', as: 's
 
 /**
  * Parses `argv` (without node and the script) against the global flags and, once the command
- * is known, `specFor(command)`. `--flag=value` and `--flag value` both work; `-h` is `--help`.
+ * is known, that command's flags. `--flag=value` and `--flag value` both work; `-h` is `--help`.
  */
-export function parseArgs(argv: string[], specFor: (command: string) => FlagSpec | undefined): ParsedArgs {
+export function parseArgs(argv: string[], commands: Record<string, { flags: FlagSpec }>): ParsedArgs {
   const parsed: ParsedArgs = { command: null, positionals: [], flags: {} };
   let spec: FlagSpec = GLOBAL_FLAGS;
   for (let i = 0; i < argv.length; i++) {
@@ -52,7 +53,8 @@ export function parseArgs(argv: string[], specFor: (command: string) => FlagSpec
       const name = arg.slice(2, eq < 0 ? undefined : eq);
       const kind = spec[name];
       if (kind === undefined) {
-        throw new UsageError(`unknown option --${name}${parsed.command === null ? '' : ` for "${parsed.command}"`}`);
+        const hint = didYouMean(name, Object.keys(spec));
+        throw new UsageError(`unknown option --${name}${parsed.command === null ? '' : ` for "${parsed.command}"`}${hint === undefined ? '' : `; did you mean --${hint}?`}`);
       }
       if (kind === 'boolean') {
         if (eq >= 0) throw new UsageError(`--${name} takes no value`);
@@ -75,9 +77,12 @@ export function parseArgs(argv: string[], specFor: (command: string) => FlagSpec
     if (arg.startsWith('-') && arg.length > 1 && !/^-\d/.test(arg)) throw new UsageError(`unknown option ${arg}`);
     if (parsed.command === null) {
       parsed.command = arg;
-      const commandSpec = specFor(arg);
-      if (commandSpec === undefined) throw new UsageError(`unknown command ${JSON.stringify(arg)}`);
-      spec = { ...GLOBAL_FLAGS, ...commandSpec };
+      const command = Object.hasOwn(commands, arg) ? commands[arg] : undefined;
+      if (command === undefined) {
+        const hint = didYouMean(arg, Object.keys(commands));
+        throw new UsageError(`unknown command ${JSON.stringify(arg)}${hint === undefined ? '' : `; did you mean "${hint}"?`}`);
+      }
+      spec = { ...GLOBAL_FLAGS, ...command.flags };
     } else {
       parsed.positionals.push(arg);
     }

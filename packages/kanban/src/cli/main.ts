@@ -60,7 +60,10 @@ function commandHelp(name: string): string {
 
 /** The message and code of any failure. */
 function describe(error: unknown): { code: string; message: string } {
-  if (error instanceof KanbanError || error instanceof StoreError) return { code: error.code, message: error.message };
+  if (error instanceof KanbanError || error instanceof StoreError) {
+    const prefix = `${error.code}: `;
+    return { code: error.code, message: error.message.startsWith(prefix) ? error.message.slice(prefix.length) : error.message };
+  }
   return { code: 'UNKNOWN', message: error instanceof Error ? error.message : String(error) };
 }
 
@@ -71,11 +74,11 @@ export async function runCli(argv: string[], io: CliIo = DEFAULT_IO): Promise<nu
   const fail = (code: number, error: unknown, hint = ''): number => {
     const { code: errorCode, message } = describe(error);
     if (json) io.out(`${JSON.stringify({ error: { code: errorCode, message } })}\n`);
-    else io.err(`kanban: ${message}\n${hint}`);
+    else io.err(`kanban: ${message} (${errorCode})\n${hint}`);
     return code;
   };
   try {
-    parsed = parseArgs(argv, (name) => COMMANDS[name]?.flags);
+    parsed = parseArgs(argv, COMMANDS);
   } catch (error) {
     return fail(EXIT.usage, error, '\nRun "kanban --help" for usage.\n');
   }

@@ -19,6 +19,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parse } from 'yaml';
+import { didYouMean } from '../did-you-mean';
 import { KanbanError } from '../errors';
 
 /** How simulated work behaves. */
@@ -59,7 +60,7 @@ function invalid(file: string, message: string): never {
 function checkKeys(file: string, where: string, given: Record<string, unknown>, known: string[]): void {
   for (const key of Object.keys(given)) {
     if (known.includes(key)) continue;
-    const close = known.find((k) => k.replace(/_/g, '') === key.replace(/[_-]/g, '').toLowerCase() || k.startsWith(key) || key.startsWith(k));
+    const close = didYouMean(key, known);
     invalid(file, close === undefined ? `unknown key "${where}.${key}" (known: ${known.join(', ')})` : `unknown key "${where}.${key}"; did you mean "${close}"?`);
   }
 }
