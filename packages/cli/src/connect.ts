@@ -9,7 +9,10 @@ import * as fs from 'node:fs';
 import { openStore, storePaths, StoreError, type Store, type StorePaths } from '@baton/store';
 import { CliError } from './cli-error';
 import type { Output } from './output';
-import { explainSilence, probeLeader, suspectedLeader } from './probe/leader-probe';
+import { explainSilence, lockTakenWithin, probeLeader, suspectedLeader } from './probe/leader-probe';
+
+/** How long a free election lock may stay free before "no leader" is certain (an election takes milliseconds). */
+const ELECTION_GRACE_MS = 1_000;
 
 /** How a command wants to reach the leader. */
 export interface ConnectOptions {
@@ -65,13 +68,18 @@ export function silenceError(paths: StorePaths, timeoutMs: number | null, cause?
 /**
  * Opens the store at `database` as an observer, or as a candidate when `mayLead` and nobody
  * leads. Fails fast with `LEADER_UNRESPONSIVE` when the lock holder is stopped (it cannot
- * answer, however long we wait).
+ * answer, however long we wait), and with `NO_LEADER` when this command may not lead and the
+ * election lock stays free for a second.
  */
 export async function connect(database: string, options: ConnectOptions, out: Output): Promise<Connection> {
   const paths = resolveDatabase(database);
   const probe = probeLeader(paths);
   const suspect = suspectedLeader(probe);
   if (suspect?.process === 'stopped') throw silenceError(paths, null);
+  // Without candidacy nobody will appear to answer a free lock: say so now, not after the timeout.
+  if (!options.mayLead && probe.lockHolder === null && !(await lockTakenWithin(paths.lock, ELECTION_GRACE_MS))) {
+    throw silenceError(paths, null);
+  }
   const candidate = options.mayLead && suspect === null;
   let store: Store;
   try {

@@ -75,3 +75,18 @@ export function explainSilence(probe: LeaderProbe, timeoutMs: number | null): st
   const last = `the last leader was pid ${probe.record.pid} "${probe.record.name}" (epoch ${probe.record.epoch})`;
   return `no leader is running; ${last}, ${isAlive(probe.recordProcess) ? 'whose process is alive but no longer leads' : 'whose process has exited'}`;
 }
+
+/**
+ * Waits up to `graceMs` for someone to hold the election lock at `lockPath`, checking
+ * /proc/locks every 25 ms: a leader that died a moment ago is replaced within milliseconds,
+ * so a free lock that stays free for the grace period means nobody is left to take over.
+ * @returns true once the lock is held (or cannot be inspected), false if it stayed free
+ */
+export async function lockTakenWithin(lockPath: string, graceMs: number): Promise<boolean> {
+  const deadline = Date.now() + graceMs;
+  for (;;) {
+    if (flockHolder(lockPath) !== null) return true;
+    if (Date.now() >= deadline) return false;
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+}

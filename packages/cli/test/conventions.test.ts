@@ -1,0 +1,90 @@
+/**
+ * The conventions every command follows: help with Usage/Options/Examples and the exit codes,
+ * --version, usage errors (exit 1, a JSON error under --json), colour only on a terminal and
+ * never with --json or NO_COLOR, and no database created by a typo.
+ */
+import { execFileSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { BATON_BIN, killBatons, parseJson, runBaton } from './support/baton';
+import type { ErrorDocument } from './support/fleet';
+import { temp } from './support/shared';
+
+const COMMANDS = ['status', 'watch', 'check', 'exec', 'reset', 'step-down', 'backup'];
+const ESCAPE = /\x1b\[/;
+
+
+/** Runs baton under a pseudo-terminal (util-linux `script`), so its stdout is a TTY. */
+function onTerminal(args: string[], env: NodeJS.ProcessEnv = {}): string {
+  const command = [process.execPath, BATON_BIN, ...args].map((a) => `'${a.replace(/'/g, `'\\''`)}'`).join(' ');
+  const environment = { ...process.env, ...env };
+  if (!('NO_COLOR' in env)) delete environment.NO_COLOR;
+  try {
+    return execFileSync('script', ['-q', '-e', '-c', command, '/dev/null'], { env: environment, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+  } catch (error) {
+    // status exits 2 here (nobody leads an empty file); its output is what we look at.
+    return String((error as { stdout?: unknown }).stdout ?? '');
+  }
+}
+
+afterEach(async () => {
+  await killBatons();
+  temp.removeTempDirs();
+});
+
+test('--help shows Usage, Options, Examples and the meaning of each exit code, for baton and every command', async () => {
+  for (const args of [['--help'], ...COMMANDS.map((c) => [c, '--help'])]) {
+    const run = await runBaton(args);
+    expect(run.code).toBe(0);
+    expect(run.stdout).toMatch(/^Usage: baton/);
+    for (const section of ['Options:', 'Examples:', 'Exit codes:', '0  ok', '1  usage error', '2  no leader, leader unresponsive, or integrity check failed']) {
+      expect(run.stdout).toContain(section);
+    }
+  }
+});
+
+test('--version prints the package version', async () => {
+  const { version } = JSON.parse(fs.readFileSync(path.join(BATON_BIN, '..', '..', '..', 'package.json'), 'utf8')) as { version: string };
+
+  const run = await runBaton(['--version']);
+
+  expect(run.code).toBe(0);
+  expect(run.stdout.startsWith(`${version} `)).toBe(true);
+});
+
+test('usage errors exit 1; under --json they print only an error document', async () => {
+  const unknown = await runBaton(['stauts', '/tmp/x.db']);
+  expect(unknown.code).toBe(1);
+  expect(unknown.stderr).toMatch(/unknown command 'stauts'[\s\S]*status/);
+
+  const missing = await runBaton(['exec', '--json']);
+  expect(missing.code).toBe(1);
+  expect(missing.stderr).toBe('');
+  expect(parseJson<ErrorDocument>(missing).error).toEqual({ code: 'USAGE', message: expect.stringContaining("missing required argument 'db'") });
+
+  const badTimeout = await runBaton(['status', '/tmp/x.db', '--timeout', 'soon', '--json']);
+  expect(badTimeout.code).toBe(1);
+  expect(parseJson<ErrorDocument>(badTimeout).error.message).toContain('--timeout expects a positive integer');
+});
+
+test('a database path that does not exist is an error (exit 1), and no file is created there', async () => {
+  const db = path.join(temp.tempDir('baton-cli-conv-'), 'typo.db');
+
+  for (const command of ['status', 'check']) {
+    const run = await runBaton([command, db, '--json']);
+    expect(run.code).toBe(1);
+    expect(parseJson<ErrorDocument>(run).error.code).toBe('DATABASE_NOT_FOUND');
+  }
+  expect(fs.existsSync(db)).toBe(false);
+});
+
+test('colour only on a terminal, and never with --json or NO_COLOR', () => {
+  const db = path.join(temp.tempDir('baton-cli-conv-'), 'empty.db');
+  fs.writeFileSync(db, '');
+
+  expect(onTerminal(['status', db])).toMatch(ESCAPE);
+  expect(onTerminal(['status', db], { NO_COLOR: '1' })).not.toMatch(ESCAPE);
+  const json = onTerminal(['status', db, '--json']);
+  expect(json).not.toMatch(ESCAPE);
+  expect(JSON.parse(json)).toMatchObject({ state: 'no-leader' });
+});

@@ -1,0 +1,117 @@
+/**
+ * `baton status` against a real fleet of forked members: the leader and members it reports,
+ * what it shows after the leader is SIGKILLed, a SIGSTOPped leader, and no leader at all.
+ */
+import type { StatusReport } from '../src/status/status-report';
+import { killBatons, parseJson, runBaton } from './support/baton';
+import { failoverOf, startFleet, stopFleets } from './support/fleet';
+import type { Member } from './support/shared';
+
+const stopped: Member[] = [];
+
+async function status(db: string): Promise<{ code: number | null; report: StatusReport; stderr: string }> {
+  const run = await runBaton(['status', db, '--json']);
+  return { code: run.code, report: parseJson<StatusReport>(run), stderr: run.stderr };
+}
+
+afterEach(async () => {
+  for (const member of stopped.splice(0)) member.kill('SIGCONT');
+  await killBatons();
+  await stopFleets();
+});
+
+test('reports the leader and every member, with the documented --json fields, and leaves itself out', async () => {
+  const { db, members } = await startFleet(3);
+  const [leader] = members as [Member];
+  expect(leader.events.find((e) => e.ev === 'opened')).toMatchObject({ role: 'leader' });
+
+  const { code, report } = await status(db);
+
+  expect(code).toBe(0);
+  expect(Object.keys(report).sort()).toEqual(['at', 'database', 'failovers', 'files', 'leader', 'load', 'lockHolder', 'members', 'problem', 'record', 'state']);
+  expect(report).toMatchObject({ state: 'ok', problem: null, lockHolder: leader.pid, database: expect.stringMatching(/fleet\.db$/) });
+  expect(report.leader).toEqual({
+    pid: leader.pid, name: 'm0', epoch: 1, since: expect.any(Number), uptimeMs: expect.any(Number),
+    socketPath: expect.any(String), version: expect.any(String),
+  });
+  expect(report.members.map((m) => m.pid).sort()).toEqual(members.map((m) => m.pid).sort());
+  expect(report.members.find((m) => m.pid === leader.pid)?.role).toBe('leader');
+  expect(report.members.filter((m) => m.role === 'candidate')).toHaveLength(2);
+  for (const member of report.members) {
+    expect(member).toEqual({ pid: expect.any(Number), name: expect.any(String), role: expect.any(String), connectedAt: expect.any(Number), requests: expect.any(Number), inFlight: expect.any(Number), transactionOpen: false });
+  }
+  expect(report.load).toEqual({ writesPerSec: expect.any(Number), readsPerSec: expect.any(Number), p50Ms: expect.any(Number), p99Ms: expect.any(Number), avgGroupSize: expect.any(Number), queueDepth: expect.any(Number) });
+  // Baton's first invariant, seen from the outside: only the leader holds the file open.
+  expect(report.files).toMatchObject({ schemaVersion: 1, databaseBytes: expect.any(Number), walBytes: expect.any(Number) });
+  expect(report.files.openBy.map((h) => h.pid)).toEqual([leader.pid]);
+  expect(report.failovers).toEqual([{ epoch: 1, at: expect.any(Number), fromPid: null, toPid: leader.pid, toName: 'm0', takeoverMs: expect.any(Number) }]);
+  expect(report.record).toMatchObject({ pid: leader.pid, name: 'm0', epoch: 1, process: 'running' });
+});
+
+test('prints readable text without colour when piped: leader, member count, sizes', async () => {
+  const { db, members } = await startFleet(2);
+
+  const run = await runBaton(['status', db]);
+
+  expect(run.code).toBe(0);
+  expect(run.stdout).not.toMatch(/\x1b\[/);
+  expect(run.stdout).toMatch(new RegExp(`pid ${members[0]!.pid}\\s+name m0\\s+epoch 1`));
+  expect(run.stdout).toContain('2 connected');
+  expect(run.stdout).toMatch(/file \d+(\.\d)? (B|KiB|MiB)/);
+  expect(run.stdout).toMatch(/open by 1 process/);
+});
+
+test('after a SIGKILL of the leader, shows the new leader and the failover with its duration', async () => {
+  const { db, members } = await startFleet(3);
+  const [old, ...survivors] = members as [Member, Member, Member];
+  old.kill('SIGKILL');
+  // Every survivor has reached the new leader before we look, so the member list is settled.
+  const [failover] = await Promise.all(survivors.map(failoverOf));
+
+  const { code, report } = await status(db);
+
+  expect(code).toBe(0);
+  expect(report.leader?.pid).toBe(failover!.toPid);
+  expect(report.leader?.pid).not.toBe(old.pid);
+  expect(report.leader?.epoch).toBe(2);
+  expect(report.members.map((m) => m.pid).sort()).toEqual(survivors.map((m) => m.pid).sort());
+  expect(report.failovers[0]).toEqual({ epoch: 2, at: expect.any(Number), fromPid: old.pid, toPid: failover!.toPid, toName: expect.any(String), takeoverMs: expect.any(Number) });
+  expect(report.failovers[0]!.takeoverMs).toBeGreaterThanOrEqual(0);
+
+  const text = await runBaton(['status', db]);
+  expect(text.stdout).toMatch(new RegExp(`\\n\\s+2\\s+.*ago\\)\\s+${old.pid}\\s+${failover!.toPid} \\S+\\s+[\\d.]+ (ms|s)\\n`));
+});
+
+test('reports a SIGSTOPped leader as unresponsive with exit code 2', async () => {
+  const { db, members } = await startFleet(2);
+  const [leader] = members as [Member];
+  leader.kill('SIGSTOP');
+  stopped.push(leader);
+
+  const { code, report } = await status(db);
+
+  expect(code).toBe(2);
+  expect(report).toMatchObject({ state: 'unresponsive', leader: null, members: [], lockHolder: leader.pid });
+  expect(report.record).toMatchObject({ pid: leader.pid, process: 'stopped' });
+  expect(report.problem).toContain(`kill -CONT ${leader.pid}`);
+
+  // The paused leader still holds the lock, so no takeover happened meanwhile.
+  const text = await runBaton(['status', db]);
+  expect(text.code).toBe(2);
+  expect(text.stdout).toContain('UNRESPONSIVE');
+});
+
+test('says there is no leader, with the last leader record and its dead pid, when every member is gone', async () => {
+  const { db, members } = await startFleet(1);
+  const [only] = members as [Member];
+  only.kill('SIGKILL');
+  await only.whenExited();
+
+  const { code, report } = await status(db);
+
+  expect(code).toBe(2);
+  expect(report).toMatchObject({ state: 'no-leader', leader: null, lockHolder: null });
+  expect(report.record).toMatchObject({ pid: only.pid, name: 'm0', process: 'gone' });
+  expect(report.files.openBy).toEqual([]);
+  expect(report.problem).toMatch(/no leader is running/);
+});
