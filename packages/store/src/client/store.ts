@@ -12,6 +12,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import * as path from 'node:path';
+import type { Worker } from 'node:worker_threads';
 import { EventEmitter } from 'eventemitter3';
 import { StoreError, type WireError } from '../errors';
 import type { Election } from '../election/election';
@@ -23,6 +24,7 @@ import { storePaths, type StorePaths } from '../paths';
 import { PROTOCOL_VERSION, type LeaderFrame, type Operation, type TransactionMode, type WireResultSet } from '../protocol/messages';
 import { VERSION } from '../version';
 import { LeaderConnection } from './leader-connection';
+import { SocketWatcher } from './socket-watcher';
 import { toResultSet, toWireStatement, toWireStatements, type InArgs, type InStatement, type ResultSet } from './statements';
 import type { StoreStatus } from './status';
 import { StoreTransaction } from './transaction';
@@ -80,12 +82,11 @@ const MAX_BACKOFF_MS = 50;
 /** How long one connection attempt waits for the leader's welcome before the election loop tries again. */
 const WELCOME_TIMEOUT_MS = 1000;
 
-const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms).unref());
-
 /** A member's handle on the shared database. Create with `openStore`. */
 export class Store extends EventEmitter<StoreEvents> {
   private readonly paths: StorePaths;
   private readonly election: Election;
+  private readonly socketWatcher: SocketWatcher;
   private readonly clientId = randomUUID();
   private readonly pending = new Map<number, PendingRequest>();
   private nextId = 1;
@@ -93,6 +94,7 @@ export class Store extends EventEmitter<StoreEvents> {
   /** Bumped on every new connection; transactions are bound to the one they began on. */
   private generation = 0;
   private host: LeaderHost | null = null;
+  private standby: Worker | null = null;
   private currentRole: StoreRole = 'electing';
   private currentEpoch = 0;
   private leaderPid = 0;
@@ -108,6 +110,7 @@ export class Store extends EventEmitter<StoreEvents> {
     super();
     this.paths = storePaths(options.path);
     this.election = options.lock === 'lockfile' ? new LockfileElection(this.paths.lock) : new FlockElection(this.paths.lock);
+    this.socketWatcher = new SocketWatcher(this.paths.socket);
   }
 
   /** @internal Elects or finds the leader; resolves once connected. */
@@ -127,6 +130,7 @@ export class Store extends EventEmitter<StoreEvents> {
       };
       this.on('role', onRole);
     });
+    if (this.options.candidate) this.standby = this.createStandby();
     void this.elect();
     try {
       await connected;
@@ -237,6 +241,9 @@ export class Store extends EventEmitter<StoreEvents> {
   private async shutdown(): Promise<void> {
     this.closing = true;
     await this.settled();
+    void this.standby?.terminate();
+    this.standby = null;
+    this.socketWatcher.close();
     const host = this.host;
     this.host = null;
     this.connection?.close();
@@ -350,7 +357,7 @@ export class Store extends EventEmitter<StoreEvents> {
         } catch (error) {
           if (error instanceof StoreError && FATAL_CODES.has(error.code)) return this.failFatally(error);
         }
-        await sleep(backoff * (0.5 + Math.random()));
+        await this.socketWatcher.sleep(backoff * (0.5 + Math.random()));
         backoff = Math.min(backoff * 2, MAX_BACKOFF_MS);
       }
     } finally {
@@ -367,24 +374,14 @@ export class Store extends EventEmitter<StoreEvents> {
       return;
     }
     if (lock === null) return;
+    const standby = this.standby ?? this.createStandby();
+    this.standby = null;
     try {
-      const host = await LeaderHost.start(
-        {
-          databasePath: this.paths.database,
-          socketPath: this.paths.socket,
-          recordPath: this.paths.record,
-          synchronous: this.options.synchronous,
-          name: this.options.name,
-          pid: process.pid,
-          version: VERSION,
-          maxFrameBytes: this.options.maxFrameBytes,
-          electionStartedAt,
-        },
-        lock,
-      );
+      const host = await LeaderHost.start(standby, lock, electionStartedAt);
       this.host = host;
       void host.whenStopped().then((stopped) => {
         if (this.host === host) this.host = null;
+        if (!this.closing) this.standby ??= this.createStandby();
         this.candidacyPausedUntil = Date.now() + STEP_DOWN_PAUSE_MS;
         if (!this.closing && !stopped.graceful) this.emit('error', new StoreError('LEADER_FAILED', `the leader hosted here stepped down: ${stopped.reason}`));
       });
@@ -394,6 +391,20 @@ export class Store extends EventEmitter<StoreEvents> {
       this.candidacyPausedUntil = Date.now() + STEP_DOWN_PAUSE_MS;
       this.emit('error', failure);
     }
+  }
+
+  /** A leader engine thread, booted ahead of time so that winning an election is fast. */
+  private createStandby(): Worker {
+    return LeaderHost.standby({
+      databasePath: this.paths.database,
+      socketPath: this.paths.socket,
+      recordPath: this.paths.record,
+      synchronous: this.options.synchronous,
+      name: this.options.name,
+      pid: process.pid,
+      version: VERSION,
+      maxFrameBytes: this.options.maxFrameBytes,
+    });
   }
 
   private onLeaseLost(reason: string): void {

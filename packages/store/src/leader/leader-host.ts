@@ -31,34 +31,50 @@ export class LeaderHost {
   ) {}
 
   /**
-   * Starts the engine under `lock` and resolves once it listens. On failure the lock is
-   * released and the promise rejects with the engine's coded error.
+   * Creates a standby engine thread: it loads its modules now and waits, so that winning an
+   * election later costs only opening the database. Unref'd: a standby never keeps the process
+   * alive.
    */
-  static start(input: WorkerInput, lock: LeaderLock): Promise<LeaderHost> {
+  static standby(input: WorkerInput): Worker {
     const worker = new Worker(WORKER_FILE, { workerData: input });
+    worker.unref();
+    worker.on('error', () => undefined); // a standby that failed to boot is reported when started
+    return worker;
+  }
+
+  /**
+   * Starts the engine in `standby` under `lock` and resolves once it listens. On failure the
+   * lock is released, the thread ended, and the promise rejects with the engine's coded error.
+   * @param electionStartedAt - when this election began, for the failover history
+   */
+  static start(worker: Worker, lock: LeaderLock, electionStartedAt: number): Promise<LeaderHost> {
+    worker.ref();
     return new Promise((resolve, reject) => {
       let host: LeaderHost | null = null;
+      const failed = (error: StoreError): void => {
+        lock.release();
+        void worker.terminate();
+        reject(error);
+      };
       worker.on('message', (message: FromWorker) => {
         if (message.t === 'ready') {
           host = new LeaderHost(worker, lock, message.epoch);
           resolve(host);
         } else if (message.t === 'failed') {
-          lock.release();
-          void worker.terminate();
-          reject(new StoreError(isErrorCode(message.code) ? message.code : 'LEADER_FAILED', message.message));
+          failed(new StoreError(isErrorCode(message.code) ? message.code : 'LEADER_FAILED', message.message));
         } else if (message.t === 'stopped') {
           host?.ended({ reason: message.reason, graceful: message.graceful });
         }
       });
       worker.on('error', (error) => {
-        if (host === null) {
-          lock.release();
-          reject(new StoreError('LEADER_FAILED', `the leader engine crashed while starting: ${error.message}`, { cause: error }));
-        } else {
-          host.ended({ reason: `the leader engine crashed: ${error.message}`, graceful: false });
-        }
+        if (host === null) failed(new StoreError('LEADER_FAILED', `the leader engine crashed while starting: ${error.message}`, { cause: error }));
+        else host.ended({ reason: `the leader engine crashed: ${error.message}`, graceful: false });
       });
-      worker.on('exit', () => host?.ended({ reason: 'the leader engine exited', graceful: false }));
+      worker.on('exit', () => {
+        if (host === null) failed(new StoreError('LEADER_FAILED', 'the leader engine exited while starting'));
+        else host.ended({ reason: 'the leader engine exited', graceful: false });
+      });
+      worker.postMessage({ t: 'start', electionStartedAt } satisfies ToWorker);
     });
   }
 

@@ -1,7 +1,8 @@
 /**
  * Entry point of the leader worker thread. It runs in the member that won the election, off
  * that member's main thread, so a host program that blocks its own event loop does not stall
- * the rest of the fleet.
+ * the rest of the fleet. Candidates create it ahead of time (a standby): modules loaded, it
+ * waits for `start`, so a failover does not pay for booting a thread and loading SQLite.
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import * as path from 'node:path';
@@ -15,7 +16,7 @@ const input = workerData as WorkerInput;
 const port = parentPort!;
 const post = (message: FromWorker): void => port.postMessage(message);
 
-async function main(): Promise<void> {
+async function lead(electionStartedAt: number): Promise<void> {
   const startedAt = Date.now();
   let engine: LeaderEngine;
   try {
@@ -25,7 +26,7 @@ async function main(): Promise<void> {
       synchronous: input.synchronous,
       pid: input.pid,
       name: input.name,
-      electionStartedAt: input.electionStartedAt,
+      electionStartedAt,
     });
   } catch (error) {
     const failure = toStoreError(error);
@@ -62,4 +63,6 @@ async function main(): Promise<void> {
   post({ t: 'ready', epoch: engine.epoch });
 }
 
-void main();
+port.once('message', (message: ToWorker) => {
+  if (message.t === 'start') void lead(message.electionStartedAt);
+});

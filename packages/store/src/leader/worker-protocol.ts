@@ -1,6 +1,6 @@
 /** Messages between a member's main thread and the leader worker it hosts. */
 
-/** What the worker is started with. */
+/** What the worker is created with (it then waits, modules loaded, for `start`). */
 export interface WorkerInput {
   databasePath: string;
   socketPath: string;
@@ -10,11 +10,10 @@ export interface WorkerInput {
   pid: number;
   version: string;
   maxFrameBytes: number;
-  electionStartedAt: number;
 }
 
-/** Main thread to worker. */
-export type ToWorker = { t: 'stop'; reason: string; graceful: boolean };
+/** Main thread to worker: become the leader (the lock is held), or stop being it. */
+export type ToWorker = { t: 'start'; electionStartedAt: number } | { t: 'stop'; reason: string; graceful: boolean };
 
 /** Worker to main thread. */
 export type FromWorker =
