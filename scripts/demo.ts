@@ -321,7 +321,7 @@ async function main(options: DemoOptions): Promise<number> {
   view.finish();
 
   // The independent reader: every gateway has exited, nothing of Baton is running.
-  const facts = readBoard(board, { acked: tally.acked, completions: tally.completions });
+  const facts = readBoard(board, tally.acked, tally.completions);
   const directClaims = tally.claims.filter((c) => c.direct).map((c) => c.latencyMs);
   const allClaims = tally.claims.map((c) => c.latencyMs);
   const over1 = holderSamples.filter((n) => n > 1).length;
@@ -330,10 +330,10 @@ async function main(options: DemoOptions): Promise<number> {
   const unfinished = (facts.byStatus.ready ?? 0) + (facts.byStatus.running ?? 0) + (facts.byStatus.todo ?? 0);
   const totalS = elapsedS();
   const checks: Check[] = [
-    { name: 'tasks lost', ok: facts.missingAcked.length === 0, detail: `${tally.acked.size} acknowledged, ${facts.tasks} present, ${facts.missingAcked.length} acknowledged but missing (must be 0)${facts.tasks > tally.acked.size ? `; ${facts.tasks - tally.acked.size} present but never acknowledged (in flight when their creator was killed)` : ''}` },
+    { name: 'tasks lost', ok: facts.missing.length === 0, detail: `${tally.acked.size} acknowledged, ${facts.tasks} present, ${facts.missing.length} acknowledged but missing (must be 0)${facts.tasks > tally.acked.size ? `; ${facts.tasks - tally.acked.size} present but never acknowledged (in flight when their creator was killed)` : ''}` },
     { name: 'claimed twice', ok: facts.claimedTwice.length === 0, detail: `${facts.claimedTwice.length} tasks (must be 0)${facts.claimedTwice.length > 0 ? `: ${facts.claimedTwice.slice(0, 5).join(', ')}` : ''}` },
     { name: 'all work finished', ok: unfinished === 0, detail: `${facts.byStatus.done ?? 0} done, ${facts.byStatus.blocked ?? 0} blocked after 3 failures, ${unfinished} unfinished (must be 0)` },
-    { name: 'event log consistent', ok: facts.createdNotOnce === 0 && facts.completedMismatch === 0, detail: `tasks without exactly one "created": ${facts.createdNotOnce}; without exactly one "completed" per done task: ${facts.completedMismatch}` },
+    { name: 'event log consistent', ok: facts.createdNotOnce.length === 0 && facts.completedMismatch.length === 0, detail: `tasks without exactly one "created": ${facts.createdNotOnce.length}; without exactly one "completed" per done task: ${facts.completedMismatch.length}` },
     { name: 'integrity_check', ok: facts.integrity === 'ok', detail: facts.integrity },
     { name: 'db holders', ok: over1 === 0 && exactly1 > 0, detail: `processes holding kanban.db/-wal/-shm open: 1 at ${exactly1} of ${holderSamples.length} samples, 0 at ${zero} (between a kill and the next leader), more than 1 at ${over1} (must be 0); ${holderPids.size} distinct holders over the run, one per leader` },
     { name: 'kanban init x2', ok: inits.length === 2 && inits.every((i) => i.code === 0), detail: inits.map((i) => `exit ${i.code} in ${i.ms} ms`).join(', ') },

@@ -27,3 +27,5 @@ export type { KanbanSection } from './fleet/profiles';
 export { databaseFiles, openTargets, pidsHoldingOpen } from './fleet/open-files';
 export { runCli, helpText, EXIT } from './cli/main';
 export type { CliIo } from './cli/main';
+export { auditBoard } from './fleet/audit';
+export type { BoardAudit, SqlReader } from './fleet/audit';
