@@ -88,3 +88,14 @@ test('colour only on a terminal, and never with --json or NO_COLOR', () => {
   expect(json).not.toMatch(ESCAPE);
   expect(JSON.parse(json)).toMatchObject({ state: 'no-leader' });
 });
+
+test('watch on a terminal redraws in place and gives the cursor back when it ends', () => {
+  const db = path.join(temp.tempDir('baton-cli-conv-'), 'empty.db');
+  fs.writeFileSync(db, '');
+
+  const screen = onTerminal(['watch', db, '--count', '2', '--interval', '100', '--timeout', '200']);
+
+  expect(screen.startsWith('\x1b[?25l\x1b[2J')).toBe(true);
+  expect(screen.split('\x1b[H')).toHaveLength(3);
+  expect(screen.trimEnd().endsWith('\x1b[?25h')).toBe(true);
+});

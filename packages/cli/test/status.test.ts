@@ -4,7 +4,7 @@
  */
 import type { StatusReport } from '../src/status/status-report';
 import { killBatons, parseJson, runBaton } from './support/baton';
-import { failoverOf, startFleet, stopFleets } from './support/fleet';
+import { failoverOf, startFleet, stopFleets, type ErrorDocument } from './support/fleet';
 import type { Member } from './support/shared';
 
 const stopped: Member[] = [];
@@ -99,6 +99,11 @@ test('reports a SIGSTOPped leader as unresponsive with exit code 2', async () =>
   const text = await runBaton(['status', db]);
   expect(text.code).toBe(2);
   expect(text.stdout).toContain('UNRESPONSIVE');
+
+  // A command that needs the database fails the same way instead of waiting out its timeout.
+  const check = await runBaton(['check', db, '--json']);
+  expect(check.code).toBe(2);
+  expect(parseJson<ErrorDocument>(check).error).toMatchObject({ code: 'LEADER_UNRESPONSIVE', pid: leader.pid, process: 'stopped' });
 });
 
 test('says there is no leader, with the last leader record and its dead pid, when every member is gone', async () => {

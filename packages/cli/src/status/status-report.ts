@@ -26,7 +26,7 @@ export interface LeaderView {
 /** What a member is to the fleet: hosts the leader, could take over, or only observes (like the CLI). */
 export type MemberRole = 'leader' | 'candidate' | 'observer';
 
-/** One connected member (the reporting CLI itself is left out). */
+/** One connected member (the reporting CLI itself is left out); listed leader first, then by arrival. */
 export interface MemberView {
   pid: number;
   name: string;
@@ -115,6 +115,13 @@ function recordView(probe: LeaderProbe): RecordView | null {
   return { pid, name, epoch, startedAt, socketPath, version, process: probe.recordProcess };
 }
 
+const ROLE_ORDER: Record<MemberRole, number> = { leader: 0, candidate: 1, observer: 2 };
+
+/** The leader first, then candidates, then observers; each group in the order they connected. */
+function byRoleThenArrival(a: MemberView, b: MemberView): number {
+  return ROLE_ORDER[a.role] - ROLE_ORDER[b.role] || a.connectedAt - b.connectedAt || a.pid - b.pid;
+}
+
 /** The report of a leader that answered `status()`. */
 export function reportFromStatus(status: StoreStatus, probe: LeaderProbe, context: ReportContext): StatusReport {
   const { leader } = status;
@@ -137,12 +144,13 @@ export function reportFromStatus(status: StoreStatus, probe: LeaderProbe, contex
       .map((m) => ({
         pid: m.pid,
         name: m.name,
-        role: m.pid === leader.pid ? 'leader' : m.candidate ? 'candidate' : 'observer',
+        role: (m.pid === leader.pid ? 'leader' : m.candidate ? 'candidate' : 'observer') as MemberRole,
         connectedAt: m.connectedAt,
         requests: m.requests,
         inFlight: m.inFlight,
         transactionOpen: m.transactionOpen,
-      })),
+      }))
+      .sort(byRoleThenArrival),
     load: { ...status.load, queueDepth: status.counters.queueDepth },
     files: {
       databaseBytes: status.database.databaseBytes,
