@@ -23,6 +23,11 @@ export interface StoreOptions {
   requestTimeoutMs?: number;
   /** How long an interactive transaction may stay open before the leader rolls it back. Default 5000 ms. */
   transactionTimeoutMs?: number;
+  /**
+   * How long one request may keep the leader engine busy before the hosting member stops the
+   * engine (see docs/api.md, "Runaway statements"). Default 15000 ms.
+   */
+  statementTimeoutMs?: number;
   /** Election mechanism: `flock` (default) or `lockfile` (proper-lockfile; for file systems without flock). */
   lock?: 'flock' | 'lockfile';
   /** Largest frame accepted on the socket, in bytes. Default 16 MiB. */
@@ -40,6 +45,7 @@ const KNOWN: (keyof StoreOptions)[] = [
   'synchronous',
   'requestTimeoutMs',
   'transactionTimeoutMs',
+  'statementTimeoutMs',
   'lock',
   'maxFrameBytes',
 ];
@@ -111,6 +117,7 @@ export function resolveOptions(options: unknown): ResolvedOptions {
     synchronous: (given.synchronous as 'full' | 'normal' | undefined) ?? 'full',
     requestTimeoutMs: positiveInteger(given.requestTimeoutMs, 'requestTimeoutMs', 30_000),
     transactionTimeoutMs: positiveInteger(given.transactionTimeoutMs, 'transactionTimeoutMs', 5_000),
+    statementTimeoutMs: positiveInteger(given.statementTimeoutMs, 'statementTimeoutMs', 15_000),
     lock: (given.lock as 'flock' | 'lockfile' | undefined) ?? 'flock',
     maxFrameBytes: positiveInteger(given.maxFrameBytes, 'maxFrameBytes', DEFAULT_MAX_FRAME_BYTES),
   };

@@ -18,6 +18,8 @@ export interface StorePaths {
   record: string;
   /** The leader's Unix socket, in a directory only this user can enter. */
   socket: string;
+  /** Requests that ran away and were stopped (JSON), so the next leader does not run them again. */
+  runaways: string;
 }
 
 /**
@@ -36,6 +38,7 @@ export function storePaths(databasePath: string): StorePaths {
     lock: `${database}-baton.lock`,
     record: `${database}-baton.json`,
     socket: path.join(runtimeDirectory(), `${digest}.sock`),
+    runaways: `${database}-baton.runaways.json`,
   };
 }
 

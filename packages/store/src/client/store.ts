@@ -12,13 +12,12 @@
  */
 import { randomUUID } from 'node:crypto';
 import * as path from 'node:path';
-import type { Worker } from 'node:worker_threads';
 import { EventEmitter } from 'eventemitter3';
 import { StoreError, type WireError } from '../errors';
 import type { Election } from '../election/election';
 import { FlockElection } from '../election/flock-election';
 import { LockfileElection } from '../election/lockfile-election';
-import { LeaderHost } from '../leader/leader-host';
+import { LeaderHost, type Standby } from '../leader/leader-host';
 import type { ResolvedOptions } from '../options';
 import { storePaths, type StorePaths } from '../paths';
 import { PROTOCOL_VERSION, type LeaderFrame, type Operation, type TransactionMode, type WireResultSet } from '../protocol/messages';
@@ -94,7 +93,7 @@ export class Store extends EventEmitter<StoreEvents> {
   /** Bumped on every new connection; transactions are bound to the one they began on. */
   private generation = 0;
   private host: LeaderHost | null = null;
-  private standby: Worker | null = null;
+  private standby: Standby | null = null;
   private currentRole: StoreRole = 'electing';
   private currentEpoch = 0;
   private leaderPid = 0;
@@ -241,7 +240,7 @@ export class Store extends EventEmitter<StoreEvents> {
   private async shutdown(): Promise<void> {
     this.closing = true;
     await this.settled();
-    void this.standby?.terminate();
+    void this.standby?.worker.terminate();
     this.standby = null;
     this.socketWatcher.close();
     const host = this.host;
@@ -377,7 +376,10 @@ export class Store extends EventEmitter<StoreEvents> {
     const standby = this.standby ?? this.createStandby();
     this.standby = null;
     try {
-      const host = await LeaderHost.start(standby, lock, electionStartedAt);
+      const host = await LeaderHost.start(standby, lock, electionStartedAt, {
+        statementTimeoutMs: this.options.statementTimeoutMs,
+        onRunaway: (error) => this.emit('error', error),
+      });
       this.host = host;
       void host.whenStopped().then((stopped) => {
         if (this.host === host) this.host = null;
@@ -394,7 +396,7 @@ export class Store extends EventEmitter<StoreEvents> {
   }
 
   /** A leader engine thread, booted ahead of time so that winning an election is fast. */
-  private createStandby(): Worker {
+  private createStandby(): Standby {
     return LeaderHost.standby({
       databasePath: this.paths.database,
       socketPath: this.paths.socket,
@@ -404,6 +406,7 @@ export class Store extends EventEmitter<StoreEvents> {
       pid: process.pid,
       version: VERSION,
       maxFrameBytes: this.options.maxFrameBytes,
+      runawayPath: this.paths.runaways,
     });
   }
 

@@ -12,6 +12,7 @@ import { packValue, unpackValue } from '../protocol/framing';
 import type { Migration, TransactionMode, WireResultSet, WireStatement } from '../protocol/messages';
 import { maybeInjectFault } from './fault-injection';
 import { SqliteConnection } from './sqlite-connection';
+import type { BusyMarker } from './runaway-watch';
 import { refusalReason } from './statement-guard';
 
 /** How long the record of an applied write is kept for answering a re-sent request. */
@@ -26,6 +27,8 @@ export interface EngineOptions {
   name: string;
   /** When the election that made this leader started (ms since epoch), for the failover history. */
   electionStartedAt: number;
+  /** Marks which request runs, for the runaway watch in the hosting member's main thread. */
+  marker?: BusyMarker;
 }
 
 /** A write that joins a group commit. `clientId` + `seq` name it for exactly-once. */
@@ -222,12 +225,14 @@ export class LeaderEngine {
       const failure = toStoreError(error).toWire();
       return jobs.map(() => ({ err: failure }));
     } finally {
+      this.options.marker?.end();
       if (!committed && w.db.inTransaction) w.write('ROLLBACK');
     }
   }
 
   private runJob(job: WriteJob): JobOutcome {
     const w = this.writer;
+    this.options.marker?.begin(job.clientId, job.seq);
     if (job.retry) {
       const applied = w.first('SELECT result FROM _baton_applied WHERE client_id = ? AND seq = ?', job.clientId, job.seq);
       if (applied !== undefined) return { ok: unpackValue(applied[0] as Buffer) };

@@ -7,6 +7,7 @@ import * as path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { StoreError, isErrorCode } from '../errors';
 import type { LeaderLock } from '../election/election';
+import { BusyMarker, recordRunaway } from './runaway-watch';
 import type { FromWorker, ToWorker, WorkerInput } from './worker-protocol';
 
 /** How the hosted leader ended. */
@@ -17,6 +18,15 @@ export interface HostStopped {
 }
 
 const WORKER_FILE = path.join(__dirname, 'worker-main.js');
+const RUNAWAY_CHECK_MS = 250;
+const RUNAWAY_GRACE_MS = 1000;
+
+/** A booted engine thread waiting to be started, with its shared busy mark. */
+export interface Standby {
+  worker: Worker;
+  marker: BusyMarker;
+  runawayPath: string;
+}
 
 /** A running leader engine hosted by this process. */
 export class LeaderHost {
@@ -35,19 +45,27 @@ export class LeaderHost {
    * election later costs only opening the database. Unref'd: a standby never keeps the process
    * alive.
    */
-  static standby(input: WorkerInput): Worker {
-    const worker = new Worker(WORKER_FILE, { workerData: input });
+  static standby(input: Omit<WorkerInput, 'marker'>): Standby {
+    const marker = BusyMarker.allocate();
+    const worker = new Worker(WORKER_FILE, { workerData: { ...input, marker } satisfies WorkerInput });
     worker.unref();
     worker.on('error', () => undefined); // a standby that failed to boot is reported when started
-    return worker;
+    return { worker, marker: new BusyMarker(marker), runawayPath: input.runawayPath };
   }
 
   /**
    * Starts the engine in `standby` under `lock` and resolves once it listens. On failure the
    * lock is released, the thread ended, and the promise rejects with the engine's coded error.
    * @param electionStartedAt - when this election began, for the failover history
+   * @param watch - the runaway-statement limit, and who to tell before the engine is stopped
    */
-  static start(worker: Worker, lock: LeaderLock, electionStartedAt: number): Promise<LeaderHost> {
+  static start(
+    standby: Standby,
+    lock: LeaderLock,
+    electionStartedAt: number,
+    watch: { statementTimeoutMs: number; onRunaway: (error: StoreError) => void },
+  ): Promise<LeaderHost> {
+    const { worker } = standby;
     worker.ref();
     return new Promise((resolve, reject) => {
       let host: LeaderHost | null = null;
@@ -59,6 +77,7 @@ export class LeaderHost {
       worker.on('message', (message: FromWorker) => {
         if (message.t === 'ready') {
           host = new LeaderHost(worker, lock, message.epoch);
+          host.watchForRunaways(standby, watch.statementTimeoutMs, watch.onRunaway);
           resolve(host);
         } else if (message.t === 'failed') {
           failed(new StoreError(isErrorCode(message.code) ? message.code : 'LEADER_FAILED', message.message));
@@ -76,6 +95,28 @@ export class LeaderHost {
       });
       worker.postMessage({ t: 'start', electionStartedAt } satisfies ToWorker);
     });
+  }
+
+  /** Checks the engine's busy mark from this (main) thread; see runaway-watch.ts for why. */
+  private watchForRunaways(standby: Standby, limitMs: number, onRunaway: (error: StoreError) => void): void {
+    const timer = setInterval(() => {
+      const busy = standby.marker.read();
+      if (busy === null || Date.now() - busy.since <= limitMs) return;
+      clearInterval(timer);
+      const ms = Date.now() - busy.since;
+      recordRunaway(standby.runawayPath, { clientId: busy.clientId, seq: busy.seq, at: Date.now(), ms });
+      onRunaway(new StoreError('STATEMENT_TIMEOUT', `a request of client ${busy.clientId} ran for ${ms} ms (limit ${limitMs} ms); stopping the leader engine`));
+      // Terminating the thread works if it is in JS; native SQLite code never yields to it,
+      // and then ending this process is the only way to close the database file.
+      const exited = new Promise<boolean>((resolve) => this.worker.once('exit', () => resolve(true)));
+      void this.worker.terminate();
+      const grace = new Promise<boolean>((resolve) => setTimeout(() => resolve(false), RUNAWAY_GRACE_MS).unref());
+      void Promise.race([exited, grace]).then((stoppedCleanly) => {
+        if (!stoppedCleanly) process.kill(process.pid, 'SIGKILL');
+      });
+    }, RUNAWAY_CHECK_MS);
+    timer.unref();
+    void this.whenStopped().then(() => clearInterval(timer));
   }
 
   /** Resolves when the engine has stopped and the lock is released. */

@@ -15,6 +15,7 @@ import { PROTOCOL_VERSION, type HelloFrame, type RequestFrame, type TransactionM
 import { checkHello, checkRequest } from '../protocol/validate';
 import { FencedError, type JobOutcome, type LeaderEngine, type WriteJob } from './engine';
 import { LoadMeter } from './load-meter';
+import { readRunaways, type BusyMarker, type RunawayEntry } from './runaway-watch';
 import { Session } from './session';
 
 /** The most writes one group commit holds; the rest wait for the next. */
@@ -31,6 +32,8 @@ export interface LeaderIdentity {
   version: string;
   databasePath: string;
   maxFrameBytes: number;
+  /** Where runaway requests are listed (see runaway-watch.ts). */
+  runawayPath: string;
 }
 
 type QueueItem =
@@ -59,11 +62,15 @@ export class LeaderServer {
   private readonly inodeTimer: NodeJS.Timeout;
   private onStopped: (report: StopReport) => void = () => undefined;
   private readonly load = new LoadMeter();
+  /** Requests that ran away under a previous leader: answered with STATEMENT_TIMEOUT if re-sent, never re-run. */
+  private readonly runaways: Map<string, RunawayEntry>;
 
   constructor(
     private readonly engine: LeaderEngine,
     private readonly identity: LeaderIdentity,
+    private readonly marker: BusyMarker,
   ) {
+    this.runaways = new Map(readRunaways(identity.runawayPath).map((e) => [`${e.clientId}:${e.seq}`, e]));
     this.server = net.createServer((socket) => this.accept(socket));
     this.inodeTimer = setInterval(() => this.checkInode(), INODE_CHECK_MS);
     this.inodeTimer.unref();
@@ -169,6 +176,13 @@ export class LeaderServer {
   private dispatch(session: Session, request: RequestFrame): void {
     const { op, id } = request;
     const clientId = session.hello!.clientId;
+    if (request.retry === true && this.runaways.size > 0) {
+      const runaway = this.runaways.get(`${clientId}:${id}`);
+      if (runaway !== undefined) {
+        const error = new StoreError('STATEMENT_TIMEOUT', `this request ran for more than ${runaway.ms} ms and its leader was stopped; it was not run again`);
+        return this.reply(session, id, { err: error.toWire() });
+      }
+    }
     const job = (work: WriteJob['work']): WriteJob => ({ clientId, seq: id, retry: request.retry === true, work });
     const receivedAt = performance.now();
     switch (op.k) {
@@ -211,12 +225,17 @@ export class LeaderServer {
 
   /** Runs `work` now and replies with its result or its coded error. */
   private answer(session: Session, id: number, work: () => unknown): void {
+    this.marker.begin(session.hello!.clientId, id);
+    let outcome: JobOutcome;
     try {
-      this.reply(session, id, { ok: work() });
+      outcome = { ok: work() };
     } catch (error) {
       if (error instanceof FencedError) throw error;
-      this.reply(session, id, { err: toStoreError(error).toWire() });
+      outcome = { err: toStoreError(error).toWire() };
+    } finally {
+      this.marker.end();
     }
+    this.reply(session, id, outcome);
   }
 
   private answerRead(session: Session, id: number, receivedAt: number, work: () => unknown): void {

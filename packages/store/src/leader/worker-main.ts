@@ -9,12 +9,14 @@ import * as path from 'node:path';
 import { toStoreError } from '../errors';
 import { ensurePrivateDirectory, writeFileAtomic } from '../paths';
 import { LeaderEngine } from './engine';
+import { BusyMarker } from './runaway-watch';
 import { LeaderServer } from './server';
 import type { FromWorker, ToWorker, WorkerInput } from './worker-protocol';
 
 const input = workerData as WorkerInput;
 const port = parentPort!;
 const post = (message: FromWorker): void => port.postMessage(message);
+const marker = new BusyMarker(input.marker);
 
 async function lead(electionStartedAt: number): Promise<void> {
   const startedAt = Date.now();
@@ -27,6 +29,7 @@ async function lead(electionStartedAt: number): Promise<void> {
       pid: input.pid,
       name: input.name,
       electionStartedAt,
+      marker,
     });
   } catch (error) {
     const failure = toStoreError(error);
@@ -41,7 +44,8 @@ async function lead(electionStartedAt: number): Promise<void> {
     version: input.version,
     databasePath: input.databasePath,
     maxFrameBytes: input.maxFrameBytes,
-  });
+    runawayPath: input.runawayPath,
+  }, marker);
   port.on('message', (message: ToWorker) => {
     if (message.t === 'stop') server.stop({ reason: message.reason, graceful: message.graceful });
   });

@@ -10,6 +10,9 @@ export interface WorkerInput {
   pid: number;
   version: string;
   maxFrameBytes: number;
+  runawayPath: string;
+  /** The shared busy mark (see runaway-watch.ts). */
+  marker: SharedArrayBuffer;
 }
 
 /** Main thread to worker: become the leader (the lock is held), or stop being it. */
