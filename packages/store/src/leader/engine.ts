@@ -278,11 +278,28 @@ export class LeaderEngine {
   }
 
   /**
+   * True when every one of `migrations` is already applied with the same SQL (read from the
+   * last committed state). Throws `SCHEMA_CONFLICT` when one is applied with other SQL.
+   */
+  hasMigrations(migrations: readonly Migration[]): boolean {
+    let all = true;
+    for (const migration of migrations) {
+      const known = this.reader.first('SELECT sql FROM _baton_migrations WHERE version = ?', migration.version);
+      if (known === undefined) all = false;
+      else if (String(known[0]).trim() !== migration.sql.trim()) {
+        throw new StoreError('SCHEMA_CONFLICT', `migration ${migration.version} is already applied with different SQL`);
+      }
+    }
+    return all;
+  }
+
+  /**
    * Applies the migrations the database has not seen, in version order, in one transaction.
    * Throws `SCHEMA_CONFLICT` when a version is known with other SQL (nothing is applied then).
    * @returns the schema version afterwards
    */
   migrate(migrations: readonly Migration[]): number {
+    if (this.hasMigrations(migrations)) return this.schemaVersion;
     const sorted = [...migrations].sort((a, b) => a.version - b.version);
     const w = this.writer;
     const apply = w.db.transaction(() => {

@@ -160,7 +160,11 @@ export class LeaderServer {
     if (session.hello === null) {
       const hello = checkHello(frame);
       session.hello = hello;
-      this.enqueue({ kind: 'hello', session, hello });
+      // Most members bring no new migration: welcome them at once, without a write
+      // transaction, so a reconnecting fleet neither queues behind an open transaction nor
+      // costs one fsync per member. Only new migrations go through the write queue.
+      if (this.engine.hasMigrations(hello.migrations)) this.welcome(session, hello);
+      else this.enqueue({ kind: 'hello', session, hello });
       return;
     }
     const request = checkRequest(frame);
