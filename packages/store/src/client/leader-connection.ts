@@ -4,7 +4,7 @@
  */
 import * as net from 'node:net';
 import { StoreError, type WireError } from '../errors';
-import { decodePayload, encodeFrame, FrameDecoder } from '../protocol/framing';
+import { decodePayload, encodeFrame, FrameDecoder, writeFrame } from '../protocol/framing';
 import type { ClientFrame, HelloFrame, LeaderFrame, WelcomeFrame } from '../protocol/messages';
 
 /** Callbacks of an open connection. */
@@ -90,11 +90,7 @@ export class LeaderConnection {
   /** Sends a frame; frames sent in one event-loop turn go out in one write. False when closed. */
   send(frame: ClientFrame): boolean {
     if (this.closed) return false;
-    if (!this.socket.writableCorked) {
-      this.socket.cork();
-      process.nextTick(() => this.socket.uncork());
-    }
-    this.socket.write(encodeFrame(frame));
+    writeFrame(this.socket, frame);
     return true;
   }
 

@@ -3,7 +3,7 @@
  * decoder, who the member is (from its hello) and what it is doing.
  */
 import type * as net from 'node:net';
-import { encodeFrame, FrameDecoder } from '../protocol/framing';
+import { encodeFrame, FrameDecoder, writeFrame } from '../protocol/framing';
 import type { HelloFrame, LeaderFrame, TransactionMode } from '../protocol/messages';
 import type { SqliteConnection } from './sqlite-connection';
 
@@ -48,11 +48,7 @@ export class Session {
    */
   send(frame: LeaderFrame): boolean {
     if (this.closed) return false;
-    if (!this.socket.writableCorked) {
-      this.socket.cork();
-      process.nextTick(() => this.socket.uncork());
-    }
-    this.socket.write(encodeFrame(frame));
+    writeFrame(this.socket, frame);
     if (this.socket.writableLength > MAX_OUTBOUND_BYTES) {
       this.socket.destroy();
       this.closed = true;

@@ -3,6 +3,7 @@
  * The decoder refuses a length above the limit before buffering any of it, so a hostile
  * length prefix cannot make the leader allocate.
  */
+import type { Socket } from 'node:net';
 import { Packr } from 'msgpackr';
 import { StoreError } from '../errors';
 
@@ -31,6 +32,18 @@ export function encodeFrame(message: unknown): Buffer {
   frame.writeUInt32BE(payload.length, 0);
   payload.copy(frame, HEADER_BYTES);
   return frame;
+}
+
+/**
+ * Writes one frame to `socket`. Frames written in the same event-loop turn are corked into a
+ * single writev, so a burst of replies (a group commit) or of requests costs one syscall.
+ */
+export function writeFrame(socket: Socket, message: unknown): void {
+  if (!socket.writableCorked) {
+    socket.cork();
+    process.nextTick(() => socket.uncork());
+  }
+  socket.write(encodeFrame(message));
 }
 
 /** Decodes one msgpack payload (no header). Throws `PROTOCOL_ERROR` on bytes that are not msgpack. */
