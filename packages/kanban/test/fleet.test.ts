@@ -132,8 +132,13 @@ test('2 dispatching + 5 non-dispatching gateways, 500 tasks, leader SIGKILLed mi
   await watcher.close();
 
   const result = audit(storePaths(board).database, reports.acked);
+  const claimants = new Database(storePaths(board).database, { readonly: true });
+  const profilesThatClaimed = (claimants.prepare('SELECT DISTINCT profile FROM task_runs ORDER BY profile').all() as { profile: string }[]).map((r) => r.profile);
+  claimants.close();
   expect(reports.failures).toEqual([]);
   expect(reports.acked.size).toBe(500);
+  // Only the dispatching gateways ever claimed.
+  expect(profilesThatClaimed).toEqual(['architect', 'wikid']);
   expect(result).toMatchObject({ integrity: 'ok', tasks: 500, byStatus: { done: 500 }, missing: [], createdNotOnce: [], completedMismatch: [], claimedTwice: [] });
 }, 120_000);
 
@@ -148,8 +153,19 @@ test('a gateway with enabled: false holds no socket and no handle on any of the 
 
   const paths = storePaths(board);
   const storeFiles = new Set([paths.database, `${paths.database}-wal`, `${paths.database}-shm`, paths.lock, paths.record, paths.socket]);
-  // fd 3 is the IPC channel to this test (fork's stdio[3]); every other socket would be Baton's.
-  const sockets = (pid: number): string[] => fs.readdirSync(`/proc/${pid}/fd`).filter((fd) => fd !== '3').map((fd) => { try { return fs.readlinkSync(`/proc/${pid}/fd/${fd}`); } catch { return ''; } }).filter((t) => t.startsWith('socket:'));
+  // fds 0-2 are stdio and 3 the IPC channel, all given by this test (Node makes 'pipe' stdio a
+  // socketpair); any socket the gateway opened itself would be above them.
+  const sockets = (pid: number): string[] =>
+    fs.readdirSync(`/proc/${pid}/fd`)
+      .filter((fd) => Number(fd) > 3)
+      .map((fd) => {
+        try {
+          return fs.readlinkSync(`/proc/${pid}/fd/${fd}`);
+        } catch {
+          return '';
+        }
+      })
+      .filter((t) => t.startsWith('socket:'));
   expect(sockets(disabled.pid)).toEqual([]);
   expect(openTargets(disabled.pid).filter((t) => storeFiles.has(t))).toEqual([]);
   // The same check finds what an enabled member holds: a socket to the leader (so it can fail).
