@@ -82,9 +82,10 @@ test('colour only on a terminal, and never with --json or NO_COLOR', () => {
   const db = path.join(temp.tempDir('baton-cli-conv-'), 'empty.db');
   fs.writeFileSync(db, '');
 
-  expect(onTerminal(['status', db])).toMatch(ESCAPE);
-  expect(onTerminal(['status', db], { NO_COLOR: '1' })).not.toMatch(ESCAPE);
-  const json = onTerminal(['status', db, '--json']);
+  // Nobody leads an empty file: a short --timeout keeps the wait for an answer brief.
+  expect(onTerminal(['status', db, '--timeout', '200'])).toMatch(ESCAPE);
+  expect(onTerminal(['status', db, '--timeout', '200'], { NO_COLOR: '1' })).not.toMatch(ESCAPE);
+  const json = onTerminal(['status', db, '--timeout', '200', '--json']);
   expect(json).not.toMatch(ESCAPE);
   expect(JSON.parse(json)).toMatchObject({ state: 'no-leader' });
 });

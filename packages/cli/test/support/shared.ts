@@ -21,7 +21,10 @@ function findRoot(from: string): string {
   throw new Error(`no workspace root above ${from}`);
 }
 
+/** Forked fleet members: startMember, killAll, Member.waitFor (test/helpers/fleet.ts). */
 export const fleet = require(path.join(REPO_ROOT, 'test', 'dist', 'helpers', 'fleet.js')) as typeof FleetHelpers;
+/** Temporary directories removed by removeTempDirs() (test/helpers/temp.ts). */
 export const temp = require(path.join(REPO_ROOT, 'test', 'dist', 'helpers', 'temp.js')) as typeof TempHelpers;
 
+/** A forked member and everything it has reported. */
 export type Member = FleetHelpers.Member;
