@@ -12,7 +12,7 @@ import * as net from 'node:net';
 import { StoreError, toStoreError } from '../errors';
 import { decodePayload } from '../protocol/framing';
 import { PROTOCOL_VERSION, type HelloFrame, type RequestFrame, type TransactionMode, type WireStatement } from '../protocol/messages';
-import { checkHello, checkRequest } from '../protocol/validate';
+import { checkHello, checkRequest, type InvalidRequest } from '../protocol/validate';
 import { FencedError, type JobOutcome, type LeaderEngine, type WriteJob } from './engine';
 import { LoadMeter } from './load-meter';
 import { readRunaways, type BusyMarker, type RunawayEntry } from './runaway-watch';
@@ -137,7 +137,7 @@ export class LeaderServer {
       return;
     }
     for (const payload of payloads) {
-      if (session.closed || this.stopping !== null) return; // while stopping, members re-send to the next leader
+      if (session.closed || this.stopping?.graceful === false) return; // fenced: members re-send to the next leader
       try {
         this.handleFrame(session, decodePayload(payload));
       } catch (error) {
@@ -158,6 +158,7 @@ export class LeaderServer {
 
   private handleFrame(session: Session, frame: unknown): void {
     if (session.hello === null) {
+      if (this.stopping !== null) return session.end({ t: 'bye', reason: 'this leader is stepping down' });
       const hello = checkHello(frame);
       session.hello = hello;
       // Most members bring no new migration: welcome them at once, without a write
@@ -168,6 +169,9 @@ export class LeaderServer {
       return;
     }
     const request = checkRequest(frame);
+    // While handing over, only the open transaction may finish (so a rolling restart does not
+    // abort it); every other request is left unanswered and re-sent to the next leader.
+    if (this.stopping !== null && !this.belongsToOpenTransaction(session, request)) return;
     session.requests++;
     session.inFlight++;
     if (request.t === 'invalid') {
@@ -175,6 +179,12 @@ export class LeaderServer {
       return;
     }
     this.dispatch(session, request);
+  }
+
+  private belongsToOpenTransaction(session: Session, request: RequestFrame | InvalidRequest): boolean {
+    if (request.t === 'invalid' || session.transaction === null) return false;
+    const { op } = request;
+    return 'txId' in op && op.txId === session.transaction.id;
   }
 
   private dispatch(session: Session, request: RequestFrame): void {

@@ -1,0 +1,67 @@
+/**
+ * Graceful handover in one process: a leader that closes finishes other members' work, their
+ * open transaction included, and another candidate takes over.
+ */
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { openStore, type Store } from '../src';
+
+const MIGRATIONS = [{ version: 1, sql: 'CREATE TABLE t (id TEXT PRIMARY KEY)' }];
+let dir: string;
+const stores: Store[] = [];
+
+async function open(name: string, file: string): Promise<Store> {
+  const store = await openStore({ path: file, name, migrations: MIGRATIONS });
+  stores.push(store);
+  return store;
+}
+
+beforeEach(() => {
+  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'baton-handover-'));
+});
+
+afterEach(async () => {
+  await Promise.all(stores.splice(0).map((s) => s.close()));
+  fs.rmSync(dir, { recursive: true, force: true });
+});
+
+test('a closing leader lets an open transaction of another member commit, then hands over', async () => {
+  const file = path.join(dir, 'handover.db');
+  const leader = await open('leader', file);
+  const member = await open('member', file);
+  expect(leader.role).toBe('leader');
+
+  const tx = await member.transaction('write');
+  await tx.execute("INSERT INTO t VALUES ('inside')");
+  const closing = leader.close();
+  await tx.execute("INSERT INTO t VALUES ('still inside')");
+  await tx.commit();
+  await closing;
+
+  expect(leader.role).toBe('closed');
+  const { rows } = await member.execute('SELECT id FROM t ORDER BY id');
+  expect(rows).toEqual([{ id: 'inside' }, { id: 'still inside' }]);
+  expect(member.role).toBe('leader');
+});
+
+test('requests of a member in flight while its leader closes are answered by the next leader', async () => {
+  const file = path.join(dir, 'in-flight.db');
+  const leader = await open('leader', file);
+  const member = await open('member', file);
+  const writes = Array.from({ length: 200 }, (_, i) => member.execute('INSERT INTO t VALUES (?)', [`w${i}`]));
+  await leader.close();
+  const results = await Promise.all(writes);
+  expect(results.every((r) => r.rowsAffected === 1)).toBe(true);
+  const { rows } = await member.execute('SELECT count(*) AS n FROM t');
+  expect(rows[0]!.n).toBe(200);
+});
+
+test('close is idempotent and later calls refuse with STORE_CLOSED', async () => {
+  const store = await open('solo', path.join(dir, 'solo.db'));
+  const first = store.close();
+  expect(store.close()).toBe(first);
+  await first;
+  expect(store.closed).toBe(true);
+  await expect(store.execute('SELECT 1')).rejects.toMatchObject({ code: 'STORE_CLOSED' });
+});
