@@ -85,6 +85,7 @@ export async function runLoad(target: Target, spec: RunSpec, seedRows: number): 
     ackedWrites,
     latencies: Float64Array.from(latencies),
     windowMs: openedAt !== null && closedAt !== null ? closedAt - openedAt : 0,
+    windowStartMs: openedAt ?? 0,
     cpuUs: cpu === null ? 0 : cpu.user + cpu.system,
     // The whole run, warmup and tail included: one escape takes the whole busy timeout, so
     // counting only the window would miss the ones that straddle its bounds.
@@ -110,6 +111,7 @@ export async function observeIdle(spec: RunSpec): Promise<RunReport> {
     ackedWrites: 0,
     latencies: new Float64Array(0),
     windowMs: nowMs() - openedAt,
+    windowStartMs: openedAt,
     cpuUs: cpu.user + cpu.system,
     busyEscaped: 0,
     errors: {},

@@ -22,6 +22,8 @@ export type WorkerConfig =
       index: number;
       /** Rows seeded before the run: point reads pick ids in [1, seedRows]. */
       seedRows: number;
+      /** Baton only: may this member host the leader (default true, like every gateway)? */
+      candidate?: boolean;
     }
   | { kind: 'echo-server'; socketPath: string; replyBytes: number }
   | { kind: 'idle' };
@@ -51,8 +53,20 @@ export type ToWorker =
   /** A fixed workload (memory scenario), answered with `done`. */
   | { t: 'workload'; writes: number; reads: number }
   | { t: 'memory' }
+  /** The leader's counters now (Baton), answered with `status`. */
+  | { t: 'status' }
   /** Close gracefully and exit (used when profiling, so profiles get written). */
   | { t: 'exit' };
+
+/** Leader counters at one instant (Baton only). */
+export interface LeaderCounters {
+  commits: number;
+  groupedWrites: number;
+  reads: number;
+  writes: number;
+  loadAvgGroupSize: number;
+  leaderPid: number;
+}
 
 /** Leader counters sampled around a window (Baton only). */
 export interface StatusSample {
@@ -75,6 +89,8 @@ export interface RunReport {
   latencies: Float64Array;
   /** The window as actually observed by this process (ms). */
   windowMs: number;
+  /** When it opened, on the shared monotonic clock (clock.ts); V8 CPU profiles use the same clock. */
+  windowStartMs: number;
   /** CPU time of this process (all its threads) over the window, in microseconds. */
   cpuUs: number;
   /** SQLITE_BUSY errors that escaped busy_timeout over the whole run (direct only; each was retried). */
@@ -87,7 +103,8 @@ export interface RunReport {
 /** Messages to the coordinator. */
 export type FromWorker =
   | { t: 'ready'; pid: number; role: string; epoch: number }
-  | { t: 'role'; role: string; epoch: number }
+  /** `atMs` on the shared monotonic clock (clock.ts). */
+  | { t: 'role'; role: string; epoch: number; atMs: number }
   | { t: 'report'; report: RunReport }
   | { t: 'armed'; epoch: number }
   /** `atMs` on the shared monotonic clock (clock.ts). */
@@ -95,4 +112,5 @@ export type FromWorker =
   | { t: 'stopped'; ackedWrites: number; errors: Record<string, number> }
   | { t: 'done'; ackedWrites: number }
   | { t: 'memory'; rss: number; heapUsed: number }
+  | { t: 'status'; counters: LeaderCounters | null }
   | { t: 'failed'; message: string };

@@ -66,7 +66,8 @@ export function renderReport(doc: BenchDocument): string {
     out.push(
       '',
       `Failover: ${f.kills} SIGKILLs of the leader-hosting member, ${f.members} members writing (${f.sync.toUpperCase()}); from the kill until every survivor's next acknowledged write:`,
-      `  p50 ${n(f.p50Ms)} ms, p99 ${n(f.p99Ms)} ms, max ${n(f.maxMs)} ms (per member: p50 ${n(f.memberP50Ms)} ms, p99 ${n(f.memberP99Ms)} ms; store's own notice-to-welcome p50 ${n(f.noticeToWelcomeP50Ms)} ms); timeouts ${f.timeouts}, failed requests ${f.errors}`,
+      `  p50 ${n(f.p50Ms)} ms, p99 ${n(f.p99Ms)} ms, max ${n(f.maxMs)} ms; timeouts ${f.timeouts}, failed requests ${f.errors}`,
+      `  (p50s: kill to successor hosting the leader ${n(f.newLeaderP50Ms)} ms; per member kill to next write ${n(f.memberP50Ms)} ms; store's own notice-to-welcome ${n(f.noticeToWelcomeP50Ms)} ms)`,
     );
   }
 
@@ -76,7 +77,8 @@ export function renderReport(doc: BenchDocument): string {
     out.push(
       '',
       `Memory (RSS, MB): follower ${n(m.followerRssMb, 1)} (${sign(m.followerOverBaselineMb)}), leader-hosting member ${n(m.leaderRssMb, 1)} (${sign(m.leaderOverBaselineMb)}),`,
-      `  baseline ${n(m.baselineRssMb, 1)} = ${m.baseline}; bare program (no store, no SQLite) ${n(m.bareRssMb, 1)}`,
+      `  non-candidate follower ${n(m.nonCandidateRssMb, 1)} (${sign(m.nonCandidateRssMb - m.baselineRssMb)}); baseline ${n(m.baselineRssMb, 1)} = ${m.baseline};`,
+      `  bare program (no store, no SQLite) ${n(m.bareRssMb, 1)}`,
     );
   }
 

@@ -25,6 +25,8 @@ export class WorkerProcess {
   /** The last role and epoch it reported (Baton members). */
   role = 'unknown';
   epoch = 0;
+  /** When it reported that role (shared monotonic clock); 0 for the role it reported when ready. */
+  roleAtMs = 0;
   private readonly inbox: FromWorker[] = [];
   private waiters: { type: FromWorker['t']; resolve: (m: FromWorker) => void; reject: (e: Error) => void }[] = [];
   private exitInfo: string | null = null;
@@ -85,6 +87,7 @@ export class WorkerProcess {
     if (message.t === 'role') {
       this.role = message.role;
       this.epoch = message.epoch;
+      this.roleAtMs = message.atMs;
       return;
     }
     if (message.t === 'failed') {

@@ -95,6 +95,8 @@ export interface BenchDocument {
     memberP50Ms: number;
     memberP99Ms: number;
     noticeToWelcomeP50Ms: number;
+    /** Kill to the successor reporting role `leader` (election, engine start, first commit), p50. */
+    newLeaderP50Ms: number;
     killMs: number[];
   } | null;
   memory: {
@@ -103,6 +105,8 @@ export interface BenchDocument {
     baselineRssMb: number;
     baseline: string;
     bareRssMb: number;
+    /** Extra: a follower opened with `candidate: false`. */
+    nonCandidateRssMb: number;
     followerOverBaselineMb: number;
     leaderOverBaselineMb: number;
     rounds: MemoryRound[];
@@ -206,6 +210,7 @@ function failoverSummary(run: FailoverRun): NonNullable<BenchDocument['failover'
     memberP50Ms: round(percentile(run.memberMs, 0.5), 2),
     memberP99Ms: round(percentile(run.memberMs, 0.99), 2),
     noticeToWelcomeP50Ms: run.noticeToWelcomeMs.length === 0 ? Number.NaN : round(percentile(run.noticeToWelcomeMs, 0.5), 2),
+    newLeaderP50Ms: run.newLeaderMs.length === 0 ? Number.NaN : round(percentile(run.newLeaderMs, 0.5), 2),
     killMs: run.killMs.map((ms) => round(ms, 2)),
   };
 }
@@ -219,9 +224,17 @@ function memorySummary(rounds: MemoryRound[]): NonNullable<BenchDocument['memory
     baselineRssMb: baseline,
     baseline: 'the same worker program doing the same writes and reads with better-sqlite3 directly on its own database',
     bareRssMb: med((r) => r.bareRssMb),
+    nonCandidateRssMb: med((r) => r.nonCandidateRssMb),
     followerOverBaselineMb: med((r) => r.followerRssMb - r.directRssMb),
     leaderOverBaselineMb: med((r) => r.leaderRssMb - r.directRssMb),
-    rounds: rounds.map((r) => ({ round: r.round, followerRssMb: round(r.followerRssMb, 1), leaderRssMb: round(r.leaderRssMb, 1), directRssMb: round(r.directRssMb, 1), bareRssMb: round(r.bareRssMb, 1) })),
+    rounds: rounds.map((r) => ({
+      round: r.round,
+      followerRssMb: round(r.followerRssMb, 1),
+      nonCandidateRssMb: round(r.nonCandidateRssMb, 1),
+      leaderRssMb: round(r.leaderRssMb, 1),
+      directRssMb: round(r.directRssMb, 1),
+      bareRssMb: round(r.bareRssMb, 1),
+    })),
   };
 }
 

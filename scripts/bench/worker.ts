@@ -23,7 +23,7 @@ process.on('disconnect', () => process.exit(0));
 async function openTarget(loadConfig: Extract<WorkerConfig, { kind: 'load' }>): Promise<Target> {
   switch (loadConfig.system) {
     case 'baton':
-      return (await import('./targets/baton-target')).openBatonTarget(loadConfig.path, loadConfig.sync, loadConfig.index);
+      return (await import('./targets/baton-target')).openBatonTarget(loadConfig.path, loadConfig.sync, loadConfig.index, loadConfig.candidate ?? true);
     case 'direct':
       return (await import('./targets/direct-target')).openDirectTarget(loadConfig.path, loadConfig.sync, loadConfig.index);
     case 'socket':
@@ -95,7 +95,7 @@ function memory(): FromWorker {
 
 async function serveLoad(loadConfig: Extract<WorkerConfig, { kind: 'load' }>): Promise<void> {
   const target = await openTarget(loadConfig);
-  target.onRole?.((role, epoch) => send({ t: 'role', role, epoch }));
+  target.onRole?.((role, epoch) => send({ t: 'role', role, epoch, atMs: nowMs() }));
   const failover = new FailoverLoop(target);
   const run = async (spec: RunSpec): Promise<void> => {
     const report = spec.inflight === 0 ? await observeIdle(spec) : await runLoad(target, spec, loadConfig.seedRows);
@@ -116,6 +116,8 @@ async function serveLoad(loadConfig: Extract<WorkerConfig, { kind: 'load' }>): P
         return void workload(target, message.writes, message.reads, loadConfig.seedRows).then((acked) => send({ t: 'done', ackedWrites: acked }), failed);
       case 'memory':
         return send(memory());
+      case 'status':
+        return void (target.counters?.() ?? Promise.resolve(null)).then((counters) => send({ t: 'status', counters }), failed);
       case 'exit':
         return void target.close().finally(() => process.exit(0));
     }

@@ -27,6 +27,8 @@ export interface FailoverRun {
   memberMs: number[];
   /** Per kill and survivor: the store's own `failover` event time (noticing the loss to the welcome). */
   noticeToWelcomeMs: number[];
+  /** Per kill: ms from the kill until the new leader-hosting member reported role `leader` (election and engine start). */
+  newLeaderMs: number[];
   /** Kills after which some survivor did not write within the recovery timeout (counted at the timeout). */
   timeouts: number;
   /** Failed requests across the fleet (a failover should cost latency, never errors). */
@@ -52,7 +54,7 @@ export async function measureFailover(kills: number, members: number, workspace:
     WorkerProcess.spawn({ kind: 'load', system: 'baton', path: database, sync: SYNC, index: nextIndex, seedRows: SEED_ROWS }, `failover member ${nextIndex++}`);
   const fleet: WorkerProcess[] = Array.from({ length: members }, spawn);
   const everyone: WorkerProcess[] = [...fleet];
-  const run: FailoverRun = { members, sync: SYNC, killMs: [], memberMs: [], noticeToWelcomeMs: [], timeouts: 0, errors: {} };
+  const run: FailoverRun = { members, sync: SYNC, killMs: [], memberMs: [], noticeToWelcomeMs: [], newLeaderMs: [], timeouts: 0, errors: {} };
   try {
     await Promise.all(fleet.map((member) => member.ready()));
     for (const member of fleet) member.send({ t: 'loop' });
@@ -77,6 +79,8 @@ export async function measureFailover(kills: number, members: number, workspace:
       }
       if (outcomes.some((outcome) => outcome.status === 'rejected')) run.timeouts++;
       run.killMs.push(worst);
+      const successor = survivors.find((survivor) => survivor.role === 'leader' && survivor.roleAtMs > killedAt);
+      if (successor !== undefined) run.newLeaderMs.push(successor.roleAtMs - killedAt);
       progress(kill, worst);
       // Keep the fleet at its size: the replacement joins as a follower of the new leader.
       await leader.whenExited();

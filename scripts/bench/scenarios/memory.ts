@@ -3,7 +3,8 @@
  * the same worker program doing the same work without Baton, i.e. opening the database itself
  * with better-sqlite3 (that is what the program would do without Baton, so the difference is
  * what Baton costs). A bare process of the same program (no store, no SQLite loaded) is
- * measured too, as the floor of the runtime.
+ * measured too, as the floor of the runtime, and a follower opened with `candidate: false`,
+ * which never hosts the leader and so keeps no standby engine thread.
  *
  * Each database process runs the same fixed workload (writes, then point reads, one in
  * flight), idles briefly so buffers can be released, and then reports `process.memoryUsage()`.
@@ -18,6 +19,8 @@ import { SEED_ROWS } from '../workload';
 export interface MemoryRound {
   round: number;
   followerRssMb: number;
+  /** A follower opened with `candidate: false` (it never hosts the leader, so it keeps no standby engine). */
+  nonCandidateRssMb: number;
   leaderRssMb: number;
   /** The same program using better-sqlite3 directly. */
   directRssMb: number;
@@ -55,9 +58,12 @@ export async function measureMemory(round: number, workspace: Workspace): Promis
     // One after the other, so the first hosts the leader and the second forwards.
     const leader = await start({ kind: 'load', system: 'baton', path: batonDb, sync: SYNC, index: 0, seedRows: SEED_ROWS }, 'baton leader member');
     const follower = await start({ kind: 'load', system: 'baton', path: batonDb, sync: SYNC, index: 1, seedRows: SEED_ROWS }, 'baton follower');
-    if (leader.role !== 'leader' || follower.role !== 'follower') throw new Error(`expected a leader and a follower, got ${leader.role} and ${follower.role}`);
+    const passenger = await start({ kind: 'load', system: 'baton', path: batonDb, sync: SYNC, index: 3, seedRows: SEED_ROWS, candidate: false }, 'baton non-candidate follower');
+    if (leader.role !== 'leader' || follower.role !== 'follower' || passenger.role !== 'follower') {
+      throw new Error(`expected a leader and two followers, got ${leader.role}, ${follower.role} and ${passenger.role}`);
+    }
     const [direct, bare] = await others;
-    const working = [leader, follower, direct];
+    const working = [leader, follower, passenger, direct];
     for (const worker of working) worker.send({ t: 'workload', ...MEMORY_WORKLOAD });
     await Promise.all(working.map((worker) => worker.next('done', 120_000)));
     await new Promise((resolve) => setTimeout(resolve, SETTLE_MS));
@@ -65,8 +71,8 @@ export async function measureMemory(round: number, workspace: Workspace): Promis
       worker.send({ t: 'memory' });
       return (await worker.next('memory', 10_000)).rss / MB;
     };
-    const [leaderRssMb, followerRssMb, directRssMb, bareRssMb] = await Promise.all([leader, follower, direct, bare].map(rss));
-    return { round, leaderRssMb: leaderRssMb!, followerRssMb: followerRssMb!, directRssMb: directRssMb!, bareRssMb: bareRssMb! };
+    const [leaderRssMb, followerRssMb, nonCandidateRssMb, directRssMb, bareRssMb] = await Promise.all([leader, follower, passenger, direct, bare].map(rss));
+    return { round, leaderRssMb: leaderRssMb!, followerRssMb: followerRssMb!, nonCandidateRssMb: nonCandidateRssMb!, directRssMb: directRssMb!, bareRssMb: bareRssMb! };
   } finally {
     await killAll(processes);
     workspace.removeRun(dir);

@@ -8,8 +8,8 @@ import type { LeaderCounters, Target } from './target';
 const REQUEST_TIMEOUT_MS = 60_000;
 
 /** Opens a Baton member on `path` (the table exists already; no migrations). */
-export async function openBatonTarget(path: string, sync: SyncMode, index: number): Promise<Target> {
-  const store = await openStore({ path, name: `bench-${index}`, synchronous: sync, requestTimeoutMs: REQUEST_TIMEOUT_MS });
+export async function openBatonTarget(path: string, sync: SyncMode, index: number, candidate: boolean): Promise<Target> {
+  const store = await openStore({ path, name: `bench-${index}`, synchronous: sync, requestTimeoutMs: REQUEST_TIMEOUT_MS, candidate });
   return new BatonTarget(store, index);
 }
 
@@ -42,6 +42,8 @@ class BatonTarget implements Target {
     return {
       commits: status.counters.commits,
       groupedWrites: status.counters.groupedWrites,
+      reads: status.counters.reads,
+      writes: status.counters.writes,
       loadAvgGroupSize: status.load.avgGroupSize,
       leaderPid: status.leader.pid,
     };

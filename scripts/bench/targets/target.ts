@@ -2,15 +2,9 @@
  * What the load loop drives: one write (insert a 200-byte row) and one point read, whatever
  * sits behind them (a Baton member, a direct better-sqlite3 connection, a raw socket).
  */
-import type { StatusSample } from '../messages';
+import type { LeaderCounters, StatusSample } from '../messages';
 
-/** Leader counters at one instant (Baton only). */
-export interface LeaderCounters {
-  commits: number;
-  groupedWrites: number;
-  loadAvgGroupSize: number;
-  leaderPid: number;
-}
+export type { LeaderCounters };
 
 /** A system under test, as seen from one worker process. */
 export interface Target {
