@@ -24,7 +24,7 @@ them, runs "kanban init" twice under the live fleet, SIGKILLs the leader and res
 checks the board with an independent reader after every gateway has exited.
 
 Options:
-  --gateways <n>     gateways in the fleet, 2-20 (default 7: ${PROFILES.join(', ')};
+  --gateways <n>     gateways in the fleet, 3-20 (default 7: ${PROFILES.join(', ')};
                      architect and wikid dispatch, a-view is not a leader candidate)
   --duration <s>     seconds of task creation, 4-40 (default 20)
   --kills <n>        leader SIGKILLs during the run, 0-5 (default 2)
@@ -61,7 +61,7 @@ export function parseDemoOptions(argv: string[]): DemoOptions | null {
       case 'help':
         return null;
       case 'gateways':
-        options.gateways = number(name, value(), 2, 20, true);
+        options.gateways = number(name, value(), 3, 20, true);
         break;
       case 'duration':
         options.durationS = number(name, value(), 4, 40, false);

@@ -175,6 +175,9 @@ async function main(options: DemoOptions): Promise<number> {
   const kills: KillRecord[] = [];
   const inits: { code: number; ms: number; output: string }[] = [];
   const holderSamples: number[] = [];
+  /** Samples taken while the fleet closes (leaders hand over one after another): only "never more than 1" applies. */
+  const shutdownSamples: number[] = [];
+  let shuttingDown = false;
   const holderPids = new Set<number>();
   let monitor: Store | null = null;
   let sampler: NodeJS.Timeout | null = null;
@@ -197,7 +200,7 @@ async function main(options: DemoOptions): Promise<number> {
 
     sampler = setInterval(() => {
       const holders = pidsHoldingOpen(databaseFiles(storePaths(board).database));
-      holderSamples.push(holders.length);
+      (shuttingDown ? shutdownSamples : holderSamples).push(holders.length);
       for (const pid of holders) holderPids.add(pid);
     }, SAMPLE_EVERY_MS);
 
@@ -313,6 +316,7 @@ async function main(options: DemoOptions): Promise<number> {
   } finally {
     if (renderer !== null) clearInterval(renderer);
     // Graceful close: dispatchers finish and record their work, each leader hands over in turn.
+    shuttingDown = true;
     await Promise.all(fleet.live().map((g) => g.close()));
     await monitor?.close();
     if (sampler !== null) clearInterval(sampler);
@@ -324,7 +328,7 @@ async function main(options: DemoOptions): Promise<number> {
   const facts = readBoard(board, tally.acked, tally.completions);
   const directClaims = tally.claims.filter((c) => c.direct).map((c) => c.latencyMs);
   const allClaims = tally.claims.map((c) => c.latencyMs);
-  const over1 = holderSamples.filter((n) => n > 1).length;
+  const over1 = [...holderSamples, ...shutdownSamples].filter((n) => n > 1).length;
   const exactly1 = holderSamples.filter((n) => n === 1).length;
   const zero = holderSamples.filter((n) => n === 0).length;
   const unfinished = (facts.byStatus.ready ?? 0) + (facts.byStatus.running ?? 0) + (facts.byStatus.todo ?? 0);
@@ -335,7 +339,7 @@ async function main(options: DemoOptions): Promise<number> {
     { name: 'all work finished', ok: unfinished === 0, detail: `${facts.byStatus.done ?? 0} done, ${facts.byStatus.blocked ?? 0} blocked after 3 failures, ${unfinished} unfinished (must be 0)` },
     { name: 'event log consistent', ok: facts.createdNotOnce.length === 0 && facts.completedMismatch.length === 0, detail: `tasks without exactly one "created": ${facts.createdNotOnce.length}; without exactly one "completed" per done task: ${facts.completedMismatch.length}` },
     { name: 'integrity_check', ok: facts.integrity === 'ok', detail: facts.integrity },
-    { name: 'db holders', ok: over1 === 0 && exactly1 > 0, detail: `processes holding kanban.db/-wal/-shm open: 1 at ${exactly1} of ${holderSamples.length} samples, 0 at ${zero} (between a kill and the next leader), more than 1 at ${over1} (must be 0); ${holderPids.size} distinct holders over the run, one per leader` },
+    { name: 'db holders', ok: over1 === 0 && exactly1 > 0, detail: `processes holding kanban.db/-wal/-shm open, sampled every ${SAMPLE_EVERY_MS} ms from /proc/*/fd: 1 at ${exactly1} of ${holderSamples.length} samples while the fleet ran, 0 at ${zero} (a failover in progress), more than 1 at ${over1} of ${holderSamples.length + shutdownSamples.length} including the ${shutdownSamples.length} taken while the fleet closed (must be 0); ${holderPids.size} distinct holder processes over the run (each a leader in turn)` },
     { name: 'kanban init x2', ok: inits.length === 2 && inits.every((i) => i.code === 0), detail: inits.map((i) => `exit ${i.code} in ${i.ms} ms`).join(', ') },
     { name: 'failed requests', ok: tally.createFailures.length === 0 && tally.errors.length === 0, detail: `${tally.createFailures.length} failed creates, ${tally.errors.length} errors reported by gateways${[...tally.createFailures, ...tally.errors].slice(0, 3).map((e) => `\n      ${e}`).join('')}` },
     { name: 'leader kills', ok: kills.length === options.kills, detail: `${kills.length} of ${options.kills} done` },
@@ -353,7 +357,7 @@ async function main(options: DemoOptions): Promise<number> {
   out.push(`  tasks ${facts.tasks}: done ${facts.byStatus.done ?? 0}, blocked after 3 failures ${facts.byStatus.blocked ?? 0}; simulated failures ${tally.failedWork} (retried), claims released after their worker died ${tally.released}, results discarded after a lost claim ${tally.lost}`);
   out.push(`  runs ${facts.runs}, events ${facts.events}`);
   out.push(`  create -> claim latency, ${PROBES} probes on the idle fleet: ${stat(probes)}  (target < 50 ms)`);
-  out.push(`  create -> claim latency under load, tasks claimed on their own ready notice: ${stat(directClaims)}`);
+  out.push(`  create -> claim latency under load, tasks claimed in the first pass after the notice of their creation: ${stat(directClaims)}`);
   out.push(`  create -> claim latency under load, all claims (incl. queueing for a free worker, released claims): ${stat(allClaims)}`);
   out.push(`  load average at the end: ${os.loadavg()[0]!.toFixed(1)} on ${os.cpus().length} CPUs (timings above include that contention)`);
   out.push('', 'Checks (independent reader: better-sqlite3, read-only, after every gateway exited)');

@@ -28,9 +28,9 @@ export type ClaimTrigger = 'start' | 'notify' | 'sweep' | 'capacity';
 export interface DispatcherEvents {
   /**
    * This dispatcher claimed a task. `latencyMs`: from the task's creation to the claim's
-   * commit. `direct`: claimed in the first claim pass after the task's own ready notice reached
-   * this dispatcher, so `latencyMs` measures the notify path rather than time spent queueing
-   * behind other work.
+   * commit. `direct`: claimed in the first claim pass after the notice of the task's creation
+   * reached this dispatcher, so `latencyMs` measures the notify path rather than time spent
+   * queueing behind other work or in earlier runs.
    */
   claimed: [event: { task: Task; runId: string; latencyMs: number; trigger: ClaimTrigger; direct: boolean }];
   /** The work succeeded and the completion was committed. */
@@ -68,8 +68,10 @@ export class Dispatcher extends EventEmitter<DispatcherEvents> {
   private readonly announced = new Map<string, number>();
   private readonly onNotify = (event: NotifyEvent): void => {
     if (event.channel !== READY_CHANNEL) return;
-    const ids = (event.payload as Partial<ReadyNotice> | null)?.taskIds;
-    if (Array.isArray(ids)) {
+    const notice = event.payload as Partial<ReadyNotice> | null;
+    const ids = notice?.taskIds;
+    // Only a creation notice: a released or retried task's latency from creation includes its earlier runs.
+    if (notice?.reason === 'created' && Array.isArray(ids)) {
       for (const id of ids) if (typeof id === 'string') this.announced.set(id, this.passes + 1);
       while (this.announced.size > MAX_ANNOUNCED) this.announced.delete(this.announced.keys().next().value as string);
     }
