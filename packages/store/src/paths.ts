@@ -88,3 +88,32 @@ export function writeFileAtomic(target: string, contents: string): void {
   }
   fs.renameSync(temporary, target);
 }
+
+/** The leader record written by each new leader next to the database. */
+export interface LeaderRecord {
+  pid: number;
+  name: string;
+  epoch: number;
+  socketPath: string;
+  startedAt: number;
+  version: string;
+}
+
+/** Reads the leader record; null when it is missing or not a valid record. */
+export function readLeaderRecord(recordPath: string): LeaderRecord | null {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(fs.readFileSync(recordPath, 'utf8'));
+  } catch {
+    return null;
+  }
+  const record = parsed as Partial<LeaderRecord> | null;
+  if (
+    typeof record !== 'object' || record === null ||
+    typeof record.pid !== 'number' || typeof record.epoch !== 'number' ||
+    typeof record.socketPath !== 'string' || !path.isAbsolute(record.socketPath)
+  ) {
+    return null;
+  }
+  return record as LeaderRecord;
+}

@@ -23,7 +23,7 @@ import { storePaths, type StorePaths } from '../paths';
 import { PROTOCOL_VERSION, type LeaderFrame, type Operation, type TransactionMode, type WireResultSet } from '../protocol/messages';
 import { VERSION } from '../version';
 import { LeaderConnection } from './leader-connection';
-import { SocketWatcher } from './socket-watcher';
+import { LeaderWatcher } from './leader-watcher';
 import { toResultSet, toWireStatement, toWireStatements, type InArgs, type InStatement, type ResultSet } from './statements';
 import type { StoreStatus } from './status';
 import { StoreTransaction } from './transaction';
@@ -85,7 +85,7 @@ const WELCOME_TIMEOUT_MS = 1000;
 export class Store extends EventEmitter<StoreEvents> {
   private readonly paths: StorePaths;
   private readonly election: Election;
-  private readonly socketWatcher: SocketWatcher;
+  private readonly leaderWatcher: LeaderWatcher;
   private readonly clientId = randomUUID();
   private readonly pending = new Map<number, PendingRequest>();
   private nextId = 1;
@@ -103,20 +103,27 @@ export class Store extends EventEmitter<StoreEvents> {
   private closing = false;
   private closePromise: Promise<void> | null = null;
   private fatal: StoreError | null = null;
+  /** Why this member last failed to host the leader, for the NO_LEADER message of `openStore`. */
+  private lastElectionError: StoreError | null = null;
 
   /** @internal use `openStore` */
   constructor(private readonly options: ResolvedOptions) {
     super();
     this.paths = storePaths(options.path);
     this.election = options.lock === 'lockfile' ? new LockfileElection(this.paths.lock) : new FlockElection(this.paths.lock);
-    this.socketWatcher = new SocketWatcher(this.paths.socket);
+    this.leaderWatcher = new LeaderWatcher(this.paths.record, this.paths.socket);
   }
 
   /** @internal Elects or finds the leader; resolves once connected. */
   async start(): Promise<void> {
     const connected = new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new StoreError('NO_LEADER', `no leader could be reached within ${this.options.requestTimeoutMs} ms`)), this.options.requestTimeoutMs);
-      timer.unref();
+      // Ref'd on purpose: the caller is waiting for this promise, so the process must not exit
+      // under it just because every election timer is unref'd.
+      const timer = setTimeout(() => {
+        const last = this.lastElectionError;
+        const why = last === null ? '' : ` (hosting it here failed: ${last.message})`;
+        reject(new StoreError('NO_LEADER', `no leader could be reached within ${this.options.requestTimeoutMs} ms${why}`, last === null ? {} : { cause: last }));
+      }, this.options.requestTimeoutMs);
       const onRole = (role: StoreRole): void => {
         if (role === 'leader' || role === 'follower') done();
         else if (role === 'closed') done(this.fatal ?? new StoreError('STORE_CLOSED', 'the store was closed while opening'));
@@ -242,7 +249,7 @@ export class Store extends EventEmitter<StoreEvents> {
     await this.settled();
     void this.standby?.worker.terminate();
     this.standby = null;
-    this.socketWatcher.close();
+    this.leaderWatcher.close();
     const host = this.host;
     this.host = null;
     this.connection?.close();
@@ -347,7 +354,7 @@ export class Store extends EventEmitter<StoreEvents> {
           await this.tryToLead(startedAt);
         }
         try {
-          const connection = await LeaderConnection.open(this.paths.socket, this.hello(), {
+          const connection = await LeaderConnection.open(this.leaderWatcher.socketPath(), this.hello(), {
             onFrame: (frame) => this.onFrame(frame),
             onClose: () => this.onConnectionLost(connection),
           }, Math.min(this.options.requestTimeoutMs, WELCOME_TIMEOUT_MS), this.options.maxFrameBytes);
@@ -356,7 +363,7 @@ export class Store extends EventEmitter<StoreEvents> {
         } catch (error) {
           if (error instanceof StoreError && FATAL_CODES.has(error.code)) return this.failFatally(error);
         }
-        await this.socketWatcher.sleep(backoff * (0.5 + Math.random()));
+        await this.leaderWatcher.sleep(backoff * (0.5 + Math.random()));
         backoff = Math.min(backoff * 2, MAX_BACKOFF_MS);
       }
     } finally {
@@ -391,6 +398,7 @@ export class Store extends EventEmitter<StoreEvents> {
       const failure = error instanceof StoreError ? error : new StoreError('LEADER_FAILED', String(error));
       if (FATAL_CODES.has(failure.code)) return this.failFatally(failure);
       this.candidacyPausedUntil = Date.now() + STEP_DOWN_PAUSE_MS;
+      this.lastElectionError = failure;
       this.emit('error', failure);
     }
   }

@@ -1,0 +1,69 @@
+/**
+ * Finds the leader's socket and wakes an electing member the moment a new leader announces
+ * itself. Each new leader renames its record (`<db>-baton.json`) into place next to the
+ * database, right after its socket is listening; inotify (fs.watch) on the database's
+ * directory reports that rename at once, so followers connect without waiting out a polling
+ * interval. Polling with backoff stays as the fallback where watching does not work.
+ *
+ * The socket path is read from the record, not only derived: members started with different
+ * environments (a systemd unit without XDG_RUNTIME_DIR, a login shell with it) derive
+ * different runtime directories, but all of them share the database's directory.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { readLeaderRecord } from '../paths';
+
+/** Watches one store's leader record. */
+export class LeaderWatcher {
+  private watcher: fs.FSWatcher | null = null;
+  private wakers: (() => void)[] = [];
+
+  /**
+   * @param recordPath - the leader record next to the database
+   * @param derivedSocket - this member's own derivation of the socket path, the fallback
+   */
+  constructor(
+    private readonly recordPath: string,
+    private readonly derivedSocket: string,
+  ) {}
+
+  /** The socket the current leader announced, or the derived path when there is no record. */
+  socketPath(): string {
+    return readLeaderRecord(this.recordPath)?.socketPath ?? this.derivedSocket;
+  }
+
+  /** Resolves after `ms`, or earlier when a leader record is written. */
+  sleep(ms: number): Promise<void> {
+    this.ensureWatching();
+    return new Promise((resolve) => {
+      const wake = (): void => {
+        clearTimeout(timer);
+        this.wakers = this.wakers.filter((w) => w !== wake);
+        resolve();
+      };
+      const timer = setTimeout(wake, ms);
+      timer.unref();
+      this.wakers.push(wake);
+    });
+  }
+
+  /** Stops watching. Idempotent. */
+  close(): void {
+    this.watcher?.close();
+    this.watcher = null;
+    for (const wake of this.wakers.splice(0)) wake();
+  }
+
+  private ensureWatching(): void {
+    if (this.watcher !== null) return;
+    const name = path.basename(this.recordPath);
+    try {
+      this.watcher = fs.watch(path.dirname(this.recordPath), { persistent: false }, (_event, filename) => {
+        if (filename === name) for (const wake of [...this.wakers]) wake();
+      });
+      this.watcher.on('error', () => this.close());
+    } catch {
+      this.watcher = null; // not watchable here: plain polling
+    }
+  }
+}
