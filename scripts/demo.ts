@@ -201,7 +201,7 @@ async function main(options: DemoOptions): Promise<number> {
     sampler = setInterval(() => {
       const holders = pidsHoldingOpen(databaseFiles(storePaths(board).database));
       (shuttingDown ? shutdownSamples : holderSamples).push(holders.length);
-      for (const pid of holders) holderPids.add(pid);
+      if (!shuttingDown) for (const pid of holders) holderPids.add(pid);
     }, SAMPLE_EVERY_MS);
 
     // Live view.
@@ -331,6 +331,8 @@ async function main(options: DemoOptions): Promise<number> {
   const over1 = [...holderSamples, ...shutdownSamples].filter((n) => n > 1).length;
   const exactly1 = holderSamples.filter((n) => n === 1).length;
   const zero = holderSamples.filter((n) => n === 0).length;
+  const leaderPids = new Set(leaders.map((l) => l.pid));
+  const holdersNotLeading = [...holderPids].filter((pid) => !leaderPids.has(pid));
   const unfinished = (facts.byStatus.ready ?? 0) + (facts.byStatus.running ?? 0) + (facts.byStatus.todo ?? 0);
   const totalS = elapsedS();
   const checks: Check[] = [
@@ -339,7 +341,7 @@ async function main(options: DemoOptions): Promise<number> {
     { name: 'all work finished', ok: unfinished === 0, detail: `${facts.byStatus.done ?? 0} done, ${facts.byStatus.blocked ?? 0} blocked after 3 failures, ${unfinished} unfinished (must be 0)` },
     { name: 'event log consistent', ok: facts.createdNotOnce.length === 0 && facts.completedMismatch.length === 0, detail: `tasks without exactly one "created": ${facts.createdNotOnce.length}; without exactly one "completed" per done task: ${facts.completedMismatch.length}` },
     { name: 'integrity_check', ok: facts.integrity === 'ok', detail: facts.integrity },
-    { name: 'db holders', ok: over1 === 0 && exactly1 > 0, detail: `processes holding kanban.db/-wal/-shm open, sampled every ${SAMPLE_EVERY_MS} ms from /proc/*/fd: 1 at ${exactly1} of ${holderSamples.length} samples while the fleet ran, 0 at ${zero} (a failover in progress), more than 1 at ${over1} of ${holderSamples.length + shutdownSamples.length} including the ${shutdownSamples.length} taken while the fleet closed (must be 0); ${holderPids.size} distinct holder processes over the run (each a leader in turn)` },
+    { name: 'db holders', ok: over1 === 0 && exactly1 > 0 && holdersNotLeading.length === 0, detail: `processes holding kanban.db/-wal/-shm open, sampled every ${SAMPLE_EVERY_MS} ms from /proc/*/fd: 1 at ${exactly1} of ${holderSamples.length} samples while the fleet ran, 0 at ${zero} (a failover in progress), more than 1 at ${over1} of ${holderSamples.length + shutdownSamples.length} including the ${shutdownSamples.length} taken while the fleet closed (must be 0); ${holderPids.size} distinct holders while running, ${holdersNotLeading.length} of them not a leader of the epoch history (must be 0)` },
     { name: 'kanban init x2', ok: inits.length === 2 && inits.every((i) => i.code === 0), detail: inits.map((i) => `exit ${i.code} in ${i.ms} ms`).join(', ') },
     { name: 'failed requests', ok: tally.createFailures.length === 0 && tally.errors.length === 0, detail: `${tally.createFailures.length} failed creates, ${tally.errors.length} errors reported by gateways${[...tally.createFailures, ...tally.errors].slice(0, 3).map((e) => `\n      ${e}`).join('')}` },
     { name: 'leader kills', ok: kills.length === options.kills, detail: `${kills.length} of ${options.kills} done` },
