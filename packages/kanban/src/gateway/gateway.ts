@@ -77,17 +77,27 @@ export class Gateway extends EventEmitter<GatewayEvents> {
     const gateway = new Gateway(config, store, board, dispatcher);
     store.on('role', (role) => gateway.emit('role', { role, epoch: store.epoch }));
     store.on('failover', (event) => gateway.emit('failover', event));
-    store.on('error', (error) => gateway.emit('error', error));
+    store.on('error', (error) => gateway.reportError(error));
     if (dispatcher !== null) {
       dispatcher.on('claimed', (event) => gateway.emit('claimed', event));
       dispatcher.on('completed', (event) => gateway.emit('completed', event));
       dispatcher.on('failed', (event) => gateway.emit('failed', event));
       dispatcher.on('lost', (event) => gateway.emit('lost', event));
       dispatcher.on('released', (event) => gateway.emit('released', event));
-      dispatcher.on('error', (error) => gateway.emit('error', error));
+      dispatcher.on('error', (error) => gateway.reportError(error));
       dispatcher.start();
     }
     return gateway;
+  }
+
+  /**
+   * Emits a background failure as `error`. A Node emitter throws an `error` nobody listens to,
+   * which would crash the gateway over a failure it survives (a timed-out sweep, say): without
+   * a listener it goes to stderr instead.
+   */
+  private reportError(error: Error): void {
+    if (this.listenerCount('error') > 0) this.emit('error', error);
+    else process.stderr.write(`[${this.config.profile}] ${error.message}\n`);
   }
 
   /**
