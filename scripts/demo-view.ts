@@ -63,7 +63,7 @@ export class LiveView {
     if (!this.tty) {
       if (state.elapsedS - this.lastPlain < 1) return;
       this.lastPlain = state.elapsedS;
-      this.out.write(`${state.elapsedS.toFixed(1).padStart(5)}s  leader ${state.leader}  created ${state.created}  ${counts}  ${state.completedPerS.toFixed(0)} done/s  db holders ${state.holders}\n`);
+      this.out.write(`${state.elapsedS.toFixed(1).padStart(5)}s  ${bar(state.target === 0 ? 0 : done / state.target, 10)} leader ${state.leader}  created ${state.created}  ${counts}  ${state.completedPerS.toFixed(0)} done/s  db holders ${state.holders}\n`);
       return;
     }
     const members = state.members.map((m) => `${m.alive ? (m.role === 'leader' ? '*' : ' ') : 'x'}${m.profile}${m.dispatch ? '(d)' : ''}`).join(' ');
