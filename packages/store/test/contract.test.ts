@@ -117,6 +117,19 @@ describe.each([
     },
   );
 
+  test('a request above the frame limit is refused locally with INVALID_ARGUMENT', async () => {
+    const huge = 'x'.repeat(17 * 1024 * 1024);
+    await expect(member().execute('SELECT length(?) AS n', [huge])).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' });
+    const { rows } = await member().execute('SELECT 1 AS still');
+    expect(rows).toEqual([{ still: 1 }]);
+  });
+
+  test('a result above the frame limit is answered with RESULT_TOO_LARGE, and the member stays connected', async () => {
+    await expect(member().execute('SELECT zeroblob(17 * 1024 * 1024) AS big')).rejects.toMatchObject({ code: 'RESULT_TOO_LARGE' });
+    const { rows } = await member().execute('SELECT 1 AS still');
+    expect(rows).toEqual([{ still: 1 }]);
+  });
+
   test('reading an engine pragma is allowed', async () => {
     const { rows } = await member().execute('PRAGMA journal_mode');
     expect(rows[0]).toEqual({ journal_mode: 'wal' });

@@ -4,7 +4,7 @@
  */
 import * as net from 'node:net';
 import { StoreError, type WireError } from '../errors';
-import { decodePayload, encodeFrame, FrameDecoder, writeFrame } from '../protocol/framing';
+import { decodePayload, encodeFrame, FrameDecoder, payloadBytes, writeFrame } from '../protocol/framing';
 import type { ClientFrame, HelloFrame, LeaderFrame, WelcomeFrame } from '../protocol/messages';
 
 /** Callbacks of an open connection. */
@@ -23,6 +23,7 @@ export class LeaderConnection {
     private readonly socket: net.Socket,
     /** The leader's welcome: its epoch, pid, name and schema version. */
     readonly welcome: WelcomeFrame,
+    private readonly maxFrameBytes: number,
   ) {}
 
   /**
@@ -68,7 +69,7 @@ export class LeaderConnection {
           if (connection === null) {
             if (frame.t === 'welcome') {
               clearTimeout(timer);
-              connection = new LeaderConnection(socket, frame);
+              connection = new LeaderConnection(socket, frame, maxFrameBytes);
               resolve(connection);
             } else if (frame.t === 'refuse') {
               return fail(StoreError.fromWire(frame.err as WireError));
@@ -87,10 +88,18 @@ export class LeaderConnection {
     });
   }
 
-  /** Sends a frame; frames sent in one event-loop turn go out in one write. False when closed. */
+  /**
+   * Sends a frame; frames sent in one event-loop turn go out in one write. False when closed.
+   * Throws `INVALID_ARGUMENT` for a frame above the limit: the leader would drop the
+   * connection, and the request would be re-sent after every reconnection, forever.
+   */
   send(frame: ClientFrame): boolean {
     if (this.closed) return false;
-    writeFrame(this.socket, frame);
+    const bytes = encodeFrame(frame);
+    if (payloadBytes(bytes) > this.maxFrameBytes) {
+      throw new StoreError('INVALID_ARGUMENT', `the request is ${payloadBytes(bytes)} bytes, more than the frame limit of ${this.maxFrameBytes}`);
+    }
+    writeFrame(this.socket, bytes);
     return true;
   }
 

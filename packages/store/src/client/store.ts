@@ -292,8 +292,12 @@ export class Store extends EventEmitter<StoreEvents> {
       }
     }
     const retry = request.sentOn !== null;
-    request.sentOn = connection;
-    connection.send(retry ? { t: 'req', id: request.id, retry: true, op: request.op } : { t: 'req', id: request.id, op: request.op });
+    try {
+      connection.send(retry ? { t: 'req', id: request.id, retry: true, op: request.op } : { t: 'req', id: request.id, op: request.op });
+      request.sentOn = connection;
+    } catch (error) {
+      this.settle(request, error instanceof StoreError ? error : new StoreError('INVALID_ARGUMENT', String(error)));
+    }
   }
 
   private expire(id: number): void {

@@ -3,7 +3,8 @@
  * decoder, who the member is (from its hello) and what it is doing.
  */
 import type * as net from 'node:net';
-import { encodeFrame, FrameDecoder, writeFrame } from '../protocol/framing';
+import { StoreError } from '../errors';
+import { encodeFrame, FrameDecoder, payloadBytes, writeFrame } from '../protocol/framing';
 import type { HelloFrame, LeaderFrame, TransactionMode } from '../protocol/messages';
 import type { SqliteConnection } from './sqlite-connection';
 
@@ -35,7 +36,7 @@ export class Session {
   constructor(
     readonly id: number,
     readonly socket: net.Socket,
-    maxFrameBytes: number,
+    private readonly maxFrameBytes: number,
   ) {
     this.decoder = new FrameDecoder(maxFrameBytes);
   }
@@ -48,7 +49,13 @@ export class Session {
    */
   send(frame: LeaderFrame): boolean {
     if (this.closed) return false;
-    writeFrame(this.socket, frame);
+    let bytes = encodeFrame(frame);
+    if (payloadBytes(bytes) > this.maxFrameBytes && frame.t === 'res') {
+      // The member would refuse this frame and reconnect, and re-send the request, forever.
+      const error = new StoreError('RESULT_TOO_LARGE', `the result is ${payloadBytes(bytes)} bytes, more than the frame limit of ${this.maxFrameBytes}; select fewer rows or smaller values`);
+      bytes = encodeFrame({ t: 'res', id: frame.id, err: error.toWire() });
+    }
+    writeFrame(this.socket, bytes);
     if (this.socket.writableLength > MAX_OUTBOUND_BYTES) {
       this.socket.destroy();
       this.closed = true;

@@ -35,15 +35,20 @@ export function encodeFrame(message: unknown): Buffer {
 }
 
 /**
- * Writes one frame to `socket`. Frames written in the same event-loop turn are corked into a
- * single writev, so a burst of replies (a group commit) or of requests costs one syscall.
+ * Writes one encoded frame to `socket`. Frames written in the same event-loop turn are corked
+ * into a single writev, so a burst of replies (a group commit) or of requests costs one syscall.
  */
-export function writeFrame(socket: Socket, message: unknown): void {
+export function writeFrame(socket: Socket, frame: Buffer): void {
   if (!socket.writableCorked) {
     socket.cork();
     process.nextTick(() => socket.uncork());
   }
-  socket.write(encodeFrame(message));
+  socket.write(frame);
+}
+
+/** The payload size of an encoded frame. */
+export function payloadBytes(frame: Buffer): number {
+  return frame.length - HEADER_BYTES;
 }
 
 /** Decodes one msgpack payload (no header). Throws `PROTOCOL_ERROR` on bytes that are not msgpack. */
