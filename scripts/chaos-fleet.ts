@@ -1,0 +1,227 @@
+/**
+ * The chaos runner's view of its fleet: one slot per member, each slot run by a succession of
+ * processes (incarnations) as faults kill and restart it. Tracks roles from the members'
+ * reports so faults can aim at the leader, and kills everything on the way out.
+ */
+import { fork, type ChildProcess } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type { ChaosCommand, ChaosEvent, ChaosMemberConfig } from './chaos-protocol';
+
+const MEMBER_SCRIPT = path.join(__dirname, 'chaos-member.js');
+
+/** One process of the fleet (a member incarnation or an init call). */
+export class ChaosProcess {
+  role = 'electing';
+  epoch = 0;
+  /** When the last role report arrived (runner clock). */
+  roleAt = 0;
+  /** Set once the runner sent SIGKILL: from then on it cannot write, whatever /proc still shows. */
+  killed = false;
+  /** SIGSTOPped and not yet continued. */
+  stopped = false;
+  /** Asked to close. */
+  closing = false;
+  exitCode: number | null = null;
+  exitSignal: NodeJS.Signals | null = null;
+  readonly exited: Promise<void>;
+  private listeners: ((event: ChaosEvent) => void)[] = [];
+  private exitedFlag = false;
+
+  constructor(
+    readonly name: string,
+    readonly slot: number,
+    readonly incarnation: number,
+    readonly child: ChildProcess,
+  ) {
+    this.exited = new Promise((resolve) =>
+      child.once('exit', (code, signal) => {
+        this.exitedFlag = true;
+        this.exitCode = code;
+        this.exitSignal = signal;
+        resolve();
+      }),
+    );
+    child.on('message', (event: ChaosEvent) => {
+      if (event.ev === 'opened' || event.ev === 'role') {
+        this.role = event.role;
+        this.epoch = event.epoch;
+        this.roleAt = Date.now();
+      }
+      for (const listener of [...this.listeners]) listener(event);
+    });
+    child.on('error', () => undefined); // IPC to a dying child: its exit tells the rest
+  }
+
+  get pid(): number {
+    return this.child.pid ?? -1;
+  }
+
+  /** Alive as far as the runner knows: not exited and not SIGKILLed. */
+  get alive(): boolean {
+    return !this.exitedFlag && !this.killed;
+  }
+
+  get hasExited(): boolean {
+    return this.exitedFlag;
+  }
+
+  /** Calls `listener` for every event from now on; returns a function that removes it. */
+  onEvent(listener: (event: ChaosEvent) => void): () => void {
+    this.listeners.push(listener);
+    return () => {
+      this.listeners = this.listeners.filter((l) => l !== listener);
+    };
+  }
+
+  /** Resolves with the first future event passing `test`, or null after `timeoutMs` or on exit. */
+  next(test: (event: ChaosEvent) => boolean, timeoutMs: number): Promise<ChaosEvent | null> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => finish(null), timeoutMs);
+      const off = this.onEvent((event) => {
+        if (test(event)) finish(event);
+      });
+      void this.exited.then(() => finish(null));
+      function finish(event: ChaosEvent | null): void {
+        clearTimeout(timer);
+        off();
+        resolve(event);
+      }
+    });
+  }
+
+  send(command: ChaosCommand): void {
+    if (this.child.connected) this.child.send(command, () => undefined);
+  }
+
+  signal(signal: NodeJS.Signals): void {
+    if (this.exitedFlag) return;
+    try {
+      this.child.kill(signal);
+    } catch {
+      // already gone
+    }
+    if (signal === 'SIGKILL') this.killed = true;
+    if (signal === 'SIGSTOP') this.stopped = true;
+    if (signal === 'SIGCONT') this.stopped = false;
+  }
+}
+
+/** Every process the runner started, for targeting faults and for cleanup. */
+export class ChaosFleet {
+  readonly slots: (ChaosProcess | null)[];
+  readonly all = new Set<ChaosProcess>();
+  private readonly incarnations: number[];
+  private roleWaiters: (() => void)[] = [];
+
+  constructor(
+    private readonly base: Omit<ChaosMemberConfig, 'mode' | 'slot' | 'incarnation' | 'seed' | 'logFile' | 'candidate'>,
+    private readonly dir: string,
+    private readonly seed: string,
+    size: number,
+    private readonly onEvent: (process: ChaosProcess, event: ChaosEvent) => void,
+  ) {
+    this.slots = Array.from({ length: size }, () => null);
+    this.incarnations = Array.from({ length: size }, () => 0);
+  }
+
+  /** Forks the next incarnation of `slot` and resolves once it opened its store (null if it could not). */
+  async startMember(slot: number): Promise<ChaosProcess | null> {
+    const incarnation = ++this.incarnations[slot]!;
+    const member = this.spawn('member', slot, incarnation, true);
+    this.slots[slot] = member;
+    const opened = await member.next((e) => e.ev === 'opened' || e.ev === 'fatal', 60_000);
+    if (opened?.ev !== 'opened') {
+      member.signal('SIGKILL');
+      await member.exited;
+      if (this.slots[slot] === member) this.slots[slot] = null;
+      return null;
+    }
+    return member;
+  }
+
+  /** Forks an init call (opens the store with the migrations, closes). */
+  startInit(number: number, candidate: boolean): ChaosProcess {
+    return this.spawn('init', number, 1, candidate);
+  }
+
+  private spawn(mode: 'member' | 'init', slot: number, incarnation: number, candidate: boolean): ChaosProcess {
+    const name = `${mode === 'init' ? 'init' : 'm'}${slot}.${incarnation}`;
+    const config: ChaosMemberConfig = {
+      ...this.base,
+      mode,
+      slot,
+      incarnation,
+      candidate,
+      seed: `${this.seed}/${name}`,
+      logFile: path.join(this.dir, `${slot}.${incarnation}.log`),
+    };
+    const stderr = fs.openSync(path.join(this.dir, `${name}.stderr`), 'a');
+    let child: ChildProcess;
+    try {
+      child = fork(MEMBER_SCRIPT, [JSON.stringify(config)], { stdio: ['ignore', 'ignore', stderr, 'ipc'] });
+    } finally {
+      fs.closeSync(stderr);
+    }
+    const member = new ChaosProcess(name, slot, incarnation, child);
+    this.all.add(member);
+    member.onEvent((event) => {
+      this.onEvent(member, event);
+      if (event.ev === 'role' || event.ev === 'opened') this.wakeRoleWaiters();
+    });
+    void member.exited.then(() => {
+      this.all.delete(member);
+      this.wakeRoleWaiters();
+    });
+    return member;
+  }
+
+  /** The member currently leading (most recent report), or null during an election. */
+  leader(): ChaosProcess | null {
+    let found: ChaosProcess | null = null;
+    for (const member of this.slots) {
+      if (member !== null && member.alive && member.role === 'leader' && (found === null || member.roleAt > found.roleAt)) found = member;
+    }
+    return found;
+  }
+
+  /** Live members that are not the leader and not closing. */
+  followers(): ChaosProcess[] {
+    const leader = this.leader();
+    return this.slots.filter((m): m is ChaosProcess => m !== null && m.alive && !m.closing && m !== leader);
+  }
+
+  /** Resolves with the leader once one is known, or null after `timeoutMs`. */
+  async whenLeader(timeoutMs: number): Promise<ChaosProcess | null> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const leader = this.leader();
+      if (leader !== null || Date.now() >= deadline) return leader;
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(wake, deadline - Date.now());
+        const waiters = this.roleWaiters;
+        waiters.push(wake);
+        function wake(): void {
+          clearTimeout(timer);
+          resolve();
+        }
+      });
+    }
+  }
+
+  private wakeRoleWaiters(): void {
+    for (const wake of this.roleWaiters.splice(0)) wake();
+  }
+
+  /** SIGCONT then SIGKILL every process still running (synchronous: safe in an exit handler). */
+  killEverything(): void {
+    for (const member of this.all) {
+      try {
+        member.child.kill('SIGCONT');
+        member.child.kill('SIGKILL');
+      } catch {
+        // gone
+      }
+    }
+  }
+}

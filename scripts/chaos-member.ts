@@ -1,0 +1,207 @@
+/**
+ * One member of the chaos fleet (forked by chaos.ts). It opens the store and keeps `loops`
+ * writer loops running (single inserts and small batches), runs the bursts the runner asks for
+ * (large batches, interactive transactions, pipelined inserts), and logs every operation to its
+ * write log before sending it and after its answer (see chaos-protocol.ts). In `init` mode it
+ * only opens the store with the same migrations, checks the schema version and closes.
+ *
+ * It exits when the runner disconnects, so a runner that dies leaves no member behind.
+ */
+import * as fs from 'node:fs';
+import { openStore, type Store, type StoreError } from '@baton/store';
+import { CHAOS_MIGRATIONS, INSERT_SQL, type ChaosCommand, type ChaosEvent, type ChaosMemberConfig, type OpKind } from './chaos-protocol';
+import { Random } from './chaos-random';
+
+const config = JSON.parse(process.argv[2] ?? '{}') as ChaosMemberConfig;
+const random = new Random(config.seed);
+const name = `${config.mode === 'init' ? 'init' : 'm'}${config.slot}.${config.incarnation}`;
+const report = (event: ChaosEvent): void => {
+  if (process.connected) process.send?.(event);
+};
+process.on('disconnect', () => process.exit(0));
+
+/** The write log: one synchronous append per line, so every line survives a SIGKILL. */
+class WriteLog {
+  private readonly fd: number;
+  private seq = 0;
+
+  constructor(file: string) {
+    this.fd = fs.openSync(file, 'a');
+  }
+
+  /** Logs the intent to send a new operation of `rows` rows and returns its op id. */
+  send(kind: OpKind, rows: number): string {
+    const op = `${config.slot}.${config.incarnation}.${++this.seq}`;
+    fs.writeSync(this.fd, `S ${op} ${kind} ${rows}\n`);
+    return op;
+  }
+
+  ack(op: string): void {
+    fs.writeSync(this.fd, `A ${op}\n`);
+  }
+
+  fail(op: string, error: unknown, stage: 'body' | 'commit' | '-'): void {
+    const code = (error as StoreError).code ?? 'UNKNOWN';
+    const sqlite = (error as StoreError).sqliteCode;
+    fs.writeSync(this.fd, `F ${op} ${sqlite ? `${code}/${sqlite}` : code} ${stage}\n`);
+    if (/malformed|disk I\/O/i.test(String((error as Error).message))) {
+      report({ ev: 'error', code, message: `${op}: ${(error as Error).message}` });
+    }
+  }
+}
+
+function payload(bytes: number): Buffer {
+  return Buffer.alloc(bytes, random.int(0, 255));
+}
+
+function row(op: string, i: number, bytes: number): { sql: string; args: [string, string, string, Buffer] } {
+  return { sql: INSERT_SQL, args: [`${op}.${i}`, op, name, payload(bytes)] };
+}
+
+/** Runs one logged operation: `work` gets the op id; its resolution is the acknowledgement. */
+async function logged(log: WriteLog, kind: OpKind, rows: number, work: (op: string) => Promise<void>): Promise<void> {
+  const op = log.send(kind, rows);
+  try {
+    await work(op);
+    log.ack(op);
+  } catch (error) {
+    log.fail(op, error, (error as { stage?: 'body' | 'commit' }).stage ?? '-');
+  }
+}
+
+async function insertOne(store: Store, log: WriteLog): Promise<void> {
+  await logged(log, 'one', 1, async (op) => {
+    const { sql, args } = row(op, 0, random.int(16, 256));
+    await store.execute(sql, args);
+  });
+}
+
+async function smallBatch(store: Store, log: WriteLog): Promise<void> {
+  const rows = random.int(2, 6);
+  await logged(log, 'batch', rows, async (op) => {
+    await store.batch(Array.from({ length: rows }, (_, i) => row(op, i, random.int(16, 256))), 'write');
+  });
+}
+
+async function largeBatch(store: Store, log: WriteLog): Promise<void> {
+  const rows = random.int(50, 400);
+  const bytes = random.int(512, 4096);
+  await logged(log, 'batch', rows, async (op) => {
+    await store.batch(Array.from({ length: rows }, (_, i) => row(op, i, bytes)), 'write');
+  });
+}
+
+/** An interactive transaction of a few inserts and reads; one in ten is rolled back on purpose. */
+async function interactive(store: Store, log: WriteLog): Promise<void> {
+  const rows = random.int(2, 20);
+  const rollBack = random.chance(0.1);
+  await logged(log, 'tx', rows, async (op) => {
+    const staged = (stage: 'body' | 'commit') => (error: unknown) => {
+      throw Object.assign(error as Error, { stage });
+    };
+    const tx = await store.transaction('write').catch(staged('body'));
+    try {
+      for (let i = 0; i < rows; i++) {
+        const { sql, args } = row(op, i, random.int(16, 512));
+        await tx.execute(sql, args);
+        if (random.chance(0.2)) await tx.execute('SELECT count(*) AS n FROM chaos_rows WHERE op = ?', [op]);
+      }
+    } catch (error) {
+      tx.close();
+      staged('body')(error);
+    }
+    if (rollBack) {
+      await tx.rollback().catch(() => undefined);
+      staged('body')(Object.assign(new Error('rolled back on purpose'), { code: 'ROLLED_BACK' }));
+    }
+    await tx.commit().catch(staged('commit'));
+  });
+}
+
+async function pipeline(store: Store, log: WriteLog): Promise<void> {
+  const count = random.int(100, 400);
+  await Promise.all(Array.from({ length: count }, () => insertOne(store, log)));
+}
+
+async function runMember(): Promise<void> {
+  const log = new WriteLog(config.logFile);
+  let store: Store;
+  try {
+    store = await openStore({
+      path: config.path,
+      name,
+      migrations: CHAOS_MIGRATIONS,
+      candidate: config.candidate,
+      requestTimeoutMs: config.requestTimeoutMs,
+    });
+  } catch (error) {
+    report({ ev: 'fatal', code: (error as StoreError).code ?? 'UNKNOWN', message: (error as Error).message });
+    process.exit(1);
+  }
+  store.on('role', (role) => report({ ev: 'role', role, epoch: store.epoch }));
+  store.on('failover', (event) => report({ ev: 'failover', ...event }));
+  store.on('error', (error) => report({ ev: 'error', code: error.code, message: error.message }));
+  report({ ev: 'opened', pid: process.pid, role: store.role, epoch: store.epoch });
+
+  let running = true;
+  const work = new Set<Promise<void>>();
+  const track = (promise: Promise<void>): void => {
+    work.add(promise);
+    void promise.finally(() => work.delete(promise));
+  };
+  for (let loop = 0; loop < config.loops; loop++) {
+    track((async () => {
+      while (running) {
+        if (random.chance(0.85)) await insertOne(store, log);
+        else await smallBatch(store, log);
+      }
+    })());
+  }
+
+  process.on('message', (command: ChaosCommand) => {
+    if (command.cmd === 'burst') {
+      if (!running) return;
+      if (command.kind === 'batch') {
+        track((async () => {
+          for (let i = random.int(1, 3); i > 0; i--) await largeBatch(store, log);
+        })());
+      } else if (command.kind === 'tx') {
+        track((async () => {
+          for (let i = random.int(1, 3); i > 0; i--) await interactive(store, log);
+        })());
+      } else {
+        track(pipeline(store, log));
+      }
+    } else if (command.cmd === 'close') {
+      running = false;
+      void (async () => {
+        while (work.size > 0) await Promise.all([...work]);
+        await store.close();
+        report({ ev: 'closed' });
+        process.disconnect?.();
+        process.exit(0);
+      })();
+    }
+  });
+}
+
+async function runInit(): Promise<void> {
+  try {
+    const store = await openStore({
+      path: config.path,
+      name,
+      migrations: CHAOS_MIGRATIONS,
+      candidate: config.candidate,
+      requestTimeoutMs: config.requestTimeoutMs,
+    });
+    const status = await store.status();
+    await store.close();
+    report({ ev: 'init', ok: true, schemaVersion: status.leader.schemaVersion });
+  } catch (error) {
+    report({ ev: 'init', ok: false, code: (error as StoreError).code ?? 'UNKNOWN', message: (error as Error).message });
+  }
+  process.disconnect?.();
+  process.exit(0);
+}
+
+void (config.mode === 'init' ? runInit() : runMember());
