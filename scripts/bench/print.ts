@@ -34,17 +34,20 @@ export function renderReport(doc: BenchDocument): string {
         n(r.cpuUsPerOp, 0),
         n(r.avgGroupSize, 1),
         ratio === undefined ? '' : `${n(ratio.throughputRatio)}x`,
+        ratio === undefined ? '' : ratio.roundRatios.map((r) => n(r)).join(' '),
         flags,
       ];
     });
     out.push(
       renderTable(
-        ['scenario', 'sync', 'procs', 'inflight', 'system', 'ops/s', 'p50', 'p99', 'max', 'worst max', 'busy', 'cpu us/op', 'group', 'ratio', 'notes'],
+        ['scenario', 'sync', 'procs', 'inflight', 'system', 'ops/s', 'p50', 'p99', 'max', 'worst max', 'busy', 'cpu us/op', 'group', 'ratio', 'rounds', 'notes'],
         rows,
-        ['left', 'left', 'right', 'right', 'left', 'right', 'right', 'right', 'right', 'right', 'right', 'right', 'right', 'right', 'left'],
+        ['left', 'left', 'right', 'right', 'left', 'right', 'right', 'right', 'right', 'right', 'right', 'right', 'right', 'right', 'left', 'left'],
       ),
     );
-    out.push('(max: median of the rounds\' max; worst max: the worst round; busy: SQLITE_BUSY escaping busy_timeout, all rounds; every acknowledged write was checked in the database afterwards)');
+    out.push(
+      "(max: median of the rounds' max; worst max: the worst round; busy: SQLITE_BUSY escaping busy_timeout, all rounds; rounds: each round's ratio; every acknowledged write was checked in the database afterwards)",
+    );
   }
 
   const reads = doc.results.filter((r) => r.scenario === 'read-latency');

@@ -31,6 +31,7 @@ Options:
   --sync full|normal      default full
   --members <n>           default 7
   --inflight <n>          requests in flight per member, default 1
+  --reads <percent>       share of point reads, 0-100, default 0 (all writes)
   --duration <ms>         measured window, default 4000 (after 500 ms warmup)
   --strace                syscalls per thread, per request and per commit (needs strace)
   --cpu-prof              V8 CPU profiles of every member (main and worker threads)
@@ -42,6 +43,7 @@ interface Options {
   sync: SyncMode;
   members: number;
   inflight: number;
+  readFraction: number;
   durationMs: number;
   strace: boolean;
   cpuProf: boolean;
@@ -57,6 +59,7 @@ function parse(argv: string[]): Options | null {
       sync: { type: 'string', default: 'full' },
       members: { type: 'string', default: '7' },
       inflight: { type: 'string', default: '1' },
+      reads: { type: 'string', default: '0' },
       duration: { type: 'string', default: '4000' },
       strace: { type: 'boolean', default: false },
       'cpu-prof': { type: 'boolean', default: false },
@@ -71,11 +74,13 @@ function parse(argv: string[]): Options | null {
   };
   if (values.system !== 'baton' && values.system !== 'direct') throw new Error(`--system is baton or direct, got "${values.system}"`);
   if (values.sync !== 'full' && values.sync !== 'normal') throw new Error(`--sync is full or normal, got "${values.sync}"`);
+  if (!/^\d+$/.test(values.reads) || Number(values.reads) > 100) throw new Error(`--reads expects a percentage 0-100, got "${values.reads}"`);
   return {
     system: values.system,
     sync: values.sync,
     members: int(values.members, '--members'),
     inflight: int(values.inflight, '--inflight'),
+    readFraction: Number(values.reads) / 100,
     durationMs: int(values.duration, '--duration'),
     strace: values.strace,
     cpuProf: values['cpu-prof'],
@@ -135,7 +140,7 @@ async function main(argv: string[]): Promise<number> {
       traces.push(await StraceSession.attach(leader.pid, path.join(output, `strace-${leader.pid}.txt`)));
       if (follower !== null) traces.push(await StraceSession.attach(follower.pid, path.join(output, `strace-${follower.pid}.txt`)));
     }
-    for (const member of members) member.send({ t: 'run', spec: { inflight: options.inflight, readFraction: 0, warmupMs: 500, durationMs: options.durationMs, sampleStatus: false } });
+    for (const member of members) member.send({ t: 'run', spec: { inflight: options.inflight, readFraction: options.readFraction, warmupMs: 500, durationMs: options.durationMs, sampleStatus: false } });
     const reports = await Promise.all(members.map(async (member) => (await member.next('report', options.durationMs + 120_000)).report));
     const threads = await Promise.all(traces.map((trace) => trace.stop()));
     const after = options.system === 'baton' ? await counters(leader) : null;
@@ -146,7 +151,7 @@ async function main(argv: string[]): Promise<number> {
     const grouped = before !== null && after !== null ? after.groupedWrites - before.groupedWrites : null;
     const out: string[] = [];
     out.push(`${options.system}, ${options.members} members, ${options.sync.toUpperCase()}, ${options.inflight} in flight, ${options.durationMs} ms window${options.strace ? ' (under strace: rates are slowed)' : ''}${options.cpuProf ? ' (under --cpu-prof)' : ''}`);
-    out.push(`  ${n(opsPerSec, 0)} writes/s in the window; ${requests} writes over the run${commits === null ? '' : `; ${commits} group commits, ${n((grouped ?? 0) / Math.max(1, commits), 2)} writes per commit`}`);
+    out.push(`  ${n(opsPerSec, 0)} requests/s in the window (${n(options.readFraction * 100, 0)}% reads); ${requests} writes over the run${commits === null ? '' : `; ${commits} group commits, ${n((grouped ?? 0) / Math.max(1, commits), 2)} writes per commit`}`);
     out.push('', 'CPU time per request, by member (its own requests; the leader-hosting member also runs the engine for everyone)');
     out.push(
       renderTable(
