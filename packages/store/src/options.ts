@@ -4,7 +4,7 @@
  */
 import * as path from 'node:path';
 import { StoreError } from './errors';
-import type { Migration } from './protocol/messages';
+import { APPLIED_RETENTION_MS, type Migration } from './protocol/messages';
 import { DEFAULT_MAX_FRAME_BYTES } from './protocol/framing';
 
 /** Options of `openStore`. Only `path` is required. */
@@ -75,6 +75,16 @@ function positiveInteger(value: unknown, name: string, fallback: number): number
   return value;
 }
 
+/**
+ * `requestTimeoutMs`, at most the leader's retention of applied requests: a request re-sent
+ * later than that could no longer be recognised, and would be applied twice.
+ */
+function boundedTimeout(value: unknown): number {
+  const timeout = positiveInteger(value, 'requestTimeoutMs', 30_000);
+  if (timeout > APPLIED_RETENTION_MS) invalid(`Expected the "requestTimeoutMs" option to be at most ${APPLIED_RETENTION_MS} (the leader remembers applied requests for that long)`);
+  return timeout;
+}
+
 function defaultName(): string {
   const script = process.argv[1];
   return `${script ? path.basename(script).replace(/\.[cm]?js$/, '') : 'node'}-${process.pid}`;
@@ -101,7 +111,8 @@ export function resolveOptions(options: unknown): ResolvedOptions {
   for (const key of Object.keys(given)) {
     if ((KNOWN as string[]).includes(key)) continue;
     const closest = KNOWN.map((k) => ({ k, d: distance(key, k) })).sort((a, b) => a.d - b.d)[0]!;
-    invalid(closest.d <= 3 ? `Misspelled option "${key}" should be "${closest.k}"` : `Unknown option "${key}"`);
+    const plausible = closest.d <= Math.max(1, Math.floor(closest.k.length / 3));
+    invalid(plausible ? `Misspelled option "${key}" should be "${closest.k}"` : `Unknown option "${key}"`);
   }
   if (typeof given.path !== 'string' || given.path.length === 0) invalid('Expected the "path" option to be the database file path (a non-empty string)');
   if (given.path === ':memory:') invalid('":memory:" cannot be shared between processes; give a file path');
@@ -115,7 +126,7 @@ export function resolveOptions(options: unknown): ResolvedOptions {
     candidate: (given.candidate as boolean | undefined) ?? true,
     migrations: checkMigrations(given.migrations),
     synchronous: (given.synchronous as 'full' | 'normal' | undefined) ?? 'full',
-    requestTimeoutMs: positiveInteger(given.requestTimeoutMs, 'requestTimeoutMs', 30_000),
+    requestTimeoutMs: boundedTimeout(given.requestTimeoutMs),
     transactionTimeoutMs: positiveInteger(given.transactionTimeoutMs, 'transactionTimeoutMs', 5_000),
     statementTimeoutMs: positiveInteger(given.statementTimeoutMs, 'statementTimeoutMs', 15_000),
     lock: (given.lock as 'flock' | 'lockfile' | undefined) ?? 'flock',

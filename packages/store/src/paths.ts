@@ -30,8 +30,9 @@ export interface StorePaths {
  */
 export function storePaths(databasePath: string): StorePaths {
   const absolute = path.resolve(databasePath);
-  const directory = realDirectory(path.dirname(absolute));
-  const database = path.join(directory, path.basename(absolute));
+  // Resolve a symlink to the file itself too: two members opening one file through two names
+  // must meet at one lock, or each would elect its own leader on the same file.
+  const database = existingRealPath(absolute) ?? path.join(realDirectory(path.dirname(absolute)), path.basename(absolute));
   const digest = createHash('sha256').update(database).digest('hex').slice(0, 24);
   return {
     database,
@@ -40,6 +41,14 @@ export function storePaths(databasePath: string): StorePaths {
     socket: path.join(runtimeDirectory(), `${digest}.sock`),
     runaways: `${database}-baton.runaways.json`,
   };
+}
+
+function existingRealPath(file: string): string | null {
+  try {
+    return fs.realpathSync(file);
+  } catch {
+    return null;
+  }
 }
 
 function realDirectory(directory: string): string {

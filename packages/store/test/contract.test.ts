@@ -106,6 +106,21 @@ describe.each([
     await expect(member().execute('SELECT ?', [{ nested: true } as never])).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' });
   });
 
+  test('an invalid Date is INVALID_ARGUMENT', async () => {
+    await expect(member().execute('SELECT ?', [new Date('not a date')])).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' });
+  });
+
+  test('a statement that rolls back the whole transaction aborts it: nothing after it autocommits', async () => {
+    const tx = await member().transaction('write');
+    await tx.execute('INSERT INTO items (name) VALUES (?)', [name('before-raise')]);
+    await tx.execute(`CREATE TRIGGER "poison-${tag}" BEFORE INSERT ON items WHEN NEW.name = 'poison' BEGIN SELECT RAISE(ROLLBACK, 'refused by a trigger'); END`);
+    await expect(tx.execute("INSERT INTO items (name) VALUES ('poison')")).rejects.toMatchObject({ code: 'TRANSACTION_ABORTED' });
+    await expect(tx.execute('INSERT INTO items (name) VALUES (?)', [name('after-raise')])).rejects.toMatchObject({ code: 'TRANSACTION_ABORTED' });
+    const { rows } = await member().execute('SELECT count(*) AS n FROM items WHERE name IN (?, ?)', [name('before-raise'), name('after-raise')]);
+    expect(rows[0]!.n).toBe(0);
+    tx.close();
+  });
+
   test('a wrong number of arguments is INVALID_ARGUMENT', async () => {
     await expect(member().execute('SELECT ?, ?', [1])).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' });
   });

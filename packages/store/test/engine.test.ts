@@ -13,7 +13,7 @@ let file: string;
 const engines: LeaderEngine[] = [];
 
 function open(name: string): LeaderEngine {
-  const engine = LeaderEngine.open({ databasePath: file, synchronous: 'normal', pid: process.pid, name, electionStartedAt: Date.now() });
+  const engine = LeaderEngine.open({ databasePath: file, synchronous: 'normal', pid: process.pid, name, electionStartedAt: Date.now(), maxResultBytes: 1024 * 1024 });
   engines.push(engine);
   return engine;
 }
@@ -110,4 +110,44 @@ test('migrations apply once per version and a conflicting one is refused', () =>
   expect(engine.migrate([v1])).toBe(1);
   expect(engine.migrate([v1, { version: 2, sql: 'CREATE TABLE u (x)' }])).toBe(2);
   expect(() => engine.migrate([{ version: 2, sql: 'CREATE TABLE other (y)' }])).toThrow(expect.objectContaining({ code: 'SCHEMA_CONFLICT' }));
+});
+
+test('a job whose statement rolls back the whole group fails alone; the others are committed', () => {
+  const engine = open('leader');
+  engine.migrate([
+    { version: 1, sql: "CREATE TABLE t (id TEXT PRIMARY KEY); CREATE TRIGGER no_poison BEFORE INSERT ON t WHEN NEW.id = 'poison' BEGIN SELECT RAISE(ROLLBACK, 'poison refused'); END;" },
+  ]);
+  const outcomes = engine.runGroup([insert(1, 'a'), insert(2, 'poison'), insert(3, 'b')]);
+  expect(outcomes).toEqual([
+    { ok: expect.objectContaining({ rowsAffected: 1 }) },
+    { err: expect.objectContaining({ message: expect.stringMatching(/poison refused/) }) },
+    { ok: expect.objectContaining({ rowsAffected: 1 }) },
+  ]);
+  expect(ids()).toEqual(['a', 'b']);
+});
+
+test('a write whose result is too large for a frame is refused before it is committed', () => {
+  const engine = open('leader');
+  engine.migrate([{ version: 1, sql: 'CREATE TABLE t (id TEXT PRIMARY KEY)' }]);
+  const big = 'x'.repeat(2 * 1024 * 1024);
+  const [outcome] = engine.runGroup([{ clientId: 'c', seq: 1, retry: false, work: { k: 'execute', stmt: { sql: 'INSERT INTO t (id) VALUES (?) RETURNING id', args: [big] } } }]);
+  expect(outcome).toMatchObject({ err: { code: 'RESULT_TOO_LARGE' } });
+  expect(ids()).toEqual([]);
+});
+
+test('reset keeps Baton\'s own tables and drops application tables whose names merely look alike', () => {
+  const engine = open('leader');
+  engine.migrate([{ version: 1, sql: 'CREATE TABLE t (id TEXT PRIMARY KEY); CREATE TABLE xbaton_keep (x)' }]);
+  engine.runGroup([insert(1, 'gone')]);
+  const [outcome] = engine.runGroup([{ clientId: 'c', seq: 9, retry: false, work: { k: 'reset' } }]);
+  expect(outcome).toEqual({ ok: null });
+  expect(ids()).toEqual([]);
+  const db = new Database(file, { readonly: true });
+  try {
+    const names = (db.prepare("SELECT name FROM sqlite_schema WHERE type = 'table' ORDER BY name").all() as { name: string }[]).map((r) => r.name);
+    expect(names).toEqual(expect.arrayContaining(['_baton_applied', '_baton_epochs', '_baton_meta', '_baton_migrations', 't', 'xbaton_keep']));
+    expect(db.prepare('SELECT count(*) AS n FROM xbaton_keep').get()).toEqual({ n: 0 });
+  } finally {
+    db.close();
+  }
 });

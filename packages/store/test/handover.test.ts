@@ -65,3 +65,30 @@ test('close is idempotent and later calls refuse with STORE_CLOSED', async () =>
   expect(store.closed).toBe(true);
   await expect(store.execute('SELECT 1')).rejects.toMatchObject({ code: 'STORE_CLOSED' });
 });
+
+test('a transaction the leader grants after its member gave up waiting is rolled back, not left holding the writer', async () => {
+  const file = path.join(dir, 'late-begin.db');
+  const holder = await open('holder', file);
+  const impatient = await openStore({ path: file, name: 'impatient', migrations: MIGRATIONS, requestTimeoutMs: 300 });
+  stores.push(impatient);
+  const held = await holder.transaction('write');
+  await expect(impatient.transaction('write')).rejects.toMatchObject({ code: 'TIMEOUT' });
+  await held.commit();
+  // The late grant was rolled back by the member: the writer is free and it may begin again.
+  await holder.execute("INSERT INTO t VALUES ('writer free')");
+  const again = await impatient.transaction('write');
+  await again.execute("INSERT INTO t VALUES ('second try')");
+  await again.commit();
+  const { rows } = await holder.execute('SELECT count(*) AS n FROM t');
+  expect(rows[0]!.n).toBe(2);
+});
+
+test('two names of one database file (a symlink) meet at one leader', async () => {
+  const file = path.join(dir, 'real.db');
+  const first = await open('by-real-name', file);
+  const link = path.join(dir, 'link.db');
+  fs.symlinkSync(file, link);
+  const second = await open('by-link', link);
+  expect(first.role).toBe('leader');
+  expect(second.role).toBe('follower');
+});

@@ -21,6 +21,8 @@ test.each([
   [{ path: '/tmp/x.db', migrations: [{ version: 1, sql: 'x' }, { version: 1, sql: 'y' }] }, /appears twice/],
   [{ path: '/tmp/x.db', migrations: [{ version: 0, sql: 'x' }] }, /positive integer/],
   [{ path: '/tmp/x.db', zzzzzzzzzzzz: 1 }, /Unknown option "zzzzzzzzzzzz"/],
+  [{ path: '/tmp/x.db', foo: 1 }, /Unknown option "foo"/],
+  [{ path: '/tmp/x.db', requestTimeoutMs: 11 * 60 * 1000 }, /at most 600000/],
 ])('%p is refused with INVALID_ARGUMENT', (options, message) => {
   expect(() => resolveOptions(options)).toThrow(expect.objectContaining({ code: 'INVALID_ARGUMENT', message: expect.stringMatching(message) }));
 });

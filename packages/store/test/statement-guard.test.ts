@@ -15,6 +15,8 @@ test.each([
   'pragma synchronous(0)',
   'PRAGMA foreign_keys = OFF',
   'PRAGMA writable_schema = 1',
+  ';BEGIN',
+  ' ; ;\n-- x\n;ATTACH \'x.db\' AS x',
 ])('%p is refused', (sql) => {
   expect(refusalReason(sql)).not.toBeNull();
 });

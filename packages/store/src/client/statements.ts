@@ -5,6 +5,7 @@
  */
 import { StoreError } from '../errors';
 import type { SqlArgs, SqlValue, WireResultSet, WireStatement } from '../protocol/messages';
+import { MAX_BATCH_STATEMENTS } from '../protocol/validate';
 
 /** A value a program may pass as an argument. Booleans become 1/0, Dates their epoch milliseconds. */
 export type InValue = SqlValue | boolean | Date | ArrayBuffer;
@@ -37,7 +38,10 @@ function toValue(value: unknown, where: string): SqlValue {
     return value;
   }
   if (typeof value === 'boolean') return value ? 1 : 0;
-  if (value instanceof Date) return value.valueOf();
+  if (value instanceof Date) {
+    if (Number.isNaN(value.valueOf())) throw new StoreError('INVALID_ARGUMENT', `${where} is an invalid Date`);
+    return value.valueOf();
+  }
   if (value instanceof ArrayBuffer) return new Uint8Array(value);
   throw new StoreError('INVALID_ARGUMENT', `${where} has type ${value === undefined ? 'undefined' : typeof value}; expected null, number, bigint, string, boolean, Date or bytes`);
 }
@@ -74,6 +78,7 @@ export function toWireStatement(statement: unknown, args?: unknown): WireStateme
 /** Normalises the statements of a batch. */
 export function toWireStatements(statements: unknown): WireStatement[] {
   if (!Array.isArray(statements)) throw new StoreError('INVALID_ARGUMENT', 'batch expects an array of statements');
+  if (statements.length > MAX_BATCH_STATEMENTS) throw new StoreError('INVALID_ARGUMENT', `a batch may hold at most ${MAX_BATCH_STATEMENTS} statements, got ${statements.length}`);
   return statements.map((statement) => toWireStatement(statement));
 }
 

@@ -88,6 +88,8 @@ export class Store extends EventEmitter<StoreEvents> {
   private readonly leaderWatcher: LeaderWatcher;
   private readonly clientId = randomUUID();
   private readonly pending = new Map<number, PendingRequest>();
+  /** Ids of `begin` requests that timed out after being sent; see `onLateResponse`. */
+  private readonly abandonedBegins = new Set<number>();
   private nextId = 1;
   private connection: LeaderConnection | null = null;
   /** Bumped on every new connection; transactions are bound to the one they began on. */
@@ -227,7 +229,7 @@ export class Store extends EventEmitter<StoreEvents> {
 
   /**
    * Asks the leader to hand over: it finishes its queued work and steps down; another candidate
-   * takes over (this member waits briefly before standing again).
+   * takes over (the member that hosted it waits briefly before standing again).
    * @returns the pid and epoch of the leader that stepped down
    */
   async stepDown(): Promise<{ pid: number; epoch: number }> {
@@ -309,6 +311,8 @@ export class Store extends EventEmitter<StoreEvents> {
         ? new StoreError('NO_LEADER', `no leader was reachable within ${this.options.requestTimeoutMs} ms`)
         : new StoreError('TIMEOUT', `the leader did not answer within ${this.options.requestTimeoutMs} ms (a write may or may not have been applied)`);
     this.settle(request, error);
+    // A transaction the leader grants after we gave up on it would hold the writer for nothing.
+    if (request.op.k === 'begin' && request.sentOn !== null) this.abandonedBegins.add(id);
     // With a lease (lockfile), a silent leader can be overtaken: drop it and stand for election.
     // With flock a silent leader still holds the lock, so nobody could take over: stay connected.
     if (connection !== null && this.options.lock === 'lockfile') {
@@ -327,14 +331,22 @@ export class Store extends EventEmitter<StoreEvents> {
   private onFrame(frame: LeaderFrame): void {
     if (frame.t === 'res') {
       const request = this.pending.get(frame.id);
-      if (request === undefined) return; // timed out meanwhile
+      if (request === undefined) return this.onLateResponse(frame); // timed out meanwhile
       this.settle(request, frame.err !== undefined ? StoreError.fromWire(frame.err as WireError) : { ok: frame.ok });
     } else if (frame.t === 'notify') {
       this.emit('notify', { channel: frame.channel, payload: frame.payload });
     }
   }
 
+  /** A response to a request that already timed out: roll back a transaction granted too late. */
+  private onLateResponse(frame: { id: number; ok?: unknown }): void {
+    if (!this.abandonedBegins.delete(frame.id)) return;
+    const txId = (frame.ok as { txId?: unknown } | undefined)?.txId;
+    if (typeof txId === 'number') this.request({ k: 'rollback', txId }, this.generation).catch(() => undefined);
+  }
+
   private onConnectionLost(connection: LeaderConnection): void {
+    this.abandonedBegins.clear(); // their transactions die with the connection
     if (this.connection !== connection) return;
     this.connection = null;
     if (this.closePromise !== null && this.pending.size === 0) return;

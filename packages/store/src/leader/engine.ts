@@ -9,14 +9,12 @@
 import * as fs from 'node:fs';
 import { StoreError, toStoreError, type WireError } from '../errors';
 import { packValue, unpackValue } from '../protocol/framing';
-import type { Migration, TransactionMode, WireResultSet, WireStatement } from '../protocol/messages';
+import { APPLIED_RETENTION_MS, type Migration, type TransactionMode, type WireResultSet, type WireStatement } from '../protocol/messages';
 import { maybeInjectFault } from './fault-injection';
 import { SqliteConnection } from './sqlite-connection';
 import type { BusyMarker } from './runaway-watch';
 import { refusalReason } from './statement-guard';
 
-/** How long the record of an applied write is kept for answering a re-sent request. */
-export const APPLIED_RETENTION_MS = 10 * 60 * 1000;
 const APPLIED_CLEANUP_EVERY_MS = 60 * 1000;
 
 /** Engine settings. */
@@ -29,6 +27,8 @@ export interface EngineOptions {
   electionStartedAt: number;
   /** Marks which request runs, for the runaway watch in the hosting member's main thread. */
   marker?: BusyMarker;
+  /** The largest result a write may return (the frame limit, less the response envelope). */
+  maxResultBytes: number;
 }
 
 /** A write that joins a group commit. `clientId` + `seq` name it for exactly-once. */
@@ -67,7 +67,8 @@ function sqlOf(job: WriteJob): string[] {
   return [];
 }
 
-function checkAllowed(statements: readonly WireStatement[]): void {
+/** Throws `STATEMENT_REFUSED` when one of `statements` may not run through the shared engine. */
+export function checkAllowed(statements: readonly WireStatement[]): void {
   for (const statement of statements) {
     const reason = refusalReason(statement.sql);
     if (reason !== null) throw new StoreError('STATEMENT_REFUSED', reason);
@@ -150,7 +151,8 @@ export class LeaderEngine {
   /**
    * Throws `FencedError` unless this engine may still commit: the epoch in the database is its
    * own and the path still names the file it opened. Called inside the write transaction, so
-   * nothing can change either between the check and the COMMIT.
+   * the epoch cannot change before the COMMIT; a rename of the file in that instant can (the
+   * commit then lands in the replaced file, and the next check steps down).
    */
   checkFence(): void {
     const row = this.writer.first(`SELECT value FROM _baton_meta WHERE key = 'epoch'`);
@@ -211,7 +213,21 @@ export class LeaderEngine {
     let committed = false;
     try {
       this.checkFence();
-      const outcomes = jobs.map((job) => this.runJob(job));
+      const outcomes: JobOutcome[] = [];
+      for (let index = 0; index < jobs.length; index++) {
+        const outcome = this.runJob(jobs[index]!);
+        if (!w.db.inTransaction) {
+          // The job's statement rolled back the whole transaction (RAISE(ROLLBACK), some I/O
+          // errors): it fails alone, and the rest of the group is run again in a new one.
+          this.options.marker?.end();
+          const others = [...jobs.slice(0, index), ...jobs.slice(index + 1)];
+          const rerun = others.length === 0 ? [] : this.runGroup(others);
+          rerun.splice(index, 0, outcome);
+          return rerun;
+        }
+        outcomes.push(outcome);
+      }
+      this.options.marker?.end(); // what follows (cleanup, fsync) is no request's fault
       this.cleanupApplied();
       maybeInjectFault('crash-before-commit', () => jobs.flatMap(sqlOf));
       w.write('COMMIT');
@@ -240,15 +256,21 @@ export class LeaderEngine {
     w.write('SAVEPOINT job');
     try {
       const result = this.applyWork(job.work);
-      if (job.work.k !== 'notify') {
-        w.write('INSERT INTO _baton_applied (client_id, seq, at, result) VALUES (?, ?, ?, ?)', job.clientId, job.seq, Date.now(), packValue(result));
+      const packed = packValue(result);
+      // Refuse before committing a result its member could not receive: an error after the
+      // commit would report a write as failed that was in fact applied.
+      if (packed.length > this.options.maxResultBytes) {
+        throw new StoreError('RESULT_TOO_LARGE', `the result is ${packed.length} bytes, more than the frame limit of ${this.options.maxResultBytes}; the write was not applied`);
       }
+      w.write('INSERT INTO _baton_applied (client_id, seq, at, result) VALUES (?, ?, ?, ?)', job.clientId, job.seq, Date.now(), packed);
       w.write('RELEASE job');
       this.counters.writes++;
       return { ok: result };
     } catch (error) {
-      w.write('ROLLBACK TO job');
-      w.write('RELEASE job');
+      if (w.db.inTransaction) {
+        w.write('ROLLBACK TO job');
+        w.write('RELEASE job');
+      }
       this.counters.failedWrites++;
       return { err: toStoreError(error).toWire() };
     }
@@ -334,7 +356,7 @@ export class LeaderEngine {
     const db = this.writer.db;
     db.pragma('defer_foreign_keys = ON');
     const objects = db
-      .prepare(`SELECT type, name FROM sqlite_schema WHERE name NOT LIKE 'sqlite_%' AND name NOT LIKE '_baton_%' AND type IN ('table', 'view')`)
+      .prepare(`SELECT type, name FROM sqlite_schema WHERE name NOT LIKE 'sqlite\\_%' ESCAPE '\\' AND name NOT LIKE '\\_baton\\_%' ESCAPE '\\' AND type IN ('table', 'view')`)
       .all() as { type: string; name: string }[];
     for (const object of objects) {
       db.exec(`DROP ${object.type === 'view' ? 'VIEW' : 'TABLE'} IF EXISTS "${object.name.replaceAll('"', '""')}"`);
@@ -355,8 +377,20 @@ export class LeaderEngine {
     try {
       return this.writer.run(statement);
     } catch (error) {
-      throw toStoreError(error);
+      throw this.transactionFailure(error);
     }
+  }
+
+  /**
+   * The error of a failed statement in an interactive transaction. When the statement rolled
+   * the whole transaction back (RAISE(ROLLBACK), some I/O errors), the transaction is over:
+   * later statements must not autocommit one by one, so it is reported as aborted.
+   */
+  private transactionFailure(error: unknown): StoreError {
+    const failure = toStoreError(error);
+    if (this.writer.db.inTransaction) return failure;
+    this.txOpen = false;
+    return new StoreError('TRANSACTION_ABORTED', `the statement rolled the transaction back: ${failure.toWire().message}`, { cause: failure });
   }
 
   /** Runs statements inside the open interactive write transaction, atomically (all or none). */
@@ -369,9 +403,11 @@ export class LeaderEngine {
       w.write('RELEASE batch');
       return results;
     } catch (error) {
-      w.write('ROLLBACK TO batch');
-      w.write('RELEASE batch');
-      throw toStoreError(error);
+      if (w.db.inTransaction) {
+        w.write('ROLLBACK TO batch');
+        w.write('RELEASE batch');
+      }
+      throw this.transactionFailure(error);
     }
   }
 
@@ -414,8 +450,8 @@ export class LeaderEngine {
 
   /**
    * Writes a consistent copy of the last committed state to `dest` (which must not exist) with
-   * `VACUUM INTO` on the reader: members keep writing meanwhile. Blocks this engine's reads for
-   * the duration of the copy.
+   * `VACUUM INTO` on the reader. It runs on the engine thread, so every member's requests wait
+   * for the copy to finish; the copy is consistent whatever was committed before it began.
    */
   backup(dest: string): { dest: string; bytes: number } {
     if (fs.existsSync(dest)) throw new StoreError('INVALID_ARGUMENT', `backup destination ${dest} already exists`);

@@ -13,7 +13,7 @@ import { StoreError, toStoreError } from '../errors';
 import { decodePayload } from '../protocol/framing';
 import { PROTOCOL_VERSION, type HelloFrame, type RequestFrame, type TransactionMode, type WireStatement } from '../protocol/messages';
 import { checkHello, checkRequest, type InvalidRequest } from '../protocol/validate';
-import { FencedError, type JobOutcome, type LeaderEngine, type WriteJob } from './engine';
+import { checkAllowed, FencedError, type JobOutcome, type LeaderEngine, type WriteJob } from './engine';
 import { LoadMeter } from './load-meter';
 import { readRunaways, type BusyMarker, type RunawayEntry } from './runaway-watch';
 import { Session } from './session';
@@ -221,9 +221,9 @@ export class LeaderServer {
       case 'reset':
         return this.enqueue({ kind: 'write', session, requestId: id, receivedAt, job: job({ k: 'reset' }) });
       case 'backup':
-        return this.answer(session, id, () => this.engine.backup(op.dest));
+        return this.answer(session, id, () => this.engine.backup(op.dest), false);
       case 'status':
-        return this.answer(session, id, () => this.status());
+        return this.answer(session, id, () => this.status(), false);
       case 'ping':
         return this.reply(session, id, { ok: 'pong' });
       case 'stepdown':
@@ -237,9 +237,12 @@ export class LeaderServer {
     return mode === 'deferred' && statements.every((s) => this.engine.isRead(s));
   }
 
-  /** Runs `work` now and replies with its result or its coded error. */
-  private answer(session: Session, id: number, work: () => unknown): void {
-    this.marker.begin(session.hello!.clientId, id);
+  /**
+   * Runs `work` now and replies with its result or its coded error. `watched`: the work runs a
+   * member's statement, so the runaway watch may stop it (a backup or status is not watched).
+   */
+  private answer(session: Session, id: number, work: () => unknown, watched = true): void {
+    if (watched) this.marker.begin(session.hello!.clientId, id);
     let outcome: JobOutcome;
     try {
       outcome = { ok: work() };
@@ -382,10 +385,18 @@ export class LeaderServer {
       snapshot === null
         ? { execute: (s: WireStatement) => this.engine.txExecute(s), batch: (s: WireStatement[]) => this.engine.txBatch(s) }
         : {
-            execute: (s: WireStatement) => snapshot.run(s),
-            batch: (s: WireStatement[]) => s.map((statement) => snapshot.run(statement)),
+            execute: (s: WireStatement) => (checkAllowed([s]), snapshot.run(s)),
+            batch: (s: WireStatement[]) => (checkAllowed(s), s.map((statement) => snapshot.run(statement))),
           };
     this.answer(session, id, () => work(runner));
+    if (snapshot === null && !this.engine.transactionOpen) {
+      // A statement rolled the whole transaction back: it is over, the writer is free.
+      clearTimeout(tx.timer);
+      session.transaction = null;
+      session.abortedTransaction = { id: tx.id, reason: 'a statement rolled it back' };
+      this.writeTransactionOwner = null;
+      this.schedulePump();
+    }
   }
 
   private transactionGone(session: Session, txId: number): StoreError {

@@ -8,12 +8,14 @@
 const TRANSACTION_CONTROL = new Set(['BEGIN', 'COMMIT', 'END', 'ROLLBACK', 'SAVEPOINT', 'RELEASE']);
 const ENGINE_PRAGMAS = new Set(['journal_mode', 'locking_mode', 'synchronous', 'foreign_keys', 'writable_schema', 'query_only']);
 
-/** Skips leading white space and SQL comments. */
+/** Skips what SQLite skips before a statement: white space, comments and empty statements (`;`). */
 function stripLeading(sql: string): string {
   let rest = sql;
   for (;;) {
     const trimmed = rest.trimStart();
-    if (trimmed.startsWith('--')) {
+    if (trimmed.startsWith(';')) {
+      rest = trimmed.slice(1);
+    } else if (trimmed.startsWith('--')) {
       const end = trimmed.indexOf('\n');
       rest = end < 0 ? '' : trimmed.slice(end + 1);
     } else if (trimmed.startsWith('/*')) {

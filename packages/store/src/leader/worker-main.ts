@@ -6,7 +6,7 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import * as path from 'node:path';
-import { toStoreError } from '../errors';
+import { StoreError, toStoreError } from '../errors';
 import { ensurePrivateDirectory, writeFileAtomic } from '../paths';
 import { LeaderEngine } from './engine';
 import { BusyMarker } from './runaway-watch';
@@ -17,6 +17,16 @@ const input = workerData as WorkerInput;
 const port = parentPort!;
 const post = (message: FromWorker): void => port.postMessage(message);
 const marker = new BusyMarker(input.marker);
+/** Room for the response around a result: `{ t, id, ok }`. */
+const RESPONSE_ENVELOPE_BYTES = 64;
+
+/** Why starting failed, coded: SQLite's errors keep their code, anything else is LEADER_FAILED. */
+function startFailure(error: unknown): FromWorker {
+  const code = (error as { code?: unknown } | null)?.code;
+  const coded = error instanceof StoreError || (typeof code === 'string' && code.startsWith('SQLITE_'));
+  const failure = coded ? toStoreError(error) : new StoreError('LEADER_FAILED', error instanceof Error ? error.message : String(error));
+  return { t: 'failed', code: failure.code, message: failure.toWire().message };
+}
 
 async function lead(electionStartedAt: number): Promise<void> {
   const startedAt = Date.now();
@@ -30,10 +40,10 @@ async function lead(electionStartedAt: number): Promise<void> {
       name: input.name,
       electionStartedAt,
       marker,
+      maxResultBytes: input.maxFrameBytes - RESPONSE_ENVELOPE_BYTES,
     });
   } catch (error) {
-    const failure = toStoreError(error);
-    post({ t: 'failed', code: failure.code, message: failure.message });
+    post(startFailure(error));
     return;
   }
   const server = new LeaderServer(engine, {
@@ -60,8 +70,7 @@ async function lead(electionStartedAt: number): Promise<void> {
     );
   } catch (error) {
     engine.close();
-    const failure = toStoreError(error);
-    post({ t: 'failed', code: failure.code, message: failure.message });
+    post(startFailure(error));
     return;
   }
   post({ t: 'ready', epoch: engine.epoch });

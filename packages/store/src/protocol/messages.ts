@@ -7,6 +7,13 @@ import type { WireError } from '../errors';
 /** Bumped on any incompatible change; the leader refuses a hello with another version. */
 export const PROTOCOL_VERSION = 1;
 
+/**
+ * How long the leader remembers an applied request (client id, sequence, result) to answer it
+ * again when it is re-sent after a failover. A member may not wait longer than this for one
+ * request, or a late re-send could be applied twice.
+ */
+export const APPLIED_RETENTION_MS = 10 * 60 * 1000;
+
 /** A value that SQLite stores and Baton round-trips exactly. */
 export type SqlValue = null | number | bigint | string | Uint8Array;
 
