@@ -90,6 +90,8 @@ export class Store extends EventEmitter<StoreEvents> {
   private readonly pending = new Map<number, PendingRequest>();
   /** Ids of `begin` requests that timed out after being sent; see `onLateResponse`. */
   private readonly abandonedBegins = new Set<number>();
+  /** Called once no request is in flight (close waits for that). */
+  private readonly drainWaiters: (() => void)[] = [];
   private nextId = 1;
   private connection: LeaderConnection | null = null;
   /** Bumped on every new connection; transactions are bound to the one they began on. */
@@ -263,12 +265,8 @@ export class Store extends EventEmitter<StoreEvents> {
 
   /** Resolves when every request in flight has settled (each is bounded by its own timeout). */
   private settled(): Promise<void> {
-    const waiting = [...this.pending.values()].map((request) => new Promise<void>((resolve) => {
-      const { resolve: ok, reject: ko } = request;
-      request.resolve = (value) => (ok(value), resolve());
-      request.reject = (error) => (ko(error), resolve());
-    }));
-    return Promise.all(waiting).then(() => undefined);
+    if (this.pending.size === 0) return Promise.resolve();
+    return new Promise((resolve) => this.drainWaiters.push(resolve));
   }
 
   /** @internal Sends one operation to the leader and resolves with its result. */
@@ -326,6 +324,7 @@ export class Store extends EventEmitter<StoreEvents> {
     clearTimeout(request.timer);
     if (outcome instanceof StoreError) request.reject(outcome);
     else request.resolve(outcome.ok);
+    if (this.pending.size === 0) for (const drained of this.drainWaiters.splice(0)) drained();
   }
 
   private onFrame(frame: LeaderFrame): void {
