@@ -91,8 +91,17 @@ async function largeBatch(store: Store, log: WriteLog): Promise<void> {
   });
 }
 
+/** A member holds at most one interactive transaction at a time (the leader refuses a second). */
+let transactionTurn: Promise<void> = Promise.resolve();
+
 /** An interactive transaction of a few inserts and reads; one in ten is rolled back on purpose. */
-async function interactive(store: Store, log: WriteLog): Promise<void> {
+function interactive(store: Store, log: WriteLog): Promise<void> {
+  const turn = transactionTurn.then(() => oneTransaction(store, log));
+  transactionTurn = turn.catch(() => undefined);
+  return turn;
+}
+
+async function oneTransaction(store: Store, log: WriteLog): Promise<void> {
   const rows = random.int(2, 20);
   const rollBack = random.chance(0.1);
   await logged(log, 'tx', rows, async (op) => {

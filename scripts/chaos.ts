@@ -81,7 +81,8 @@ interface Tally {
   inits: number;
   initFailures: string[];
   bursts: { batch: number; transaction: number; pipeline: number };
-  skipped: number;
+  /** Faults that found no target (no leader known within 3 s, nobody to pick), by kind. */
+  skipped: Record<string, number>;
   restarts: number;
   restartFailures: number;
   failoverMs: number[];
@@ -106,7 +107,7 @@ export interface ChaosSummary {
     gracefulLeaderRestarts: number;
     inits: number;
     bursts: { batch: number; transaction: number; pipeline: number };
-    skipped: number;
+    skipped: Record<string, number>;
     restarts: number;
   };
   writes: WriteTotals;
@@ -135,7 +136,7 @@ class ChaosRun {
     inits: 0,
     initFailures: [],
     bursts: { batch: 0, transaction: 0, pipeline: 0 },
-    skipped: 0,
+    skipped: {},
     restarts: 0,
     restartFailures: 0,
     failoverMs: [],
@@ -195,6 +196,10 @@ class ChaosRun {
     })());
   }
 
+  private skip(kind: FaultKind): void {
+    this.tally.skipped[kind] = (this.tally.skipped[kind] ?? 0) + 1;
+  }
+
   private pickFollower(r: number): ChaosProcess | null {
     const followers = this.fleet.followers();
     return followers.length === 0 ? null : followers[Math.floor(r * followers.length)]!;
@@ -210,7 +215,7 @@ class ChaosRun {
     switch (fault.kind) {
       case 'leaderKill': {
         const leader = await this.fleet.whenLeader(3000);
-        if (leader === null || leader.closing) return void this.tally.skipped++;
+        if (leader === null || leader.closing) return this.skip(fault.kind);
         leader.signal('SIGKILL');
         this.tally.leaderKills++;
         this.restart(leader.slot, r0 * 300);
@@ -218,7 +223,7 @@ class ChaosRun {
       }
       case 'followerKill': {
         const victim = this.pickFollower(r0);
-        if (victim === null) return void this.tally.skipped++;
+        if (victim === null) return this.skip(fault.kind);
         victim.signal('SIGKILL');
         this.tally.followerKills++;
         this.restart(victim.slot, r1 * 300);
@@ -226,7 +231,7 @@ class ChaosRun {
       }
       case 'pause': {
         const leader = this.fleet.leader();
-        if (leader === null || leader.stopped || leader.closing) return void this.tally.skipped++;
+        if (leader === null || leader.stopped || leader.closing) return this.skip(fault.kind);
         leader.signal('SIGSTOP');
         this.tally.pauses++;
         this.track(sleep(200 + r0 * 1300).then(() => leader.signal('SIGCONT')));
@@ -234,7 +239,7 @@ class ChaosRun {
       }
       case 'gracefulRestart': {
         const target = r0 < 0.4 ? this.fleet.leader() : this.pickFollower(r1);
-        if (target === null || target.closing || target.stopped) return void this.tally.skipped++;
+        if (target === null || target.closing || target.stopped) return this.skip(fault.kind);
         const wasLeader = target.role === 'leader';
         target.closing = true;
         target.send({ cmd: 'close' });
@@ -269,7 +274,7 @@ class ChaosRun {
       case 'transactionBurst':
       case 'pipelineBurst': {
         const member = this.pickMember(r0);
-        if (member === null) return void this.tally.skipped++;
+        if (member === null) return this.skip(fault.kind);
         const kind = fault.kind === 'batchBurst' ? 'batch' : fault.kind === 'transactionBurst' ? 'tx' : 'pipeline';
         member.send({ cmd: 'burst', kind });
         this.tally.bursts[kind === 'tx' ? 'transaction' : kind]++;
@@ -322,6 +327,9 @@ class ChaosRun {
 
   summarize(rowChecks: Check[], totals: WriteTotals, dbChecks: Check[], epochs: EpochRow[], logs: WriteLogs): ChaosSummary {
     const t = this.tally;
+    // A request may fail only when its transaction died with its leader (or was rolled back on
+    // purpose): every other request must be answered, faults or not, within its timeout.
+    const unexpectedFailures = Object.entries(totals.failuresByCode).filter(([code]) => !/^(TRANSACTION_ABORTED|ROLLED_BACK)\b/.test(code));
     const checks: Check[] = [
       ...rowChecks,
       ...dbChecks,
@@ -329,6 +337,11 @@ class ChaosRun {
       { name: 'every schema init call succeeded', ok: t.initFailures.length === 0, detail: t.initFailures.length === 0 ? `${t.inits} calls, each saw schema version 2` : t.initFailures.slice(0, 3).join('; ') },
       { name: 'every member closed when asked', ok: t.hungAtClose.length === 0, detail: t.hungAtClose.length === 0 ? 'yes' : t.hungAtClose.slice(0, 3).join('; ') },
       { name: 'no corruption reported by any member', ok: t.alarming.length === 0, detail: t.alarming.length === 0 ? 'none' : t.alarming.slice(0, 3).join('; ') },
+      {
+        name: 'no request failed except transactions whose leader died',
+        ok: unexpectedFailures.length === 0,
+        detail: unexpectedFailures.length === 0 ? 'every failure was TRANSACTION_ABORTED or a deliberate rollback' : unexpectedFailures.map(([code, n]) => `${code} x${n}`).join(', '),
+      },
       { name: 'the fleet made progress', ok: totals.opsAcked > 0 && (this.options.seconds < 5 || t.leaderKills > 0), detail: `${totals.opsAcked} operations acknowledged, ${t.leaderKills} leader kills` },
     ];
     const failover = [...t.failoverMs].sort((a, b) => a - b);
@@ -370,7 +383,7 @@ function formatSummary(s: ChaosSummary): string {
   const lines = [
     `Baton chaos: ${s.members} members, ${s.seconds} s of faults (seed ${s.seed}), ${s.elapsedSeconds} s in all`,
     `Faults:   ${f.leaderKills} leader SIGKILLs, ${f.followerKills} follower SIGKILLs, ${f.pauses} leader SIGSTOP/SIGCONT, ${f.gracefulRestarts} graceful restarts (${f.gracefulLeaderRestarts} of the leader), ${f.inits} schema init calls,`,
-    `          bursts: ${f.bursts.batch} of large batches, ${f.bursts.transaction} of interactive transactions, ${f.bursts.pipeline} of pipelined writes; ${f.restarts} restarts, ${f.skipped} faults skipped (no target)`,
+    `          bursts: ${f.bursts.batch} of large batches, ${f.bursts.transaction} of interactive transactions, ${f.bursts.pipeline} of pipelined writes; ${f.restarts} restarts; skipped for want of a target: ${Object.entries(f.skipped).map(([k, n]) => `${k} x${n}`).join(', ') || 'none'}`,
     `Writes:   ${w.opsSent} operations sent, ${w.opsAcked} acknowledged (${w.rowsAcked} rows); ${w.rowsInDatabase} rows in the database`,
     `          failed requests: ${failures}`,
     `          unanswered (member killed or in doubt): ${w.opsUncertainApplied} applied whole, ${w.opsUncertainNotApplied} not applied`,
