@@ -3,6 +3,7 @@ import { parseArgs } from 'node:util';
 
 /** The six scenarios of issue 5, by the names `--only` takes. */
 export const SCENARIOS = ['writes', 'pipelined', 'mixed', 'read-latency', 'failover', 'memory'] as const;
+/** One of `SCENARIOS`. */
 export type ScenarioName = (typeof SCENARIOS)[number];
 
 /** Parsed options. `null` means "the preset's value". */
@@ -19,6 +20,7 @@ export interface BenchOptions {
 /** A mistake on the command line: printed with the usage, exit code 2. */
 export class UsageError extends Error {}
 
+/** The `--help` text: usage, scenarios, options, output, exit codes, examples. */
 export const HELP = `Usage: npm run bench -- [options]
        node scripts/dist/bench/main.js [options]
 

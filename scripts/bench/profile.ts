@@ -15,7 +15,7 @@ import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import { createDatabase } from './database';
 import type { LeaderCounters, SyncMode } from './messages';
-import { killAll, setWorkerExecArgv, WorkerProcess } from './processes';
+import { killAll, killAllNow, setWorkerExecArgv, WorkerProcess } from './processes';
 import { summarizeProfile } from './profiling/cpu-profile';
 import { countOf, StraceSession, type ThreadSyscalls } from './profiling/strace';
 import { renderTable, formatNumber as n } from './table';
@@ -116,7 +116,10 @@ async function main(argv: string[]): Promise<number> {
     return 0;
   }
   const workspace = new Workspace();
-  process.on('exit', () => workspace.removeAllNow());
+  process.on('exit', () => {
+    killAllNow();
+    workspace.removeAllNow();
+  });
   for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, () => process.exit(130));
   const dir = workspace.runDir('profile');
   const output = options.out ?? path.join(dir, 'out');
