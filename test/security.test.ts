@@ -1,0 +1,162 @@
+/**
+ * Who can get in. Baton trusts the user that runs the fleet and nobody else on the host: the
+ * socket is 0600 inside a 0700 directory owned by the user, the lock file, the leader record
+ * and the database are not writable by others, and a symlink planted at one of Baton's paths
+ * is replaced or refused, never followed.
+ *
+ * Each test gives its members a private XDG_RUNTIME_DIR, so it can open the runtime directory
+ * up (or plant things in it) without touching the one other tests share. Another user is
+ * played by a `node` child spawned with uid/gid 65534 (nobody), which needs root.
+ */
+import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { storePaths } from '@baton/store';
+import { killAll, startMember, type Member } from './helpers/fleet';
+import { removeTempDirs, tempDir } from './helpers/temp';
+
+jest.setTimeout(120_000);
+
+afterEach(async () => {
+  await killAll();
+  removeTempDirs();
+});
+
+const NOBODY = 65534;
+const asRoot = process.getuid?.() === 0;
+const testAsRoot = asRoot ? test : test.skip;
+const needsRoot = asRoot ? '' : ' [SKIPPED: needs root to act as another user]';
+
+/** A database in a fresh directory, with members using a private runtime directory. */
+function setup(): { file: string; runtime: string; socket: string; env: NodeJS.ProcessEnv } {
+  const dir = tempDir('baton-security-');
+  const xdg = path.join(dir, 'xdg');
+  fs.mkdirSync(xdg);
+  const file = path.join(dir, 'secure.db');
+  const runtime = path.join(xdg, 'baton');
+  return { file, runtime, socket: path.join(runtime, path.basename(storePaths(file).socket)), env: { XDG_RUNTIME_DIR: xdg } };
+}
+
+function mode(file: string): number {
+  return fs.lstatSync(file).mode & 0o777;
+}
+
+/** Runs `script` with `node -e` as uid/gid 65534 and returns its stdout lines. */
+function asNobody(script: string, ...args: string[]): string[] {
+  const result = spawnSync(process.execPath, ['-e', script, ...args], { uid: NOBODY, gid: NOBODY, cwd: '/', encoding: 'utf8', timeout: 20_000 });
+  if (result.status !== 0) throw new Error(`node as uid ${NOBODY} failed: ${result.stderr || result.error}`);
+  return result.stdout.trim().split('\n');
+}
+
+const CONNECT = `
+const socket = require('net').connect(process.argv[1]);
+socket.on('connect', () => { console.log('CONNECTED'); process.exit(0); });
+socket.on('error', (error) => { console.log(error.code); process.exit(0); });`;
+
+const OPEN_FOR_WRITING = `
+for (const file of process.argv.slice(1)) {
+  try { require('fs').closeSync(require('fs').openSync(file, 'r+')); console.log('WRITABLE'); }
+  catch (error) { console.log(error.code); }
+}`;
+
+test('the socket is 0600 inside a 0700 directory owned by the user', async () => {
+  const { file, runtime, socket, env } = setup();
+  await startMember({ path: file, name: 'leader' }, env);
+  expect(fs.lstatSync(socket).isSocket()).toBe(true);
+  expect(mode(socket)).toBe(0o600);
+  const dir = fs.lstatSync(runtime);
+  expect(dir.isDirectory()).toBe(true);
+  expect(dir.mode & 0o777).toBe(0o700);
+  expect(dir.uid).toBe(process.getuid!());
+});
+
+testAsRoot(`a process running as another user cannot connect to the socket (EACCES)${needsRoot}`, async () => {
+  const { file, runtime, socket, env } = setup();
+  const leader = await startMember({ path: file, name: 'leader' }, env);
+  expect(asNobody(CONNECT, socket)).toEqual(['EACCES']);
+  // Even with every directory on the way opened up, the socket's own mode keeps them out.
+  for (let dir = runtime; dir !== path.dirname(path.dirname(file)); dir = path.dirname(dir)) fs.chmodSync(dir, 0o755);
+  expect(asNobody(CONNECT, socket)).toEqual(['EACCES']);
+  // And the fleet did not notice.
+  expect((await leader.exec("INSERT INTO rows (id, member) VALUES ('ok', 'leader')")).code).toBeUndefined();
+});
+
+testAsRoot(`the lock file, the leader record and the database are not writable by another user${needsRoot}`, async () => {
+  const { file, env } = setup();
+  const leader = await startMember({ path: file, name: 'leader' }, env);
+  expect((await leader.exec("INSERT INTO rows (id, member) VALUES ('x', 'leader')")).code).toBeUndefined();
+  const paths = storePaths(file);
+  const files = [paths.lock, paths.record, paths.database, `${paths.database}-wal`, `${paths.database}-shm`];
+  for (const f of files) expect({ file: f, groupOrOtherWritable: (mode(f) & 0o022) !== 0 }).toEqual({ file: f, groupOrOtherWritable: false });
+  fs.chmodSync(path.dirname(file), 0o755); // let the other user reach the files, so only their own modes decide
+  expect(asNobody(OPEN_FOR_WRITING, ...files)).toEqual(files.map(() => 'EACCES'));
+});
+
+test('a symlink planted at the socket path is replaced, not followed: its target is untouched', async () => {
+  const { file, runtime, socket, env } = setup();
+  const target = path.join(path.dirname(file), 'precious.txt');
+  fs.writeFileSync(target, 'precious');
+  fs.mkdirSync(runtime, { mode: 0o700 });
+  fs.symlinkSync(target, socket);
+  const leader = await startMember({ path: file, name: 'leader' }, env);
+  expect(fs.lstatSync(socket).isSocket()).toBe(true);
+  expect(fs.lstatSync(target).isFile()).toBe(true);
+  expect(fs.readFileSync(target, 'utf8')).toBe('precious');
+  const follower = await startMember({ path: file, name: 'follower', candidate: false }, env);
+  expect((await follower.exec("INSERT INTO rows (id, member) VALUES ('x', 'follower')")).code).toBeUndefined();
+  expect(leader.child.exitCode).toBeNull();
+});
+
+test('a symlink planted at the leader record path is replaced, not followed: its target is untouched', async () => {
+  const { file, env } = setup();
+  const target = path.join(path.dirname(file), 'precious.txt');
+  fs.writeFileSync(target, 'precious');
+  const record = storePaths(file).record;
+  fs.symlinkSync(target, record);
+  const leader = await startMember({ path: file, name: 'leader' }, env);
+  expect(fs.lstatSync(record).isFile()).toBe(true);
+  expect(JSON.parse(fs.readFileSync(record, 'utf8'))).toMatchObject({ pid: leader.pid, epoch: 1 });
+  expect(fs.readFileSync(target, 'utf8')).toBe('precious');
+});
+
+test('a symlink planted at the lock path is refused, not followed: no member leads through it and its target is untouched', async () => {
+  const { file, env } = setup();
+  const target = path.join(path.dirname(file), 'precious.txt');
+  fs.writeFileSync(target, 'precious');
+  fs.symlinkSync(target, storePaths(file).lock);
+  // The lock file is opened with O_NOFOLLOW: ELOOP, so this member can never take the lock
+  // (and no other member could either: a planted symlink stops the election, it never
+  // redirects it). openStore gives up with NO_LEADER.
+  let member: Member | null = null;
+  await expect(startMember({ path: file, name: 'refused', requestTimeoutMs: 2000 }, env).then((m) => (member = m))).rejects.toThrow(/NO_LEADER/);
+  expect(member).toBeNull();
+  expect(fs.lstatSync(storePaths(file).lock).isSymbolicLink()).toBe(true);
+  expect(fs.readFileSync(target, 'utf8')).toBe('precious');
+  expect(fs.existsSync(file)).toBe(false); // nobody opened the database
+});
+
+test('a runtime directory that is a symlink is refused with PERMISSION_DENIED; nothing is created where it points', async () => {
+  const { file, runtime, env } = setup();
+  const elsewhere = path.join(path.dirname(file), 'elsewhere');
+  fs.mkdirSync(elsewhere, { mode: 0o700 });
+  fs.symlinkSync(elsewhere, runtime);
+  await expect(startMember({ path: file, name: 'refused', requestTimeoutMs: 5000 }, env)).rejects.toThrow(/PERMISSION_DENIED/);
+  expect(fs.readdirSync(elsewhere)).toEqual([]);
+});
+
+testAsRoot(`a runtime directory owned by another user is refused with PERMISSION_DENIED${needsRoot}`, async () => {
+  const { file, runtime, env } = setup();
+  fs.mkdirSync(runtime, { mode: 0o700 });
+  fs.chownSync(runtime, NOBODY, NOBODY);
+  await expect(startMember({ path: file, name: 'refused', requestTimeoutMs: 5000 }, env)).rejects.toThrow(/PERMISSION_DENIED/);
+  expect(fs.readdirSync(runtime)).toEqual([]);
+});
+
+test('a runtime directory opened up to others is closed again (0700) before the socket goes in', async () => {
+  const { file, runtime, socket, env } = setup();
+  fs.mkdirSync(runtime, { mode: 0o700 });
+  fs.chmodSync(runtime, 0o777);
+  await startMember({ path: file, name: 'leader' }, env);
+  expect(mode(runtime)).toBe(0o700);
+  expect(mode(socket)).toBe(0o600);
+});
