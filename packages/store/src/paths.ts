@@ -10,7 +10,7 @@ import { StoreError } from './errors';
 
 /** The files that belong to one Baton store. */
 export interface StorePaths {
-  /** The database file, absolute, with symlinks in its directory resolved. */
+  /** The database file, absolute, with every symlink resolved. */
   database: string;
   /** The election lock file. Never unlinked. */
   lock: string;
@@ -43,12 +43,28 @@ export function storePaths(databasePath: string): StorePaths {
   };
 }
 
+/**
+ * The real path of `file` when it exists. A symlink whose target does not exist yet is
+ * followed by hand, so that whoever creates the target through the link and whoever opens it
+ * later by either name agree on one path.
+ */
 function existingRealPath(file: string): string | null {
-  try {
-    return fs.realpathSync(file);
-  } catch {
-    return null;
+  let current = file;
+  for (let hops = 0; hops < 40; hops++) {
+    try {
+      return fs.realpathSync(current);
+    } catch {
+      let stat: fs.Stats;
+      try {
+        stat = fs.lstatSync(current);
+      } catch {
+        return current === file ? null : path.join(realDirectory(path.dirname(current)), path.basename(current));
+      }
+      if (!stat.isSymbolicLink()) return null;
+      current = path.resolve(path.dirname(current), fs.readlinkSync(current));
+    }
   }
+  return null;
 }
 
 function realDirectory(directory: string): string {
@@ -84,14 +100,15 @@ export function ensurePrivateDirectory(directory: string): void {
 /**
  * Writes `contents` to `target` atomically: a temporary file in the same directory, then a
  * rename over the target. Rename replaces a symlink planted at `target` instead of following it.
+ * `durable` (default) fsyncs the contents before the rename.
  */
-export function writeFileAtomic(target: string, contents: string): void {
+export function writeFileAtomic(target: string, contents: string, options: { durable: boolean } = { durable: true }): void {
   const temporary = `${target}.${process.pid}.${Date.now()}.tmp`;
   const flags = fs.constants.O_WRONLY | fs.constants.O_CREAT | fs.constants.O_EXCL | fs.constants.O_NOFOLLOW;
   const fd = fs.openSync(temporary, flags, 0o644);
   try {
     fs.writeSync(fd, contents);
-    fs.fsyncSync(fd);
+    if (options.durable) fs.fsyncSync(fd);
   } finally {
     fs.closeSync(fd);
   }

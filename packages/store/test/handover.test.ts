@@ -92,3 +92,14 @@ test('two names of one database file (a symlink) meet at one leader', async () =
   expect(first.role).toBe('leader');
   expect(second.role).toBe('follower');
 });
+
+test('a symlink whose target does not exist yet: members opening either name meet at one leader', async () => {
+  const target = path.join(dir, 'later.db');
+  const link = path.join(dir, 'link-first.db');
+  fs.symlinkSync(target, link);
+  const first = await open('through-the-link', link);
+  expect(fs.existsSync(target)).toBe(true);
+  const second = await open('by-the-target', target);
+  const third = await open('through-the-link-again', link);
+  expect([first.role, second.role, third.role]).toEqual(['leader', 'follower', 'follower']);
+});

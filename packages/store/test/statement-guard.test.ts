@@ -16,6 +16,10 @@ test.each([
   'PRAGMA foreign_keys = OFF',
   'PRAGMA writable_schema = 1',
   ';BEGIN',
+  'PRAGMA "synchronous" = 0',
+  "PRAGMA 'synchronous'=0",
+  'PRAGMA /*x*/ synchronous = 0',
+  'PRAGMA main . [journal_mode] = DELETE',
   ' ; ;\n-- x\n;ATTACH \'x.db\' AS x',
 ])('%p is refused', (sql) => {
   expect(refusalReason(sql)).not.toBeNull();

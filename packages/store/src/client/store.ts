@@ -221,8 +221,9 @@ export class Store extends EventEmitter<StoreEvents> {
   }
 
   /**
-   * Writes an online, consistent copy of the database to `dest` (an absolute path that must not
-   * exist yet), taken by the leader while members keep writing.
+   * Writes a consistent copy of the database to `dest` (an absolute path that must not exist
+   * yet), taken by the leader with VACUUM INTO. The fleet stays up, but its requests wait for
+   * the copy to finish.
    */
   async backup(dest: string): Promise<{ dest: string; bytes: number }> {
     if (typeof dest !== 'string' || !path.isAbsolute(dest)) throw new StoreError('INVALID_ARGUMENT', 'backup needs an absolute destination path');
@@ -293,7 +294,9 @@ export class Store extends EventEmitter<StoreEvents> {
     }
     const retry = request.sentOn !== null;
     try {
-      connection.send(retry ? { t: 'req', id: request.id, retry: true, op: request.op } : { t: 'req', id: request.id, op: request.op });
+      // Pending requests are kept in id order, so the first is the lowest one still unsettled.
+      const low = this.pending.keys().next().value as number;
+      connection.send(retry ? { t: 'req', id: request.id, low, retry: true, op: request.op } : { t: 'req', id: request.id, low, op: request.op });
       request.sentOn = connection;
     } catch (error) {
       this.settle(request, error instanceof StoreError ? error : new StoreError('INVALID_ARGUMENT', String(error)));

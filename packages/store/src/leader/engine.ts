@@ -16,6 +16,7 @@ import type { BusyMarker } from './runaway-watch';
 import { refusalReason } from './statement-guard';
 
 const APPLIED_CLEANUP_EVERY_MS = 60 * 1000;
+const WAL_AUTOCHECKPOINT_PAGES = 256;
 
 /** Engine settings. */
 export interface EngineOptions {
@@ -39,6 +40,16 @@ export interface WriteJob {
   work: { k: 'execute'; stmt: WireStatement } | { k: 'batch'; stmts: WireStatement[] } | { k: 'notify' } | { k: 'reset' };
 }
 
+/**
+ * A member's promise that it will never re-send a request below `below`: its records can go.
+ * Members send it with their requests, so the applied-requests table holds little more than
+ * what is in flight, and stays a few pages that every commit touches anyway.
+ */
+export interface ForgetBelow {
+  clientId: string;
+  below: number;
+}
+
 /** What a job came to: a value for the wire or an error. */
 export type JobOutcome = { ok: unknown } | { err: WireError };
 
@@ -54,7 +65,7 @@ CREATE TABLE IF NOT EXISTS _baton_meta (key TEXT PRIMARY KEY, value) WITHOUT ROW
 CREATE TABLE IF NOT EXISTS _baton_applied (
   client_id TEXT NOT NULL, seq INTEGER NOT NULL, at INTEGER NOT NULL, result BLOB,
   PRIMARY KEY (client_id, seq)) WITHOUT ROWID;
-CREATE INDEX IF NOT EXISTS _baton_applied_at ON _baton_applied (at);
+DROP INDEX IF EXISTS _baton_applied_at;
 CREATE TABLE IF NOT EXISTS _baton_migrations (version INTEGER PRIMARY KEY, sql TEXT NOT NULL, applied_at INTEGER NOT NULL);
 CREATE TABLE IF NOT EXISTS _baton_epochs (
   epoch INTEGER PRIMARY KEY, pid INTEGER NOT NULL, name TEXT NOT NULL, started_at INTEGER NOT NULL,
@@ -98,6 +109,8 @@ export class LeaderEngine {
       db.pragma(`synchronous = ${options.synchronous === 'full' ? 'FULL' : 'NORMAL'}`);
       db.pragma('foreign_keys = ON');
       db.pragma('busy_timeout = 5000');
+      // A short WAL keeps the next leader's recovery short (it reads every valid frame).
+      db.pragma(`wal_autocheckpoint = ${WAL_AUTOCHECKPOINT_PAGES}`);
       db.exec(SCHEMA);
       this.epoch = this.bumpEpoch();
       this.reader = new SqliteConnection(options.databasePath, true);
@@ -207,7 +220,7 @@ export class LeaderEngine {
    * applied-requests table. Throws `FencedError` (nothing committed) when this engine may no
    * longer commit; any other failure of the COMMIT itself fails every job of the group.
    */
-  runGroup(jobs: readonly WriteJob[]): JobOutcome[] {
+  runGroup(jobs: readonly WriteJob[], forget: readonly ForgetBelow[] = []): JobOutcome[] {
     const w = this.writer;
     w.write('BEGIN IMMEDIATE');
     let committed = false;
@@ -215,19 +228,22 @@ export class LeaderEngine {
       this.checkFence();
       const outcomes: JobOutcome[] = [];
       for (let index = 0; index < jobs.length; index++) {
-        const outcome = this.runJob(jobs[index]!);
-        if (!w.db.inTransaction) {
-          // The job's statement rolled back the whole transaction (RAISE(ROLLBACK), some I/O
-          // errors): it fails alone, and the rest of the group is run again in a new one.
+        const { outcome, undoable } = this.runJob(jobs[index]!);
+        if (!undoable || !w.db.inTransaction) {
+          // This job cannot be taken out of the transaction alone (its statement rolled the
+          // whole transaction back, or it succeeded but must be refused): it fails alone, and
+          // the rest of the group is run again in a new transaction.
           this.options.marker?.end();
+          if (w.db.inTransaction) w.write('ROLLBACK');
           const others = [...jobs.slice(0, index), ...jobs.slice(index + 1)];
-          const rerun = others.length === 0 ? [] : this.runGroup(others);
+          const rerun = others.length === 0 ? [] : this.runGroup(others, forget);
           rerun.splice(index, 0, outcome);
           return rerun;
         }
         outcomes.push(outcome);
       }
       this.options.marker?.end(); // what follows (cleanup, fsync) is no request's fault
+      for (const { clientId, below } of forget) w.write('DELETE FROM _baton_applied WHERE client_id = ? AND seq < ?', clientId, below);
       this.cleanupApplied();
       maybeInjectFault('crash-before-commit', () => jobs.flatMap(sqlOf));
       w.write('COMMIT');
@@ -235,6 +251,10 @@ export class LeaderEngine {
       maybeInjectFault('crash-after-commit', () => jobs.flatMap(sqlOf));
       this.counters.commits++;
       this.counters.groupedWrites += jobs.length;
+      for (const outcome of outcomes) {
+        if ('ok' in outcome) this.counters.writes++;
+        else this.counters.failedWrites++;
+      }
       return outcomes;
     } catch (error) {
       if (error instanceof FencedError) throw error;
@@ -246,34 +266,50 @@ export class LeaderEngine {
     }
   }
 
-  private runJob(job: WriteJob): JobOutcome {
+  /**
+   * Runs one job. A single statement needs no savepoint: when it fails, SQLite backs out that
+   * statement and keeps the transaction. Batches and resets run in a savepoint, so they are
+   * all-or-nothing. `undoable: false` means the job's effect is in the transaction but the job
+   * must fail (its result is too large to send): only a rollback of the group removes it.
+   */
+  private runJob(job: WriteJob): { outcome: JobOutcome; undoable: boolean } {
     const w = this.writer;
     this.options.marker?.begin(job.clientId, job.seq);
     if (job.retry) {
       const applied = w.first('SELECT result FROM _baton_applied WHERE client_id = ? AND seq = ?', job.clientId, job.seq);
-      if (applied !== undefined) return { ok: unpackValue(applied[0] as Buffer) };
+      if (applied !== undefined) return { outcome: { ok: unpackValue(applied[0] as Buffer) }, undoable: true };
     }
-    w.write('SAVEPOINT job');
+    const atomic = job.work.k !== 'execute';
+    if (atomic) w.write('SAVEPOINT job');
+    let result: unknown;
     try {
-      const result = this.applyWork(job.work);
-      const packed = packValue(result);
-      // Refuse before committing a result its member could not receive: an error after the
-      // commit would report a write as failed that was in fact applied.
-      if (packed.length > this.options.maxResultBytes) {
-        throw new StoreError('RESULT_TOO_LARGE', `the result is ${packed.length} bytes, more than the frame limit of ${this.options.maxResultBytes}; the write was not applied`);
-      }
-      w.write('INSERT INTO _baton_applied (client_id, seq, at, result) VALUES (?, ?, ?, ?)', job.clientId, job.seq, Date.now(), packed);
-      w.write('RELEASE job');
-      this.counters.writes++;
-      return { ok: result };
+      result = this.applyWork(job.work);
     } catch (error) {
-      if (w.db.inTransaction) {
+      if (atomic && w.db.inTransaction) {
         w.write('ROLLBACK TO job');
         w.write('RELEASE job');
       }
-      this.counters.failedWrites++;
-      return { err: toStoreError(error).toWire() };
+      return { outcome: { err: toStoreError(error).toWire() }, undoable: true };
     }
+    const packed = packValue(result);
+    if (packed.length > this.options.maxResultBytes) {
+      // Refused before committing: an error after the commit would report as failed a write
+      // that was in fact applied.
+      const error = new StoreError('RESULT_TOO_LARGE', `the result is ${packed.length} bytes, more than the frame limit of ${this.options.maxResultBytes}; the write was not applied`);
+      return { outcome: { err: error.toWire() }, undoable: false };
+    }
+    try {
+      w.write('INSERT INTO _baton_applied (client_id, seq, at, result) VALUES (?, ?, ?, ?)', job.clientId, job.seq, Date.now(), packed);
+    } catch (error) {
+      // A request id used twice (only a misbehaving client does that): refuse the job.
+      if (atomic) {
+        w.write('ROLLBACK TO job');
+        w.write('RELEASE job');
+      }
+      return { outcome: { err: toStoreError(error).toWire() }, undoable: atomic };
+    }
+    if (atomic) w.write('RELEASE job');
+    return { outcome: { ok: result }, undoable: true };
   }
 
   private applyWork(work: WriteJob['work']): unknown {
@@ -292,6 +328,7 @@ export class LeaderEngine {
     }
   }
 
+  /** Forgets records of members that went away without saying so (a scan: the table is small). */
   private cleanupApplied(): void {
     const now = Date.now();
     if (now - this.lastCleanup < APPLIED_CLEANUP_EVERY_MS) return;
@@ -461,6 +498,14 @@ export class LeaderEngine {
       throw toStoreError(error);
     }
     return { dest, bytes: fs.statSync(dest).size };
+  }
+
+  /**
+   * Copies the WAL into the database without waiting for anyone (PASSIVE), so that the next
+   * write starts the WAL afresh and a failover while idle has almost nothing to recover.
+   */
+  checkpoint(): void {
+    this.writer.db.pragma('wal_checkpoint(PASSIVE)');
   }
 
   /** The database and WAL sizes, for status. */

@@ -80,7 +80,8 @@ export class LeaderHost {
           host.watchForRunaways(standby, watch.statementTimeoutMs, watch.onRunaway);
           resolve(host);
         } else if (message.t === 'failed') {
-          failed(new StoreError(isErrorCode(message.code) ? message.code : 'LEADER_FAILED', message.message));
+          const sqlite = message.sqliteCode === undefined ? {} : { sqliteCode: message.sqliteCode };
+          failed(new StoreError(isErrorCode(message.code) ? message.code : 'LEADER_FAILED', message.message, sqlite));
         } else if (message.t === 'stopped') {
           host?.ended({ reason: message.reason, graceful: message.graceful });
         }

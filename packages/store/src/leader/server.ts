@@ -13,11 +13,15 @@ import { StoreError, toStoreError } from '../errors';
 import { decodePayload } from '../protocol/framing';
 import { PROTOCOL_VERSION, type HelloFrame, type RequestFrame, type TransactionMode, type WireStatement } from '../protocol/messages';
 import { checkHello, checkRequest, type InvalidRequest } from '../protocol/validate';
-import { checkAllowed, FencedError, type JobOutcome, type LeaderEngine, type WriteJob } from './engine';
+import { checkAllowed, FencedError, type ForgetBelow, type JobOutcome, type LeaderEngine, type WriteJob } from './engine';
 import { LoadMeter } from './load-meter';
 import { readRunaways, type BusyMarker, type RunawayEntry } from './runaway-watch';
 import { Session } from './session';
 
+/** How long writes must pause before the leader checkpoints the WAL. */
+const IDLE_CHECKPOINT_MS = 250;
+/** How many settled requests of a member accumulate before the leader deletes their records. */
+const FORGET_BATCH = 64;
 /** The most writes one group commit holds; the rest wait for the next. */
 const MAX_GROUP_SIZE = 512;
 /** How often the leader checks, while idle, that the database path still names its file. */
@@ -60,6 +64,7 @@ export class LeaderServer {
   private stopping: StopReport | null = null;
   private stopped = false;
   private readonly inodeTimer: NodeJS.Timeout;
+  private idleCheckpoint: NodeJS.Timeout | undefined;
   private onStopped: (report: StopReport) => void = () => undefined;
   private readonly load = new LoadMeter();
   /** Requests that ran away under a previous leader: answered with STATEMENT_TIMEOUT if re-sent, never re-run. */
@@ -174,6 +179,7 @@ export class LeaderServer {
     if (this.stopping !== null && !this.belongsToOpenTransaction(session, request)) return;
     session.requests++;
     session.inFlight++;
+    if (request.t === 'req' && request.low !== undefined && request.low > session.low) session.low = request.low;
     if (request.t === 'invalid') {
       this.reply(session, request.id, { err: request.error.toWire() });
       return;
@@ -300,6 +306,7 @@ export class LeaderServer {
         continue;
       }
       this.commitGroup();
+      this.armIdleCheckpoint();
       if (this.queue.length > 0) {
         this.schedulePump(); // let the sockets be read between groups, so the next group grows
         return;
@@ -313,7 +320,7 @@ export class LeaderServer {
     while (group.length < MAX_GROUP_SIZE && this.queue[0]?.kind === 'write') {
       group.push(this.queue.shift() as Extract<QueueItem, { kind: 'write' }>);
     }
-    const outcomes = this.engine.runGroup(group.map((item) => item.job));
+    const outcomes = this.engine.runGroup(group.map((item) => item.job), this.forgettable(group));
     const repliedAt = performance.now();
     this.load.commit(group.length);
     group.forEach((item, index) => {
@@ -323,6 +330,26 @@ export class LeaderServer {
     group.forEach((item, index) => {
       if (item.notify !== undefined && 'ok' in outcomes[index]!) this.broadcast(item.notify.channel, item.notify.payload);
     });
+  }
+
+  /** Checkpoints once writes pause for `IDLE_CHECKPOINT_MS` (see `LeaderEngine.checkpoint`). */
+  private armIdleCheckpoint(): void {
+    clearTimeout(this.idleCheckpoint);
+    this.idleCheckpoint = setTimeout(() => {
+      if (!this.stopped && this.writeTransactionOwner === null) this.engine.checkpoint();
+    }, IDLE_CHECKPOINT_MS);
+    this.idleCheckpoint.unref();
+  }
+
+  /** Members of this group whose settled requests are worth forgetting now (in batches, to keep commits small). */
+  private forgettable(group: { session: Session }[]): ForgetBelow[] {
+    const forget: ForgetBelow[] = [];
+    for (const { session } of group) {
+      if (session.low - session.forgottenBelow < FORGET_BATCH) continue;
+      session.forgottenBelow = session.low;
+      forget.push({ clientId: session.hello!.clientId, below: session.low });
+    }
+    return forget;
   }
 
   private broadcast(channel: string, payload: unknown): void {
@@ -485,6 +512,7 @@ export class LeaderServer {
   private finish(): void {
     if (this.stopped) return;
     this.stopped = true;
+    clearTimeout(this.idleCheckpoint);
     const report = this.stopping!;
     for (const session of this.sessions) {
       this.closeTransaction(session, null);

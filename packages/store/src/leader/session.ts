@@ -32,6 +32,10 @@ export class Session {
   /** A transaction that ended on its own (timeout): later requests for it get TRANSACTION_ABORTED with this reason. */
   abortedTransaction: { id: number; reason: string } | null = null;
   closed = false;
+  /** The member's promise: no request below this id will be re-sent (see `ForgetBelow`). */
+  low = 0;
+  /** Below this id the leader has already forgotten this member's applied requests. */
+  forgottenBelow = 0;
 
   constructor(
     readonly id: number,

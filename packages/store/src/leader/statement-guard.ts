@@ -45,7 +45,9 @@ export function refusalReason(sql: string): string | null {
     return 'VACUUM is not allowed through the store: it cannot run inside the leader\'s transactions';
   }
   if (keyword === 'PRAGMA') {
-    const match = /^PRAGMA\s+(?:\w+\.)?(\w+)\s*(=|\()/i.exec(text);
+    // SQLite accepts comments anywhere and quoted names ("x", 'x', [x], `x`): read past both.
+    const bare = text.replace(/\/\*[\s\S]*?\*\/|--[^\n]*/g, ' ').replace(/["'`\[\]]/g, '');
+    const match = /^PRAGMA\s+(?:\w+\s*\.\s*)?(\w+)\s*(=|\()/i.exec(bare);
     if (match && ENGINE_PRAGMAS.has(match[1]!.toLowerCase())) {
       return `setting PRAGMA ${match[1]!.toLowerCase()} is not allowed: the leader owns it`;
     }

@@ -5,6 +5,7 @@
  * waits for `start`, so a failover does not pay for booting a thread and loading SQLite.
  */
 import { parentPort, workerData } from 'node:worker_threads';
+import Database from 'better-sqlite3';
 import * as path from 'node:path';
 import { StoreError, toStoreError } from '../errors';
 import { ensurePrivateDirectory, writeFileAtomic } from '../paths';
@@ -14,6 +15,8 @@ import { LeaderServer } from './server';
 import type { FromWorker, ToWorker, WorkerInput } from './worker-protocol';
 
 const input = workerData as WorkerInput;
+// Load SQLite's native addon now, while this thread is a standby, not when it wins an election.
+new Database(':memory:').close();
 const port = parentPort!;
 const post = (message: FromWorker): void => port.postMessage(message);
 const marker = new BusyMarker(input.marker);
@@ -25,7 +28,8 @@ function startFailure(error: unknown): FromWorker {
   const code = (error as { code?: unknown } | null)?.code;
   const coded = error instanceof StoreError || (typeof code === 'string' && code.startsWith('SQLITE_'));
   const failure = coded ? toStoreError(error) : new StoreError('LEADER_FAILED', error instanceof Error ? error.message : String(error));
-  return { t: 'failed', code: failure.code, message: failure.toWire().message };
+  const { message, sqliteCode } = failure.toWire();
+  return sqliteCode === undefined ? { t: 'failed', code: failure.code, message } : { t: 'failed', code: failure.code, message, sqliteCode };
 }
 
 async function lead(electionStartedAt: number): Promise<void> {
@@ -64,13 +68,18 @@ async function lead(electionStartedAt: number): Promise<void> {
       post({ t: 'stopped', reason: report.reason, graceful: report.graceful });
       port.close();
     });
-    writeFileAtomic(
-      input.recordPath,
-      JSON.stringify({ pid: input.pid, name: input.name, epoch: engine.epoch, socketPath: input.socketPath, startedAt, version: input.version }) + '\n',
-    );
   } catch (error) {
     engine.close();
     post(startFailure(error));
+    return;
+  }
+  try {
+    // Advisory, so not fsynced: a record torn by a power cut is rewritten by the next leader.
+    const record = { pid: input.pid, name: input.name, epoch: engine.epoch, socketPath: input.socketPath, startedAt, version: input.version };
+    writeFileAtomic(input.recordPath, JSON.stringify(record) + '\n', { durable: false });
+  } catch (error) {
+    post(startFailure(error));
+    server.stop({ reason: 'the leader record could not be written', graceful: false });
     return;
   }
   post({ t: 'ready', epoch: engine.epoch });

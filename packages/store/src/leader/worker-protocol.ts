@@ -21,5 +21,5 @@ export type ToWorker = { t: 'start'; electionStartedAt: number } | { t: 'stop'; 
 /** Worker to main thread. */
 export type FromWorker =
   | { t: 'ready'; epoch: number }
-  | { t: 'failed'; code: string; message: string }
+  | { t: 'failed'; code: string; message: string; sqliteCode?: string }
   | { t: 'stopped'; reason: string; graceful: boolean };

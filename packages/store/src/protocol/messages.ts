@@ -73,6 +73,8 @@ export interface RequestFrame {
   id: number;
   /** Set when the request is re-sent after a failover: the leader then looks it up in the applied-requests table. */
   retry?: boolean;
+  /** The client's lowest unsettled request id: it will never re-send anything below, so the leader may forget it. */
+  low?: number;
   op: Operation;
 }
 

@@ -142,7 +142,10 @@ export function checkRequest(value: unknown): RequestFrame | InvalidRequest {
   if (!isPlainObject(value) || value.t !== 'req') fail('expected a request frame');
   const id = checkId(value.id, 'request id');
   try {
-    return { t: 'req', id, retry: value.retry === true, op: checkOperation(value.op) };
+    const low = typeof value.low === 'number' && Number.isSafeInteger(value.low) && value.low >= 0 && value.low <= id ? value.low : undefined;
+    const request: RequestFrame = { t: 'req', id, retry: value.retry === true, op: checkOperation(value.op) };
+    if (low !== undefined) request.low = low;
+    return request;
   } catch (error) {
     if (error instanceof StoreError) return { t: 'invalid', id, error };
     throw error;
