@@ -1,0 +1,79 @@
+/**
+ * A short chaos run inside `npm test`: the compiled runner (scripts/dist/chaos.js) as a
+ * subprocess with a fixed seed, 20 s of faults on 7 members, its JSON summary parsed. The
+ * runner itself checks the database with the sqlite3 CLI; this test asserts its verdict and
+ * that the faults really happened. `npm run chaos -- --seconds 600` is the long version.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import * as path from 'node:path';
+
+jest.setTimeout(240_000);
+
+const RUNNER = path.join(__dirname, '..', '..', 'scripts', 'dist', 'chaos.js');
+let runner: ChildProcess | null = null;
+
+afterEach(() => {
+  // A runner still going (the test timed out) gets SIGTERM: it kills its members and removes its files.
+  if (runner !== null && runner.exitCode === null && runner.signalCode === null) runner.kill('SIGTERM');
+  runner = null;
+});
+
+function run(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [RUNNER, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    runner = child;
+    let stdout = '';
+    let stderr = '';
+    child.stdout!.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+test('20 s of chaos on 7 members (seed 20241128): nothing lost, nothing applied twice, never corrupted', async () => {
+  const { code, stdout, stderr } = await run(['--seconds', '20', '--members', '7', '--seed', '20241128', '--json']);
+  const lines = stdout.trim().split('\n');
+  expect(lines).toHaveLength(1); // --json: exactly one document on stdout
+  const summary = JSON.parse(lines[0]!) as {
+    ok: boolean;
+    violations: string[];
+    checks: { name: string; ok: boolean; detail: string }[];
+    faults: { leaderKills: number; followerKills: number; gracefulRestarts: number; inits: number };
+    writes: { opsAcked: number; rowsAcked: number; rowsInDatabase: number };
+    openers: { maxAtOnce: number; samples: number };
+    leaders: { epochs: number };
+  };
+  if (code !== 0) console.error(`chaos runner exited ${code}\n${stderr}\n${JSON.stringify(summary, null, 2)}`);
+  expect(summary.violations).toEqual([]);
+  expect(summary.checks.filter((c) => !c.ok)).toEqual([]);
+  expect(summary.ok).toBe(true);
+  expect(code).toBe(0);
+  // The run really did what it says.
+  expect(summary.checks.map((c) => c.name)).toEqual(expect.arrayContaining([
+    'every acknowledged row is present',
+    'no row is present twice',
+    'no row that was never requested',
+    'PRAGMA integrity_check',
+    'epoch history strictly increasing and matching the leaders seen',
+    'never two processes with the database open',
+  ]));
+  expect(summary.faults.leaderKills).toBeGreaterThanOrEqual(3);
+  expect(summary.faults.followerKills + summary.faults.gracefulRestarts + summary.faults.inits).toBeGreaterThan(0);
+  expect(summary.leaders.epochs).toBeGreaterThan(summary.faults.leaderKills);
+  expect(summary.writes.opsAcked).toBeGreaterThan(0);
+  expect(summary.writes.rowsInDatabase).toBeGreaterThanOrEqual(summary.writes.rowsAcked);
+  expect(summary.openers.samples).toBeGreaterThan(0);
+  expect(summary.openers.maxAtOnce).toBe(1);
+});
+
+test('--help and bad usage follow the documented exit codes', async () => {
+  const help = await run(['--help']);
+  expect(help.code).toBe(0);
+  expect(help.stdout).toMatch(/^Usage: /);
+  expect(help.stdout).toMatch(/Exit codes:/);
+  const bad = await run(['--members', '1']);
+  expect(bad.code).toBe(2);
+  expect(bad.stdout).toBe('');
+  expect(bad.stderr).toMatch(/--members must be an integer from 2 to 32/);
+});
