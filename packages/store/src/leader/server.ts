@@ -64,6 +64,9 @@ export class LeaderServer {
   private stopping: StopReport | null = null;
   private stopped = false;
   private readonly inodeTimer: NodeJS.Timeout;
+  /** Listeners bound after our socket file was deleted (see `rebindIfDeleted`). */
+  private readonly extraServers: net.Server[] = [];
+  private rebinding = false;
   private idleCheckpoint: NodeJS.Timeout | undefined;
   private onStopped: (report: StopReport) => void = () => undefined;
   private readonly load = new LoadMeter();
@@ -77,7 +80,7 @@ export class LeaderServer {
   ) {
     this.runaways = new Map(readRunaways(identity.runawayPath).map((e) => [`${e.clientId}:${e.seq}`, e]));
     this.server = net.createServer((socket) => this.accept(socket));
-    this.inodeTimer = setInterval(() => this.checkInode(), INODE_CHECK_MS);
+    this.inodeTimer = setInterval(() => this.checkFiles(), INODE_CHECK_MS);
     this.inodeTimer.unref();
   }
 
@@ -90,16 +93,38 @@ export class LeaderServer {
    */
   async listen(onStopped: (report: StopReport) => void): Promise<void> {
     this.onStopped = onStopped;
+    await this.bind(this.server);
+  }
+
+  private async bind(server: net.Server): Promise<void> {
     const bound = `${this.identity.socketPath}.${this.identity.pid}.${Date.now()}`;
     await new Promise<void>((resolve, reject) => {
-      this.server.once('error', reject);
-      this.server.listen(bound, () => {
-        this.server.off('error', reject);
+      server.once('error', reject);
+      server.listen(bound, () => {
+        server.off('error', reject);
         resolve();
       });
     });
     fs.chmodSync(bound, 0o600);
     fs.renameSync(bound, this.identity.socketPath);
+  }
+
+  /**
+   * Someone deleted our socket file (a cleanup job, a careless `rm`): members already connected
+   * are fine, but nobody new could join. Bind a second listener and rename it into place.
+   * A socket *replaced* by another file is left alone: with a lease (lockfile mode) it may be
+   * the next leader's.
+   */
+  private rebindIfDeleted(): void {
+    if (this.rebinding || this.stopping !== null || fs.existsSync(this.identity.socketPath)) return;
+    this.rebinding = true;
+    const extra = net.createServer((socket) => this.accept(socket));
+    this.extraServers.push(extra);
+    this.bind(extra)
+      .catch(() => undefined) // tried again at the next check
+      .finally(() => {
+        this.rebinding = false;
+      });
   }
 
   /**
@@ -112,6 +137,7 @@ export class LeaderServer {
     this.stopping = report;
     clearInterval(this.inodeTimer);
     this.server.close();
+    for (const extra of this.extraServers) extra.close();
     if (!report.graceful) {
       this.queue.length = 0;
       this.finish();
@@ -464,12 +490,14 @@ export class LeaderServer {
     this.closeTransaction(session, null);
   }
 
-  private checkInode(): void {
+  private checkFiles(): void {
     try {
       this.engine.checkInode();
     } catch (error) {
       if (error instanceof FencedError) this.stop({ reason: error.message, graceful: false });
+      return;
     }
+    this.rebindIfDeleted();
   }
 
   /** What `store.status()` returns. */
