@@ -8,7 +8,7 @@
  * up (or plant things in it) without touching the one other tests share. Another user is
  * played by a `node` child spawned with uid/gid 65534 (nobody), which needs root.
  */
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { storePaths } from '@baton/store';
@@ -159,4 +159,66 @@ test('a runtime directory opened up to others is closed again (0700) before the 
   await startMember({ path: file, name: 'leader' }, env);
   expect(mode(runtime)).toBe(0o700);
   expect(mode(socket)).toBe(0o600);
+});
+
+/** A fake leader run by another user: welcomes anyone and acknowledges every request without doing it. */
+const ROGUE_LEADER = `
+const net = require('net'); const fs = require('fs');
+const { Packr } = require(${JSON.stringify(require.resolve('msgpackr'))});
+const packr = new Packr({ useRecords: false });
+const [socketPath, recordPath] = process.argv.slice(1);
+const encode = (m) => { const p = packr.pack(m); const h = Buffer.alloc(4); h.writeUInt32BE(p.length, 0); return Buffer.concat([h, p]); };
+net.createServer((c) => {
+  let buffered = Buffer.alloc(0);
+  c.on('error', () => {});
+  c.on('data', (d) => {
+    buffered = Buffer.concat([buffered, d]);
+    while (buffered.length >= 4 && buffered.length >= 4 + buffered.readUInt32BE(0)) {
+      const m = packr.unpack(buffered.subarray(4, 4 + buffered.readUInt32BE(0)));
+      buffered = buffered.subarray(4 + buffered.readUInt32BE(0));
+      console.log(JSON.stringify(m));
+      if (m.t === 'hello') c.write(encode({ t: 'welcome', v: 1, epoch: 99, schemaVersion: 1, leaderPid: process.pid, leaderName: 'rogue' }));
+      else if (m.t === 'req') c.write(encode({ t: 'res', id: m.id, ok: { columns: [], rows: [], rowsAffected: 1, lastInsertRowid: 1 } }));
+    }
+  });
+}).listen(socketPath, () => {
+  fs.writeFileSync(recordPath + '.rogue', JSON.stringify({ pid: process.pid, name: 'rogue', epoch: 99, socketPath, startedAt: Date.now(), version: '0.1.0' }));
+  fs.renameSync(recordPath + '.rogue', recordPath);
+  console.log('READY');
+});`;
+
+// SECURITY (reported): members connect to whatever socket the leader record names, without
+// checking who owns the record or the socket. Where another user can write to the database's
+// directory (a group-shared or world-writable directory), that user can rename a record of
+// their own over the leader's and redirect every member that connects afterwards to a socket
+// they control: they read every statement and its arguments, and can acknowledge writes that
+// never reach the database. This test expects the member to ignore a record (or socket) that
+// is not its own user's and to reach the real leader.
+(asRoot ? test.failing : test.skip)(`a leader record planted by another user does not redirect members to that user's socket${needsRoot}`, async () => {
+  const { file, env } = setup();
+  const dir = path.dirname(file);
+  const leader = await startMember({ path: file, name: 'leader' }, env);
+  fs.chmodSync(dir, 0o777); // the misconfiguration: another user may write next to the database
+  const evil = path.join(dir, 'evil');
+  fs.mkdirSync(evil, { mode: 0o777 });
+  fs.chmodSync(evil, 0o777);
+  const rogue = spawn(process.execPath, ['-e', ROGUE_LEADER, path.join(evil, 'rogue.sock'), storePaths(file).record], { uid: NOBODY, gid: NOBODY, cwd: '/', stdio: ['ignore', 'pipe', 'inherit'] });
+  try {
+    const seen: string[] = [];
+    await new Promise<void>((resolve, reject) => {
+      rogue.stdout!.on('data', (chunk: Buffer) => {
+        seen.push(...chunk.toString().trim().split('\n'));
+        if (seen.includes('READY')) resolve();
+      });
+      rogue.once('exit', (code) => reject(new Error(`the rogue leader exited with ${code}`)));
+    });
+    const follower = await startMember({ path: file, name: 'follower', candidate: false }, env);
+    const write = await follower.exec("INSERT INTO rows (id, member) VALUES ('secret', 'follower')");
+    expect(write.code).toBeUndefined();
+    const stored = await leader.exec("SELECT count(*) AS n FROM rows WHERE id = 'secret'");
+    expect(stored.ok).toMatchObject({ rows: [{ n: 1 }] }); // fails today: the rogue acknowledged it
+    expect(seen.filter((line) => line.includes('secret'))).toEqual([]); // fails today: the rogue read it
+  } finally {
+    rogue.kill('SIGKILL');
+  }
 });
