@@ -9,6 +9,7 @@
  * transaction open while the others pipeline: their writes pile up in the leader's queue (its
  * status says how many), and the commit releases them as one group.
  */
+import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as path from 'node:path';
 import type { StoreStatus } from '@baton/store';
@@ -204,4 +205,29 @@ test('a slow consumer that never reads its replies is dropped at the outbound li
   expect(writer.failed).toEqual([]);
   expect(writer.events.some((e) => e.ev === 'failover')).toBe(false);
   expect(leader.child.exitCode).toBeNull();
+});
+
+test('the database file deleted under a live fleet: the leader reports it and steps down, the fleet carries on in a fresh file, never malformed', async () => {
+  const dir = tempDir();
+  const file = path.join(dir, 'deleted.db');
+  socketOf(file);
+  const fleet = [await startMember({ path: file, name: 'a' })];
+  fleet.push(await startMember({ path: file, name: 'b' }), await startMember({ path: file, name: 'c', candidate: false }));
+  const oldLeader = fleet[0]!;
+  fleet.forEach((m) => m.send({ cmd: 'writeLoop', prefix: m.name }));
+  await until(() => fleet.every((m) => m.acked.size >= 5), 30_000, 'the fleet writing');
+
+  fs.unlinkSync(file); // a maintenance command removes the live database
+  const reported = await oldLeader.waitForNext((e) => e.ev === 'error' && e.code === 'LEADER_FAILED', 30_000);
+  expect((reported as { message: string }).message).toMatch(/deleted/);
+  const ackedAt = new Map(fleet.map((m) => [m, m.acked.size]));
+  await until(() => fleet.every((m) => m.acked.size >= ackedAt.get(m)! + 5), 30_000, 'the fleet writing to the new file');
+  for (const m of fleet) m.send({ cmd: 'stopLoop' });
+  await Promise.all(fleet.map((m) => m.waitFor((e) => e.ev === 'writeDone')));
+  expect(fleet.flatMap((m) => m.failed).filter((f) => /malformed|disk I\/O/i.test(f.message))).toEqual([]);
+  await closeAll(fleet);
+
+  // The new file is sound, and the lost file's WAL was moved aside, never replayed into it.
+  expect(sqliteCli(file, 'PRAGMA integrity_check')).toEqual(['ok']);
+  expect(fs.readdirSync(dir).filter((f) => /-wal\.lost-epoch1-/.test(f))).toHaveLength(1);
 });
