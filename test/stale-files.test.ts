@@ -91,9 +91,9 @@ test('the socket file deleted under a live leader: connected members carry on', 
   expect((await follower.exec("INSERT INTO rows (id, member) VALUES ('still', 'follower')")).code).toBeUndefined();
 });
 
-// BUG (reported): the leader never notices that its socket path is gone (a /tmp cleaner, an
-// `rm -rf` of the runtime directory). It keeps the flock, so no member can take over, and no
-// new member can connect: openStore fails with NO_LEADER until the leader process ends.
+// Found by this test (issue 6): a leader that never noticed its socket path was gone (a /tmp
+// cleaner, an `rm -rf` of the runtime directory) kept the flock, so nobody could take over, and
+// no member started afterwards could connect. The leader now binds its socket again.
 test('the socket file deleted under a live leader: a member started afterwards still joins', async () => {
   const file = path.join(tempDir(), 'unlinked-join.db');
   const socket = socketOf(file);
