@@ -125,10 +125,17 @@ export interface LeaderRecord {
   version: string;
 }
 
-/** Reads the leader record; null when it is missing or not a valid record. */
+/**
+ * Reads the leader record; null when it is missing, not a valid record, or not a regular file
+ * owned by this user. A record written by anyone else (a database directory others may write
+ * to) must not redirect members to a socket of theirs.
+ */
 export function readLeaderRecord(recordPath: string): LeaderRecord | null {
   let parsed: unknown;
   try {
+    const stat = fs.lstatSync(recordPath);
+    const uid = process.getuid?.();
+    if (!stat.isFile() || (uid !== undefined && stat.uid !== uid)) return null;
     parsed = JSON.parse(fs.readFileSync(recordPath, 'utf8'));
   } catch {
     return null;
