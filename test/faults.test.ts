@@ -115,7 +115,7 @@ test('a member SIGKILLed with hundreds of requests queued at the leader: the oth
   expect((await holder.call((ref) => ({ cmd: 'txBegin', ref, id: 'holder-row' }))).ok).toBe('open');
   victim.send({ cmd: 'pipeline', ref: 1, prefix: 'victim', count: 500 }); // never answered: it dies first
   await victim.waitFor((e) => e.ev === 'sent');
-  await untilQueued(holder, 500);
+  await untilQueued(holder, 502); // the victim's 500 and one write of each other member
   victim.kill('SIGKILL');
   await victim.whenExited();
   // The dead member's writes stay queued behind the transaction; its replies will go nowhere.

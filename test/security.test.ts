@@ -187,13 +187,12 @@ net.createServer((c) => {
   console.log('READY');
 });`;
 
-// SECURITY (reported): members connect to whatever socket the leader record names, without
-// checking who owns the record or the socket. Where another user can write to the database's
-// directory (a group-shared or world-writable directory), that user can rename a record of
-// their own over the leader's and redirect every member that connects afterwards to a socket
-// they control: they read every statement and its arguments, and can acknowledge writes that
-// never reach the database. This test expects the member to ignore a record (or socket) that
-// is not its own user's and to reach the real leader.
+// Found by this test (issue 6): members connected to whatever socket the leader record named.
+// Where another user can write to the database's directory (group-shared or world-writable),
+// that user could rename a record of their own over the leader's and redirect every member
+// connecting afterwards to a socket they control, which read every statement and acknowledged
+// writes that never reached the database. Members now trust only a record that is a regular
+// file owned by their own user, and reach the real leader.
 (asRoot ? test : test.skip)(`a leader record planted by another user does not redirect members to that user's socket${needsRoot}`, async () => {
   const { file, env } = setup();
   const dir = path.dirname(file);
