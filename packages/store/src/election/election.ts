@@ -7,6 +7,11 @@
 export interface LeaderLock {
   /** Releases the lock. Idempotent. */
   release(): void;
+  /**
+   * False when the lock no longer excludes others: its file was deleted or replaced, so a new
+   * member could lock the new file and lead too. The holder must then step down.
+   */
+  isIntact(): boolean;
 }
 
 /** Tries to become the leader. */

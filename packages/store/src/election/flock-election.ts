@@ -30,30 +30,33 @@ export class FlockElection implements Election {
       }
       // The lock only counts if the path still names the file we locked: someone may have
       // replaced the lock file between our open and our flock.
-      if (this.namesSameFile(fd)) return flockLock(fd);
+      if (namesSameFile(this.lockPath, fd)) return flockLock(this.lockPath, fd);
       fs.closeSync(fd);
     }
     return null;
   }
+}
 
-  private namesSameFile(fd: number): boolean {
-    try {
-      const held = fs.fstatSync(fd);
-      const named = fs.statSync(this.lockPath);
-      return held.ino === named.ino && held.dev === named.dev;
-    } catch {
-      return false;
-    }
+function namesSameFile(lockPath: string, fd: number): boolean {
+  try {
+    const held = fs.fstatSync(fd);
+    const named = fs.statSync(lockPath);
+    return held.ino === named.ino && held.dev === named.dev;
+  } catch {
+    return false;
   }
 }
 
-function flockLock(fd: number): LeaderLock {
+function flockLock(lockPath: string, fd: number): LeaderLock {
   let held = true;
   return {
     release() {
       if (!held) return;
       held = false;
       fs.closeSync(fd); // closing the only descriptor releases the flock
+    },
+    isIntact() {
+      return held && namesSameFile(lockPath, fd);
     },
   };
 }

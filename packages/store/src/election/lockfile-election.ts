@@ -42,6 +42,9 @@ export class LockfileElection implements Election {
         held = false;
         release().catch(() => undefined); // already released or compromised: nothing to undo
       },
+      isIntact() {
+        return held; // proper-lockfile watches its own lock and calls onCompromised
+      },
     };
   }
 }

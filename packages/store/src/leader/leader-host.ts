@@ -20,6 +20,7 @@ export interface HostStopped {
 const WORKER_FILE = path.join(__dirname, 'worker-main.js');
 const RUNAWAY_CHECK_MS = 250;
 const RUNAWAY_GRACE_MS = 1000;
+const LOCK_CHECK_MS = 500;
 
 /** A booted engine thread waiting to be started, with its shared busy mark. */
 export interface Standby {
@@ -78,6 +79,7 @@ export class LeaderHost {
         if (message.t === 'ready') {
           host = new LeaderHost(worker, lock, message.epoch);
           host.watchForRunaways(standby, watch.statementTimeoutMs, watch.onRunaway);
+          host.watchLock();
           resolve(host);
         } else if (message.t === 'failed') {
           const sqlite = message.sqliteCode === undefined ? {} : { sqliteCode: message.sqliteCode };
@@ -96,6 +98,21 @@ export class LeaderHost {
       });
       worker.postMessage({ t: 'start', electionStartedAt } satisfies ToWorker);
     });
+  }
+
+  /**
+   * Steps down when the lock file is deleted or replaced under us: whoever opens the new file
+   * can lock it and lead too, so staying would leave two processes with the database open
+   * (fencing would still keep us from committing, but not from holding the file).
+   */
+  private watchLock(): void {
+    const timer = setInterval(() => {
+      if (this.lock.isIntact()) return;
+      clearInterval(timer);
+      void this.stop('the election lock file was deleted or replaced', false);
+    }, LOCK_CHECK_MS);
+    timer.unref();
+    void this.whenStopped().then(() => clearInterval(timer));
   }
 
   /** Checks the engine's busy mark from this (main) thread; see runaway-watch.ts for why. */
