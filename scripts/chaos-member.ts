@@ -142,6 +142,7 @@ async function runMember(): Promise<void> {
       migrations: CHAOS_MIGRATIONS,
       candidate: config.candidate,
       requestTimeoutMs: config.requestTimeoutMs,
+      lock: config.lock,
     });
   } catch (error) {
     report({ ev: 'fatal', code: (error as StoreError).code ?? 'UNKNOWN', message: (error as Error).message });
@@ -202,6 +203,7 @@ async function runInit(): Promise<void> {
       migrations: CHAOS_MIGRATIONS,
       candidate: config.candidate,
       requestTimeoutMs: config.requestTimeoutMs,
+      lock: config.lock,
     });
     const status = await store.status();
     await store.close();

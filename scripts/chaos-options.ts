@@ -6,6 +6,8 @@ export interface ChaosOptions {
   seed: string;
   /** Writer loops per member (requests each member keeps in flight, bursts aside). */
   loops: number;
+  /** The members' election: `flock` (default) or `lockfile` (a lease; see the help). */
+  lock: 'flock' | 'lockfile';
   json: boolean;
   /** Keep the temporary directory (database, write logs, member stderr) for inspection. */
   keep: boolean;
@@ -28,6 +30,12 @@ Options:
   --members <n>   fleet size, 2 to 32 (default 7)
   --seed <s>      seed of the fault schedule and workload (default: random, printed)
   --loops <n>     writer loops per member, 1 to 16 (default 2)
+  --lock <mode>   flock (default) or lockfile. With lockfile the election is a lease: leader
+                  kills come every 3-6 s, pauses are twice as frequent and last up to 4 s,
+                  and members time out after 3 s, so paused leaders are overtaken and
+                  fencing must refuse their commits when they resume; two processes may
+                  then have the database open (reported, not a violation), and requests may
+                  fail with TIMEOUT or NO_LEADER
   --json          print the summary as one JSON document on stdout (progress goes to stderr)
   --keep          keep the temporary directory (database, write logs, member stderr)
   -h, --help      show this help
@@ -50,7 +58,7 @@ Examples:
 /** A command-line mistake: print the message and exit 2. */
 export class ChaosUsageError extends Error {}
 
-const FLAGS = ['--seconds', '--members', '--seed', '--loops', '--json', '--keep', '--help', '-h'];
+const FLAGS = ['--seconds', '--members', '--seed', '--loops', '--lock', '--json', '--keep', '--help', '-h'];
 
 function integer(name: string, text: string | undefined, min: number, max: number): number {
   if (text === undefined) throw new ChaosUsageError(`${name} needs a value`);
@@ -66,6 +74,7 @@ export function parseChaosOptions(argv: string[]): ChaosOptions {
     members: 7,
     seed: String(Date.now() % 1_000_000),
     loops: 2,
+    lock: 'flock',
     json: false,
     keep: false,
     help: false,
@@ -83,6 +92,12 @@ export function parseChaosOptions(argv: string[]): ChaosOptions {
       case '--loops':
         options.loops = integer('--loops', value(), 1, 16);
         break;
+      case '--lock': {
+        const lock = value();
+        if (lock !== 'flock' && lock !== 'lockfile') throw new ChaosUsageError(`--lock must be flock or lockfile, got ${JSON.stringify(lock ?? '')}`);
+        options.lock = lock;
+        break;
+      }
       case '--seed': {
         const seed = value();
         if (seed === undefined || seed === '') throw new ChaosUsageError('--seed needs a value');

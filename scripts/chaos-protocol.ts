@@ -45,6 +45,7 @@ export interface ChaosMemberConfig {
   loops: number;
   candidate: boolean;
   requestTimeoutMs: number;
+  lock: 'flock' | 'lockfile';
 }
 
 /** Runner to member. */
