@@ -146,7 +146,7 @@ test('a member SIGKILLed while it holds the write transaction: rolled back at on
   socketOf(file);
   const leader = await startMember({ path: file, name: 'leader' });
   // A transaction timeout far beyond the test's waits: only the holder's death can end it.
-  const holder = await startMember({ path: file, name: 'holder', candidate: false, transactionTimeoutMs: 600_000 });
+  const holder = await startMember({ path: file, name: 'holder', candidate: false, transactionTimeoutMs: 60_000 });
   const writer = await startMember({ path: file, name: 'writer', candidate: false });
   expect((await holder.call((ref) => ({ cmd: 'txBegin', ref, id: 'never-committed' }))).ok).toBe('open');
 

@@ -4,7 +4,7 @@
  */
 import * as path from 'node:path';
 import { StoreError } from './errors';
-import { APPLIED_RETENTION_MS, type Migration } from './protocol/messages';
+import { APPLIED_RETENTION_MS, MAX_TRANSACTION_MS, type Migration } from './protocol/messages';
 import { DEFAULT_MAX_FRAME_BYTES } from './protocol/framing';
 
 /** Options of `openStore`. Only `path` is required. */
@@ -21,7 +21,7 @@ export interface StoreOptions {
   synchronous?: 'full' | 'normal';
   /** How long a request may take, election included, before it fails. Default 30000 ms. */
   requestTimeoutMs?: number;
-  /** How long an interactive transaction may stay open before the leader rolls it back. Default 5000 ms. */
+  /** How long an interactive transaction may stay open before the leader rolls it back. Default 5000 ms, at most 60000. */
   transactionTimeoutMs?: number;
   /**
    * How long one request may keep the leader engine busy before the hosting member stops the
@@ -80,9 +80,12 @@ function positiveInteger(value: unknown, name: string, fallback: number): number
  * later than that could no longer be recognised, and would be applied twice.
  */
 function boundedTimeout(value: unknown): number {
-  const timeout = positiveInteger(value, 'requestTimeoutMs', 30_000);
-  if (timeout > APPLIED_RETENTION_MS) invalid(`Expected the "requestTimeoutMs" option to be at most ${APPLIED_RETENTION_MS} (the leader remembers applied requests for that long)`);
-  return timeout;
+  return atMost(positiveInteger(value, 'requestTimeoutMs', 30_000), APPLIED_RETENTION_MS, 'requestTimeoutMs', 'the leader remembers applied requests for that long');
+}
+
+function atMost(value: number, limit: number, name: string, why: string): number {
+  if (value > limit) invalid(`Expected the "${name}" option to be at most ${limit} (${why})`);
+  return value;
 }
 
 function defaultName(): string {
@@ -127,7 +130,7 @@ export function resolveOptions(options: unknown): ResolvedOptions {
     migrations: checkMigrations(given.migrations),
     synchronous: (given.synchronous as 'full' | 'normal' | undefined) ?? 'full',
     requestTimeoutMs: boundedTimeout(given.requestTimeoutMs),
-    transactionTimeoutMs: positiveInteger(given.transactionTimeoutMs, 'transactionTimeoutMs', 5_000),
+    transactionTimeoutMs: atMost(positiveInteger(given.transactionTimeoutMs, 'transactionTimeoutMs', 5_000), MAX_TRANSACTION_MS, 'transactionTimeoutMs', 'the leader rolls back any transaction after that long'),
     statementTimeoutMs: positiveInteger(given.statementTimeoutMs, 'statementTimeoutMs', 15_000),
     lock: (given.lock as 'flock' | 'lockfile' | undefined) ?? 'flock',
     maxFrameBytes: positiveInteger(given.maxFrameBytes, 'maxFrameBytes', DEFAULT_MAX_FRAME_BYTES),

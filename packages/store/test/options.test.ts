@@ -23,6 +23,7 @@ test.each([
   [{ path: '/tmp/x.db', zzzzzzzzzzzz: 1 }, /Unknown option "zzzzzzzzzzzz"/],
   [{ path: '/tmp/x.db', foo: 1 }, /Unknown option "foo"/],
   [{ path: '/tmp/x.db', requestTimeoutMs: 11 * 60 * 1000 }, /at most 600000/],
+  [{ path: '/tmp/x.db', transactionTimeoutMs: 61_000 }, /at most 60000/],
 ])('%p is refused with INVALID_ARGUMENT', (options, message) => {
   expect(() => resolveOptions(options)).toThrow(expect.objectContaining({ code: 'INVALID_ARGUMENT', message: expect.stringMatching(message) }));
 });

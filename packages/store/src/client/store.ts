@@ -394,7 +394,9 @@ export class Store extends EventEmitter<StoreEvents> {
     try {
       lock = await this.election.tryAcquire((reason) => this.onLeaseLost(reason));
     } catch (error) {
-      this.emit('error', new StoreError('LEADER_FAILED', `could not try the election lock: ${(error as Error).message}`, { cause: error }));
+      const failure = new StoreError('LEADER_FAILED', `could not try the election lock: ${(error as Error).message}`, { cause: error });
+      this.lastElectionError = failure;
+      this.emit('error', failure);
       return;
     }
     if (lock === null) return;

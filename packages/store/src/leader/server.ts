@@ -11,7 +11,7 @@ import * as fs from 'node:fs';
 import * as net from 'node:net';
 import { StoreError, toStoreError } from '../errors';
 import { decodePayload } from '../protocol/framing';
-import { PROTOCOL_VERSION, type HelloFrame, type RequestFrame, type TransactionMode, type WireStatement } from '../protocol/messages';
+import { MAX_TRANSACTION_MS, PROTOCOL_VERSION, type HelloFrame, type RequestFrame, type TransactionMode, type WireStatement } from '../protocol/messages';
 import { checkHello, checkRequest, type InvalidRequest } from '../protocol/validate';
 import { checkAllowed, FencedError, type ForgetBelow, type JobOutcome, type LeaderEngine, type WriteJob } from './engine';
 import { LoadMeter } from './load-meter';
@@ -403,7 +403,9 @@ export class LeaderServer {
       this.engine.beginWrite();
       this.writeTransactionOwner = session;
     }
-    const timer = setTimeout(() => this.closeTransaction(session, `rolled back after its timeout of ${timeoutMs} ms`), timeoutMs);
+    // Capped here, not only in the member's options: one member must not hold the writer forever.
+    const limit = Math.min(timeoutMs, MAX_TRANSACTION_MS);
+    const timer = setTimeout(() => this.closeTransaction(session, `rolled back after its timeout of ${limit} ms`), limit);
     session.transaction = { id, mode, snapshot, timer };
     session.abortedTransaction = null;
     return id;

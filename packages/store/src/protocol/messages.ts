@@ -14,6 +14,9 @@ export const PROTOCOL_VERSION = 1;
  */
 export const APPLIED_RETENTION_MS = 10 * 60 * 1000;
 
+/** The longest an interactive transaction may hold the leader's writer, whatever a member asks. */
+export const MAX_TRANSACTION_MS = 60 * 1000;
+
 /** A value that SQLite stores and Baton round-trips exactly. */
 export type SqlValue = null | number | bigint | string | Uint8Array;
 
