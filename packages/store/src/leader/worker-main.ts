@@ -78,8 +78,10 @@ async function lead(electionStartedAt: number): Promise<void> {
     const record = { pid: input.pid, name: input.name, epoch: engine.epoch, socketPath: input.socketPath, startedAt, version: input.version };
     writeFileAtomic(input.recordPath, JSON.stringify(record) + '\n', { durable: false });
   } catch (error) {
-    post(startFailure(error));
+    // Stop first: a non-graceful stop closes the database at once, and only then may the
+    // main thread hear of the failure and release the lock.
     server.stop({ reason: 'the leader record could not be written', graceful: false });
+    post(startFailure(error));
     return;
   }
   post({ t: 'ready', epoch: engine.epoch });
