@@ -78,10 +78,11 @@ async function lead(electionStartedAt: number): Promise<void> {
     const record = { pid: input.pid, name: input.name, epoch: engine.epoch, socketPath: input.socketPath, startedAt, version: input.version };
     writeFileAtomic(input.recordPath, JSON.stringify(record) + '\n', { durable: false });
   } catch (error) {
-    // Stop first: a non-graceful stop closes the database at once, and only then may the
-    // main thread hear of the failure and release the lock.
-    server.stop({ reason: 'the leader record could not be written', graceful: false });
+    // Close the database before the main thread hears of the failure and releases the lock;
+    // then stop serving (closing again is harmless).
+    engine.close();
     post(startFailure(error));
+    server.stop({ reason: 'the leader record could not be written', graceful: false });
     return;
   }
   post({ t: 'ready', epoch: engine.epoch });
