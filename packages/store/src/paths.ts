@@ -121,6 +121,7 @@ export interface LeaderRecord {
   name: string;
   epoch: number;
   socketPath: string;
+  /** When that leader started (ms since the Unix epoch). */
   startedAt: number;
   version: string;
 }
@@ -140,13 +141,19 @@ export function readLeaderRecord(recordPath: string): LeaderRecord | null {
   } catch {
     return null;
   }
-  const record = parsed as Partial<LeaderRecord> | null;
-  if (
-    typeof record !== 'object' || record === null ||
-    typeof record.pid !== 'number' || typeof record.epoch !== 'number' ||
-    typeof record.socketPath !== 'string' || !path.isAbsolute(record.socketPath)
-  ) {
-    return null;
-  }
-  return record as LeaderRecord;
+  return isLeaderRecord(parsed) ? parsed : null;
+}
+
+function isLeaderRecord(value: unknown): value is LeaderRecord {
+  if (typeof value !== 'object' || value === null) return false;
+  const r = value as Record<string, unknown>;
+  return (
+    Number.isSafeInteger(r.pid) &&
+    typeof r.name === 'string' &&
+    Number.isSafeInteger(r.epoch) &&
+    typeof r.socketPath === 'string' &&
+    path.isAbsolute(r.socketPath) &&
+    typeof r.startedAt === 'number' &&
+    typeof r.version === 'string'
+  );
 }

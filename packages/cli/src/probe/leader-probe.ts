@@ -6,8 +6,7 @@
  * flock (/proc/locks) and whether that process is stopped (/proc/<pid>/stat); the leader record
  * says who led last.
  */
-import type { StorePaths } from '@baton/store';
-import { readLeaderRecord, type LeaderRecord } from './leader-record';
+import { readLeaderRecord, type LeaderRecord, type StorePaths } from '@baton/store';
 import { flockHolder, isAlive, processState, type ProcessState } from './proc';
 
 /** What the files and the kernel say about the leader, without asking the leader. */
