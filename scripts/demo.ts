@@ -11,15 +11,13 @@ import { execFile } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { openStore, storePaths, type EpochRecord, type Store } from '@baton/store';
+import { databaseFiles, openStore, pidsHoldingOpen, storePaths, type EpochRecord, type Store } from '@baton/store';
 import {
   Board,
   GATEWAY_BIN,
   GatewayProcess,
   KANBAN_MIGRATIONS,
-  databaseFiles,
   killAllGateways,
-  pidsHoldingOpen,
   writeProfile,
   type BoardStats,
   type GatewayReport,

@@ -30,6 +30,7 @@ export { StoreError, ERROR_CODES } from './errors';
 export type { ErrorCode } from './errors';
 export type { StoreOptions } from './options';
 export type { Migration, SqlValue, TransactionMode } from './protocol/messages';
+export { databaseFiles, pidsHoldingOpen } from './open-files';
 export { readLeaderRecord, storePaths } from './paths';
 export type { LeaderRecord, StorePaths } from './paths';
 export { PROTOCOL_VERSION } from './protocol/messages';

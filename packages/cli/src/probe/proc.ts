@@ -5,6 +5,7 @@
  * "unknown" rather than guessing.
  */
 import * as fs from 'node:fs';
+import { pidsHoldingOpen } from '@baton/store';
 
 /** What became of a process: `stopped` is SIGSTOP/a debugger, `zombie` has exited but is not reaped. */
 export type ProcessState = 'running' | 'stopped' | 'zombie' | 'gone';
@@ -52,40 +53,9 @@ export function processCommand(pid: number): string {
   }
 }
 
-/**
- * The processes that have any of `files` open, found by reading every /proc/<pid>/fd link
- * this user may read. A file deleted while open shows as "<path> (deleted)" and still counts.
- */
+/** The processes that have any of `files` open (the store's /proc scan), with their command lines. */
 export function processesHoldingOpen(files: readonly string[]): FileHolder[] {
-  const wanted = new Set(files);
-  const holders: FileHolder[] = [];
-  let entries: string[];
-  try {
-    entries = fs.readdirSync('/proc');
-  } catch {
-    return holders;
-  }
-  for (const entry of entries) {
-    if (!/^\d+$/.test(entry)) continue;
-    if (holdsAny(entry, wanted)) holders.push({ pid: Number(entry), command: processCommand(Number(entry)) });
-  }
-  return holders;
-}
-
-function holdsAny(pid: string, wanted: Set<string>): boolean {
-  let fds: string[];
-  try {
-    fds = fs.readdirSync(`/proc/${pid}/fd`);
-  } catch {
-    return false;
-  }
-  return fds.some((fd) => {
-    try {
-      return wanted.has(fs.readlinkSync(`/proc/${pid}/fd/${fd}`).replace(/ \(deleted\)$/, ''));
-    } catch {
-      return false;
-    }
-  });
+  return pidsHoldingOpen(files).map((pid) => ({ pid, command: processCommand(pid) }));
 }
 
 /** One lock of /proc/locks. */
