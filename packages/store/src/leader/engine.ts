@@ -238,6 +238,7 @@ export class LeaderEngine {
           const others = [...jobs.slice(0, index), ...jobs.slice(index + 1)];
           const rerun = others.length === 0 ? [] : this.runGroup(others, forget);
           rerun.splice(index, 0, outcome);
+          this.counters.failedWrites++; // the re-run counted the others; this one failed alone
           return rerun;
         }
         outcomes.push(outcome);
