@@ -2,6 +2,7 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { storePaths } from '@baton/store';
 
 const created: string[] = [];
 
@@ -12,7 +13,15 @@ export function tempDir(prefix = 'baton-test-'): string {
   return dir;
 }
 
-/** Removes every directory made by `tempDir` so far. */
+/**
+ * Removes every directory made by `tempDir` so far, and the leader sockets of the databases in
+ * them (they live in the per-user runtime directory, and a SIGKILLed leader leaves its socket).
+ */
 export function removeTempDirs(): void {
-  for (const dir of created.splice(0)) fs.rmSync(dir, { recursive: true, force: true });
+  for (const dir of created.splice(0)) {
+    for (const entry of fs.readdirSync(dir, { recursive: true }) as string[]) {
+      if (entry.endsWith('.db')) fs.rmSync(storePaths(path.join(dir, entry)).socket, { force: true });
+    }
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
 }

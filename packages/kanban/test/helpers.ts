@@ -2,6 +2,7 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { storePaths } from '@baton/store';
 import Database from 'better-sqlite3';
 
 const created: string[] = [];
@@ -13,9 +14,14 @@ export function tempDir(prefix = 'baton-kanban-test-'): string {
   return dir;
 }
 
-/** Removes every directory made by `tempDir` so far. */
+/** Removes every directory made by `tempDir` so far, and the leader sockets of the boards in them. */
 export function removeTempDirs(): void {
-  for (const dir of created.splice(0)) fs.rmSync(dir, { recursive: true, force: true });
+  for (const dir of created.splice(0)) {
+    for (const entry of fs.readdirSync(dir, { recursive: true }) as string[]) {
+      if (entry.endsWith('.db')) fs.rmSync(storePaths(path.join(dir, entry)).socket, { force: true });
+    }
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
 }
 
 /**

@@ -67,6 +67,8 @@ export class LeaderServer {
   /** Listeners bound after our socket file was deleted (see `rebindIfDeleted`). */
   private readonly extraServers: net.Server[] = [];
   private rebinding = false;
+  /** The inodes of the sockets this leader renamed into place. */
+  private readonly boundInodes = new Set<number>();
   private idleCheckpoint: NodeJS.Timeout | undefined;
   private onStopped: (report: StopReport) => void = () => undefined;
   private readonly load = new LoadMeter();
@@ -107,6 +109,16 @@ export class LeaderServer {
     });
     fs.chmodSync(bound, 0o600);
     fs.renameSync(bound, this.identity.socketPath);
+    this.boundInodes.add(fs.lstatSync(this.identity.socketPath).ino);
+  }
+
+  /** Removes the socket file on the way out, unless it is no longer ours (a successor's). */
+  private unlinkOwnSocket(): void {
+    try {
+      if (this.boundInodes.has(fs.lstatSync(this.identity.socketPath).ino)) fs.unlinkSync(this.identity.socketPath);
+    } catch {
+      // already gone
+    }
   }
 
   /**
@@ -548,6 +560,7 @@ export class LeaderServer {
       this.closeTransaction(session, null);
       session.end({ t: 'bye', reason: report.reason });
     }
+    this.unlinkOwnSocket();
     const moved = this.engine.close();
     this.onStopped(moved.length === 0 ? report : { ...report, reason: `${report.reason}; its -wal and -shm were moved to ${moved.join(', ')}` });
   }
