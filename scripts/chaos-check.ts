@@ -3,6 +3,7 @@
  * logs (what was asked for and what was acknowledged) against what the database holds, read
  * by an independent reader, the `sqlite3` command-line shell.
  */
+import type { EpochRecord } from '@baton/store';
 import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -210,18 +211,8 @@ export async function checkRows(database: string, logs: WriteLogs): Promise<{ ch
   return { checks, totals };
 }
 
-/** One row of `_baton_epochs`. */
-export interface EpochRow {
-  epoch: number;
-  pid: number;
-  name: string;
-  startedAt: number;
-  previousPid: number | null;
-  takeoverMs: number | null;
-}
-
 /** Checks the database itself: integrity, schema, epoch history, and the leader record. */
-export async function checkDatabase(database: string, recordPath: string, observed: ObservedLeader[]): Promise<{ checks: Check[]; epochs: EpochRow[] }> {
+export async function checkDatabase(database: string, recordPath: string, observed: ObservedLeader[]): Promise<{ checks: Check[]; epochs: EpochRecord[] }> {
   const checks: Check[] = [];
   const integrity = await sqlite(database, 'PRAGMA integrity_check');
   checks.push({ name: 'PRAGMA integrity_check', ok: integrity.length === 1 && integrity[0] === 'ok', detail: integrity.slice(0, 5).join('; ') });
@@ -229,7 +220,7 @@ export async function checkDatabase(database: string, recordPath: string, observ
   const migrations = await sqlite(database, 'SELECT version FROM _baton_migrations ORDER BY version');
   checks.push({ name: 'schema applied once per version', ok: migrations.join(',') === '1,2', detail: `versions ${migrations.join(', ')}` });
 
-  const epochs = (await sqlite(database, "SELECT epoch, pid, name, started_at, coalesce(previous_pid, ''), coalesce(takeover_ms, '') FROM _baton_epochs ORDER BY rowid")).map((line): EpochRow => {
+  const epochs = (await sqlite(database, "SELECT epoch, pid, name, started_at, coalesce(previous_pid, ''), coalesce(takeover_ms, '') FROM _baton_epochs ORDER BY rowid")).map((line): EpochRecord => {
     const [epoch, pid, name, startedAt, previousPid, takeoverMs] = line.split('|');
     return { epoch: Number(epoch), pid: Number(pid), name: name!, startedAt: Number(startedAt), previousPid: previousPid === '' ? null : Number(previousPid), takeoverMs: takeoverMs === '' ? null : Number(takeoverMs) };
   });

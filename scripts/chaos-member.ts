@@ -8,7 +8,7 @@
  * It exits when the runner disconnects, so a runner that dies leaves no member behind.
  */
 import * as fs from 'node:fs';
-import { openStore, type Store, type StoreError } from '@baton/store';
+import { openStore, type Store, type StoreError, type StoreOptions } from '@baton/store';
 import { CHAOS_MIGRATIONS, INSERT_SQL, type ChaosCommand, type ChaosEvent, type ChaosMemberConfig, type OpKind } from './chaos-protocol';
 import { Random } from './chaos-random';
 
@@ -132,18 +132,23 @@ async function pipeline(store: Store, log: WriteLog): Promise<void> {
   await Promise.all(Array.from({ length: count }, () => insertOne(store, log)));
 }
 
+/** The store options every chaos member and init call opens with. */
+function storeOptions(): StoreOptions {
+  return {
+    path: config.path,
+    name,
+    migrations: CHAOS_MIGRATIONS,
+    candidate: config.candidate,
+    requestTimeoutMs: config.requestTimeoutMs,
+    lock: config.lock,
+  };
+}
+
 async function runMember(): Promise<void> {
   const log = new WriteLog(config.logFile);
   let store: Store;
   try {
-    store = await openStore({
-      path: config.path,
-      name,
-      migrations: CHAOS_MIGRATIONS,
-      candidate: config.candidate,
-      requestTimeoutMs: config.requestTimeoutMs,
-      lock: config.lock,
-    });
+    store = await openStore(storeOptions());
   } catch (error) {
     report({ ev: 'fatal', code: (error as StoreError).code ?? 'UNKNOWN', message: (error as Error).message });
     process.exit(1);
@@ -197,14 +202,7 @@ async function runMember(): Promise<void> {
 
 async function runInit(): Promise<void> {
   try {
-    const store = await openStore({
-      path: config.path,
-      name,
-      migrations: CHAOS_MIGRATIONS,
-      candidate: config.candidate,
-      requestTimeoutMs: config.requestTimeoutMs,
-      lock: config.lock,
-    });
+    const store = await openStore(storeOptions());
     const status = await store.status();
     await store.close();
     report({ ev: 'init', ok: true, schemaVersion: status.leader.schemaVersion });

@@ -16,8 +16,8 @@ import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { storePaths } from '@baton/store';
-import { checkDatabase, checkRows, WriteLogs, type Check, type EpochRow, type ObservedLeader, type WriteTotals } from './chaos-check';
+import { storePaths, type EpochRecord } from '@baton/store';
+import { checkDatabase, checkRows, WriteLogs, type Check, type ObservedLeader, type WriteTotals } from './chaos-check';
 import { ChaosFleet, type ChaosProcess } from './chaos-fleet';
 import { OpenerSampler } from './chaos-openers';
 import { CHAOS_HELP, ChaosUsageError, parseChaosOptions, type ChaosOptions } from './chaos-options';
@@ -350,7 +350,7 @@ class ChaosRun {
     this.fleet.killEverything();
   }
 
-  summarize(rowChecks: Check[], totals: WriteTotals, dbChecks: Check[], epochs: EpochRow[], logs: WriteLogs): ChaosSummary {
+  summarize(rowChecks: Check[], totals: WriteTotals, dbChecks: Check[], epochs: EpochRecord[], logs: WriteLogs): ChaosSummary {
     const t = this.tally;
     // A request may fail only when its transaction died with its leader (or was rolled back on
     // purpose): every other request must be answered, faults or not, within its timeout.
