@@ -5,6 +5,9 @@
  * directory reports that rename at once, so followers connect without waiting out a polling
  * interval. Polling with backoff stays as the fallback where watching does not work.
  *
+ * Watching happens only while electing: the directory also holds the database, its -wal and
+ * -shm, so a watch kept open while connected would wake every member on every commit.
+ *
  * The socket path is read from the record, not only derived: members started with different
  * environments (a systemd unit without XDG_RUNTIME_DIR, a login shell with it) derive
  * different runtime directories, but all of them share the database's directory.
@@ -17,6 +20,8 @@ import { readLeaderRecord } from '../paths';
 export class LeaderWatcher {
   private watcher: fs.FSWatcher | null = null;
   private wakers: (() => void)[] = [];
+  /** A record was written while nobody slept: the next sleep returns at once. */
+  private recordChanged = false;
 
   /**
    * @param recordPath - the leader record next to the database
@@ -32,9 +37,38 @@ export class LeaderWatcher {
     return readLeaderRecord(this.recordPath)?.socketPath ?? this.derivedSocket;
   }
 
-  /** Resolves after `ms`, or earlier when a leader record is written. */
+  /**
+   * Starts watching for a new record (idempotent). Call it before looking for the leader, so
+   * a record written between that look and the next `sleep` still wakes the sleeper.
+   */
+  watch(): void {
+    if (this.watcher !== null) return;
+    const name = path.basename(this.recordPath);
+    try {
+      this.watcher = fs.watch(path.dirname(this.recordPath), { persistent: false }, (_event, filename) => {
+        if (filename !== name) return;
+        this.recordChanged = true;
+        for (const wake of [...this.wakers]) wake();
+      });
+      this.watcher.on('error', () => this.unwatch());
+    } catch {
+      this.watcher = null; // not watchable here: plain polling
+    }
+  }
+
+  /** Stops watching (idempotent); sleepers still wake at their timeout. */
+  unwatch(): void {
+    this.watcher?.close();
+    this.watcher = null;
+    this.recordChanged = false;
+  }
+
+  /** Resolves after `ms`, or earlier when a leader record is written (also since the last sleep). */
   sleep(ms: number): Promise<void> {
-    this.ensureWatching();
+    if (this.recordChanged) {
+      this.recordChanged = false;
+      return Promise.resolve();
+    }
     return new Promise((resolve) => {
       const wake = (): void => {
         clearTimeout(timer);
@@ -47,23 +81,9 @@ export class LeaderWatcher {
     });
   }
 
-  /** Stops watching. Idempotent. */
+  /** Stops watching and wakes every sleeper. Idempotent. */
   close(): void {
-    this.watcher?.close();
-    this.watcher = null;
+    this.unwatch();
     for (const wake of this.wakers.splice(0)) wake();
-  }
-
-  private ensureWatching(): void {
-    if (this.watcher !== null) return;
-    const name = path.basename(this.recordPath);
-    try {
-      this.watcher = fs.watch(path.dirname(this.recordPath), { persistent: false }, (_event, filename) => {
-        if (filename === name) for (const wake of [...this.wakers]) wake();
-      });
-      this.watcher.on('error', () => this.close());
-    } catch {
-      this.watcher = null; // not watchable here: plain polling
-    }
   }
 }

@@ -366,6 +366,7 @@ export class Store extends EventEmitter<StoreEvents> {
     this.electing = true;
     const startedAt = this.lostAt ?? Date.now();
     let backoff = 1;
+    this.leaderWatcher.watch();
     try {
       while (this.fatal === null && !(this.closePromise !== null && this.pending.size === 0)) {
         if (this.options.candidate && !this.closing && this.host === null && Date.now() >= this.candidacyPausedUntil) {
@@ -385,6 +386,7 @@ export class Store extends EventEmitter<StoreEvents> {
         backoff = Math.min(backoff * 2, MAX_BACKOFF_MS);
       }
     } finally {
+      this.leaderWatcher.unwatch();
       this.electing = false;
     }
   }
