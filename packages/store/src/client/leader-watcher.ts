@@ -75,8 +75,10 @@ export class LeaderWatcher {
         this.wakers = this.wakers.filter((w) => w !== wake);
         resolve();
       };
+      // Ref'd: between connection attempts this timer may be all that keeps the process alive,
+      // and an open store must keep it alive through an election as its connection does
+      // (a script awaiting a write would otherwise exit mid-await when the leader dies).
       const timer = setTimeout(wake, ms);
-      timer.unref();
       this.wakers.push(wake);
     });
   }
