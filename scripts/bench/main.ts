@@ -77,7 +77,7 @@ async function runPlan(plan: Plan, workspace: Workspace): Promise<Measurements> 
       const memory = await attempt(`memory round ${round}`, m.failures, () => measureMemory(round, workspace));
       if (memory !== null) {
         m.memory.push(memory);
-        progress(`${tag} memory: follower ${n(memory.followerRssMb, 1)} MB, non-candidate ${n(memory.nonCandidateRssMb, 1)} MB, leader ${n(memory.leaderRssMb, 1)} MB, direct ${n(memory.directRssMb, 1)} MB, bare ${n(memory.bareRssMb, 1)} MB (${elapsed()})`);
+        progress(`${tag} memory: follower ${n(memory.followerRssMb, 1)} MB, heir ${n(memory.heirRssMb, 1)} MB, non-candidate ${n(memory.nonCandidateRssMb, 1)} MB, leader ${n(memory.leaderRssMb, 1)} MB, direct ${n(memory.directRssMb, 1)} MB, bare ${n(memory.bareRssMb, 1)} MB (${elapsed()})`);
       }
     }
   }

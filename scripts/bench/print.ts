@@ -80,6 +80,7 @@ export function renderReport(doc: BenchDocument): string {
     out.push(
       '',
       `Memory (RSS, MB): follower ${n(m.followerRssMb, 1)} (${sign(m.followerOverBaselineMb)}), leader-hosting member ${n(m.leaderRssMb, 1)} (${sign(m.leaderOverBaselineMb)}),`,
+      `  heir (the follower keeping the standby engine) ${n(m.heirRssMb, 1)} (${sign(m.heirOverBaselineMb)}),`,
       `  non-candidate follower ${n(m.nonCandidateRssMb, 1)} (${sign(m.nonCandidateRssMb - m.baselineRssMb)}); baseline ${n(m.baselineRssMb, 1)} = ${m.baseline};`,
       `  bare program (no store, no SQLite) ${n(m.bareRssMb, 1)}`,
     );

@@ -100,7 +100,10 @@ export interface BenchDocument {
     killMs: number[];
   } | null;
   memory: {
+    /** A candidate follower other than the heir. */
     followerRssMb: number;
+    /** Extra: the heir, which keeps a standby engine thread. */
+    heirRssMb: number;
     leaderRssMb: number;
     baselineRssMb: number;
     baseline: string;
@@ -108,6 +111,7 @@ export interface BenchDocument {
     /** Extra: a follower opened with `candidate: false`. */
     nonCandidateRssMb: number;
     followerOverBaselineMb: number;
+    heirOverBaselineMb: number;
     leaderOverBaselineMb: number;
     rounds: MemoryRound[];
   } | null;
@@ -220,16 +224,19 @@ function memorySummary(rounds: MemoryRound[]): NonNullable<BenchDocument['memory
   const baseline = med((r) => r.directRssMb);
   return {
     followerRssMb: med((r) => r.followerRssMb),
+    heirRssMb: med((r) => r.heirRssMb),
     leaderRssMb: med((r) => r.leaderRssMb),
     baselineRssMb: baseline,
     baseline: 'the same worker program doing the same writes and reads with better-sqlite3 directly on its own database',
     bareRssMb: med((r) => r.bareRssMb),
     nonCandidateRssMb: med((r) => r.nonCandidateRssMb),
     followerOverBaselineMb: med((r) => r.followerRssMb - r.directRssMb),
+    heirOverBaselineMb: med((r) => r.heirRssMb - r.directRssMb),
     leaderOverBaselineMb: med((r) => r.leaderRssMb - r.directRssMb),
     rounds: rounds.map((r) => ({
       round: r.round,
       followerRssMb: round(r.followerRssMb, 1),
+      heirRssMb: round(r.heirRssMb, 1),
       nonCandidateRssMb: round(r.nonCandidateRssMb, 1),
       leaderRssMb: round(r.leaderRssMb, 1),
       directRssMb: round(r.directRssMb, 1),
@@ -285,8 +292,12 @@ function checkTargets(results: ResultEntry[], ratios: RatioEntry[], failover: Be
   checks.push({
     target: 'follower memory',
     requirement: '<= 10 MB over the same program without Baton',
-    measured: memory === null ? 'not run' : `${memory.followerOverBaselineMb >= 0 ? '+' : ''}${memory.followerOverBaselineMb.toFixed(1)} MB`,
+    measured: memory === null ? 'not run' : `${signed(memory.followerOverBaselineMb)} MB (the heir ${signed(memory.heirOverBaselineMb)} MB)`,
     met: memory === null ? null : memory.followerOverBaselineMb <= 10,
   });
   return checks;
+}
+
+function signed(mb: number): string {
+  return `${mb >= 0 ? '+' : ''}${mb.toFixed(1)}`;
 }

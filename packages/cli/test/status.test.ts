@@ -36,7 +36,8 @@ test('reports the leader and every member, with the documented --json fields, an
   });
   expect(report.members.map((m) => m.pid).sort()).toEqual(members.map((m) => m.pid).sort());
   expect(report.members.find((m) => m.pid === leader.pid)?.role).toBe('leader');
-  expect(report.members.filter((m) => m.role === 'candidate')).toHaveLength(2);
+  expect(report.members.filter((m) => m.role === 'heir')).toHaveLength(1);
+  expect(report.members.filter((m) => m.role === 'candidate')).toHaveLength(1);
   for (const member of report.members) {
     expect(member).toEqual({ pid: expect.any(Number), name: expect.any(String), role: expect.any(String), connectedAt: expect.any(Number), requests: expect.any(Number), inFlight: expect.any(Number), transactionOpen: false });
   }

@@ -3,8 +3,10 @@
  * the same worker program doing the same work without Baton, i.e. opening the database itself
  * with better-sqlite3 (that is what the program would do without Baton, so the difference is
  * what Baton costs). A bare process of the same program (no store, no SQLite loaded) is
- * measured too, as the floor of the runtime, and a follower opened with `candidate: false`,
- * which never hosts the leader and so keeps no standby engine thread.
+ * measured too, as the floor of the runtime. Followers come in three kinds: the heir (the
+ * candidate the leader named to take over next, which keeps a standby engine thread booted),
+ * any other candidate (the typical follower: "follower" below), and one opened with
+ * `candidate: false`.
  *
  * Each database process runs the same fixed workload (writes, then point reads, one in
  * flight), idles briefly so buffers can be released, and then reports `process.memoryUsage()`.
@@ -18,7 +20,10 @@ import { SEED_ROWS } from '../workload';
 /** One round's RSS figures, in MB (2^20 bytes). */
 export interface MemoryRound {
   round: number;
+  /** A candidate follower that is not the heir: what most members of a fleet are. */
   followerRssMb: number;
+  /** The heir: a candidate follower keeping a standby engine thread. */
+  heirRssMb: number;
   /** A follower opened with `candidate: false` (it never hosts the leader, so it keeps no standby engine). */
   nonCandidateRssMb: number;
   leaderRssMb: number;
@@ -57,13 +62,15 @@ export async function measureMemory(round: number, workspace: Workspace): Promis
     others.catch(() => undefined); // awaited below; this only keeps an early failure from being "unhandled" meanwhile
     // One after the other, so the first hosts the leader and the second forwards.
     const leader = await start({ kind: 'load', system: 'baton', path: batonDb, sync: SYNC, index: 0, seedRows: SEED_ROWS }, 'baton leader member');
+    // The first candidate to join is named heir; the second is an ordinary follower.
+    const heir = await start({ kind: 'load', system: 'baton', path: batonDb, sync: SYNC, index: 4, seedRows: SEED_ROWS }, 'baton heir');
     const follower = await start({ kind: 'load', system: 'baton', path: batonDb, sync: SYNC, index: 1, seedRows: SEED_ROWS }, 'baton follower');
     const passenger = await start({ kind: 'load', system: 'baton', path: batonDb, sync: SYNC, index: 3, seedRows: SEED_ROWS, candidate: false }, 'baton non-candidate follower');
-    if (leader.role !== 'leader' || follower.role !== 'follower' || passenger.role !== 'follower') {
-      throw new Error(`expected a leader and two followers, got ${leader.role}, ${follower.role} and ${passenger.role}`);
+    if (leader.role !== 'leader' || heir.role !== 'follower' || follower.role !== 'follower' || passenger.role !== 'follower') {
+      throw new Error(`expected a leader and three followers, got ${leader.role}, ${heir.role}, ${follower.role} and ${passenger.role}`);
     }
     const [direct, bare] = await others;
-    const working = [leader, follower, passenger, direct];
+    const working = [leader, heir, follower, passenger, direct];
     for (const worker of working) worker.send({ t: 'workload', ...MEMORY_WORKLOAD });
     await Promise.all(working.map((worker) => worker.next('done', 120_000)));
     await new Promise((resolve) => setTimeout(resolve, SETTLE_MS));
@@ -71,8 +78,8 @@ export async function measureMemory(round: number, workspace: Workspace): Promis
       worker.send({ t: 'memory' });
       return (await worker.next('memory', 10_000)).rss / MB;
     };
-    const [leaderRssMb, followerRssMb, nonCandidateRssMb, directRssMb, bareRssMb] = await Promise.all([leader, follower, passenger, direct, bare].map(rss));
-    return { round, leaderRssMb: leaderRssMb!, followerRssMb: followerRssMb!, nonCandidateRssMb: nonCandidateRssMb!, directRssMb: directRssMb!, bareRssMb: bareRssMb! };
+    const [leaderRssMb, heirRssMb, followerRssMb, nonCandidateRssMb, directRssMb, bareRssMb] = await Promise.all([leader, heir, follower, passenger, direct, bare].map(rss));
+    return { round, leaderRssMb: leaderRssMb!, heirRssMb: heirRssMb!, followerRssMb: followerRssMb!, nonCandidateRssMb: nonCandidateRssMb!, directRssMb: directRssMb!, bareRssMb: bareRssMb! };
   } finally {
     await killAll(processes);
     workspace.removeRun(dir);

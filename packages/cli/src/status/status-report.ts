@@ -23,8 +23,11 @@ export interface LeaderView {
   version: string;
 }
 
-/** What a member is to the fleet: hosts the leader, could take over, or only observes (like the CLI). */
-export type MemberRole = 'leader' | 'candidate' | 'observer';
+/**
+ * What a member is to the fleet: hosts the leader, is named to take over next (it keeps a
+ * standby engine), could take over, or only observes (like the CLI).
+ */
+export type MemberRole = 'leader' | 'heir' | 'candidate' | 'observer';
 
 /** One connected member (the reporting CLI itself is left out); listed leader first, then by arrival. */
 export interface MemberView {
@@ -115,11 +118,17 @@ function recordView(probe: LeaderProbe): RecordView | null {
   return { pid, name, epoch, startedAt, socketPath, version, process: probe.recordProcess };
 }
 
-const ROLE_ORDER: Record<MemberRole, number> = { leader: 0, candidate: 1, observer: 2 };
+const ROLE_ORDER: Record<MemberRole, number> = { leader: 0, heir: 1, candidate: 2, observer: 3 };
 
-/** The leader first, then candidates, then observers; each group in the order they connected. */
+/** The leader first, then the heir, candidates, observers; each group in the order they connected. */
 function byRoleThenArrival(a: MemberView, b: MemberView): number {
   return ROLE_ORDER[a.role] - ROLE_ORDER[b.role] || a.connectedAt - b.connectedAt || a.pid - b.pid;
+}
+
+function roleOf(member: { pid: number; candidate: boolean }, leader: { pid: number; heirPid: number }): MemberRole {
+  if (member.pid === leader.pid) return 'leader';
+  if (member.pid === leader.heirPid) return 'heir';
+  return member.candidate ? 'candidate' : 'observer';
 }
 
 /** The report of a leader that answered `status()`. */
@@ -144,7 +153,7 @@ export function reportFromStatus(status: StoreStatus, probe: LeaderProbe, contex
       .map((m) => ({
         pid: m.pid,
         name: m.name,
-        role: (m.pid === leader.pid ? 'leader' : m.candidate ? 'candidate' : 'observer') as MemberRole,
+        role: roleOf(m, leader),
         connectedAt: m.connectedAt,
         requests: m.requests,
         inFlight: m.inFlight,

@@ -10,6 +10,8 @@ export interface LeaderStatus {
   socketPath: string;
   version: string;
   schemaVersion: number;
+  /** The member named to take over next (it keeps a standby engine); 0 when no candidate is connected. */
+  heirPid: number;
 }
 
 /** One connected member. */

@@ -78,6 +78,17 @@ const FATAL_CODES = new Set(['SCHEMA_CONFLICT', 'PROTOCOL_ERROR', 'PERMISSION_DE
 /** How long a member that stepped down leaves the election to the others. */
 const STEP_DOWN_PAUSE_MS = 250;
 const MAX_BACKOFF_MS = 50;
+/**
+ * How long, after losing the leader, a candidate leaves the election lock to the heir (the
+ * member the leader named to keep a standby engine), so the takeover does not wait for an
+ * engine to boot. Survivors notice a death within a few ms of each other; this covers it.
+ */
+const HEIR_HEAD_START_MS = 25;
+/**
+ * How long a newly named heir waits before booting its standby engine: it is named during a
+ * failover, while every member reconnects, and booting a thread then would slow that down.
+ */
+const STANDBY_BOOT_DELAY_MS = 250;
 /** How long one connection attempt waits for the leader's welcome before the election loop tries again. */
 const WELCOME_TIMEOUT_MS = 1000;
 
@@ -97,7 +108,11 @@ export class Store extends EventEmitter<StoreEvents> {
   /** Bumped on every new connection; transactions are bound to the one they began on. */
   private generation = 0;
   private host: LeaderHost | null = null;
+  /** The booted engine thread of the heir (see `leader/succession.ts`); null in other members. */
   private standby: Standby | null = null;
+  /** The member the leader named to take over next; 0 when unknown. */
+  private heirPid = 0;
+  private standbyBoot: NodeJS.Timeout | undefined;
   private currentRole: StoreRole = 'electing';
   private currentEpoch = 0;
   private leaderPid = 0;
@@ -140,7 +155,6 @@ export class Store extends EventEmitter<StoreEvents> {
       };
       this.on('role', onRole);
     });
-    if (this.options.candidate) this.standby = this.createStandby();
     void this.elect();
     try {
       await connected;
@@ -251,6 +265,7 @@ export class Store extends EventEmitter<StoreEvents> {
 
   private async shutdown(): Promise<void> {
     this.closing = true;
+    clearTimeout(this.standbyBoot);
     await this.settled();
     void this.standby?.worker.terminate();
     this.standby = null;
@@ -337,6 +352,35 @@ export class Store extends EventEmitter<StoreEvents> {
       this.settle(request, frame.err !== undefined ? StoreError.fromWire(frame.err as WireError) : { ok: frame.ok });
     } else if (frame.t === 'notify') {
       this.emit('notify', { channel: frame.channel, payload: frame.payload });
+    } else if (frame.t === 'heir') {
+      this.onHeir(frame.pid);
+    }
+  }
+
+  /** The leader named its heir: keep a standby engine if it is us, and only then. */
+  private onHeir(pid: number): void {
+    this.heirPid = pid;
+    clearTimeout(this.standbyBoot);
+    if (pid === process.pid) {
+      this.standbyBoot = setTimeout(() => {
+        if (this.heirPid === process.pid && this.options.candidate && !this.closing && this.host === null) this.standby ??= this.createStandby();
+      }, STANDBY_BOOT_DELAY_MS);
+      this.standbyBoot.unref();
+    } else if (this.standby !== null) {
+      void this.standby.worker.terminate();
+      this.standby = null;
+    }
+  }
+
+  /** True while another live member is the heir and its head start at the lock is not over. */
+  private heirHasHeadStart(lostAt: number): boolean {
+    const heir = this.heirPid;
+    if (heir === 0 || heir === process.pid || Date.now() - lostAt >= HEIR_HEAD_START_MS) return false;
+    try {
+      process.kill(heir, 0);
+      return true;
+    } catch (error) {
+      return (error as NodeJS.ErrnoException).code === 'EPERM';
     }
   }
 
@@ -369,7 +413,7 @@ export class Store extends EventEmitter<StoreEvents> {
     this.leaderWatcher.watch();
     try {
       while (this.fatal === null && !(this.closePromise !== null && this.pending.size === 0)) {
-        if (this.options.candidate && !this.closing && this.host === null && Date.now() >= this.candidacyPausedUntil) {
+        if (this.options.candidate && !this.closing && this.host === null && Date.now() >= this.candidacyPausedUntil && !this.heirHasHeadStart(startedAt)) {
           await this.tryToLead(startedAt);
         }
         try {
@@ -412,7 +456,6 @@ export class Store extends EventEmitter<StoreEvents> {
       this.host = host;
       void host.whenStopped().then((stopped) => {
         if (this.host === host) this.host = null;
-        if (!this.closing) this.standby ??= this.createStandby();
         this.candidacyPausedUntil = Date.now() + STEP_DOWN_PAUSE_MS;
         if (!this.closing && !stopped.graceful) this.emit('error', new StoreError('LEADER_FAILED', `the leader hosted here stepped down: ${stopped.reason}`));
       });
@@ -425,7 +468,7 @@ export class Store extends EventEmitter<StoreEvents> {
     }
   }
 
-  /** A leader engine thread, booted ahead of time so that winning an election is fast. */
+  /** A leader engine thread: booted ahead of time by the heir, on the spot by any other winner. */
   private createStandby(): Standby {
     return LeaderHost.standby({
       databasePath: this.paths.database,

@@ -17,6 +17,7 @@ import { checkAllowed, FencedError, type ForgetBelow, type JobOutcome, type Lead
 import { LoadMeter } from './load-meter';
 import { readRunaways, type BusyMarker, type RunawayEntry } from './runaway-watch';
 import { Session } from './session';
+import { Succession } from './succession';
 
 /** How long writes must pause before the leader checkpoints the WAL. */
 const IDLE_CHECKPOINT_MS = 250;
@@ -72,6 +73,7 @@ export class LeaderServer {
   private idleCheckpoint: NodeJS.Timeout | undefined;
   private onStopped: (report: StopReport) => void = () => undefined;
   private readonly load = new LoadMeter();
+  private readonly succession: Succession;
   /** Requests that ran away under a previous leader: answered with STATEMENT_TIMEOUT if re-sent, never re-run. */
   private readonly runaways: Map<string, RunawayEntry>;
 
@@ -80,6 +82,7 @@ export class LeaderServer {
     private readonly identity: LeaderIdentity,
     private readonly marker: BusyMarker,
   ) {
+    this.succession = new Succession(identity.pid);
     this.runaways = new Map(readRunaways(identity.runawayPath).map((e) => [`${e.clientId}:${e.seq}`, e]));
     this.server = net.createServer((socket) => this.accept(socket));
     this.inodeTimer = setInterval(() => this.checkFiles(), INODE_CHECK_MS);
@@ -400,6 +403,7 @@ export class LeaderServer {
       const schemaVersion = this.engine.migrate(hello.migrations);
       session.welcomed = true;
       session.send({ t: 'welcome', v: PROTOCOL_VERSION, epoch: this.engine.epoch, schemaVersion, leaderPid: this.identity.pid, leaderName: this.identity.name });
+      this.succession.welcomed(session, this.sessions);
     } catch (error) {
       if (error instanceof FencedError) throw error;
       this.refuse(session, toStoreError(error));
@@ -502,6 +506,7 @@ export class LeaderServer {
     session.closed = true;
     this.sessions.delete(session);
     this.closeTransaction(session, null);
+    if (this.stopping === null) this.succession.left(session, this.sessions);
   }
 
   private checkFiles(): void {
@@ -526,6 +531,7 @@ export class LeaderServer {
         socketPath: this.identity.socketPath,
         version: this.identity.version,
         schemaVersion: this.engine.schemaVersion,
+        heirPid: this.succession.heirPid,
       },
       members: [...this.sessions]
         .filter((s) => s.hello !== null)

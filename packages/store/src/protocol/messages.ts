@@ -126,7 +126,16 @@ export interface RefuseFrame {
   err: WireError;
 }
 
+/**
+ * Who takes over if this leader dies: the pid of the member that should keep a standby engine
+ * (0 when no candidate is connected). Sent after the welcome and whenever it changes.
+ */
+export interface HeirFrame {
+  t: 'heir';
+  pid: number;
+}
+
 /** Frames a client sends. */
 export type ClientFrame = HelloFrame | RequestFrame;
 /** Frames the leader sends. */
-export type LeaderFrame = WelcomeFrame | ResponseFrame | NotifyFrame | ByeFrame | RefuseFrame;
+export type LeaderFrame = WelcomeFrame | ResponseFrame | NotifyFrame | HeirFrame | ByeFrame | RefuseFrame;
