@@ -66,7 +66,8 @@ interface PendingRequest {
   op: Operation;
   resolve: (value: unknown) => void;
   reject: (error: StoreError) => void;
-  timer: NodeJS.Timeout;
+  /** When it times out (performance.now() ms). Every request has the same timeout, so pending requests are in deadline order. */
+  deadline: number;
   /** The connection it was last sent on; null while unsent. */
   sentOn: LeaderConnection | null;
   /** For transaction requests: the connection generation the transaction lives on. */
@@ -113,6 +114,8 @@ export class Store extends EventEmitter<StoreEvents> {
   /** The member the leader named to take over next; 0 when unknown. */
   private heirPid = 0;
   private standbyBoot: NodeJS.Timeout | undefined;
+  /** One timer for the earliest deadline of all pending requests (a timer per request costs more than the request). */
+  private deadlineTimer: NodeJS.Timeout | undefined;
   private currentRole: StoreRole = 'electing';
   private currentEpoch = 0;
   private leaderPid = 0;
@@ -291,10 +294,9 @@ export class Store extends EventEmitter<StoreEvents> {
     if (this.fatal !== null) return Promise.reject(this.fatal);
     return new Promise((resolve, reject) => {
       const id = this.nextId++;
-      const timer = setTimeout(() => this.expire(id), this.options.requestTimeoutMs);
-      timer.unref();
-      const request: PendingRequest = { id, op, resolve, reject, timer, sentOn: null, generation };
+      const request: PendingRequest = { id, op, resolve, reject, deadline: performance.now() + this.options.requestTimeoutMs, sentOn: null, generation };
       this.pending.set(id, request);
+      this.armDeadline();
       if (this.connection !== null) this.transmit(request, this.connection);
     });
   }
@@ -318,6 +320,26 @@ export class Store extends EventEmitter<StoreEvents> {
     }
   }
 
+  /** Arms the deadline timer for the earliest pending request, unless it is armed already. */
+  private armDeadline(): void {
+    if (this.deadlineTimer !== undefined) return;
+    const first = this.pending.values().next().value as PendingRequest | undefined;
+    if (first === undefined) return;
+    this.deadlineTimer = setTimeout(() => this.expireOverdue(), Math.max(0, first.deadline - performance.now()));
+    this.deadlineTimer.unref();
+  }
+
+  /** Times out every request past its deadline (they are the oldest), then re-arms for the next. */
+  private expireOverdue(): void {
+    this.deadlineTimer = undefined;
+    const now = performance.now();
+    for (const request of this.pending.values()) {
+      if (request.deadline > now) break;
+      this.expire(request.id);
+    }
+    this.armDeadline();
+  }
+
   private expire(id: number): void {
     const request = this.pending.get(id);
     if (request === undefined) return;
@@ -339,7 +361,6 @@ export class Store extends EventEmitter<StoreEvents> {
 
   private settle(request: PendingRequest, outcome: StoreError | { ok: unknown }): void {
     if (!this.pending.delete(request.id)) return;
-    clearTimeout(request.timer);
     if (outcome instanceof StoreError) request.reject(outcome);
     else request.resolve(outcome.ok);
     if (this.pending.size === 0) for (const drained of this.drainWaiters.splice(0)) drained();
