@@ -86,10 +86,13 @@ const MAX_BACKOFF_MS = 50;
  */
 const HEIR_HEAD_START_MS = 25;
 /**
- * How long a newly named heir waits before booting its standby engine: it is named during a
- * failover, while every member reconnects, and booting a thread then would slow that down.
+ * How long an heir named during a failover waits before booting its standby engine: every
+ * member is reconnecting then, and booting a thread at the same time would slow that down.
+ * An heir named any other time boots at once.
  */
-const STANDBY_BOOT_DELAY_MS = 250;
+const STANDBY_BOOT_DELAY_MS = 100;
+/** How long after reconnecting to a new leader an heir's boot counts as "during a failover". */
+const FAILOVER_SETTLE_MS = 1000;
 /** How long one connection attempt waits for the leader's welcome before the election loop tries again. */
 const WELCOME_TIMEOUT_MS = 1000;
 
@@ -114,6 +117,8 @@ export class Store extends EventEmitter<StoreEvents> {
   /** The member the leader named to take over next; 0 when unknown. */
   private heirPid = 0;
   private standbyBoot: NodeJS.Timeout | undefined;
+  /** When this member last reconnected after losing its leader (Date.now()), 0 if never. */
+  private lastFailoverAt = 0;
   /** One timer for the earliest deadline of all pending requests (a timer per request costs more than the request). */
   private deadlineTimer: NodeJS.Timeout | undefined;
   private currentRole: StoreRole = 'electing';
@@ -385,7 +390,7 @@ export class Store extends EventEmitter<StoreEvents> {
     if (pid === process.pid) {
       this.standbyBoot = setTimeout(() => {
         if (this.heirPid === process.pid && this.options.candidate && !this.closing && this.host === null) this.standby ??= this.createStandby();
-      }, STANDBY_BOOT_DELAY_MS);
+      }, Date.now() - this.lastFailoverAt < FAILOVER_SETTLE_MS ? STANDBY_BOOT_DELAY_MS : 0);
       this.standbyBoot.unref();
     } else if (this.standby !== null) {
       void this.standby.worker.terminate();
@@ -516,6 +521,7 @@ export class Store extends EventEmitter<StoreEvents> {
     this.currentEpoch = welcome.epoch;
     this.leaderPid = welcome.leaderPid;
     if (this.lostAt !== null && previousPid !== 0) {
+      this.lastFailoverAt = Date.now();
       this.emit('failover', { fromPid: previousPid, toPid: welcome.leaderPid, epoch: welcome.epoch, ms: Date.now() - this.lostAt });
     }
     this.lostAt = null;
