@@ -17,11 +17,12 @@ import { StoreError, type WireError } from '../errors';
 import type { Election } from '../election/election';
 import { FlockElection } from '../election/flock-election';
 import { LockfileElection } from '../election/lockfile-election';
-import { LeaderHost, type Standby } from '../leader/leader-host';
+import { LeaderHost } from '../leader/leader-host';
 import type { ResolvedOptions } from '../options';
 import { storePaths, type StorePaths } from '../paths';
 import { PROTOCOL_VERSION, type LeaderFrame, type Operation, type TransactionMode, type WireResultSet } from '../protocol/messages';
 import { VERSION } from '../version';
+import { HeirStandby } from './heir-standby';
 import { LeaderConnection } from './leader-connection';
 import { LeaderWatcher } from './leader-watcher';
 import { toResultSet, toWireStatement, toWireStatements, type InArgs, type InStatement, type ResultSet } from './statements';
@@ -79,20 +80,6 @@ const FATAL_CODES = new Set(['SCHEMA_CONFLICT', 'PROTOCOL_ERROR', 'PERMISSION_DE
 /** How long a member that stepped down leaves the election to the others. */
 const STEP_DOWN_PAUSE_MS = 250;
 const MAX_BACKOFF_MS = 50;
-/**
- * How long, after losing the leader, a candidate leaves the election lock to the heir (the
- * member the leader named to keep a standby engine), so the takeover does not wait for an
- * engine to boot. Survivors notice a death within a few ms of each other; this covers it.
- */
-const HEIR_HEAD_START_MS = 25;
-/**
- * How long an heir named during a failover waits before booting its standby engine: every
- * member is reconnecting then, and booting a thread at the same time would slow that down.
- * An heir named any other time boots at once.
- */
-const STANDBY_BOOT_DELAY_MS = 100;
-/** How long after reconnecting to a new leader an heir's boot counts as "during a failover". */
-const FAILOVER_SETTLE_MS = 1000;
 /** How long one connection attempt waits for the leader's welcome before the election loop tries again. */
 const WELCOME_TIMEOUT_MS = 1000;
 
@@ -112,13 +99,7 @@ export class Store extends EventEmitter<StoreEvents> {
   /** Bumped on every new connection; transactions are bound to the one they began on. */
   private generation = 0;
   private host: LeaderHost | null = null;
-  /** The booted engine thread of the heir (see `leader/succession.ts`); null in other members. */
-  private standby: Standby | null = null;
-  /** The member the leader named to take over next; 0 when unknown. */
-  private heirPid = 0;
-  private standbyBoot: NodeJS.Timeout | undefined;
-  /** When this member last reconnected after losing its leader (Date.now()), 0 if never. */
-  private lastFailoverAt = 0;
+  private readonly heirStandby: HeirStandby;
   /** One timer for the earliest deadline of all pending requests (a timer per request costs more than the request). */
   private deadlineTimer: NodeJS.Timeout | undefined;
   private currentRole: StoreRole = 'electing';
@@ -139,6 +120,20 @@ export class Store extends EventEmitter<StoreEvents> {
     this.paths = storePaths(options.path);
     this.election = options.lock === 'lockfile' ? new LockfileElection(this.paths.lock) : new FlockElection(this.paths.lock);
     this.leaderWatcher = new LeaderWatcher(this.paths.record, this.paths.socket);
+    this.heirStandby = new HeirStandby(
+      {
+        databasePath: this.paths.database,
+        socketPath: this.paths.socket,
+        recordPath: this.paths.record,
+        synchronous: options.synchronous,
+        name: options.name,
+        pid: process.pid,
+        version: VERSION,
+        maxFrameBytes: options.maxFrameBytes,
+        runawayPath: this.paths.runaways,
+      },
+      () => options.candidate && !this.closing && this.host === null,
+    );
   }
 
   /** @internal Elects or finds the leader; resolves once connected. */
@@ -273,10 +268,8 @@ export class Store extends EventEmitter<StoreEvents> {
 
   private async shutdown(): Promise<void> {
     this.closing = true;
-    clearTimeout(this.standbyBoot);
+    this.heirStandby.close();
     await this.settled();
-    void this.standby?.worker.terminate();
-    this.standby = null;
     this.leaderWatcher.close();
     const host = this.host;
     this.host = null;
@@ -379,34 +372,7 @@ export class Store extends EventEmitter<StoreEvents> {
     } else if (frame.t === 'notify') {
       this.emit('notify', { channel: frame.channel, payload: frame.payload });
     } else if (frame.t === 'heir') {
-      this.onHeir(frame.pid);
-    }
-  }
-
-  /** The leader named its heir: keep a standby engine if it is us, and only then. */
-  private onHeir(pid: number): void {
-    this.heirPid = pid;
-    clearTimeout(this.standbyBoot);
-    if (pid === process.pid) {
-      this.standbyBoot = setTimeout(() => {
-        if (this.heirPid === process.pid && this.options.candidate && !this.closing && this.host === null) this.standby ??= this.createStandby();
-      }, Date.now() - this.lastFailoverAt < FAILOVER_SETTLE_MS ? STANDBY_BOOT_DELAY_MS : 0);
-      this.standbyBoot.unref();
-    } else if (this.standby !== null) {
-      void this.standby.worker.terminate();
-      this.standby = null;
-    }
-  }
-
-  /** True while another live member is the heir and its head start at the lock is not over. */
-  private heirHasHeadStart(lostAt: number): boolean {
-    const heir = this.heirPid;
-    if (heir === 0 || heir === process.pid || Date.now() - lostAt >= HEIR_HEAD_START_MS) return false;
-    try {
-      process.kill(heir, 0);
-      return true;
-    } catch (error) {
-      return (error as NodeJS.ErrnoException).code === 'EPERM';
+      this.heirStandby.named(frame.pid);
     }
   }
 
@@ -439,7 +405,7 @@ export class Store extends EventEmitter<StoreEvents> {
     this.leaderWatcher.watch();
     try {
       while (this.fatal === null && !(this.closePromise !== null && this.pending.size === 0)) {
-        if (this.options.candidate && !this.closing && this.host === null && Date.now() >= this.candidacyPausedUntil && !this.heirHasHeadStart(startedAt)) {
+        if (this.options.candidate && !this.closing && this.host === null && Date.now() >= this.candidacyPausedUntil && !this.heirStandby.heirHasHeadStart(startedAt)) {
           await this.tryToLead(startedAt);
         }
         try {
@@ -472,8 +438,7 @@ export class Store extends EventEmitter<StoreEvents> {
       return;
     }
     if (lock === null) return;
-    const standby = this.standby ?? this.createStandby();
-    this.standby = null;
+    const standby = this.heirStandby.take();
     try {
       const host = await LeaderHost.start(standby, lock, electionStartedAt, {
         statementTimeoutMs: this.options.statementTimeoutMs,
@@ -494,21 +459,6 @@ export class Store extends EventEmitter<StoreEvents> {
     }
   }
 
-  /** A leader engine thread: booted ahead of time by the heir, on the spot by any other winner. */
-  private createStandby(): Standby {
-    return LeaderHost.standby({
-      databasePath: this.paths.database,
-      socketPath: this.paths.socket,
-      recordPath: this.paths.record,
-      synchronous: this.options.synchronous,
-      name: this.options.name,
-      pid: process.pid,
-      version: VERSION,
-      maxFrameBytes: this.options.maxFrameBytes,
-      runawayPath: this.paths.runaways,
-    });
-  }
-
   private onLeaseLost(reason: string): void {
     void this.host?.stop(reason, false);
   }
@@ -521,7 +471,7 @@ export class Store extends EventEmitter<StoreEvents> {
     this.currentEpoch = welcome.epoch;
     this.leaderPid = welcome.leaderPid;
     if (this.lostAt !== null && previousPid !== 0) {
-      this.lastFailoverAt = Date.now();
+      this.heirStandby.failedOver();
       this.emit('failover', { fromPid: previousPid, toPid: welcome.leaderPid, epoch: welcome.epoch, ms: Date.now() - this.lostAt });
     }
     this.lostAt = null;
