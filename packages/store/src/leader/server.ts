@@ -1,7 +1,8 @@
 /**
  * The leader's socket server: accepts members, validates every frame, runs reads at once on
- * the reader, queues writes for group commit, serialises interactive transactions, delivers
- * notifications after commit, and steps down when fenced or asked to.
+ * the reader, queues writes and write-transaction starts for group commit, hands requests of
+ * interactive transactions to `Transactions`, delivers notifications after commit, names the
+ * heir (`Succession`), and steps down when fenced or asked to.
  *
  * Write queue: writes that arrive in one event-loop turn are committed together. While SQLite
  * fsyncs one group, the next requests wait in the socket buffers and form the next group, so
@@ -11,13 +12,14 @@ import * as fs from 'node:fs';
 import * as net from 'node:net';
 import { StoreError, toStoreError } from '../errors';
 import { decodePayload } from '../protocol/framing';
-import { MAX_TRANSACTION_MS, PROTOCOL_VERSION, type HelloFrame, type RequestFrame, type TransactionMode, type WireStatement } from '../protocol/messages';
-import { checkHello, checkRequest, type InvalidRequest } from '../protocol/validate';
-import { checkAllowed, FencedError, type ForgetBelow, type JobOutcome, type LeaderEngine, type WriteJob } from './engine';
+import { PROTOCOL_VERSION, type HelloFrame, type RequestFrame, type TransactionMode, type WireStatement } from '../protocol/messages';
+import { checkHello, checkRequest } from '../protocol/validate';
+import { FencedError, type ForgetBelow, type JobOutcome, type LeaderEngine, type WriteJob } from './engine';
 import { LoadMeter } from './load-meter';
 import { readRunaways, type BusyMarker, type RunawayEntry } from './runaway-watch';
 import { Session } from './session';
 import { Succession } from './succession';
+import { Transactions, type TransactionRunner } from './transactions';
 
 /** How long writes must pause before the leader checkpoints the WAL. */
 const IDLE_CHECKPOINT_MS = 250;
@@ -59,9 +61,7 @@ export class LeaderServer {
   private readonly sessions = new Set<Session>();
   private readonly queue: QueueItem[] = [];
   private nextSessionId = 1;
-  private nextTransactionId = 1;
   private pumpScheduled = false;
-  private writeTransactionOwner: Session | null = null;
   private stopping: StopReport | null = null;
   private stopped = false;
   private readonly inodeTimer: NodeJS.Timeout;
@@ -74,6 +74,7 @@ export class LeaderServer {
   private onStopped: (report: StopReport) => void = () => undefined;
   private readonly load = new LoadMeter();
   private readonly succession: Succession;
+  private readonly transactions: Transactions;
   /** Requests that ran away under a previous leader: answered with STATEMENT_TIMEOUT if re-sent, never re-run. */
   private readonly runaways: Map<string, RunawayEntry>;
 
@@ -83,6 +84,7 @@ export class LeaderServer {
     private readonly marker: BusyMarker,
   ) {
     this.succession = new Succession(identity.pid);
+    this.transactions = new Transactions(engine, () => this.schedulePump());
     this.runaways = new Map(readRunaways(identity.runawayPath).map((e) => [`${e.clientId}:${e.seq}`, e]));
     this.server = net.createServer((socket) => this.accept(socket));
     this.inodeTimer = setInterval(() => this.checkFiles(), INODE_CHECK_MS);
@@ -217,7 +219,7 @@ export class LeaderServer {
     const request = checkRequest(frame);
     // While handing over, only the open transaction may finish (so a rolling restart does not
     // abort it); every other request is left unanswered and re-sent to the next leader.
-    if (this.stopping !== null && !this.belongsToOpenTransaction(session, request)) return;
+    if (this.stopping !== null && !this.transactions.belongsTo(session, request)) return;
     session.requests++;
     session.inFlight++;
     if (request.t === 'req' && request.low !== undefined && request.low > session.low) session.low = request.low;
@@ -226,12 +228,6 @@ export class LeaderServer {
       return;
     }
     this.dispatch(session, request);
-  }
-
-  private belongsToOpenTransaction(session: Session, request: RequestFrame | InvalidRequest): boolean {
-    if (request.t === 'invalid' || session.transaction === null) return false;
-    const { op } = request;
-    return 'txId' in op && op.txId === session.transaction.id;
   }
 
   private dispatch(session: Session, request: RequestFrame): void {
@@ -257,12 +253,12 @@ export class LeaderServer {
         return this.enqueue({ kind: 'write', session, requestId: id, receivedAt, job: job({ k: 'batch', stmts: op.stmts }) });
       case 'begin':
         if (session.transaction !== null) return this.reply(session, id, { err: new StoreError('INVALID_ARGUMENT', 'this member already has an open transaction').toWire() });
-        if (op.mode === 'read') return this.answer(session, id, () => ({ txId: this.openTransaction(session, 'read', op.timeoutMs) }));
+        if (op.mode === 'read') return this.answer(session, id, () => ({ txId: this.transactions.open(session, 'read', op.timeoutMs) }));
         return this.enqueue({ kind: 'begin', session, requestId: id, timeoutMs: op.timeoutMs });
       case 'commit':
-        return this.endTransaction(session, id, op.txId, request.retry === true, 'commit');
+        return this.reply(session, id, this.transactions.end(session, id, op.txId, request.retry === true, 'commit'));
       case 'rollback':
-        return this.endTransaction(session, id, op.txId, request.retry === true, 'rollback');
+        return this.reply(session, id, this.transactions.end(session, id, op.txId, request.retry === true, 'rollback'));
       case 'notify':
         return this.enqueue({ kind: 'write', session, requestId: id, receivedAt, job: job({ k: 'notify' }), notify: { channel: op.channel, payload: op.payload } });
       case 'reset':
@@ -334,7 +330,7 @@ export class LeaderServer {
   /** Runs the head of the write queue: a hello's migrations, a transaction start, or one group commit. */
   private pump(): void {
     if (this.stopped) return;
-    while (this.writeTransactionOwner === null && this.queue.length > 0) {
+    while (!this.transactions.writerHeld && this.queue.length > 0) {
       const head = this.queue[0]!;
       if (head.kind === 'hello') {
         this.queue.shift();
@@ -343,7 +339,7 @@ export class LeaderServer {
       }
       if (head.kind === 'begin') {
         this.queue.shift();
-        if (!head.session.closed) this.answer(head.session, head.requestId, () => ({ txId: this.openTransaction(head.session, 'write', head.timeoutMs) }));
+        if (!head.session.closed) this.answer(head.session, head.requestId, () => ({ txId: this.transactions.open(head.session, 'write', head.timeoutMs) }));
         continue;
       }
       this.commitGroup();
@@ -353,7 +349,7 @@ export class LeaderServer {
         return;
       }
     }
-    if (this.stopping !== null && this.queue.length === 0 && this.writeTransactionOwner === null) this.finish();
+    if (this.stopping !== null && this.queue.length === 0 && !this.transactions.writerHeld) this.finish();
   }
 
   private commitGroup(): void {
@@ -377,7 +373,7 @@ export class LeaderServer {
   private armIdleCheckpoint(): void {
     clearTimeout(this.idleCheckpoint);
     this.idleCheckpoint = setTimeout(() => {
-      if (!this.stopped && this.writeTransactionOwner === null) this.engine.checkpoint();
+      if (!this.stopped && !this.transactions.writerHeld) this.engine.checkpoint();
     }, IDLE_CHECKPOINT_MS);
     this.idleCheckpoint.unref();
   }
@@ -410,102 +406,14 @@ export class LeaderServer {
     }
   }
 
-  private openTransaction(session: Session, mode: TransactionMode, timeoutMs: number): number {
-    const id = this.nextTransactionId++;
-    let snapshot = null;
-    if (mode === 'read') {
-      snapshot = this.engine.openSnapshot();
-    } else {
-      this.engine.beginWrite();
-      this.writeTransactionOwner = session;
-    }
-    // Capped here, not only in the member's options: one member must not hold the writer forever.
-    const limit = Math.min(timeoutMs, MAX_TRANSACTION_MS);
-    const timer = setTimeout(() => this.closeTransaction(session, `rolled back after its timeout of ${limit} ms`), limit);
-    session.transaction = { id, mode, snapshot, timer };
-    session.abortedTransaction = null;
-    return id;
-  }
-
-  /** Ends the session's transaction without committing; `reason` is what later requests for it are told. */
-  private closeTransaction(session: Session, reason: string | null): void {
-    const tx = session.transaction;
-    if (tx === null) return;
-    clearTimeout(tx.timer);
-    session.transaction = null;
-    if (reason !== null) session.abortedTransaction = { id: tx.id, reason };
-    if (tx.snapshot !== null) {
-      tx.snapshot.close();
-    } else {
-      this.engine.rollbackWrite();
-      this.writeTransactionOwner = null;
-      this.schedulePump();
-    }
-  }
-
-  private inTransaction(
-    session: Session,
-    id: number,
-    txId: number,
-    work: (tx: { execute(s: WireStatement): unknown; batch(s: WireStatement[]): unknown }) => unknown,
-  ): void {
-    const tx = session.transaction;
-    if (tx === null || tx.id !== txId) return this.reply(session, id, { err: this.transactionGone(session, txId).toWire() });
-    const snapshot = tx.snapshot;
-    const runner =
-      snapshot === null
-        ? { execute: (s: WireStatement) => this.engine.txExecute(s), batch: (s: WireStatement[]) => this.engine.txBatch(s) }
-        : {
-            execute: (s: WireStatement) => (checkAllowed([s]), snapshot.run(s)),
-            batch: (s: WireStatement[]) => (checkAllowed(s), s.map((statement) => snapshot.run(statement))),
-          };
-    this.answer(session, id, () => work(runner));
-    if (snapshot === null && !this.engine.transactionOpen) {
-      // A statement rolled the whole transaction back: it is over, the writer is free.
-      clearTimeout(tx.timer);
-      session.transaction = null;
-      session.abortedTransaction = { id: tx.id, reason: 'a statement rolled it back' };
-      this.writeTransactionOwner = null;
-      this.schedulePump();
-    }
-  }
-
-  private transactionGone(session: Session, txId: number): StoreError {
-    const aborted = session.abortedTransaction;
-    const why = aborted !== null && aborted.id === txId ? aborted.reason : 'it is not open on this leader (it was rolled back, or its leader changed)';
-    return new StoreError('TRANSACTION_ABORTED', `transaction ${txId}: ${why}`);
-  }
-
-  private endTransaction(session: Session, id: number, txId: number, retry: boolean, how: 'commit' | 'rollback'): void {
-    const tx = session.transaction;
-    if (tx === null || tx.id !== txId) {
-      // A commit re-sent after a failover: the previous leader may have committed it.
-      if (how === 'commit' && retry && this.engine.wasApplied(session.hello!.clientId, id)) return this.reply(session, id, { ok: null });
-      if (how === 'rollback') return this.reply(session, id, { ok: null }); // rolled back already: rollback is idempotent
-      return this.reply(session, id, { err: this.transactionGone(session, txId).toWire() });
-    }
-    if (how === 'rollback' || tx.snapshot !== null) {
-      this.closeTransaction(session, null);
-      return this.reply(session, id, { ok: null });
-    }
-    clearTimeout(tx.timer);
-    session.transaction = null;
-    this.writeTransactionOwner = null;
-    try {
-      this.engine.commitWrite(session.hello!.clientId, id);
-      this.reply(session, id, { ok: null });
-    } catch (error) {
-      if (error instanceof FencedError) throw error;
-      this.reply(session, id, { err: toStoreError(error).toWire() });
-    } finally {
-      this.schedulePump();
-    }
+  private inTransaction(session: Session, id: number, txId: number, work: (tx: TransactionRunner) => unknown): void {
+    this.answer(session, id, () => this.transactions.run(session, txId, work));
   }
 
   private disconnect(session: Session): void {
     session.closed = true;
     this.sessions.delete(session);
-    this.closeTransaction(session, null);
+    this.transactions.close(session, null);
     if (this.stopping === null) this.succession.left(session, this.sessions);
   }
 
@@ -563,7 +471,7 @@ export class LeaderServer {
     clearTimeout(this.idleCheckpoint);
     const report = this.stopping!;
     for (const session of this.sessions) {
-      this.closeTransaction(session, null);
+      this.transactions.close(session, null);
       session.end({ t: 'bye', reason: report.reason });
     }
     this.unlinkOwnSocket();
