@@ -409,7 +409,9 @@ export class Store extends EventEmitter<StoreEvents> {
           await this.tryToLead(startedAt);
         }
         try {
-          const connection = await LeaderConnection.open(this.leaderWatcher.socketPath(), this.hello(), {
+          // The member hosting the leader knows where its engine listens, before the record says so.
+          const socketPath = this.host !== null ? this.paths.socket : this.leaderWatcher.socketPath();
+          const connection = await LeaderConnection.open(socketPath, this.hello(), {
             onFrame: (frame) => this.onFrame(frame),
             onClose: () => this.onConnectionLost(connection),
           }, Math.min(this.options.requestTimeoutMs, WELCOME_TIMEOUT_MS), this.options.maxFrameBytes);

@@ -73,19 +73,18 @@ async function lead(electionStartedAt: number): Promise<void> {
     post(startFailure(error));
     return;
   }
+  // Ready as soon as the socket listens: the hosting member connects at once (it knows the
+  // socket path), and the record below wakes every other member.
+  post({ t: 'ready', epoch: engine.epoch });
   try {
     // Advisory, so not fsynced: a record torn by a power cut is rewritten by the next leader.
     const record = { pid: input.pid, name: input.name, epoch: engine.epoch, socketPath: input.socketPath, startedAt, version: input.version };
     writeFileAtomic(input.recordPath, JSON.stringify(record) + '\n', { durable: false });
   } catch (error) {
-    // Close the database before the main thread hears of the failure and releases the lock;
-    // then stop serving (closing again is harmless).
-    engine.close();
-    post(startFailure(error));
-    server.stop({ reason: 'the leader record could not be written', graceful: false });
-    return;
+    // A leader nobody can find is no use: stop (the database is closed before the main thread
+    // hears of it and releases the lock).
+    server.stop({ reason: `the leader record could not be written: ${(error as Error).message}`, graceful: false });
   }
-  post({ t: 'ready', epoch: engine.epoch });
 }
 
 port.once('message', (message: ToWorker) => {
