@@ -4,7 +4,7 @@
  * length prefix cannot make the leader allocate.
  */
 import type { Socket } from 'node:net';
-import { Packr } from 'msgpackr';
+import { Packr, RESERVE_START_SPACE } from 'msgpackr';
 import { StoreError } from '../errors';
 
 /** The largest payload a frame may carry by default (16 MiB). */
@@ -25,12 +25,14 @@ const packr = new Packr({
   int64AsType: 'auto' as unknown as 'bigint',
 });
 
-/** Encodes one frame: header and payload in one buffer, ready for one `write`. */
+/**
+ * Encodes one frame: header and payload in one buffer, ready for one `write`. msgpackr leaves
+ * room for the header in front of the payload and never writes over a buffer it returned, so
+ * the frame is built in place, with no copy.
+ */
 export function encodeFrame(message: unknown): Buffer {
-  const payload = packr.pack(message);
-  const frame = Buffer.allocUnsafe(HEADER_BYTES + payload.length);
-  frame.writeUInt32BE(payload.length, 0);
-  payload.copy(frame, HEADER_BYTES);
+  const frame = packr.pack(message, RESERVE_START_SPACE | HEADER_BYTES);
+  frame.writeUInt32BE(frame.length - HEADER_BYTES, 0);
   return frame;
 }
 
