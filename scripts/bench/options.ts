@@ -43,7 +43,7 @@ Options:
                       failovers, memory once; 1000 ms windows
   --json <file>       also write the results document (see docs/benchmarks.md) to <file>
   --rounds <n>        rounds per scenario (default 3; fewer is only for trying things out)
-  --duration <ms>     measured window of each run (default 3000, --quick 1500)
+  --duration <ms>     measured window of each run (default 3000, --quick 1000), after a 1000 ms warmup
   --kills <n>         failovers to measure (default 20, --quick 10)
   --only <list>       comma-separated scenarios to run, e.g. --only writes,failover
   -h, --help          show this help

@@ -45,8 +45,10 @@ export function buildPlan(options: BenchOptions): Plan {
     quick: options.quick,
     rounds: options.rounds,
     // --quick must finish in two minutes, and forking seven members per run is most of each
-    // run's cost on a busy machine: shorter windows still give thousands of samples.
-    timing: { warmupMs: options.quick ? 250 : 500, durationMs: options.durationMs ?? (options.quick ? 1000 : 3000) },
+    // run's cost on a busy machine: shorter windows still give thousands of samples. The warmup
+    // stays long: freshly forked members run Baton's JavaScript unoptimized at first, which
+    // halved pipelined throughput in 250 ms warmups (direct access runs in SQLite's C).
+    timing: { warmupMs: 1000, durationMs: options.durationMs ?? (options.quick ? 1000 : 3000) },
     cases,
     readLatency: wanted('read-latency'),
     failoverKills: wanted('failover') ? (options.kills ?? (options.quick ? 10 : 20)) : 0,
