@@ -31,6 +31,7 @@ export type { ErrorCode } from './errors';
 export type { StoreOptions } from './options';
 export type { Migration, SqlValue, TransactionMode } from './protocol/messages';
 export { databaseFiles, pidsHoldingOpen } from './open-files';
+export { didYouMean } from './did-you-mean';
 export { readLeaderRecord, storePaths } from './paths';
 export type { LeaderRecord, StorePaths } from './paths';
 export { PROTOCOL_VERSION } from './protocol/messages';

@@ -3,6 +3,7 @@
  * (a misspelt option is named with its likely intended spelling).
  */
 import * as path from 'node:path';
+import { didYouMean } from './did-you-mean';
 import { StoreError } from './errors';
 import { APPLIED_RETENTION_MS, MAX_TRANSACTION_MS, type Migration } from './protocol/messages';
 import { DEFAULT_MAX_FRAME_BYTES } from './protocol/framing';
@@ -54,21 +55,6 @@ function invalid(message: string): never {
   throw new StoreError('INVALID_ARGUMENT', message);
 }
 
-/** Edit distance, for "did you mean" hints. */
-function distance(a: string, b: string): number {
-  const row = Array.from({ length: b.length + 1 }, (_, i) => i);
-  for (let i = 1; i <= a.length; i++) {
-    let previous = row[0]!;
-    row[0] = i;
-    for (let j = 1; j <= b.length; j++) {
-      const current = row[j]!;
-      row[j] = Math.min(row[j]! + 1, row[j - 1]! + 1, previous + (a[i - 1]!.toLowerCase() === b[j - 1]!.toLowerCase() ? 0 : 1));
-      previous = current;
-    }
-  }
-  return row[b.length]!;
-}
-
 function positiveInteger(value: unknown, name: string, fallback: number): number {
   if (value === undefined) return fallback;
   if (typeof value !== 'number' || !Number.isSafeInteger(value) || value <= 0) invalid(`Expected the "${name}" option to be a positive integer, got ${JSON.stringify(value)}`);
@@ -113,9 +99,8 @@ export function resolveOptions(options: unknown): ResolvedOptions {
   const given = options as Record<string, unknown>;
   for (const key of Object.keys(given)) {
     if ((KNOWN as string[]).includes(key)) continue;
-    const closest = KNOWN.map((k) => ({ k, d: distance(key, k) })).sort((a, b) => a.d - b.d)[0]!;
-    const plausible = closest.d <= Math.max(1, Math.floor(closest.k.length / 3));
-    invalid(plausible ? `Misspelled option "${key}" should be "${closest.k}"` : `Unknown option "${key}"`);
+    const hint = didYouMean(key, KNOWN);
+    invalid(hint !== undefined ? `Misspelled option "${key}" should be "${hint}"` : `Unknown option "${key}"`);
   }
   if (typeof given.path !== 'string' || given.path.length === 0) invalid('Expected the "path" option to be the database file path (a non-empty string)');
   if (given.path === ':memory:') invalid('":memory:" cannot be shared between processes; give a file path');

@@ -2,7 +2,7 @@
  * Command-line parsing for `kanban`: global options, a command, its positionals and flags.
  * Every command declares its flags; anything else is a usage error with a precise message.
  */
-import { didYouMean } from '../did-you-mean';
+import { didYouMean } from '@baton/store';
 import { KanbanError } from '../errors';
 
 /** How a flag takes its value. */

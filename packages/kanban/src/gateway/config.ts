@@ -19,7 +19,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parse } from 'yaml';
-import { didYouMean } from '../did-you-mean';
+import { didYouMean } from '@baton/store';
 import { KanbanError } from '../errors';
 
 /** How simulated work behaves. */
