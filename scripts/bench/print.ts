@@ -1,6 +1,6 @@
 /** The human-readable report: the tables `npm run bench` prints on stdout. */
 import type { BenchDocument } from './report';
-import { formatNumber as n, renderTable } from './table';
+import { formatNumber as n, formatSigned, renderTable } from './table';
 
 /** Renders the whole document as text. */
 export function renderReport(doc: BenchDocument): string {
@@ -76,12 +76,11 @@ export function renderReport(doc: BenchDocument): string {
 
   if (doc.memory !== null) {
     const m = doc.memory;
-    const sign = (v: number): string => `${v >= 0 ? '+' : ''}${n(v, 1)}`;
     out.push(
       '',
-      `Memory (RSS, MB): follower ${n(m.followerRssMb, 1)} (${sign(m.followerOverBaselineMb)}), leader-hosting member ${n(m.leaderRssMb, 1)} (${sign(m.leaderOverBaselineMb)}),`,
-      `  heir (the follower keeping the standby engine) ${n(m.heirRssMb, 1)} (${sign(m.heirOverBaselineMb)}),`,
-      `  non-candidate follower ${n(m.nonCandidateRssMb, 1)} (${sign(m.nonCandidateRssMb - m.baselineRssMb)}); baseline ${n(m.baselineRssMb, 1)} = ${m.baseline};`,
+      `Memory (RSS, MB): follower ${n(m.followerRssMb, 1)} (${formatSigned(m.followerOverBaselineMb)}), leader-hosting member ${n(m.leaderRssMb, 1)} (${formatSigned(m.leaderOverBaselineMb)}),`,
+      `  heir (the follower keeping the standby engine) ${n(m.heirRssMb, 1)} (${formatSigned(m.heirOverBaselineMb)}),`,
+      `  non-candidate follower ${n(m.nonCandidateRssMb, 1)} (${formatSigned(m.nonCandidateRssMb - m.baselineRssMb)}); baseline ${n(m.baselineRssMb, 1)} = ${m.baseline};`,
       `  bare program (no store, no SQLite) ${n(m.bareRssMb, 1)}`,
     );
   }

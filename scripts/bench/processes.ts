@@ -59,13 +59,6 @@ export class WorkerProcess {
     return new WorkerProcess(child, label);
   }
 
-  /** Forks and waits for `ready`. */
-  static async start(config: WorkerConfig, label: string, timeoutMs = READY_TIMEOUT_MS): Promise<WorkerProcess> {
-    const worker = WorkerProcess.spawn(config, label);
-    await worker.ready(timeoutMs);
-    return worker;
-  }
-
   /** Waits for `ready` (the store is open, or the connection is), then records the role it reported. */
   async ready(timeoutMs = READY_TIMEOUT_MS): Promise<this> {
     const ready = await this.next('ready', timeoutMs);
@@ -140,6 +133,23 @@ export class WorkerProcess {
   /** Resolves once the process has exited. */
   whenExited(): Promise<void> {
     return this.exited;
+  }
+}
+
+/** The processes of one run: started one by one, killed together at its end. */
+export class WorkerSet {
+  private readonly workers: WorkerProcess[] = [];
+
+  /** Forks a worker, keeps it for `killAll`, and waits for its `ready`. */
+  start(config: WorkerConfig, label: string): Promise<WorkerProcess> {
+    const worker = WorkerProcess.spawn(config, label);
+    this.workers.push(worker);
+    return worker.ready();
+  }
+
+  /** SIGKILLs every worker started here and waits until each has exited. */
+  killAll(): Promise<void> {
+    return killAll(this.workers);
   }
 }
 

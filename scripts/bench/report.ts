@@ -16,6 +16,7 @@ import type { MemoryRound } from './scenarios/memory';
 import { READ_SYNC } from './scenarios/read-latency';
 import type { ThroughputCase } from './scenarios/throughput';
 import { median, percentile, round } from './stats';
+import { formatSigned } from './table';
 
 /** Everything one invocation measured. */
 export interface Measurements {
@@ -292,12 +293,8 @@ function checkTargets(results: ResultEntry[], ratios: RatioEntry[], failover: Be
   checks.push({
     target: 'follower memory',
     requirement: '<= 10 MB over the same program without Baton',
-    measured: memory === null ? 'not run' : `${signed(memory.followerOverBaselineMb)} MB (the heir ${signed(memory.heirOverBaselineMb)} MB)`,
+    measured: memory === null ? 'not run' : `${formatSigned(memory.followerOverBaselineMb)} MB (the heir ${formatSigned(memory.heirOverBaselineMb)} MB)`,
     met: memory === null ? null : memory.followerOverBaselineMb <= 10,
   });
   return checks;
-}
-
-function signed(mb: number): string {
-  return `${mb >= 0 ? '+' : ''}${mb.toFixed(1)}`;
 }

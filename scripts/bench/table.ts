@@ -17,6 +17,11 @@ export function renderTable(headers: readonly string[], rows: readonly (readonly
   return [line(headers), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(line)].join('\n');
 }
 
+/** A difference with its sign (`+3.7`, `-0.4`), one decimal by default. */
+export function formatSigned(value: number, decimals = 1): string {
+  return `${value >= 0 ? '+' : ''}${formatNumber(value, decimals)}`;
+}
+
 /** Formats a number for a table cell: `-` for missing, fewer decimals as it grows. */
 export function formatNumber(value: number | null | undefined, decimals = 2): string {
   if (value === null || value === undefined || Number.isNaN(value)) return '-';

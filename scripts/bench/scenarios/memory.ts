@@ -13,7 +13,7 @@
  */
 import * as path from 'node:path';
 import { createDatabase } from '../database';
-import { killAll, WorkerProcess } from '../processes';
+import { WorkerSet, type WorkerProcess } from '../processes';
 import type { Workspace } from '../workspace';
 import { SEED_ROWS } from '../workload';
 
@@ -48,24 +48,19 @@ export async function measureMemory(round: number, workspace: Workspace): Promis
   createDatabase(batonDb, SEED_ROWS);
   createDatabase(directDb, SEED_ROWS);
   workspace.trackBatonSocket(batonDb);
-  const processes: WorkerProcess[] = [];
-  const start = async (config: Parameters<typeof WorkerProcess.spawn>[0], label: string): Promise<WorkerProcess> => {
-    const worker = WorkerProcess.spawn(config, label);
-    processes.push(worker);
-    return worker.ready();
-  };
+  const workers = new WorkerSet();
   try {
     const others = Promise.all([
-      start({ kind: 'load', system: 'direct', path: directDb, sync: SYNC, index: 2, seedRows: SEED_ROWS }, 'direct program'),
-      start({ kind: 'idle' }, 'bare program'),
+      workers.start({ kind: 'load', system: 'direct', path: directDb, sync: SYNC, index: 2, seedRows: SEED_ROWS }, 'direct program'),
+      workers.start({ kind: 'idle' }, 'bare program'),
     ]);
     others.catch(() => undefined); // awaited below; this only keeps an early failure from being "unhandled" meanwhile
     // One after the other, so the first hosts the leader and the second forwards.
-    const leader = await start({ kind: 'load', system: 'baton', path: batonDb, sync: SYNC, index: 0, seedRows: SEED_ROWS }, 'baton leader member');
+    const leader = await workers.start({ kind: 'load', system: 'baton', path: batonDb, sync: SYNC, index: 0, seedRows: SEED_ROWS }, 'baton leader member');
     // The first candidate to join is named heir; the second is an ordinary follower.
-    const heir = await start({ kind: 'load', system: 'baton', path: batonDb, sync: SYNC, index: 4, seedRows: SEED_ROWS }, 'baton heir');
-    const follower = await start({ kind: 'load', system: 'baton', path: batonDb, sync: SYNC, index: 1, seedRows: SEED_ROWS }, 'baton follower');
-    const passenger = await start({ kind: 'load', system: 'baton', path: batonDb, sync: SYNC, index: 3, seedRows: SEED_ROWS, candidate: false }, 'baton non-candidate follower');
+    const heir = await workers.start({ kind: 'load', system: 'baton', path: batonDb, sync: SYNC, index: 4, seedRows: SEED_ROWS }, 'baton heir');
+    const follower = await workers.start({ kind: 'load', system: 'baton', path: batonDb, sync: SYNC, index: 1, seedRows: SEED_ROWS }, 'baton follower');
+    const passenger = await workers.start({ kind: 'load', system: 'baton', path: batonDb, sync: SYNC, index: 3, seedRows: SEED_ROWS, candidate: false }, 'baton non-candidate follower');
     if (leader.role !== 'leader' || heir.role !== 'follower' || follower.role !== 'follower' || passenger.role !== 'follower') {
       throw new Error(`expected a leader and three followers, got ${leader.role}, ${heir.role}, ${follower.role} and ${passenger.role}`);
     }
@@ -81,7 +76,7 @@ export async function measureMemory(round: number, workspace: Workspace): Promis
     const [leaderRssMb, heirRssMb, followerRssMb, nonCandidateRssMb, directRssMb, bareRssMb] = await Promise.all([leader, heir, follower, passenger, direct, bare].map(rss));
     return { round, leaderRssMb: leaderRssMb!, heirRssMb: heirRssMb!, followerRssMb: followerRssMb!, nonCandidateRssMb: nonCandidateRssMb!, directRssMb: directRssMb!, bareRssMb: bareRssMb! };
   } finally {
-    await killAll(processes);
+    await workers.killAll();
     workspace.removeRun(dir);
   }
 }

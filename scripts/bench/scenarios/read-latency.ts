@@ -7,7 +7,7 @@
 import * as path from 'node:path';
 import { createDatabase } from '../database';
 import type { RunSpec, SyncMode } from '../messages';
-import { killAll, WorkerProcess } from '../processes';
+import { WorkerSet, type WorkerProcess } from '../processes';
 import { REPLY_BYTES } from '../targets/socket-target';
 import type { Workspace } from '../workspace';
 import { SEED_ROWS } from '../workload';
@@ -24,29 +24,24 @@ export const READ_SYNC: SyncMode = 'full';
 export async function measureReadLatency(system: ReadSystem, round: number, timing: Timing, workspace: Workspace): Promise<SystemRun> {
   const dir = workspace.runDir(`read-latency-${system}-r${round}`);
   const database = path.join(dir, 'bench.db');
-  const processes: WorkerProcess[] = [];
-  const start = async (config: Parameters<typeof WorkerProcess.spawn>[0], label: string): Promise<WorkerProcess> => {
-    const worker = WorkerProcess.spawn(config, label);
-    processes.push(worker);
-    return worker.ready();
-  };
+  const workers = new WorkerSet();
   try {
     let server: WorkerProcess | null = null;
     let client: WorkerProcess;
     if (system === 'socket') {
       const socketPath = path.join(dir, 'echo.sock');
-      server = await start({ kind: 'echo-server', socketPath, replyBytes: REPLY_BYTES }, 'echo server');
-      client = await start({ kind: 'load', system: 'socket', path: socketPath, sync: READ_SYNC, index: 1, seedRows: SEED_ROWS }, 'socket client');
+      server = await workers.start({ kind: 'echo-server', socketPath, replyBytes: REPLY_BYTES }, 'echo server');
+      client = await workers.start({ kind: 'load', system: 'socket', path: socketPath, sync: READ_SYNC, index: 1, seedRows: SEED_ROWS }, 'socket client');
     } else {
       createDatabase(database, SEED_ROWS);
       if (system === 'baton') {
         workspace.trackBatonSocket(database);
         // Started one after the other, so the first hosts the leader and the second forwards.
-        server = await start({ kind: 'load', system, path: database, sync: READ_SYNC, index: 0, seedRows: SEED_ROWS }, 'baton leader member');
-        client = await start({ kind: 'load', system, path: database, sync: READ_SYNC, index: 1, seedRows: SEED_ROWS }, 'baton follower');
+        server = await workers.start({ kind: 'load', system, path: database, sync: READ_SYNC, index: 0, seedRows: SEED_ROWS }, 'baton leader member');
+        client = await workers.start({ kind: 'load', system, path: database, sync: READ_SYNC, index: 1, seedRows: SEED_ROWS }, 'baton follower');
         if (server.role !== 'leader' || client.role !== 'follower') throw new Error(`expected a leader and a follower, got ${server.role} and ${client.role}`);
       } else {
-        client = await start({ kind: 'load', system, path: database, sync: READ_SYNC, index: 1, seedRows: SEED_ROWS }, 'direct reader');
+        client = await workers.start({ kind: 'load', system, path: database, sync: READ_SYNC, index: 1, seedRows: SEED_ROWS }, 'direct reader');
       }
     }
     const spec: RunSpec = { inflight: 1, readFraction: 1, warmupMs: timing.warmupMs, durationMs: timing.durationMs, sampleStatus: false };
@@ -56,7 +51,7 @@ export async function measureReadLatency(system: ReadSystem, round: number, timi
     const reports = await Promise.all([client, ...(server === null ? [] : [server])].map(async (p) => (await p.next('report', timeout)).report));
     return combineReports(system, round, reports);
   } finally {
-    await killAll(processes);
+    await workers.killAll();
     workspace.removeRun(dir);
   }
 }
