@@ -115,17 +115,7 @@ export interface ChaosSummary {
   members: number;
   lock: 'flock' | 'lockfile';
   elapsedSeconds: number;
-  faults: {
-    leaderKills: number;
-    followerKills: number;
-    pauses: number;
-    gracefulRestarts: number;
-    gracefulLeaderRestarts: number;
-    inits: number;
-    bursts: { batch: number; transaction: number; pipeline: number };
-    skipped: Record<string, number>;
-    restarts: number;
-  };
+  faults: Pick<Tally, 'leaderKills' | 'followerKills' | 'pauses' | 'gracefulRestarts' | 'gracefulLeaderRestarts' | 'inits' | 'bursts' | 'skipped' | 'restarts'>;
   writes: WriteTotals;
   leaders: { epochs: number; failoverMs: { count: number; median: number | null; p99: number | null; max: number | null } };
   openers: { samples: number; maxAtOnce: number };
