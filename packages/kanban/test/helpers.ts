@@ -1,28 +1,16 @@
 /** Small helpers of the kanban tests: temporary directories, waiting for a condition, an independent reader. */
-import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
-import { storePaths } from '@baton/store';
 import Database from 'better-sqlite3';
+import type * as TempHelpers from '../../../test/helpers/temp';
 
-const created: string[] = [];
-
-/** A fresh empty directory; removed by `removeTempDirs()` (call it in afterEach/afterAll). */
-export function tempDir(prefix = 'baton-kanban-test-'): string {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
-  created.push(dir);
-  return dir;
-}
-
-/** Removes every directory made by `tempDir` so far, and the leader sockets of the boards in them. */
-export function removeTempDirs(): void {
-  for (const dir of created.splice(0)) {
-    for (const entry of fs.readdirSync(dir, { recursive: true }) as string[]) {
-      if (entry.endsWith('.db')) fs.rmSync(storePaths(path.join(dir, entry)).socket, { force: true });
-    }
-    fs.rmSync(dir, { recursive: true, force: true });
-  }
-}
+/**
+ * The repository's temporary directories (test/helpers/temp.ts: `tempDir`, `removeTempDirs`,
+ * which also removes the leader sockets of the databases in them), loaded from where it is
+ * compiled: this file runs from packages/kanban/dist/test/, so no relative import names
+ * test/dist from both the source and the compiled file. The types come from the source.
+ */
+const temp = require(path.join(__dirname, '..', '..', '..', '..', 'test', 'dist', 'helpers', 'temp.js')) as typeof TempHelpers;
+export const { tempDir, removeTempDirs } = temp;
 
 /**
  * Waits until `check` resolves true, re-checking every `everyMs`. For conditions that no event
