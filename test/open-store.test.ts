@@ -26,7 +26,7 @@ test('openStore with no leader and no candidacy rejects with NO_LEADER instead o
 test('a program whose only work is awaiting writes keeps running through a failover instead of exiting mid-await', async () => {
   const file = path.join(tempDir(), 'awaiting.db');
   const leader = await startMember({ path: file, name: 'first-leader' });
-  await leader.waitFor((e) => e.ev === 'role' && e.role === 'leader' || (e.ev === 'opened' && e.role === 'leader'));
+  await leader.waitFor((e) => (e.ev === 'opened' || e.ev === 'role') && e.role === 'leader');
   await startMember({ path: file, name: 'successor' });
   // No IPC, no stdin, no timers of its own: only the store's handles can keep it alive.
   const script = `(async () => {

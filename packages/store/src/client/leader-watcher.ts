@@ -47,7 +47,7 @@ export class LeaderWatcher {
     try {
       this.watcher = fs.watch(path.dirname(this.recordPath), { persistent: false }, (_event, filename) => {
         if (filename !== name) return;
-        this.recordChanged = true;
+        if (this.wakers.length === 0) this.recordChanged = true;
         for (const wake of [...this.wakers]) wake();
       });
       this.watcher.on('error', () => this.unwatch());
@@ -63,7 +63,7 @@ export class LeaderWatcher {
     this.recordChanged = false;
   }
 
-  /** Resolves after `ms`, or earlier when a leader record is written (also since the last sleep). */
+  /** Resolves after `ms`, or earlier when a leader record is written (also while nobody slept). */
   sleep(ms: number): Promise<void> {
     if (this.recordChanged) {
       this.recordChanged = false;

@@ -83,7 +83,7 @@ export class LeaderServer {
     private readonly identity: LeaderIdentity,
     private readonly marker: BusyMarker,
   ) {
-    this.succession = new Succession(identity.pid);
+    this.succession = new Succession(identity.pid, this.sessions);
     this.transactions = new Transactions(engine, () => this.schedulePump());
     this.runaways = new Map(readRunaways(identity.runawayPath).map((e) => [`${e.clientId}:${e.seq}`, e]));
     this.server = net.createServer((socket) => this.accept(socket));
@@ -399,7 +399,7 @@ export class LeaderServer {
       const schemaVersion = this.engine.migrate(hello.migrations);
       session.welcomed = true;
       session.send({ t: 'welcome', v: PROTOCOL_VERSION, epoch: this.engine.epoch, schemaVersion, leaderPid: this.identity.pid, leaderName: this.identity.name });
-      this.succession.welcomed(session, this.sessions);
+      this.succession.welcomed(session);
     } catch (error) {
       if (error instanceof FencedError) throw error;
       this.refuse(session, toStoreError(error));
@@ -414,7 +414,7 @@ export class LeaderServer {
     session.closed = true;
     this.sessions.delete(session);
     this.transactions.close(session, null);
-    if (this.stopping === null) this.succession.left(session, this.sessions);
+    if (this.stopping === null) this.succession.left(session);
   }
 
   private checkFiles(): void {

@@ -12,8 +12,14 @@ import type { Session } from './session';
 export class Succession {
   private heir: Session | null = null;
 
-  /** @param leaderPid - the leader's own process, never its own heir */
-  constructor(private readonly leaderPid: number) {}
+  /**
+   * @param leaderPid - the leader's own process, never its own heir
+   * @param sessions - the leader's live sessions, told of every change
+   */
+  constructor(
+    private readonly leaderPid: number,
+    private readonly sessions: ReadonlySet<Session>,
+  ) {}
 
   /** The heir's pid, or 0 when no candidate is connected. */
   get heirPid(): number {
@@ -21,28 +27,28 @@ export class Succession {
   }
 
   /** A member was welcomed: tell it who the heir is, or make it the heir if there is none. */
-  welcomed(session: Session, sessions: Iterable<Session>): void {
-    if (this.heir === null && this.eligible(session)) return this.appoint(session, sessions);
+  welcomed(session: Session): void {
+    if (this.heir === null && this.eligible(session)) return this.appoint(session);
     session.send({ t: 'heir', pid: this.heirPid });
   }
 
   /** A member left: if it was the heir, the longest-connected candidate succeeds it. */
-  left(session: Session, sessions: Iterable<Session>): void {
+  left(session: Session): void {
     if (session !== this.heir) return;
     let next: Session | null = null;
-    for (const candidate of sessions) {
+    for (const candidate of this.sessions) {
       if (this.eligible(candidate) && (next === null || candidate.id < next.id)) next = candidate;
     }
-    this.appoint(next, sessions);
+    this.appoint(next);
   }
 
   private eligible(session: Session): boolean {
     return !session.closed && session.welcomed && session.hello !== null && session.hello.candidate && session.hello.pid !== this.leaderPid;
   }
 
-  private appoint(heir: Session | null, sessions: Iterable<Session>): void {
+  private appoint(heir: Session | null): void {
     this.heir = heir;
     const frame = { t: 'heir' as const, pid: this.heirPid };
-    for (const session of sessions) if (session.welcomed) session.send(frame);
+    for (const session of this.sessions) if (session.welcomed) session.send(frame);
   }
 }
