@@ -25,7 +25,7 @@ export { Store } from './member/store';
 export type { FailoverEvent, NotifyEvent, StoreEvents, StoreRole } from './member/store';
 export { StoreTransaction } from './member/transaction';
 export type { InArgs, InStatement, InValue, ResultSet, Row } from './member/statements';
-export type { EpochRecord, LeaderStatus, MemberStatus, StoreStatus } from './protocol/status';
+export type { EpochRecord, LeaderStatus, MemberStatus, StoreStatus, SynchronousLevel } from './protocol/status';
 export { StoreError, ERROR_CODES } from './errors';
 export type { ErrorCode } from './errors';
 export type { StoreOptions } from './options';
