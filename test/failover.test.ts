@@ -4,7 +4,7 @@
  */
 import * as path from 'node:path';
 import Database from 'better-sqlite3';
-import { killAll, startMember, until, type Member } from './helpers/fleet';
+import { killAll, leaderOf, startMember, until, type Member } from './helpers/fleet';
 import { OpenerTracker, stopTrackers } from './helpers/opener-tracker';
 import { databaseFiles, pidsHoldingOpen } from './helpers/proc';
 import { removeTempDirs, tempDir } from './helpers/temp';
@@ -23,16 +23,6 @@ async function startFleet(file: string, size: number): Promise<Member[]> {
   members.push(await startMember({ path: file, name: 'm0' }));
   members.push(...(await Promise.all(Array.from({ length: size - 1 }, (_, i) => startMember({ path: file, name: `m${i + 1}` })))));
   return members;
-}
-
-function leaderOf(members: Member[]): Member {
-  const leaders = members.filter((m) => {
-    const roles = m.events.filter((e) => e.ev === 'opened' || e.ev === 'role');
-    const last = roles[roles.length - 1];
-    return last !== undefined && 'role' in last && last.role === 'leader';
-  });
-  if (leaders.length !== 1) throw new Error(`expected exactly one leader, found ${leaders.length}`);
-  return leaders[0]!;
 }
 
 /** What the file holds: every id, the ids present more than once (`id` is not a key), integrity. */

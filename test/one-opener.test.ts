@@ -7,7 +7,7 @@
  */
 import * as path from 'node:path';
 import Database from 'better-sqlite3';
-import { killAll, startMember, until, type Member } from './helpers/fleet';
+import { isLeader, killAll, leaderOf, startMember, until, type Member } from './helpers/fleet';
 import { OpenerTracker, stopTrackers } from './helpers/opener-tracker';
 import { removeTempDirs, tempDir } from './helpers/temp';
 
@@ -18,18 +18,6 @@ afterEach(async () => {
   await stopTrackers();
   removeTempDirs();
 });
-
-function isLeader(member: Member): boolean {
-  const roles = member.events.filter((e) => e.ev === 'opened' || e.ev === 'role');
-  const last = roles[roles.length - 1];
-  return last !== undefined && 'role' in last && last.role === 'leader';
-}
-
-function leaderOf(members: Member[]): Member {
-  const leaders = members.filter(isLeader);
-  if (leaders.length !== 1) throw new Error(`expected one leader, found ${leaders.length}`);
-  return leaders[0]!;
-}
 
 /** Starts the tracker, then a fleet of `size` writing members (the first one leads). */
 async function trackedFleet(name: string, size: number): Promise<{ file: string; tracker: OpenerTracker; members: Member[] }> {

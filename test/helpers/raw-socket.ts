@@ -101,6 +101,7 @@ export class RawSession {
     return session;
   }
 
+  /** Sends `message` as one frame. */
   send(message: unknown): void {
     this.socket.write(frame(message));
   }
@@ -129,6 +130,7 @@ export class RawSession {
     }
   }
 
+  /** Drops the connection (cleanup). */
   close(): void {
     this.socket.destroy();
   }
