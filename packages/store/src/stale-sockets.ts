@@ -1,11 +1,12 @@
 /**
  * Sockets of dead leaders in the per-user runtime directory. A socket's name is a hash of its
  * database's path, which cannot be turned back into the path, so each leader leaves a symlink
- * next to its socket naming its election lock file (`<hash>.lock`, see `linkSocketToLock`). A socket is removed only
- * when that lock proves nobody leads its database: this process takes the lock itself (no
- * leader can start while it holds it, so nothing can bind a new socket under it), or the lock
- * file and its whole directory are gone and no process has the deleted lock file open. Never
- * on a guess: a socket without a link, or whose lock cannot be examined, is left alone.
+ * next to its socket naming its election lock file (`<hash>.lock`, see `linkSocketToLock`). A
+ * socket is removed only when that lock proves nobody leads its database: this process takes
+ * the lock itself (no leader can start while it holds it, so nothing can bind a new socket
+ * under it), or the lock file and its whole directory are gone and no process has the deleted
+ * lock file open. Never on a guess: a socket without a link, or whose lock cannot be examined,
+ * is left alone.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -30,7 +31,11 @@ export function removeStaleSockets(directory: string = runtimeDirectory()): stri
     const match = /^([0-9a-f]{24})\.lock$/.exec(entry);
     if (match === null) continue;
     const socket = path.join(directory, `${match[1]}.sock`);
-    if (removeIfDead(path.join(directory, entry), socket, match[1]!)) removed.push(socket);
+    try {
+      if (removeIfDead(path.join(directory, entry), socket, match[1]!)) removed.push(socket);
+    } catch {
+      // Tidying is never worth failing for (a new leader runs this): skip what cannot be removed.
+    }
   }
   return removed;
 }
