@@ -104,14 +104,20 @@ test('an existing database is opened as it is: its mode and its rows are kept, a
   expect(fs.statSync(file).mode & 0o777).toBe(0o640);
 });
 
-test('the leader of a database others can read warns once on the error channel, with the chmod that fixes it; a follower does not', async () => {
-  const file = path.join(tempDir('baton-modes-'), 'exposed.db');
+/** A database made by Baton, left by its last member, then opened up (`0644`) with its lock file. */
+async function exposedDatabase(name: string): Promise<string> {
+  const file = path.join(tempDir('baton-modes-'), name);
   const first = await startMember({ path: file, name: 'first' });
   await roundTrip(first, 'before');
   first.send({ cmd: 'close' });
   await first.whenExited();
+  for (const exposed of [file, storePaths(file).lock]) fs.chmodSync(exposed, 0o644);
+  return file;
+}
+
+test('the leader of a database others can read warns once on the error channel, with the chmod that fixes it; a follower does not', async () => {
+  const file = await exposedDatabase('exposed.db');
   const paths = storePaths(file);
-  for (const exposed of [paths.database, paths.lock]) fs.chmodSync(exposed, 0o644);
 
   const leader = await startMember({ path: file, name: 'leader' });
   expect(leader.events[0]).toMatchObject({ ev: 'opened', role: 'leader' });
@@ -128,4 +134,20 @@ test('the leader of a database others can read warns once on the error channel, 
   expect(permissionWarnings(follower)).toEqual([]);
   // The warning is advice: the files keep the mode their owner gave them.
   expect(fs.statSync(paths.database).mode & 0o777).toBe(0o644);
+});
+
+test('a member that leads an exposed database again after handing it over does not warn again', async () => {
+  const file = await exposedDatabase('again.db');
+  const a = await startMember({ path: file, name: 'a' });
+  const b = await startMember({ path: file, name: 'b' });
+  await roundTrip(a, 'a-first');
+  a.send({ cmd: 'stepDown' });
+  await b.waitFor((e) => e.ev === 'role' && e.role === 'leader');
+  await roundTrip(b, 'b-leads');
+  b.send({ cmd: 'stepDown' });
+  await a.waitForNext((e) => e.ev === 'role' && e.role === 'leader');
+  await roundTrip(a, 'a-again');
+  await roundTrip(b, 'b-follows');
+  // Each warned when it first led, and only then.
+  expect([permissionWarnings(a).length, permissionWarnings(b).length]).toEqual([1, 1]);
 });
