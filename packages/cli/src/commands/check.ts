@@ -97,7 +97,7 @@ function render(report: CheckReport, out: Output): string {
 /** Builds the `check` command. */
 export function checkCommand(context: CommandContext): Command {
   return new Command('check')
-    .description('run PRAGMA integrity_check and foreign_key_check through the leader')
+    .description("run PRAGMA integrity_check and foreign_key_check through the leader, and check that the store's files are closed to other users")
     .argument('<db>', 'the database file')
     .addOption(jsonOption())
     .addOption(fileModeOption())
