@@ -55,12 +55,12 @@ test('backup refuses to overwrite an existing file', async () => {
 
   const run = await runBaton(['backup', db, dest, '--json']);
 
-  expect(run.code).toBe(1);
+  expect(run.code).toBe(2);
   expect(parseJson<ErrorDocument>(run).error.code).toBe('DESTINATION_EXISTS');
   expect(fs.readFileSync(dest, 'utf8')).toBe('precious');
 });
 
-test('check passes on a healthy database and exits 2 on a copy with damaged pages, hosting the leader for it', async () => {
+test('check passes on a healthy database and exits 1 on a copy with damaged pages, hosting the leader for it', async () => {
   const { dir, db, members } = await startFleet(2);
   await writeRows(members[1]!, 'row', 600);
 
@@ -75,7 +75,7 @@ test('check passes on a healthy database and exits 2 on a copy with damaged page
   corruptTable(copy, 'rows');
 
   const damaged = await runBaton(['check', copy, '--json']);
-  expect(damaged.code).toBe(2);
+  expect(damaged.code).toBe(1);
   const report = parseJson<CheckReport>(damaged);
   expect(report).toMatchObject({ database: copy, ok: false, integrity: { ok: false }, hostedLeader: true });
   expect(report.integrity.messages.length).toBeGreaterThan(0);
@@ -83,6 +83,6 @@ test('check passes on a healthy database and exits 2 on a copy with damaged page
   expect(damaged.stderr).toMatch(/no leader was running: this command hosts the leader/);
 
   const text = await runBaton(['check', copy]);
-  expect(text.code).toBe(2);
+  expect(text.code).toBe(1);
   expect(text.stdout).toMatch(/integrity_check\s+FAILED/);
 });

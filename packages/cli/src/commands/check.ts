@@ -92,7 +92,7 @@ export function checkCommand(context: CommandContext): Command {
     .addOption(timeoutOption(60_000))
     .addHelpText(
       'after',
-      `${examples(['baton check /srv/hermes/kanban.db', 'baton check kanban.db --json | jq .integrity.messages'])}\n\nExit code 2 when a check fails. With no leader running, this command hosts the leader\nfor its own duration (and says so on stderr).\n\n${EXIT_CODES_HELP}`,
+      `${examples(['baton check /srv/hermes/kanban.db', 'baton check kanban.db --json | jq .integrity.messages'])}\n\nExit code 1 when a check fails. With no leader running, this command hosts the leader\nfor its own duration (and says so on stderr).\n\n${EXIT_CODES_HELP}`,
     )
     .action((db: string, options: CommonOptions) =>
       runAction(context, options.json === true, async (out) => {
@@ -113,7 +113,7 @@ export function checkCommand(context: CommandContext): Command {
         });
         if (out.json) out.document(report);
         else out.text(render(report, out));
-        return report.ok ? ExitCode.Ok : ExitCode.Negative;
+        return report.ok ? ExitCode.Ok : ExitCode.Failed;
       }),
     );
 }
