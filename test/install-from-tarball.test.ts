@@ -140,7 +140,10 @@ test('packed store and CLI install into an empty project, where an ESM and a Com
     { cwd: REPO },
   );
   const tarballs = (JSON.parse(packed) as { filename: string }[]).map((entry) => path.join(root, entry.filename));
-  expect(tarballs.map((file) => path.basename(file)).sort()).toEqual(['baton-cli-0.1.0.tgz', 'baton-store-0.1.0.tgz']);
+  expect(tarballs.map((file) => path.basename(file)).sort()).toEqual([
+    `baton-cli-${versionOf(path.join(REPO, 'packages', 'cli', 'package.json'))}.tgz`,
+    `baton-store-${versionOf(path.join(REPO, 'packages', 'store', 'package.json'))}.tgz`,
+  ]);
 
   const denied = Object.fromEntries([...NATIVE, 'msgpackr-extract'].map((name) => [name, false]));
   fs.writeFileSync(
