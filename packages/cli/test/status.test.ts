@@ -55,7 +55,7 @@ test('prints readable text without colour when piped: leader, member count, size
   const run = await runBaton(['status', db]);
 
   expect(run.code).toBe(0);
-  expect(run.stdout).not.toMatch(/\x1b\[/);
+  expect(run.stdout).not.toContain('\x1b[');
   expect(run.stdout).toMatch(new RegExp(`pid ${members[0]!.pid}\\s+name m0\\s+epoch 1`));
   expect(run.stdout).toContain('2 connected');
   expect(run.stdout).toMatch(/file \d+(\.\d)? (B|KiB|MiB)/);

@@ -68,7 +68,8 @@ class DirectTarget implements Target {
     }
   }
 
-  async close(): Promise<void> {
+  close(): Promise<void> {
     this.db.close();
+    return Promise.resolve();
   }
 }
