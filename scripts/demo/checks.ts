@@ -50,12 +50,30 @@ export interface RunFacts {
 export function buildChecks(run: RunFacts): Check[] {
   const { board, tally } = run;
   const unfinished = (board.byStatus.ready ?? 0) + (board.byStatus.running ?? 0) + (board.byStatus.todo ?? 0);
-  const lateTasks = board.tasks > tally.acked.size ? `; ${board.tasks - tally.acked.size} present but never acknowledged (in flight when their creator was killed)` : '';
-  const failures = [...tally.createFailures, ...tally.errors].slice(0, 3).map((e) => `\n      ${e}`).join('');
+  const lateTasks =
+    board.tasks > tally.acked.size
+      ? `; ${board.tasks - tally.acked.size} present but never acknowledged (in flight when their creator was killed)`
+      : '';
+  const failures = [...tally.createFailures, ...tally.errors]
+    .slice(0, 3)
+    .map((e) => `\n      ${e}`)
+    .join('');
   return [
-    { name: 'tasks lost', ok: board.missing.length === 0, detail: `${tally.acked.size} acknowledged, ${board.tasks} present, ${board.missing.length} acknowledged but missing (must be 0)${lateTasks}` },
-    { name: 'claimed twice', ok: board.claimedTwice.length === 0, detail: `${board.claimedTwice.length} tasks (must be 0)${board.claimedTwice.length > 0 ? `: ${board.claimedTwice.slice(0, 5).join(', ')}` : ''}` },
-    { name: 'all work finished', ok: unfinished === 0, detail: `${board.byStatus.done ?? 0} done, ${board.byStatus.blocked ?? 0} blocked after 3 failures, ${unfinished} unfinished (must be 0)` },
+    {
+      name: 'tasks lost',
+      ok: board.missing.length === 0,
+      detail: `${tally.acked.size} acknowledged, ${board.tasks} present, ${board.missing.length} acknowledged but missing (must be 0)${lateTasks}`,
+    },
+    {
+      name: 'claimed twice',
+      ok: board.claimedTwice.length === 0,
+      detail: `${board.claimedTwice.length} tasks (must be 0)${board.claimedTwice.length > 0 ? `: ${board.claimedTwice.slice(0, 5).join(', ')}` : ''}`,
+    },
+    {
+      name: 'all work finished',
+      ok: unfinished === 0,
+      detail: `${board.byStatus.done ?? 0} done, ${board.byStatus.blocked ?? 0} blocked after 3 failures, ${unfinished} unfinished (must be 0)`,
+    },
     {
       name: 'event log consistent',
       ok: board.createdNotOnce.length === 0 && board.completedMismatch.length === 0,
@@ -63,9 +81,21 @@ export function buildChecks(run: RunFacts): Check[] {
     },
     { name: 'integrity_check', ok: board.integrity === 'ok', detail: board.integrity },
     holdersCheck(run.holders, run.leaders),
-    { name: 'kanban init x2', ok: run.inits.length === 2 && run.inits.every((i) => i.code === 0), detail: run.inits.map((i) => `exit ${i.code} in ${i.ms} ms`).join(', ') },
-    { name: 'failed requests', ok: tally.createFailures.length === 0 && tally.errors.length === 0, detail: `${tally.createFailures.length} failed creates, ${tally.errors.length} errors reported by gateways${failures}` },
-    { name: 'leader kills', ok: run.kills.length === run.killsAsked, detail: `${run.kills.length} of ${run.killsAsked} done` },
+    {
+      name: 'kanban init x2',
+      ok: run.inits.length === 2 && run.inits.every((i) => i.code === 0),
+      detail: run.inits.map((i) => `exit ${i.code} in ${i.ms} ms`).join(', '),
+    },
+    {
+      name: 'failed requests',
+      ok: tally.createFailures.length === 0 && tally.errors.length === 0,
+      detail: `${tally.createFailures.length} failed creates, ${tally.errors.length} errors reported by gateways${failures}`,
+    },
+    {
+      name: 'leader kills',
+      ok: run.kills.length === run.killsAsked,
+      detail: `${run.kills.length} of ${run.killsAsked} done`,
+    },
     { name: 'within 60 s', ok: run.totalS < 60, detail: `${run.totalS.toFixed(1)} s` },
   ];
 }

@@ -45,7 +45,11 @@ export class Fleet {
 
   /** Starts (or restarts) the gateway of `profile`; its reports feed the tally. */
   async start(profile: string): Promise<GatewayProcess> {
-    const gateway = await GatewayProcess.start({ home: this.homes.get(profile)!, board: this.board, stderr: 'collect' });
+    const gateway = await GatewayProcess.start({
+      home: this.homes.get(profile)!,
+      board: this.board,
+      stderr: 'collect',
+    });
     gateway.onReport((report) => this.tally.record(profile, report));
     for (const report of gateway.reports) this.tally.record(profile, report);
     this.gateways.set(profile, gateway);
@@ -72,7 +76,9 @@ export class Fleet {
     const reconnected = survivors.map((g) => g.waitForNext((r) => r.ev === 'failover', 15_000));
     const elected = Promise.any(
       survivors.map((g) =>
-        g.waitForNext((r) => r.ev === 'role' && r.role === 'leader', 15_000).then((r) => (r.ev === 'role' ? g : Promise.reject(new Error('exited')))),
+        g
+          .waitForNext((r) => r.ev === 'role' && r.role === 'leader', 15_000)
+          .then((r) => (r.ev === 'role' ? g : Promise.reject(new Error('exited')))),
       ),
     );
     const killedAt = Date.now();
@@ -87,7 +93,15 @@ export class Fleet {
     note(
       `SIGKILL leader ${victim.profile} (pid ${victim.pid}) -> ${newLeader.profile} (pid ${newLeader.pid}) leads epoch ${epoch} after ${electedMs} ms; members reconnected in ${describeLatencies(memberMs)}`,
     );
-    return { victim: victim.profile, victimPid: victim.pid, newLeader: newLeader.profile, newLeaderPid: newLeader.pid, epoch, electedMs, memberMs };
+    return {
+      victim: victim.profile,
+      victimPid: victim.pid,
+      newLeader: newLeader.profile,
+      newLeaderPid: newLeader.pid,
+      epoch,
+      electedMs,
+      memberMs,
+    };
   }
 
   /** The gateway that leads; a short-lived `kanban init` may lead for a moment, so ask again until a gateway does (5 s at most). */
@@ -105,9 +119,14 @@ export class Fleet {
 export function runKanbanInit(board: string): Promise<InitRun> {
   const started = Date.now();
   return new Promise((resolve) => {
-    execFile(process.execPath, [KANBAN_BIN, '--board', board, '--json', 'init'], { timeout: 20_000 }, (error, stdout, stderr) => {
-      const code = error === null ? 0 : typeof error.code === 'number' ? error.code : 1;
-      resolve({ code, ms: Date.now() - started, output: (stdout.trim() || stderr.trim()).slice(0, 300) });
-    });
+    execFile(
+      process.execPath,
+      [KANBAN_BIN, '--board', board, '--json', 'init'],
+      { timeout: 20_000 },
+      (error, stdout, stderr) => {
+        const code = error === null ? 0 : typeof error.code === 'number' ? error.code : 1;
+        resolve({ code, ms: Date.now() - started, output: (stdout.trim() || stderr.trim()).slice(0, 300) });
+      },
+    );
   });
 }

@@ -27,4 +27,6 @@ const stop = (): void => {
 process.on('SIGINT', stop);
 process.on('SIGTERM', stop);
 // process.exit, not exitCode: the demo's last gateway handles must not keep it waiting.
-void runScript('demo', DEMO_HELP, () => main(process.argv.slice(2)), killAllGateways).then((code) => process.exit(code));
+void runScript('demo', DEMO_HELP, () => main(process.argv.slice(2)), killAllGateways).then((code) =>
+  process.exit(code),
+);

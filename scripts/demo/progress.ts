@@ -50,7 +50,10 @@ export function startProgress(sources: ProgressSources): () => void {
     if (!polling) poll();
     const first = doneHistory[0];
     const last = doneHistory[doneHistory.length - 1];
-    const rate = first !== undefined && last !== undefined && last.at > first.at ? ((last.done - first.done) * 1000) / (last.at - first.at) : 0;
+    const rate =
+      first !== undefined && last !== undefined && last.at > first.at
+        ? ((last.done - first.done) * 1000) / (last.at - first.at)
+        : 0;
     const members: MemberView[] = sources.profiles.map((p) => {
       const g = sources.fleet.gateways.get(p)!;
       return { profile: p, pid: g.pid, role: g.role ?? '-', dispatch: sources.dispatchers.has(p), alive: g.running };

@@ -48,7 +48,10 @@ export class DemoRun {
 
   constructor(private readonly options: DemoOptions) {
     this.board = options.board === null ? path.join(this.root, 'kanban.db') : path.resolve(options.board);
-    if (options.board !== null && fs.existsSync(this.board)) throw new UsageError(`--board ${this.board} already exists; give a new path (the demo's checks need an empty board)`);
+    if (options.board !== null && fs.existsSync(this.board))
+      throw new UsageError(
+        `--board ${this.board} already exists; give a new path (the demo's checks need an empty board)`,
+      );
     this.profiles = profileNames(options.gateways);
     this.dispatchers = new Set(this.profiles.slice(0, DISPATCHERS));
     this.creators = this.profiles.filter((p) => !this.dispatchers.has(p));
@@ -109,10 +112,20 @@ export class DemoRun {
     // The first gateway founds the board (it wins the election and applies the migrations); the rest join.
     await this.fleet.start(this.profiles[0]!);
     await Promise.all(this.profiles.slice(1).map((p) => this.fleet.start(p)));
-    this.note(`fleet up: ${this.fleet.live().map((g) => `${g.profile}(${g.pid}${g.role === 'leader' ? ', leader' : ''})`).join(' ')}`);
+    this.note(
+      `fleet up: ${this.fleet
+        .live()
+        .map((g) => `${g.profile}(${g.pid}${g.role === 'leader' ? ', leader' : ''})`)
+        .join(' ')}`,
+    );
 
     // The demo watches the board as one more member that is not a candidate: it holds a socket, never the file.
-    this.monitor = await openStore({ path: this.board, name: 'demo-monitor', candidate: false, migrations: KANBAN_MIGRATIONS });
+    this.monitor = await openStore({
+      path: this.board,
+      name: 'demo-monitor',
+      candidate: false,
+      migrations: KANBAN_MIGRATIONS,
+    });
     this.watcher = new Board(this.monitor, 'demo-monitor');
     this.holders = new HolderSampler(this.board);
     this.stopProgress = startProgress({
@@ -161,7 +174,9 @@ export class DemoRun {
       await this.fleet.start(profile);
       this.note(`restarted ${profile} (pid ${this.fleet.gateways.get(profile)!.pid}); it joins as a follower`);
       if (this.creators.includes(profile)) {
-        const remaining = perCreator * (1 + this.kills.filter((k) => k.victim === profile).length) - (this.tally.ackedBy.get(profile) ?? 0);
+        const remaining =
+          perCreator * (1 + this.kills.filter((k) => k.victim === profile).length) -
+          (this.tally.ackedBy.get(profile) ?? 0);
         const left = Math.floor((loadStarted + options.durationS * 1000 - Date.now()) / intervalMs);
         startCreating(profile, Math.max(0, Math.min(remaining, left)), `task-r${this.kills.length}`);
       }
@@ -202,14 +217,17 @@ export class DemoRun {
     for (let i = 0; i < PROBES; i++) {
       const claimed = new Promise<number>((resolve, reject) => {
         const timer = setTimeout(() => reject(new Error('a latency probe was not claimed within 10 s')), 10_000);
-        void this.watcher!.create({ title: `latency probe #${i}`, idempotencyKey: `demo/probe/${i}` }).then(({ task }) => {
-          this.tally.acked.add(task.id);
-          const settle = (ms: number): void => (clearTimeout(timer), resolve(ms));
-          // The claim may be reported before our own create call has returned.
-          const already = this.tally.firstClaim.get(task.id);
-          if (already !== undefined) settle(already);
-          else this.tally.claimWaiters.set(task.id, settle);
-        }, reject);
+        void this.watcher!.create({ title: `latency probe #${i}`, idempotencyKey: `demo/probe/${i}` }).then(
+          ({ task }) => {
+            this.tally.acked.add(task.id);
+            const settle = (ms: number): void => (clearTimeout(timer), resolve(ms));
+            // The claim may be reported before our own create call has returned.
+            const already = this.tally.firstClaim.get(task.id);
+            if (already !== undefined) settle(already);
+            else this.tally.claimWaiters.set(task.id, settle);
+          },
+          reject,
+        );
       });
       this.probes.push(await claimed);
     }
@@ -232,14 +250,36 @@ export class DemoRun {
     // Every gateway has exited: nothing of Baton is running.
     const board = readBoard(this.board, this.tally.acked, this.tally.completions);
     const totalS = this.elapsedS();
-    const checks = buildChecks({ board, tally: this.tally, holders: this.holders!, leaders: this.leaders, inits: this.inits, kills: this.kills, killsAsked: this.options.kills, totalS });
+    const checks = buildChecks({
+      board,
+      tally: this.tally,
+      holders: this.holders!,
+      leaders: this.leaders,
+      inits: this.inits,
+      kills: this.kills,
+      killsAsked: this.options.kills,
+      totalS,
+    });
     const keptBoard = this.options.board === null ? null : this.board;
-    const lines = summaryLines({ timeline: this.view.entries(), leaders: this.leaders, kills: this.kills, board, tally: this.tally, probes: this.probes, checks, totalS, keptBoard });
+    const lines = summaryLines({
+      timeline: this.view.entries(),
+      leaders: this.leaders,
+      kills: this.kills,
+      board,
+      tally: this.tally,
+      probes: this.probes,
+      checks,
+      totalS,
+      keptBoard,
+    });
     process.stdout.write(`${lines.join('\n')}\n`);
     const failed = checks.some((c) => !c.ok);
     if (failed) {
       for (const g of this.fleet.gateways.values()) {
-        if (g.stderr.trim() !== '') process.stderr.write(`--- ${g.profile} stderr (last lines)\n${g.stderr.trim().split('\n').slice(-10).join('\n')}\n`);
+        if (g.stderr.trim() !== '')
+          process.stderr.write(
+            `--- ${g.profile} stderr (last lines)\n${g.stderr.trim().split('\n').slice(-10).join('\n')}\n`,
+          );
       }
     }
     fs.rmSync(keptBoard === null ? this.root : path.join(this.root, 'profiles'), { recursive: true, force: true });

@@ -50,13 +50,20 @@ export interface NumberBounds {
  * The number `value` of `--flag`, or `fallback` when the flag was not given; anything that is not
  * a number within `bounds` is a {@link UsageError} naming the flag, the bounds and the value.
  */
-export function numberFlag<F extends number | null>(flag: string, value: string | undefined, bounds: NumberBounds, fallback: F): number | F {
+export function numberFlag<F extends number | null>(
+  flag: string,
+  value: string | undefined,
+  bounds: NumberBounds,
+  fallback: F,
+): number | F {
   if (value === undefined) return fallback;
   const n = Number(value);
   const { min, max = Number.MAX_SAFE_INTEGER, integer = false } = bounds;
   if (value.trim() === '' || !Number.isFinite(n) || (integer && !Number.isInteger(n)) || n < min || n > max) {
     const range = max === Number.MAX_SAFE_INTEGER ? `>= ${min}` : `from ${min} to ${max}`;
-    throw new UsageError(`--${flag} must be ${integer ? 'an integer' : 'a number'} ${range}, got ${JSON.stringify(value)}`);
+    throw new UsageError(
+      `--${flag} must be ${integer ? 'an integer' : 'a number'} ${range}, got ${JSON.stringify(value)}`,
+    );
   }
   return n;
 }
