@@ -16,7 +16,10 @@ import * as path from 'node:path';
 import { promisify } from 'node:util';
 import { removeTempDirs, tempDir } from './helpers/temp';
 
-const run = promisify(execFile);
+const execFileAsync = promisify(execFile);
+/** Every command of the test is bounded (SIGKILLed after two minutes), so none outlives a failed run. */
+const run = (file: string, args: string[], options: { cwd: string }): Promise<{ stdout: string; stderr: string }> =>
+  execFileAsync(file, args, { ...options, timeout: 120_000, killSignal: 'SIGKILL' });
 const REPO = path.join(__dirname, '..', '..');
 const TSC = path.join(REPO, 'node_modules', 'typescript', 'bin', 'tsc');
 /** Native addons whose compiled `build/` is reused from the repository's install. */
