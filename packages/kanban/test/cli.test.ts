@@ -123,6 +123,9 @@ describe('command-line validation (no store needed)', () => {
     [['--board', '/x.db', 'create'], /"create" takes 1 argument\(s\), got 0/],
     [['--board', '/x.db', 'list', '--limit', 'ten'], /--limit must be an integer, got "ten"/],
     [['list'], /no board: pass --board <path> or set KANBAN_BOARD/],
+    [['--limit', '5', 'list'], /unknown option --limit \(INVALID_ARGUMENT\)/],
+    [['--board', '/x.db', 'list', '--status'], /Option '--status <value>' argument missing/],
+    [['--board', '/x.db', 'reset', '--yes=1'], /Option '--yes' does not take an argument/],
   ])('%j exits 2 with a precise message on stderr and nothing on stdout', async (args, message) => {
     const run = await inProcess(args);
     expect(run.code).toBe(EXIT.usage);
