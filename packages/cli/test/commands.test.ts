@@ -55,7 +55,7 @@ test('reset without --yes refuses and changes nothing; with --yes it empties the
   await writeRows(members[1]!, 'keep', 5);
 
   const refused = await runBaton(['reset', db, '--json']);
-  expect(refused.code).toBe(1);
+  expect(refused.code).toBe(2);
   expect(parseJson<ErrorDocument>(refused).error.code).toBe('CONFIRMATION_REQUIRED');
   expect(await countRows(db)).toBe(5);
 
@@ -92,14 +92,14 @@ test('step-down hands the lead to another candidate and reports who took over an
   expect(text.stdout).toMatch(new RegExp(`^pid ${report.to.pid} "m\\d" \\(epoch 2\\) handed over to pid \\d+ "m\\d" \\(epoch 3\\) in [\\d.]+ (ms|s)`));
 });
 
-test('step-down with no leader running exits 2 and does not become the leader', async () => {
+test('step-down with no leader running exits 1 and does not become the leader', async () => {
   const { db, members } = await startFleet(1);
   members[0]!.kill('SIGKILL');
   await members[0]!.whenExited();
 
   const run = await runBaton(['step-down', db, '--json']);
 
-  expect(run.code).toBe(2);
+  expect(run.code).toBe(1);
   expect(parseJson<ErrorDocument>(run).error.code).toBe('NO_LEADER');
   expect(run.stderr).not.toMatch(/hosts the leader/);
 });

@@ -11,7 +11,8 @@ import type { ErrorDocument } from './support/fleet';
 import { temp } from './support/shared';
 
 const COMMANDS = ['status', 'watch', 'check', 'exec', 'reset', 'step-down', 'backup'];
-const ESCAPE = /\x1b\[/;
+/** The start of every ANSI control sequence (colour, cursor). */
+const ESCAPE = '\x1b[';
 
 
 /** Runs baton under a pseudo-terminal (util-linux `script`), so its stdout is a TTY. */
@@ -22,8 +23,8 @@ function onTerminal(args: string[], env: NodeJS.ProcessEnv = {}): string {
   try {
     return execFileSync('script', ['-q', '-e', '-c', command, '/dev/null'], { env: environment, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
   } catch (error) {
-    // status exits 2 here (nobody leads an empty file); its output is what we look at.
-    return String((error as { stdout?: unknown }).stdout ?? '');
+    // status exits 1 here (nobody leads an empty file); its output is what we look at.
+    return (error as { stdout?: string }).stdout ?? '';
   }
 }
 
@@ -37,7 +38,7 @@ test('--help shows Usage, Options, Examples and the meaning of each exit code, f
     const run = await runBaton(args);
     expect(run.code).toBe(0);
     expect(run.stdout).toMatch(/^Usage: baton/);
-    for (const section of ['Options:', 'Examples:', 'Exit codes:', '0  ok', '1  usage error', '2  no leader, leader unresponsive, or integrity check failed']) {
+    for (const section of ['Options:', 'Examples:', 'Exit codes:', '0  ok', '1  failed or unhealthy: no leader, leader unresponsive, integrity check failed', '2  usage: bad command line']) {
       expect(run.stdout).toContain(section);
     }
   }
@@ -52,27 +53,27 @@ test('--version prints the package version', async () => {
   expect(run.stdout.startsWith(`${version} `)).toBe(true);
 });
 
-test('usage errors exit 1; under --json they print only an error document', async () => {
+test('usage errors exit 2; under --json they print only an error document', async () => {
   const unknown = await runBaton(['stauts', '/tmp/x.db']);
-  expect(unknown.code).toBe(1);
+  expect(unknown.code).toBe(2);
   expect(unknown.stderr).toMatch(/unknown command 'stauts'[\s\S]*status/);
 
   const missing = await runBaton(['exec', '--json']);
-  expect(missing.code).toBe(1);
+  expect(missing.code).toBe(2);
   expect(missing.stderr).toBe('');
   expect(parseJson<ErrorDocument>(missing).error).toEqual({ code: 'USAGE', message: expect.stringContaining("missing required argument 'db'") });
 
   const badTimeout = await runBaton(['status', '/tmp/x.db', '--timeout', 'soon', '--json']);
-  expect(badTimeout.code).toBe(1);
+  expect(badTimeout.code).toBe(2);
   expect(parseJson<ErrorDocument>(badTimeout).error.message).toContain('--timeout expects a positive integer');
 });
 
-test('a database path that does not exist is an error (exit 1), and no file is created there', async () => {
+test('a database path that does not exist is a usage error (exit 2), and no file is created there', async () => {
   const db = path.join(temp.tempDir('baton-cli-conv-'), 'typo.db');
 
   for (const command of ['status', 'check']) {
     const run = await runBaton([command, db, '--json']);
-    expect(run.code).toBe(1);
+    expect(run.code).toBe(2);
     expect(parseJson<ErrorDocument>(run).error.code).toBe('DATABASE_NOT_FOUND');
   }
   expect(fs.existsSync(db)).toBe(false);
@@ -83,10 +84,10 @@ test('colour only on a terminal, and never with --json or NO_COLOR', () => {
   fs.writeFileSync(db, '');
 
   // Nobody leads an empty file: a short --timeout keeps the wait for an answer brief.
-  expect(onTerminal(['status', db, '--timeout', '200'])).toMatch(ESCAPE);
-  expect(onTerminal(['status', db, '--timeout', '200'], { NO_COLOR: '1' })).not.toMatch(ESCAPE);
+  expect(onTerminal(['status', db, '--timeout', '200'])).toContain(ESCAPE);
+  expect(onTerminal(['status', db, '--timeout', '200'], { NO_COLOR: '1' })).not.toContain(ESCAPE);
   const json = onTerminal(['status', db, '--timeout', '200', '--json']);
-  expect(json).not.toMatch(ESCAPE);
+  expect(json).not.toContain(ESCAPE);
   expect(JSON.parse(json)).toMatchObject({ state: 'no-leader' });
 });
 

@@ -123,6 +123,9 @@ describe('command-line validation (no store needed)', () => {
     [['--board', '/x.db', 'create'], /"create" takes 1 argument\(s\), got 0/],
     [['--board', '/x.db', 'list', '--limit', 'ten'], /--limit must be an integer, got "ten"/],
     [['list'], /no board: pass --board <path> or set KANBAN_BOARD/],
+    [['--limit', '5', 'list'], /unknown option --limit \(INVALID_ARGUMENT\)/],
+    [['--board', '/x.db', 'list', '--status'], /Option '--status <value>' argument missing/],
+    [['--board', '/x.db', 'reset', '--yes=1'], /Option '--yes' does not take an argument/],
   ])('%j exits 2 with a precise message on stderr and nothing on stdout', async (args, message) => {
     const run = await inProcess(args);
     expect(run.code).toBe(EXIT.usage);
@@ -148,7 +151,10 @@ describe('command-line validation (no store needed)', () => {
     const help = await inProcess(['--help']);
     expect(help.code).toBe(0);
     for (const command of ['init', 'reset', 'create', 'list', 'show', 'claim', 'complete', 'block', 'comment', 'tail', 'stats']) expect(help.stdout).toMatch(new RegExp(`^  ${command} `, 'm'));
-    expect(help.stdout).toMatch(/Exit codes:/);
+    expect(help.stdout).toMatch(/Exit codes/);
+    // 0, 1 and 2 are the convention every Baton command shares; 3 is claim's "nothing ready".
+    expect(EXIT).toEqual({ ok: 0, failed: 1, usage: 2, nothingToDo: 3 });
+    for (const line of ['0  ok', '1  the operation failed', '2  bad command line', '3  nothing to do']) expect(help.stdout).toContain(line);
     expect((await inProcess([])).code).toBe(EXIT.usage);
   });
 });

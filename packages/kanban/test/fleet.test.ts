@@ -7,7 +7,7 @@ import { execFile } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import Database from 'better-sqlite3';
-import { openStore, storePaths, type Store } from '@baton/store';
+import { openStore, pidsHoldingOpen, storePaths, type Store } from '@baton/store';
 import {
   auditBoard,
   Board,
@@ -15,7 +15,6 @@ import {
   GatewayProcess,
   KANBAN_MIGRATIONS,
   killAllGateways,
-  openTargets,
   writeProfile,
   type BoardAudit,
   type GatewayReport,
@@ -167,10 +166,11 @@ test('a gateway with enabled: false holds no socket and no handle on any of the 
       })
       .filter((t) => t.startsWith('socket:'));
   expect(sockets(disabled.pid)).toEqual([]);
-  expect(openTargets(disabled.pid).filter((t) => storeFiles.has(t))).toEqual([]);
+  expect(pidsHoldingOpen([...storeFiles])).not.toContain(disabled.pid);
   // The same check finds what an enabled member holds: a socket to the leader (so it can fail).
   expect(sockets(follower.pid).length).toBeGreaterThan(0);
-  expect(openTargets(leader.pid).filter((t) => storeFiles.has(t))).toEqual(expect.arrayContaining([paths.database, paths.lock]));
+  expect(pidsHoldingOpen([paths.database])).toContain(leader.pid);
+  expect(pidsHoldingOpen([paths.lock])).toContain(leader.pid);
 
   // And the leader does not know it: it is not a member.
   watcher = await openStore({ path: board, name: 'test-watcher', candidate: false, migrations: KANBAN_MIGRATIONS });
