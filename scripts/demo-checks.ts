@@ -5,6 +5,7 @@
  */
 import Database from 'better-sqlite3';
 import { auditBoard, type BoardAudit } from '@baton/kanban';
+import type { EpochRecord } from '@baton/store';
 
 /** One line of the final check. */
 export interface Check {
@@ -24,6 +25,16 @@ export function readBoard(path: string, acked: Set<string>, completions: string[
       seen.add(id);
     }
     return audit;
+  } finally {
+    db.close();
+  }
+}
+
+/** Every leader the board ever had, newest first: the database's own epoch history, complete (a status report caps it). */
+export function readEpochHistory(path: string): EpochRecord[] {
+  const db = new Database(path, { readonly: true, fileMustExist: true });
+  try {
+    return db.prepare('SELECT epoch, pid, name, started_at AS startedAt, previous_pid AS previousPid, takeover_ms AS takeoverMs FROM _baton_epochs ORDER BY epoch DESC').all() as EpochRecord[];
   } finally {
     db.close();
   }

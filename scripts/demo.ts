@@ -11,7 +11,7 @@ import { execFile } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { databaseFiles, openStore, pidsHoldingOpen, storePaths, type EpochRecord, type Store } from '@baton/store';
+import { databaseFiles, openStore, pidsHoldingOpen, storePaths, type Store } from '@baton/store';
 import {
   Board,
   GATEWAY_BIN,
@@ -22,7 +22,7 @@ import {
   type BoardStats,
   type GatewayReport,
 } from '@baton/kanban';
-import { percentile, readBoard, type Check } from './demo-checks';
+import { percentile, readBoard, readEpochHistory, type Check } from './demo-checks';
 import { DEMO_HELP, DemoUsageError, parseDemoOptions, profileNames, type DemoOptions } from './demo-options';
 import { LiveView, type MemberView } from './demo-view';
 
@@ -180,7 +180,6 @@ async function main(options: DemoOptions): Promise<number> {
   let monitor: Store | null = null;
   let sampler: NodeJS.Timeout | null = null;
   let renderer: NodeJS.Timeout | null = null;
-  let leaders: EpochRecord[] = [];
   const probes: number[] = [];
 
   process.stdout.write(`Baton kanban demo: ${profiles.length} gateways on ${board} (${os.cpus().length} CPUs, load average ${os.loadavg()[0]!.toFixed(1)})\n` +
@@ -310,7 +309,6 @@ async function main(options: DemoOptions): Promise<number> {
     }
     view.note(elapsedS(), `latency probes on the idle fleet: create -> claim ${stat(probes)}`);
     await drain();
-    leaders = (await monitor.status()).failovers;
   } finally {
     if (renderer !== null) clearInterval(renderer);
     // Graceful close: dispatchers finish and record their work, each leader hands over in turn.
@@ -324,6 +322,7 @@ async function main(options: DemoOptions): Promise<number> {
 
   // The independent reader: every gateway has exited, nothing of Baton is running.
   const facts = readBoard(board, tally.acked, tally.completions);
+  const leaders = readEpochHistory(board);
   const directClaims = tally.claims.filter((c) => c.direct).map((c) => c.latencyMs);
   const allClaims = tally.claims.map((c) => c.latencyMs);
   const over1 = [...holderSamples, ...shutdownSamples].filter((n) => n > 1).length;
