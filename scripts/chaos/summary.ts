@@ -50,7 +50,9 @@ function openersCheck(sampler: OpenerSampler, lock: 'flock' | 'lockfile'): Check
     ok: unexplained.length === 0,
     detail: unexplained.length > 0
       ? `${unexplained.length} samples with two holders and no paused leader among them: ${describe(unexplained)}`
-      : `${seen}; ${overlaps.length} with two holders, each with a leader the runner had paused${overlaps.length > 0 ? ` (e.g. ${overlaps[0]!.holders.join(' and ')})` : ''}`,
+      : overlaps.length === 0
+        ? `${seen}`
+        : `${seen}; ${overlaps.length} with two holders, each with a leader the runner had paused (e.g. ${overlaps[0]!.holders.join(' and ')})`,
   };
 }
 
