@@ -17,6 +17,18 @@ export interface Check {
   detail: string;
 }
 
+/** Every leader the board ever had, newest first: the database's own epoch history, complete (a status report caps it). */
+export function readEpochHistory(path: string): EpochRecord[] {
+  const db = new Database(path, { readonly: true, fileMustExist: true });
+  try {
+    return db
+      .prepare('SELECT epoch, pid, name, started_at AS startedAt, previous_pid AS previousPid, takeover_ms AS takeoverMs FROM _baton_epochs ORDER BY epoch DESC')
+      .all() as EpochRecord[];
+  } finally {
+    db.close();
+  }
+}
+
 /** Audits the board file; `completions` are the completions the dispatchers reported (a task reported twice counts as claimed twice). */
 export function readBoard(path: string, acked: Set<string>, completions: string[]): BoardAudit {
   const db = new Database(path, { readonly: true, fileMustExist: true });

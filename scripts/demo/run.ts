@@ -6,10 +6,10 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { openStore, type EpochRecord, type Store } from '@baton/store';
+import { openStore, type Store } from '@baton/store';
 import { Board, KANBAN_MIGRATIONS, killAllGateways, writeProfile, type GatewayReport } from '@baton/kanban';
 import { ExitCode, sleep, UsageError } from '../shared';
-import { buildChecks, readBoard } from './checks';
+import { buildChecks, readBoard, readEpochHistory } from './checks';
 import { Fleet, runKanbanInit, type InitRun, type KillRecord } from './fleet';
 import { HolderSampler } from './holders';
 import { describeLatencies } from './latency';
@@ -40,7 +40,6 @@ export class DemoRun {
   private readonly kills: KillRecord[] = [];
   private readonly inits: InitRun[] = [];
   private readonly probes: number[] = [];
-  private leaders: EpochRecord[] = [];
   private monitor: Store | null = null;
   private watcher: Board | null = null;
   private holders: HolderSampler | null = null;
@@ -67,7 +66,6 @@ export class DemoRun {
       await this.drain();
       await this.probeLatency();
       await this.drain();
-      this.leaders = (await this.monitor!.status()).failovers;
     } finally {
       await this.closeFleet();
     }
@@ -249,12 +247,13 @@ export class DemoRun {
     this.view.finish();
     // Every gateway has exited: nothing of Baton is running.
     const board = readBoard(this.board, this.tally.acked, this.tally.completions);
+    const leaders = readEpochHistory(this.board);
     const totalS = this.elapsedS();
     const checks = buildChecks({
       board,
       tally: this.tally,
       holders: this.holders!,
-      leaders: this.leaders,
+      leaders,
       inits: this.inits,
       kills: this.kills,
       killsAsked: this.options.kills,
@@ -263,7 +262,7 @@ export class DemoRun {
     const keptBoard = this.options.board === null ? null : this.board;
     const lines = summaryLines({
       timeline: this.view.entries(),
-      leaders: this.leaders,
+      leaders,
       kills: this.kills,
       board,
       tally: this.tally,

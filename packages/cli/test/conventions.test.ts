@@ -3,9 +3,10 @@
  * --version, usage errors (exit 1, a JSON error under --json), colour only on a terminal and
  * never with --json or NO_COLOR, and no database created by a typo.
  */
-import { execFileSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { ExitCode } from '../src/exit-codes';
 import { BATON_BIN, killBatons, parseJson, runBaton } from './support/baton';
 import type { ErrorDocument } from './support/fleet';
 import { temp } from './support/shared';
@@ -15,17 +16,17 @@ const COMMANDS = ['status', 'watch', 'check', 'exec', 'reset', 'step-down', 'bac
 const ESCAPE = '\x1b[';
 
 
-/** Runs baton under a pseudo-terminal (util-linux `script`), so its stdout is a TTY. */
-function onTerminal(args: string[], env: NodeJS.ProcessEnv = {}): string {
+/**
+ * Runs baton under a pseudo-terminal (util-linux `script`, whose `-e` passes on the command's
+ * exit code), so its stdout is a TTY. Resolves with that exit code and everything it wrote.
+ */
+function onTerminal(args: string[], env: NodeJS.ProcessEnv = {}): { code: number | null; out: string } {
   const command = [process.execPath, BATON_BIN, ...args].map((a) => `'${a.replace(/'/g, `'\\''`)}'`).join(' ');
   const environment = { ...process.env, ...env };
   if (!('NO_COLOR' in env)) delete environment.NO_COLOR;
-  try {
-    return execFileSync('script', ['-q', '-e', '-c', command, '/dev/null'], { env: environment, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
-  } catch (error) {
-    // status exits 1 here (nobody leads an empty file); its output is what we look at.
-    return (error as { stdout?: string }).stdout ?? '';
-  }
+  const run = spawnSync('script', ['-q', '-e', '-c', command, '/dev/null'], { env: environment, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+  if (run.error !== undefined) throw run.error;
+  return { code: run.status, out: run.stdout };
 }
 
 afterEach(async () => {
@@ -83,20 +84,27 @@ test('colour only on a terminal, and never with --json or NO_COLOR', () => {
   const db = path.join(temp.tempDir('baton-cli-conv-'), 'empty.db');
   fs.writeFileSync(db, '');
 
-  // Nobody leads an empty file: a short --timeout keeps the wait for an answer brief.
-  expect(onTerminal(['status', db, '--timeout', '200'])).toContain(ESCAPE);
-  expect(onTerminal(['status', db, '--timeout', '200'], { NO_COLOR: '1' })).not.toContain(ESCAPE);
+  // Nobody leads an empty file (exit code 1): a short --timeout keeps the wait for an answer brief.
+  const coloured = onTerminal(['status', db, '--timeout', '200']);
+  expect(coloured.code).toBe(ExitCode.Failed);
+  expect(coloured.out).toMatch(ESCAPE);
+  const plain = onTerminal(['status', db, '--timeout', '200'], { NO_COLOR: '1' });
+  expect(plain.code).toBe(ExitCode.Failed);
+  expect(plain.out).toMatch(/no leader/i);
+  expect(plain.out).not.toMatch(ESCAPE);
   const json = onTerminal(['status', db, '--timeout', '200', '--json']);
-  expect(json).not.toContain(ESCAPE);
-  expect(JSON.parse(json)).toMatchObject({ state: 'no-leader' });
+  expect(json.code).toBe(ExitCode.Failed);
+  expect(json.out).not.toMatch(ESCAPE);
+  expect(JSON.parse(json.out)).toMatchObject({ state: 'no-leader' });
 });
 
 test('watch on a terminal redraws in place and gives the cursor back when it ends', () => {
   const db = path.join(temp.tempDir('baton-cli-conv-'), 'empty.db');
   fs.writeFileSync(db, '');
 
-  const screen = onTerminal(['watch', db, '--count', '2', '--interval', '100', '--timeout', '200']);
+  const { code, out: screen } = onTerminal(['watch', db, '--count', '2', '--interval', '100', '--timeout', '200']);
 
+  expect(code).toBe(0);
   expect(screen.startsWith('\x1b[?25l\x1b[2J')).toBe(true);
   expect(screen.split('\x1b[H')).toHaveLength(3);
   expect(screen.trimEnd().endsWith('\x1b[?25h')).toBe(true);

@@ -105,13 +105,20 @@ describe('through the built binary', () => {
 
   test('reset needs --yes, then empties the board and keeps the file', async () => {
     const env = { KANBAN_BOARD: board };
-    await kanban(['create', 'doomed'], env);
+    const created = await kanban(['--json', 'create', 'doomed'], env);
+    expect(created.code).toBe(0);
+    const { task } = json(created) as { task: { id: string } };
     const refused = await kanban(['reset'], env);
     expect(refused.code).toBe(EXIT.usage);
     expect(refused.stderr).toMatch(/confirm with --yes/);
+    // Refused means untouched: the task is still there.
+    const kept = await kanban(['--json', 'show', task.id], env);
+    expect(kept.code).toBe(0);
+    expect(json(kept)).toMatchObject({ task: { id: task.id, title: 'doomed' } });
     const inode = fs.statSync(board).ino;
     expect((await kanban(['--json', 'reset', '--yes'], env)).code).toBe(0);
     expect(json(await kanban(['--json', 'stats'], env))).toMatchObject({ total: 0, events: 0 });
+    expect((await kanban(['--json', 'show', task.id], env)).code).toBe(EXIT.failed);
     expect(fs.statSync(board).ino).toBe(inode);
   });
 });

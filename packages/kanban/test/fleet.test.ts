@@ -45,11 +45,16 @@ function profiles(root: string, board: string, specs: Record<string, KanbanSecti
 /** Every acknowledged create and every failure reported by the fleet, across restarts. */
 class Reports {
   readonly acked = new Set<string>();
+  /** For each idempotency key, every task id a create with that key was answered with. */
+  readonly byKey = new Map<string, Set<string>>();
   readonly failures: string[] = [];
 
   watch(gateway: GatewayProcess): GatewayProcess {
     const take = (r: GatewayReport): void => {
-      if (r.ev === 'created') this.acked.add(r.taskId);
+      if (r.ev === 'created') {
+        this.acked.add(r.taskId);
+        this.byKey.set(r.key, (this.byKey.get(r.key) ?? new Set()).add(r.taskId));
+      }
       if (r.ev === 'createFailed' || r.ev === 'error') this.failures.push(`${gateway.profile}: ${JSON.stringify(r)}`);
     };
     gateway.reports.forEach(take);
@@ -98,8 +103,9 @@ test('2 dispatching + 5 non-dispatching gateways, 500 tasks, leader SIGKILLed mi
   const reports = new Reports();
   const start = async (name: string): Promise<GatewayProcess> => reports.watch(await GatewayProcess.start({ home: homes.get(name)!, board, stderr: 'collect' }));
   const fleet = new Map<string, GatewayProcess>();
-  fleet.set('architect', await start('architect'));
-  for (const [name, gateway] of await Promise.all([...homes.keys()].filter((n) => n !== 'architect').map(async (n) => [n, await start(n)] as const))) fleet.set(name, gateway);
+  // A creator starts first and leads, so the leader killed below is one whose creates are in flight.
+  fleet.set('a-dev', await start('a-dev'));
+  for (const [name, gateway] of await Promise.all([...homes.keys()].filter((n) => n !== 'a-dev').map(async (n) => [n, await start(n)] as const))) fleet.set(name, gateway);
   watcher = await openStore({ path: board, name: 'test-watcher', candidate: false, migrations: KANBAN_MIGRATIONS });
   const watch = new Board(watcher, 'test-watcher');
 
@@ -113,19 +119,28 @@ test('2 dispatching + 5 non-dispatching gateways, 500 tasks, leader SIGKILLed mi
 
   await whenAcked(reports, [...fleet.values()], 150);
   const leader = [...fleet.values()].find((g) => g.role === 'leader')!;
+  expect(leader.profile).toBe('a-dev');
   const survivors = [...fleet.values()].filter((g) => g !== leader);
   const elected = Promise.any(survivors.map((g) => g.waitForNext((r) => r.ev === 'role' && r.role === 'leader', 20_000).then((r) => (r.ev === 'role' ? g : Promise.reject(new Error(r.ev))))));
   const ackedAtKill = reports.acked.size;
+  const keysAckedBeforeKill = new Set([...reports.byKey.keys()].filter((k) => k.startsWith(`${leader.profile}/`)));
   leader.kill('SIGKILL');
   const newLeader = await elected;
   expect(newLeader).not.toBe(leader);
   expect(ackedAtKill).toBeLessThan(500);
 
-  // The killed gateway comes back (as a supervisor would restart it); a creator re-sends its keys.
+  // The killed gateway comes back (as a supervisor would restart it) and re-sends all its keys:
+  // those committed before the crash (acknowledged or not) are answered with their task.
   const restarted = await start(leader.profile);
   fleet.set(leader.profile, restarted);
-  if (creators.includes(leader.profile)) creating.push(createAll(restarted));
+  const resent = createAll(restarted);
+  creating.push(resent);
   await Promise.all(creating);
+  expect(await resent).toMatchObject({ ev: 'createDone', created: 100 });
+  expect(keysAckedBeforeKill.size).toBeGreaterThan(0);
+  // Every key, re-sent or not, was answered with one task only.
+  expect([...reports.byKey].filter(([, ids]) => ids.size !== 1)).toEqual([]);
+  expect(reports.byKey.size).toBe(500);
   await drained(watch, 500);
   await Promise.all([...fleet.values()].filter((g) => g.running).map((g) => g.close()));
   await watcher.close();
