@@ -13,7 +13,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import Database from 'better-sqlite3';
 import { storePaths } from '@baton/store';
-import { killAll, startMember, type Member } from './helpers/fleet';
+import { killAll, startMember, until, type Member } from './helpers/fleet';
 import { RawSession } from './helpers/raw-socket';
 import { removeSockets, socketOf } from './helpers/sockets';
 import { removeTempDirs, tempDir } from './helpers/temp';
@@ -79,9 +79,10 @@ describe.each<Scenario>(['lockfile lease, paused holder', 'flock, replaced lock 
     expect(old.events[0]).toMatchObject({ ev: 'opened', role: 'leader', epoch: 1 });
     const raw = await RawSession.open(socket, 'raw');
     sessions.push(raw);
-    const releaseFile = path.join(dir, 'release');
-    old.send({ cmd: 'block', untilFile: releaseFile });
-    await old.waitFor((e) => e.ev === 'blocked');
+    const startedFile = path.join(dir, 'busy-started');
+    const releaseFile = path.join(dir, 'busy-release');
+    old.send({ cmd: 'busy', startedFile, releaseFile });
+    await until(() => fs.existsSync(startedFile), 30_000, 'the old leader to block its main thread');
     return { file, old, raw, release: () => fs.writeFileSync(releaseFile, '') };
   }
 

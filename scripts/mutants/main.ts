@@ -9,7 +9,7 @@
  *
  *   npm run mutants                        # all
  *   npm run mutants -- --only ack-before-commit,synchronous-normal
- *   npm run mutants -- --list
+ *   npm run mutants -- --list               # names, tests, and whether each still applies
  */
 import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -157,8 +157,14 @@ function pad(text: string, width: number): string {
 async function main(): Promise<number> {
   const { only, list } = parseArguments(process.argv.slice(2));
   if (list) {
-    for (const m of MUTANTS) console.log(`${pad(m.name, 34)} ${pad(m.guarantee, 36)} ${m.tests.join(', ')}`);
-    return 0;
+    // Also says whether each mutant still applies to the built code (its text found exactly once).
+    let applicable = 0;
+    for (const m of MUTANTS) {
+      const count = fs.readFileSync(path.join(ROOT, m.file), 'utf8').split(m.search).length - 1;
+      if (count === 1) applicable++;
+      console.log(`${pad(m.name, 34)} ${pad(m.guarantee, 36)} ${pad(count === 1 ? 'applies' : `FOUND ${count}x`, 9)} ${m.tests.join(', ')}`);
+    }
+    return applicable === MUTANTS.length ? 0 : 2;
   }
   const chosen = MUTANTS.filter((m) => only === null || only.has(m.name));
   const copy = copyRepository();

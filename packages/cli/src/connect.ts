@@ -22,6 +22,8 @@ export interface ConnectOptions {
   mayLead: boolean;
   /** How long the leader has to answer, connecting included. */
   timeoutMs: number;
+  /** The store's `fileMode`, for the files this command creates should it host the leader. Default 0600. */
+  fileMode?: number;
 }
 
 /** An open store and whether this process hosts its leader. */
@@ -54,7 +56,7 @@ export function isSilence(error: unknown): error is StoreError {
 /**
  * Explains a leader that did not answer within `timeoutMs` (null: was not asked) as
  * `LEADER_UNRESPONSIVE` (a live process holds the election lock) or `NO_LEADER` (nobody
- * does), both exit code 2.
+ * does), both exit code 1.
  */
 export function silenceError(paths: StorePaths, timeoutMs: number | null, cause?: StoreError): CliError {
   const probe = probeLeader(paths);
@@ -83,7 +85,8 @@ export async function connect(database: string, options: ConnectOptions, out: Ou
   const candidate = options.mayLead && suspect === null;
   let store: Store;
   try {
-    store = await openStore({ path: paths.database, name: `baton ${options.command}`, candidate, requestTimeoutMs: options.timeoutMs });
+    const fileMode = options.fileMode === undefined ? {} : { fileMode: options.fileMode };
+    store = await openStore({ path: paths.database, name: `baton ${options.command}`, candidate, requestTimeoutMs: options.timeoutMs, ...fileMode });
   } catch (error) {
     if (isSilence(error)) {
       const failure = silenceError(paths, options.timeoutMs, error);

@@ -20,6 +20,7 @@ export const ERROR_CODES = [
   'FENCED',
   'LEADER_FAILED',
   'PERMISSION_DENIED',
+  'PERMISSIONS_TOO_OPEN',
 ] as const;
 
 /** A stable, machine-readable error code. See `docs/api.md` for what to do about each. */

@@ -5,6 +5,7 @@
 import * as path from 'node:path';
 import { didYouMean } from './did-you-mean';
 import { StoreError } from './errors';
+import { DEFAULT_FILE_MODE, FILE_MODES } from './file-modes';
 import { APPLIED_RETENTION_MS, MAX_TRANSACTION_MS, type Migration } from './protocol/messages';
 import { DEFAULT_MAX_FRAME_BYTES } from './protocol/framing';
 
@@ -33,6 +34,12 @@ export interface StoreOptions {
   lock?: 'flock' | 'lockfile';
   /** Largest frame accepted on the socket, in bytes. Default 16 MiB. */
   maxFrameBytes?: number;
+  /**
+   * The permissions of every file Baton creates (the database when it does not exist yet, so
+   * its -wal and -shm too, the lock file, the leader record, temporary files), whatever the
+   * umask: `0o600` (default), or `0o640`/`0o660` to share with the group on purpose.
+   */
+  fileMode?: number;
 }
 
 /** Options with every default filled in. */
@@ -49,6 +56,7 @@ const KNOWN: (keyof StoreOptions)[] = [
   'statementTimeoutMs',
   'lock',
   'maxFrameBytes',
+  'fileMode',
 ];
 
 function invalid(message: string): never {
@@ -72,6 +80,16 @@ function boundedTimeout(value: unknown): number {
 function atMost(value: number, limit: number, name: string, why: string): number {
   if (value > limit) invalid(`Expected the "${name}" option to be at most ${limit} (${why})`);
   return value;
+}
+
+function checkFileMode(value: unknown): number {
+  if (value === undefined) return DEFAULT_FILE_MODE;
+  if (typeof value === 'number' && FILE_MODES.includes(value)) return value;
+  const octal = typeof value === 'number' && Number.isSafeInteger(value) && value >= 0;
+  const given = octal ? `0o${value.toString(8)}` : JSON.stringify(value);
+  // 640 written without its 0o is a decimal number, and a common slip: say so.
+  const slip = octal && FILE_MODES.includes(parseInt(String(value), 8)) ? ` (${value} is decimal; write 0o${value})` : '';
+  invalid(`Expected the "fileMode" option to be 0o600, 0o640 or 0o660 (the owner reads and writes, the group may read or read and write, others get nothing), got ${given}${slip}`);
 }
 
 function defaultName(): string {
@@ -119,5 +137,6 @@ export function resolveOptions(options: unknown): ResolvedOptions {
     statementTimeoutMs: positiveInteger(given.statementTimeoutMs, 'statementTimeoutMs', 15_000),
     lock: (given.lock as 'flock' | 'lockfile' | undefined) ?? 'flock',
     maxFrameBytes: positiveInteger(given.maxFrameBytes, 'maxFrameBytes', DEFAULT_MAX_FRAME_BYTES),
+    fileMode: checkFileMode(given.fileMode),
   };
 }

@@ -3,12 +3,12 @@
  * arguments as SQLite values.
  */
 import { InvalidArgumentError } from 'commander';
-import type { InValue } from '@baton/store';
+import type { InValue, SqlValue } from '@baton/store';
 
 const BLOB_PREVIEW_BYTES = 32;
 
 /** A value for a table cell: `NULL`, numbers, text as is, blobs as `x'0a1b…'` (first 32 bytes). */
-export function displayValue(value: unknown): string {
+export function displayValue(value: SqlValue | undefined): string {
   if (value === null || value === undefined) return 'NULL';
   if (value instanceof Uint8Array) {
     const hex = Buffer.from(value.buffer, value.byteOffset, Math.min(value.byteLength, BLOB_PREVIEW_BYTES)).toString('hex');
@@ -18,7 +18,7 @@ export function displayValue(value: unknown): string {
 }
 
 /** A value for one tab-separated field: tabs, newlines and backslashes escaped, so one row stays one line. */
-export function tsvValue(value: unknown): string {
+export function tsvValue(value: SqlValue | undefined): string {
   return displayValue(value).replace(/\\/g, '\\\\').replace(/\t/g, '\\t').replace(/\n/g, '\\n').replace(/\r/g, '\\r');
 }
 
