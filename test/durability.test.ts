@@ -74,7 +74,7 @@ test('strace of the leader: every acknowledgement is sent after the WAL write of
   const lines: string[] = [];
   let partial = '';
   let onLine = (): void => undefined;
-  tracer.stderr!.on('data', (chunk: Buffer) => {
+  tracer.stderr.on('data', (chunk: Buffer) => {
     const text = partial + chunk.toString('latin1');
     const complete = text.split('\n');
     partial = complete.pop()!;

@@ -5,7 +5,7 @@
  */
 import * as path from 'node:path';
 import Database from 'better-sqlite3';
-import { killAll, startMember, until, type Member } from './helpers/fleet';
+import { killAll, startMember, type Member } from './helpers/fleet';
 import { removeTempDirs, tempDir } from './helpers/temp';
 
 jest.setTimeout(120_000);

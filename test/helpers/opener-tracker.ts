@@ -99,7 +99,7 @@ export class OpenerTracker {
     const sync = `${name}.opener-sync`;
     const child = spawn(binary(), [path.dirname(database), sync, name, `${name}-wal`, `${name}-shm`], { stdio: ['ignore', 'pipe', 'pipe'] });
     const tracker = new OpenerTracker(child, path.join(path.dirname(database), sync));
-    const lines = createInterface({ input: child.stdout! });
+    const lines = createInterface({ input: child.stdout });
     await new Promise<void>((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error(`the opener tracker did not start: ${tracker.stderr}`)), READY_TIMEOUT_MS);
       child.once('exit', (code) => {

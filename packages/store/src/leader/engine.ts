@@ -9,7 +9,7 @@
 import * as fs from 'node:fs';
 import { StoreError, toStoreError, type WireError } from '../errors';
 import { packValue, unpackValue } from '../protocol/framing';
-import { APPLIED_RETENTION_MS, type Migration, type TransactionMode, type WireResultSet, type WireStatement } from '../protocol/messages';
+import { APPLIED_RETENTION_MS, type Migration, type WireResultSet, type WireStatement } from '../protocol/messages';
 import type { EpochRecord, SynchronousLevel } from '../protocol/status';
 import { databaseFileSizes, quarantineCompanions, synchronousLevel } from './database-files';
 import { readEpochHistory, takeNextEpoch } from './epochs';
