@@ -52,7 +52,7 @@ export function refusalReason(sql: string, context: StatementContext = 'statemen
   }
   if (keyword === 'PRAGMA') {
     // SQLite accepts comments anywhere and quoted names ("x", 'x', [x], `x`): read past both.
-    const bare = text.replace(/\/\*[\s\S]*?\*\/|--[^\n]*/g, ' ').replace(/["'`\[\]]/g, '');
+    const bare = text.replace(/\/\*[\s\S]*?\*\/|--[^\n]*/g, ' ').replace(/["'`[\]]/g, '');
     const match = /^PRAGMA\s+(?:\w+\s*\.\s*)?(\w+)\s*(=|\()/i.exec(bare);
     if (match && ENGINE_PRAGMAS.has(match[1]!.toLowerCase())) {
       return `setting PRAGMA ${match[1]!.toLowerCase()} is not allowed: the leader owns it`;
