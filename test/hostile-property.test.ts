@@ -14,6 +14,7 @@ import * as net from 'node:net';
 import * as path from 'node:path';
 import fc from 'fast-check';
 import { Packr } from 'msgpackr';
+import { PROTOCOL_VERSION } from '@baton/store';
 import { killAll, startMember, type Member } from './helpers/fleet';
 import { decodeFrames, frame } from './helpers/raw-socket';
 import { removeSockets, socketOf } from './helpers/sockets';
@@ -135,7 +136,7 @@ function endsInsideFrame(bytes: Uint8Array): boolean {
   }
 }
 
-const hello = { t: 'hello', v: 1, clientId: 'hostile-property', pid: 1, name: 'hostile-property', candidate: false, migrations: [] };
+const hello = { t: 'hello', v: PROTOCOL_VERSION, clientId: 'hostile-property', pid: 1, name: 'hostile-property', candidate: false, migrations: [] };
 
 function rawFrame(payload: Uint8Array): Buffer {
   const header = Buffer.alloc(4);
@@ -310,7 +311,7 @@ test('requests with wrong field types after a valid hello: each readable one is 
       for (const response of responses) expect(sentIds.has(response.id as number)).toBe(true);
       if (readable >= 0) expect(outcome.closedByLeader).toBe(true);
       // An operation that is not an object, or of an unknown kind, is answered PROTOCOL_ERROR by its id.
-      const known = new Set(['execute', 'batch', 'begin', 'commit', 'rollback', 'notify', 'status', 'ping']);
+      const known = new Set(['execute', 'batch', 'begin', 'commit', 'rollback', 'notify', 'status', 'ping', 'script', 'migrate']);
       for (const r of answered) {
         const k = typeof r.op === 'object' && r.op !== null && !Array.isArray(r.op) ? (r.op as { k?: unknown }).k : undefined;
         if (typeof k === 'string' && known.has(k)) continue;

@@ -1,6 +1,7 @@
 /** A raw client of the leader socket, for feeding it bytes no well-behaved member would send. */
 import * as net from 'node:net';
 import { Packr } from 'msgpackr';
+import { PROTOCOL_VERSION } from '@baton/store';
 
 const packr = new Packr({ useRecords: false });
 
@@ -96,7 +97,7 @@ export class RawSession {
     const socket = net.connect(socketPath);
     await new Promise<void>((resolve, reject) => socket.once('connect', resolve).once('error', reject));
     const session = new RawSession(socket);
-    session.send({ t: 'hello', v: 1, clientId: `raw-${name}-${process.pid}`, pid: process.pid, name, candidate: false, migrations: [] });
+    session.send({ t: 'hello', v: PROTOCOL_VERSION, clientId: `raw-${name}-${process.pid}`, pid: process.pid, name, candidate: false, migrations: [] });
     const welcome = await session.next();
     if ((welcome as { t?: string }).t !== 'welcome') throw new Error(`no welcome: ${JSON.stringify(welcome)}`);
     return session;

@@ -86,7 +86,8 @@ export async function connect(database: string, options: ConnectOptions, out: Ou
   let store: Store;
   try {
     const fileMode = options.fileMode === undefined ? {} : { fileMode: options.fileMode };
-    store = await openStore({ path: paths.database, name: `baton ${options.command}`, candidate, requestTimeoutMs: options.timeoutMs, ...fileMode });
+    // bigint: `exec` shows every INTEGER exactly, beyond 2^53 too (a number would be a RangeError).
+    store = await openStore({ path: paths.database, name: `baton ${options.command}`, candidate, requestTimeoutMs: options.timeoutMs, intMode: 'bigint', ...fileMode });
   } catch (error) {
     if (isSilence(error)) {
       const failure = silenceError(paths, options.timeoutMs, error);

@@ -49,7 +49,7 @@ test('exec --json-args passes typed values, and a SQL error exits 1 with its cod
   // constraint to violate is member's NOT NULL.
   const violation = await runBaton(['exec', db, 'INSERT INTO rows (id, member) VALUES (?, NULL)', 'dup', '--json']);
   expect(violation.code).toBe(1);
-  expect(parseJson<ErrorDocument>(violation).error).toMatchObject({ code: 'SQLITE_ERROR', sqliteCode: 'SQLITE_CONSTRAINT_NOTNULL' });
+  expect(parseJson<ErrorDocument>(violation).error).toMatchObject({ code: 'SQLITE_CONSTRAINT', extendedCode: 'SQLITE_CONSTRAINT_NOTNULL' });
 });
 
 test('reset without --yes refuses and changes nothing; with --yes it empties the schema in place', async () => {

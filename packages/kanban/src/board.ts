@@ -119,7 +119,7 @@ export class Board extends BoardQueries {
       try {
         results = await this.store.batch(statements);
       } catch (error) {
-        if (error instanceof StoreError && error.sqliteCode === 'SQLITE_CONSTRAINT_PRIMARYKEY' && attempt < 5) continue;
+        if (error instanceof StoreError && error.extendedCode === 'SQLITE_CONSTRAINT_PRIMARYKEY' && attempt < 5) continue;
         throw fromStoreError(error, 'create');
       }
       const row = results[results.length - 1]!.rows[0];

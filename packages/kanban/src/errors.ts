@@ -46,9 +46,9 @@ export class KanbanError extends Error {
  * is returned as is. A foreign key failure means a referenced task does not exist.
  */
 export function fromStoreError(error: unknown, what: string): unknown {
-  if (error instanceof StoreError && error.code === 'SQLITE_ERROR') {
-    if (error.sqliteCode === 'SQLITE_CONSTRAINT_FOREIGNKEY') return new KanbanError('NOT_FOUND', `${what}: a referenced task does not exist`, error);
-    if (error.sqliteCode === 'SQLITE_CONSTRAINT_CHECK') return new KanbanError('INVALID_ARGUMENT', `${what}: ${error.message}`, error);
+  if (error instanceof StoreError && error.code === 'SQLITE_CONSTRAINT') {
+    if (error.extendedCode === 'SQLITE_CONSTRAINT_FOREIGNKEY') return new KanbanError('NOT_FOUND', `${what}: a referenced task does not exist`, error);
+    if (error.extendedCode === 'SQLITE_CONSTRAINT_CHECK') return new KanbanError('INVALID_ARGUMENT', `${what}: ${error.message}`, error);
   }
   return error;
 }

@@ -343,7 +343,7 @@ describe.each([
 
   test('the event log is append-only: the store refuses to change or delete an event', async () => {
     await board.create({ title: 'a' });
-    await expect(store().execute('UPDATE task_events SET kind = ?', ['forged'])).rejects.toMatchObject({ code: 'SQLITE_ERROR' });
-    await expect(store().execute('DELETE FROM task_events')).rejects.toMatchObject({ code: 'SQLITE_ERROR' });
+    await expect(store().execute('UPDATE task_events SET kind = ?', ['forged'])).rejects.toMatchObject({ code: 'SQLITE_CONSTRAINT', extendedCode: 'SQLITE_CONSTRAINT_TRIGGER' });
+    await expect(store().execute('DELETE FROM task_events')).rejects.toMatchObject({ code: 'SQLITE_CONSTRAINT', extendedCode: 'SQLITE_CONSTRAINT_TRIGGER' });
   });
 });

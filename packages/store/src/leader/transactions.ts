@@ -10,13 +10,14 @@ import { MAX_TRANSACTION_MS, type RequestFrame, type TransactionMode, type WireS
 import type { InvalidRequest } from '../protocol/validate';
 import { FencedError, type JobOutcome, type LeaderEngine } from './engine';
 import { maybeInjectTransactionFault, noteTransactionSql } from './fault-injection';
-import { checkAllowed } from './statement-guard';
+import { runStatement, runStatements, runTransactionScript } from './statement-runner';
 import type { Session } from './session';
 
 /** What a request can do inside a transaction. */
 export interface TransactionRunner {
   execute(statement: WireStatement): unknown;
   batch(statements: WireStatement[]): unknown;
+  script(sql: string): void;
 }
 
 /** The transactions of every session of one leader. */
@@ -89,10 +90,12 @@ export class Transactions {
         ? {
             execute: (s) => (noteTransactionSql(() => [s.sql]), this.engine.txExecute(s)),
             batch: (s) => (noteTransactionSql(() => s.map((statement) => statement.sql)), this.engine.txBatch(s)),
+            script: (sql) => (noteTransactionSql(() => [sql]), this.engine.txScript(sql)),
           }
         : {
-            execute: (s) => (checkAllowed([s]), snapshot.run(s)),
-            batch: (s) => (checkAllowed(s), s.map((statement) => snapshot.run(statement))),
+            execute: (s) => runStatement(snapshot, s, 'transaction'),
+            batch: (s) => runStatements(snapshot, s, 'transaction'),
+            script: (sql) => runTransactionScript(snapshot, sql),
           };
     try {
       return work(runner);
