@@ -36,8 +36,8 @@ export const MUTANTS: readonly Mutant[] = [
     name: 'skip-fence-in-transaction-commit',
     guarantee: '2 one committer per epoch',
     file: ENGINE,
-    search: "            this.checkFence();\n            w.write('INSERT INTO _baton_applied (client_id, seq, at, result) VALUES (?, ?, ?, ?)', clientId, seq",
-    replace: "            w.write('INSERT INTO _baton_applied (client_id, seq, at, result) VALUES (?, ?, ?, ?)', clientId, seq",
+    search: '            this.checkFence();\n            const outcome = { ok: null };',
+    replace: '            const outcome = { ok: null };',
     tests: ['test/dist/fencing.test.js'],
   },
   {
@@ -99,7 +99,7 @@ export const MUTANTS: readonly Mutant[] = [
   {
     name: 'forget-applied-record',
     guarantee: '4 exactly once',
-    file: ENGINE,
+    file: 'packages/store/dist/src/leader/write-job.js',
     search: 'if (job.retry) {',
     replace: 'if (false) {',
     tests: ['test/dist/exactly-once.test.js'],
@@ -156,8 +156,8 @@ export const MUTANTS: readonly Mutant[] = [
     name: 'statement-guard-refuses-nothing',
     guarantee: '6 bad input stays with its sender',
     file: 'packages/store/dist/src/leader/statement-guard.js',
-    search: 'function refusalReason(sql) {',
-    replace: 'function refusalReason(sql) {\n    return null;',
+    search: "function refusalReason(sql, context = 'statement') {",
+    replace: "function refusalReason(sql, context = 'statement') {\n    return null;",
     tests: ['packages/store/dist/test/statement-guard.test.js'],
   },
 ];
