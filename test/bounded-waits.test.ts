@@ -43,7 +43,12 @@ test('a paused leader (nobody can take over): a write ends in TIMEOUT within req
 test('a dead leader and no candidate left: a write ends in NO_LEADER within requestTimeoutMs plus the margin', async () => {
   const file = path.join(tempDir(), 'leaderless.db');
   const leader = await startMember({ path: file, name: 'leader' });
-  const follower = await startMember({ path: file, name: 'follower', candidate: false, requestTimeoutMs: REQUEST_TIMEOUT_MS });
+  const follower = await startMember({
+    path: file,
+    name: 'follower',
+    candidate: false,
+    requestTimeoutMs: REQUEST_TIMEOUT_MS,
+  });
   const electing = follower.waitForNext((e) => e.ev === 'role' && e.role === 'electing');
   leader.kill('SIGKILL');
   await electing;
@@ -54,7 +59,12 @@ test('a dead leader and no candidate left: a write ends in NO_LEADER within requ
 
 test('opening a store with no leader and no candidacy rejects with NO_LEADER within requestTimeoutMs plus the margin', async () => {
   const started = performance.now();
-  const opening = openStore({ path: path.join(tempDir(), 'nobody.db'), name: 'alone', candidate: false, requestTimeoutMs: REQUEST_TIMEOUT_MS });
+  const opening = openStore({
+    path: path.join(tempDir(), 'nobody.db'),
+    name: 'alone',
+    candidate: false,
+    requestTimeoutMs: REQUEST_TIMEOUT_MS,
+  });
   await expect(opening).rejects.toBeInstanceOf(StoreError);
   await expect(opening).rejects.toMatchObject({ code: 'NO_LEADER' });
   expectBounded(performance.now() - started);

@@ -29,7 +29,11 @@ async function status(member: Member): Promise<StoreStatus> {
 test('the live writer runs with synchronous=FULL by default, and NORMAL only when asked (read from SQLite, not from the options)', async () => {
   const byDefault = await startMember({ path: path.join(tempDir(), 'default.db'), name: 'default' });
   expect((await status(byDefault)).database.synchronous).toBe('full');
-  const relaxed = await startMember({ path: path.join(tempDir(), 'normal.db'), name: 'relaxed', synchronous: 'normal' });
+  const relaxed = await startMember({
+    path: path.join(tempDir(), 'normal.db'),
+    name: 'relaxed',
+    synchronous: 'normal',
+  });
   expect((await status(relaxed)).database.synchronous).toBe('normal');
 });
 
@@ -69,7 +73,21 @@ test('strace of the leader: every acknowledgement is sent after the WAL write of
   const writer = await startMember({ path: file, name: 'writer', candidate: false });
   expect(leader.events[0]).toMatchObject({ ev: 'opened', role: 'leader' });
 
-  const tracer = spawn('strace', ['-f', '-y', '-xx', '-s', '65536', '-e', 'trace=write,writev,pwrite64,pwritev,fsync,fdatasync,sendmsg,sendto', '-p', String(leader.pid)], { stdio: ['ignore', 'ignore', 'pipe'] });
+  const tracer = spawn(
+    'strace',
+    [
+      '-f',
+      '-y',
+      '-xx',
+      '-s',
+      '65536',
+      '-e',
+      'trace=write,writev,pwrite64,pwritev,fsync,fdatasync,sendmsg,sendto',
+      '-p',
+      String(leader.pid),
+    ],
+    { stdio: ['ignore', 'ignore', 'pipe'] },
+  );
   tracers.push(tracer);
   const lines: string[] = [];
   let partial = '';
@@ -112,9 +130,17 @@ test('strace of the leader: every acknowledgement is sent after the WAL write of
   });
   expect(acks.map((a) => a.value)).toEqual(values);
   for (const ack of acks) {
-    const holding = lastBefore(calls, ack.index, (c) => isWal(c) && /^p?writev?$|^pwrite64$/.test(c.call) && c.data.includes(ack.value));
+    const holding = lastBefore(
+      calls,
+      ack.index,
+      (c) => isWal(c) && /^p?writev?$|^pwrite64$/.test(c.call) && c.data.includes(ack.value),
+    );
     const flushed = lastBefore(calls, ack.index, (c) => isWal(c) && /^f(data)?sync$/.test(c.call));
     // The WAL write that holds the row came before the ack, and an fsync of the WAL after it.
-    expect({ value: ack.value, written: holding >= 0, flushedAfterWrite: flushed > holding }).toEqual({ value: ack.value, written: true, flushedAfterWrite: true });
+    expect({ value: ack.value, written: holding >= 0, flushedAfterWrite: flushed > holding }).toEqual({
+      value: ack.value,
+      written: true,
+      flushedAfterWrite: true,
+    });
   }
 });

@@ -49,16 +49,24 @@ test('a batch whose leader dies after COMMIT and before replying: the re-send is
   ]);
   for (const m of [writer, standby]) m.send({ cmd: 'close' });
   await Promise.all([writer, standby].map((m) => m.whenExited()));
-  expect(sqliteCli(file, "SELECT id, count(*), epoch FROM rows GROUP BY id ORDER BY id")).toEqual(['batch-1|1|7', 'batch-2|1|7']);
+  expect(sqliteCli(file, 'SELECT id, count(*), epoch FROM rows GROUP BY id ORDER BY id')).toEqual([
+    'batch-1|1|7',
+    'batch-2|1|7',
+  ]);
 });
 
-test("an interactive transaction whose leader dies after its COMMIT and before replying: the re-sent commit is answered from the record, and its row exists once", async () => {
+test('an interactive transaction whose leader dies after its COMMIT and before replying: the re-sent commit is answered from the record, and its row exists once', async () => {
   const file = path.join(tempDir(), 'transaction.db');
   socketOf(file);
   const first = await startMember({ path: file, name: 'first' }, FAULT);
   const holder = await startMember({ path: file, name: 'holder', candidate: false });
   const standby = await startMember({ path: file, name: 'standby' });
-  const opened = await holder.call((ref) => ({ cmd: 'txBegin', ref, id: 'in-transaction', marker: '/*after-commit*/' }));
+  const opened = await holder.call((ref) => ({
+    cmd: 'txBegin',
+    ref,
+    id: 'in-transaction',
+    marker: '/*after-commit*/',
+  }));
   expect(opened.ok).toBe('open');
   const failover = holder.waitForNext((e) => e.ev === 'failover', 30_000);
   const commit = await holder.call((ref) => ({ cmd: 'txCommit', ref }));
@@ -69,5 +77,5 @@ test("an interactive transaction whose leader dies after its COMMIT and before r
   expect(commit).toMatchObject({ ok: 'committed' });
   for (const m of [holder, standby]) m.send({ cmd: 'close' });
   await Promise.all([holder, standby].map((m) => m.whenExited()));
-  expect(sqliteCli(file, "SELECT id, count(*) FROM rows GROUP BY id")).toEqual(['in-transaction|1']);
+  expect(sqliteCli(file, 'SELECT id, count(*) FROM rows GROUP BY id')).toEqual(['in-transaction|1']);
 });

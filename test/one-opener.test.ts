@@ -20,7 +20,10 @@ afterEach(async () => {
 });
 
 /** Starts the tracker, then a fleet of `size` writing members (the first one leads). */
-async function trackedFleet(name: string, size: number): Promise<{ file: string; tracker: OpenerTracker; members: Member[] }> {
+async function trackedFleet(
+  name: string,
+  size: number,
+): Promise<{ file: string; tracker: OpenerTracker; members: Member[] }> {
   const file = path.join(tempDir(), name);
   const tracker = await OpenerTracker.start(file);
   const members = [await startMember({ path: file, name: 'm0' })];
@@ -41,7 +44,12 @@ async function writingAgain(members: Member[]): Promise<void> {
  * holders at any instant, and the openers are exactly the leaders the database recorded.
  * The independent read happens after the tracker stopped, so it is not counted.
  */
-async function expectOneOpenerThroughout(file: string, tracker: OpenerTracker, members: Member[], leaders: number): Promise<void> {
+async function expectOneOpenerThroughout(
+  file: string,
+  tracker: OpenerTracker,
+  members: Member[],
+  leaders: number,
+): Promise<void> {
   const live = members.filter((m) => m.child.exitCode === null && m.child.signalCode === null);
   for (const m of live) m.send({ cmd: 'stopLoop' });
   await Promise.all(live.map((m) => m.waitFor((e) => e.ev === 'writeDone')));
@@ -52,7 +60,9 @@ async function expectOneOpenerThroughout(file: string, tracker: OpenerTracker, m
   expect(tracker.overlaps()).toEqual([]);
   const db = new Database(file, { readonly: true });
   try {
-    const recorded = (db.prepare('SELECT pid FROM _baton_epochs ORDER BY epoch').all() as { pid: number }[]).map((r) => r.pid);
+    const recorded = (db.prepare('SELECT pid FROM _baton_epochs ORDER BY epoch').all() as { pid: number }[]).map(
+      (r) => r.pid,
+    );
     // Closing the fleet hands over from one member to the next, so more leaders than `leaders`.
     expect(recorded.length).toBeGreaterThanOrEqual(leaders);
     expect(new Set(tracker.openers())).toEqual(new Set(recorded));
@@ -68,7 +78,9 @@ test('a leader SIGKILLed twice under load: at no instant do two processes hold t
     const alive = members.filter((m) => m.child.signalCode === null);
     const victim = leaderOf(alive);
     const survivors = alive.filter((m) => m !== victim);
-    const failedOver = Promise.all(survivors.map((m) => m.waitForNext((e) => e.ev === 'failover' && e.fromPid === victim.pid, 30_000)));
+    const failedOver = Promise.all(
+      survivors.map((m) => m.waitForNext((e) => e.ev === 'failover' && e.fromPid === victim.pid, 30_000)),
+    );
     victim.kill('SIGKILL');
     await failedOver;
     await writingAgain(survivors);
@@ -80,7 +92,9 @@ test('a leader that closes gracefully hands the files over: at no instant do two
   const { file, tracker, members } = await trackedFleet('close.db', 3);
   const leaving = leaderOf(members);
   const stayers = members.filter((m) => m !== leaving);
-  const failedOver = Promise.all(stayers.map((m) => m.waitForNext((e) => e.ev === 'failover' && e.fromPid === leaving.pid, 30_000)));
+  const failedOver = Promise.all(
+    stayers.map((m) => m.waitForNext((e) => e.ev === 'failover' && e.fromPid === leaving.pid, 30_000)),
+  );
   leaving.send({ cmd: 'close' });
   await leaving.whenExited();
   await failedOver;
@@ -92,7 +106,9 @@ test('a requested step-down hands the files over: at no instant do two processes
   const { file, tracker, members } = await trackedFleet('step-down.db', 3);
   const first = leaderOf(members);
   const others = members.filter((m) => m !== first);
-  const failedOver = Promise.all(others.map((m) => m.waitForNext((e) => e.ev === 'failover' && e.fromPid === first.pid, 30_000)));
+  const failedOver = Promise.all(
+    others.map((m) => m.waitForNext((e) => e.ev === 'failover' && e.fromPid === first.pid, 30_000)),
+  );
   others[0]!.send({ cmd: 'stepDown' });
   await failedOver;
   await writingAgain(members);

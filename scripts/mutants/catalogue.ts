@@ -69,7 +69,8 @@ export const MUTANTS: readonly Mutant[] = [
     guarantee: '1 one opener',
     file: LINK,
     search: '            lock = await this.election.tryAcquire(',
-    replace: "            try { new (require('better-sqlite3'))(this.paths.database, { readonly: true }).close(); } catch { }\n            lock = await this.election.tryAcquire(",
+    replace:
+      "            try { new (require('better-sqlite3'))(this.paths.database, { readonly: true }).close(); } catch { }\n            lock = await this.election.tryAcquire(",
     tests: ['test/dist/one-opener.test.js'],
   },
   {
@@ -133,7 +134,8 @@ export const MUTANTS: readonly Mutant[] = [
     guarantee: '3, 4 nothing lost',
     file: LINK,
     search: 'for (const request of this.pending.all())\n            this.transmit(request, connection);',
-    replace: 'for (const request of this.pending.all())\n            if (request.sentOn === null)\n                this.transmit(request, connection);',
+    replace:
+      'for (const request of this.pending.all())\n            if (request.sentOn === null)\n                this.transmit(request, connection);',
     tests: ['packages/store/dist/test/handover.test.js'],
   },
   {

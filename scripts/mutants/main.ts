@@ -69,10 +69,17 @@ function runTests(copy: string, tests: readonly string[]): Promise<RunResult> {
   const report = path.join(copy, `jest-${process.pid}-${Date.now()}.json`);
   const args = [
     path.join(ROOT, 'node_modules', 'jest', 'bin', 'jest.js'),
-    '--config', path.join(copy, 'jest.config.js'),
-    '--rootDir', copy,
-    '--ci', '--silent', '--json', '--outputFile', report,
-    '--cacheDirectory', path.join(copy, '.jest-cache'),
+    '--config',
+    path.join(copy, 'jest.config.js'),
+    '--rootDir',
+    copy,
+    '--ci',
+    '--silent',
+    '--json',
+    '--outputFile',
+    report,
+    '--cacheDirectory',
+    path.join(copy, '.jest-cache'),
     ...tests.map((t) => path.join(copy, t)),
   ];
   return new Promise((resolve) => {
@@ -94,7 +101,9 @@ function runTests(copy: string, tests: readonly string[]): Promise<RunResult> {
           numFailedTestSuites: number;
           testResults: { assertionResults: { status: string; fullName: string }[] }[];
         };
-        failedTests = json.testResults.flatMap((r) => r.assertionResults.filter((a) => a.status === 'failed').map((a) => a.fullName));
+        failedTests = json.testResults.flatMap((r) =>
+          r.assertionResults.filter((a) => a.status === 'failed').map((a) => a.fullName),
+        );
         failedSuites = json.numFailedTestSuites;
         ok = json.success;
         fs.rmSync(report, { force: true });
@@ -111,8 +120,14 @@ function apply(copy: string, mutant: Mutant): () => void {
   const file = path.join(copy, mutant.file);
   const original = fs.readFileSync(file, 'utf8');
   const count = original.split(mutant.search).length - 1;
-  if (count !== 1) throw new Error(`its text occurs ${count} times in ${mutant.file} (expected once): the code changed, update scripts/mutants/catalogue.ts`);
-  fs.writeFileSync(file, original.replace(mutant.search, () => mutant.replace));
+  if (count !== 1)
+    throw new Error(
+      `its text occurs ${count} times in ${mutant.file} (expected once): the code changed, update scripts/mutants/catalogue.ts`,
+    );
+  fs.writeFileSync(
+    file,
+    original.replace(mutant.search, () => mutant.replace),
+  );
   return () => fs.writeFileSync(file, original);
 }
 
@@ -125,8 +140,20 @@ async function runMutant(copy: string, mutant: Mutant): Promise<Row> {
   }
   try {
     const result = await runTests(copy, mutant.tests);
-    if (result.failedTests.length > 0) return { mutant, outcome: 'caught', detail: `${result.failedTests.length} failed, e.g. "${result.failedTests[0]}"`, seconds: result.seconds };
-    if (!result.ok) return { mutant, outcome: 'SURVIVED', detail: `no test failed, but the run did: ${result.output.trim().split('\n').slice(-3).join(' / ')}`, seconds: result.seconds };
+    if (result.failedTests.length > 0)
+      return {
+        mutant,
+        outcome: 'caught',
+        detail: `${result.failedTests.length} failed, e.g. "${result.failedTests[0]}"`,
+        seconds: result.seconds,
+      };
+    if (!result.ok)
+      return {
+        mutant,
+        outcome: 'SURVIVED',
+        detail: `no test failed, but the run did: ${result.output.trim().split('\n').slice(-3).join(' / ')}`,
+        seconds: result.seconds,
+      };
     return { mutant, outcome: 'SURVIVED', detail: 'every test passed', seconds: result.seconds };
   } finally {
     restore();
@@ -140,12 +167,19 @@ function parseArguments(argv: string[]): { only: Set<string> | null; list: boole
     const arg = argv[i]!;
     if (arg === '--list') list = true;
     else if (arg === '--only') only = new Set((argv[++i] ?? '').split(',').filter((n) => n !== ''));
-    else if (arg.startsWith('--only=')) only = new Set(arg.slice('--only='.length).split(',').filter((n) => n !== ''));
+    else if (arg.startsWith('--only='))
+      only = new Set(
+        arg
+          .slice('--only='.length)
+          .split(',')
+          .filter((n) => n !== ''),
+      );
     else throw new UsageError(`unknown argument ${arg} (use --only <name,...> or --list)`);
   }
   if (only !== null) {
     const unknown = [...only].filter((name) => !MUTANTS.some((m) => m.name === name));
-    if (unknown.length > 0 || only.size === 0) throw new UsageError(`unknown mutant ${unknown.join(', ') || '(none given)'}; --list shows them`);
+    if (unknown.length > 0 || only.size === 0)
+      throw new UsageError(`unknown mutant ${unknown.join(', ') || '(none given)'}; --list shows them`);
   }
   return { only, list };
 }
@@ -162,7 +196,9 @@ async function main(): Promise<number> {
     for (const m of MUTANTS) {
       const count = fs.readFileSync(path.join(ROOT, m.file), 'utf8').split(m.search).length - 1;
       if (count === 1) applicable++;
-      console.log(`${pad(m.name, 34)} ${pad(m.guarantee, 36)} ${pad(count === 1 ? 'applies' : `FOUND ${count}x`, 9)} ${m.tests.join(', ')}`);
+      console.log(
+        `${pad(m.name, 34)} ${pad(m.guarantee, 36)} ${pad(count === 1 ? 'applies' : `FOUND ${count}x`, 9)} ${m.tests.join(', ')}`,
+      );
     }
     return applicable === MUTANTS.length ? 0 : 2;
   }
@@ -173,7 +209,9 @@ async function main(): Promise<number> {
     console.log(`Baton mutants: ${chosen.length} breakages of the guarantees, on a copy in ${copy}`);
     const baseline = await runTests(copy, tests);
     if (!baseline.ok) {
-      console.log(`The responsible tests fail without any mutant (${baseline.failedTests.join('; ') || 'a suite did not run'}): fix them first.\n${baseline.output.slice(-2000)}`);
+      console.log(
+        `The responsible tests fail without any mutant (${baseline.failedTests.join('; ') || 'a suite did not run'}): fix them first.\n${baseline.output.slice(-2000)}`,
+      );
       return 3;
     }
     console.log(`Baseline: ${tests.length} test files pass unmodified (${baseline.seconds.toFixed(0)} s)\n`);
@@ -182,7 +220,9 @@ async function main(): Promise<number> {
     for (const mutant of chosen) {
       const row = await runMutant(copy, mutant);
       rows.push(row);
-      console.log(`${pad(mutant.name, 34)} ${pad(mutant.guarantee, 36)} ${pad(row.outcome, 11)} ${pad(row.seconds.toFixed(0), 5)} ${row.detail}`);
+      console.log(
+        `${pad(mutant.name, 34)} ${pad(mutant.guarantee, 36)} ${pad(row.outcome, 11)} ${pad(row.seconds.toFixed(0), 5)} ${row.detail}`,
+      );
     }
     const caught = rows.filter((r) => r.outcome === 'caught').length;
     console.log(`\n${rows.length} mutants, ${caught} caught`);

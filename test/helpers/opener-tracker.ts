@@ -17,7 +17,10 @@ import * as path from 'node:path';
 import { createInterface } from 'node:readline';
 
 /** The C source, found from the compiled file (test/dist/helpers/) or the source (test/helpers/). */
-const SOURCE = [path.join(__dirname, 'opener-tracker.c'), path.join(__dirname, '..', '..', 'helpers', 'opener-tracker.c')].find((f) => fs.existsSync(f));
+const SOURCE = [
+  path.join(__dirname, 'opener-tracker.c'),
+  path.join(__dirname, '..', '..', 'helpers', 'opener-tracker.c'),
+].find((f) => fs.existsSync(f));
 const READY_TIMEOUT_MS = 10_000;
 const running = new Set<OpenerTracker>();
 
@@ -83,10 +86,12 @@ export class OpenerTracker {
   ) {
     running.add(this);
     // 'close', not 'exit': every line of its output has been read by then.
-    this.exited = new Promise((resolve) => child.once('close', () => {
-      running.delete(this);
-      resolve();
-    }));
+    this.exited = new Promise((resolve) =>
+      child.once('close', () => {
+        running.delete(this);
+        resolve();
+      }),
+    );
     child.stderr!.on('data', (chunk: Buffer) => (this.stderr += chunk.toString()));
   }
 
@@ -97,11 +102,16 @@ export class OpenerTracker {
   static async start(database: string): Promise<OpenerTracker> {
     const name = path.basename(database);
     const sync = `${name}.opener-sync`;
-    const child = spawn(binary(), [path.dirname(database), sync, name, `${name}-wal`, `${name}-shm`], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(binary(), [path.dirname(database), sync, name, `${name}-wal`, `${name}-shm`], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     const tracker = new OpenerTracker(child, path.join(path.dirname(database), sync));
     const lines = createInterface({ input: child.stdout });
     await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`the opener tracker did not start: ${tracker.stderr}`)), READY_TIMEOUT_MS);
+      const timer = setTimeout(
+        () => reject(new Error(`the opener tracker did not start: ${tracker.stderr}`)),
+        READY_TIMEOUT_MS,
+      );
       child.once('exit', (code) => {
         clearTimeout(timer);
         reject(new Error(`the opener tracker exited with ${code}: ${tracker.stderr}`));
@@ -133,7 +143,15 @@ export class OpenerTracker {
     const seen = this.events.find(test);
     if (seen !== undefined) return Promise.resolve(seen);
     return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`no matching open or close within ${timeoutMs} ms; last: ${JSON.stringify(this.events.slice(-5))}`)), timeoutMs);
+      const timer = setTimeout(
+        () =>
+          reject(
+            new Error(
+              `no matching open or close within ${timeoutMs} ms; last: ${JSON.stringify(this.events.slice(-5))}`,
+            ),
+          ),
+        timeoutMs,
+      );
       this.waiters.push({ test, resolve: (e) => (clearTimeout(timer), resolve(e)) });
     });
   }
@@ -154,7 +172,9 @@ export class OpenerTracker {
    * not count (a test's own reader).
    */
   overlaps(ignore: readonly number[] = []): OpenerEvent[] {
-    return this.events.filter((e) => e.kind === 'OVERFLOW' || (e.kind === 'OVERLAP' && !ignore.includes(e.pid) && !ignore.includes(e.heldBy)));
+    return this.events.filter(
+      (e) => e.kind === 'OVERFLOW' || (e.kind === 'OVERLAP' && !ignore.includes(e.pid) && !ignore.includes(e.heldBy)),
+    );
   }
 
   /** How long each overlap lasted: from the second open to the first holder's last close. */

@@ -21,21 +21,36 @@ const engines: LeaderEngine[] = [];
 const CLEANUP_EVERY_MS = 60 * 1000;
 
 function open(name: string): LeaderEngine {
-  const engine = LeaderEngine.open({ databasePath: file, synchronous: 'normal', pid: process.pid, name, electionStartedAt: Date.now(), maxResultBytes: 1024 * 1024 });
+  const engine = LeaderEngine.open({
+    databasePath: file,
+    synchronous: 'normal',
+    pid: process.pid,
+    name,
+    electionStartedAt: Date.now(),
+    maxResultBytes: 1024 * 1024,
+  });
   engine.migrate([{ version: 1, sql: 'CREATE TABLE t (id TEXT NOT NULL)' }]);
   engines.push(engine);
   return engine;
 }
 
 function insert(seq: number, retry = false): WriteJob {
-  return { clientId: 'client-a', seq, retry, work: { k: 'execute', stmt: { sql: 'INSERT INTO t (id) VALUES (?)', args: [`w${seq}`] } } };
+  return {
+    clientId: 'client-a',
+    seq,
+    retry,
+    work: { k: 'execute', stmt: { sql: 'INSERT INTO t (id) VALUES (?)', args: [`w${seq}`] } },
+  };
 }
 
 /** How many rows each request's value has, by value. */
 function counts(): Record<string, number> {
   const db = new Database(file, { readonly: true });
   try {
-    const rows = db.prepare('SELECT id, count(*) AS n FROM t GROUP BY id ORDER BY id').all() as { id: string; n: number }[];
+    const rows = db.prepare('SELECT id, count(*) AS n FROM t GROUP BY id ORDER BY id').all() as {
+      id: string;
+      n: number;
+    }[];
     return Object.fromEntries(rows.map((r) => [r.id, r.n]));
   } finally {
     db.close();
@@ -45,7 +60,9 @@ function counts(): Record<string, number> {
 function recorded(): number[] {
   const db = new Database(file, { readonly: true });
   try {
-    return (db.prepare("SELECT seq FROM _baton_applied WHERE client_id = 'client-a' ORDER BY seq").all() as { seq: number }[]).map((r) => r.seq);
+    return (
+      db.prepare("SELECT seq FROM _baton_applied WHERE client_id = 'client-a' ORDER BY seq").all() as { seq: number }[]
+    ).map((r) => r.seq);
   } finally {
     db.close();
   }
@@ -73,9 +90,13 @@ test('the watermark forgets the records below it and keeps the one at it: a re-s
   expect(counts()).toEqual({ w1: 1, w2: 1, w3: 1, w4: 1, w5: 1 });
 });
 
-test('the watermark is per member: another member\'s records at the same sequence numbers stay', () => {
+test("the watermark is per member: another member's records at the same sequence numbers stay", () => {
   const engine = open('leader');
-  const other = (seq: number, retry = false): WriteJob => ({ ...insert(seq, retry), clientId: 'client-b', work: { k: 'execute', stmt: { sql: 'INSERT INTO t (id) VALUES (?)', args: [`b${seq}`] } } });
+  const other = (seq: number, retry = false): WriteJob => ({
+    ...insert(seq, retry),
+    clientId: 'client-b',
+    work: { k: 'execute', stmt: { sql: 'INSERT INTO t (id) VALUES (?)', args: [`b${seq}`] } },
+  });
   engine.runGroup([insert(1), other(1)]);
   engine.runGroup([insert(2)], [{ clientId: 'client-a', below: 2 }]);
   engine.runGroup([other(1, true)]);
