@@ -84,6 +84,7 @@ test('7 members writing lose no acknowledged row when the leader is SIGKILLed tw
 
 test('while 7 members run, exactly one process has the database, -wal or -shm open', async () => {
   const file = path.join(tempDir(), 'lsof.db');
+  const tracker = await OpenerTracker.start(file);
   const members = await startFleet(file, 7);
   members.forEach((m) => m.send({ cmd: 'write', prefix: m.name, count: 50 }));
   const leader = leaderOf(members);
@@ -95,6 +96,10 @@ test('while 7 members run, exactly one process has the database, -wal or -shm op
   samples.push(pidsHoldingOpen(databaseFiles(file)));
   expect(samples.length).toBeGreaterThan(1);
   for (const holders of samples) expect(holders).toEqual([leader.pid]);
+  // What the samples could miss between two reads: every open, from the first member's start.
+  await tracker.stop();
+  expect(tracker.overlaps()).toEqual([]);
+  expect(tracker.openers()).toEqual([leader.pid]);
 });
 
 test('a leader killed after COMMIT and before replying: the retry returns the original result and the row exists once', async () => {
