@@ -4,7 +4,8 @@
  */
 import * as path from 'node:path';
 import Database from 'better-sqlite3';
-import { killAll, startMember, until, type Member } from './helpers/fleet';
+import { killAll, leaderOf, startMember, until, type Member } from './helpers/fleet';
+import { OpenerTracker, stopTrackers } from './helpers/opener-tracker';
 import { databaseFiles, pidsHoldingOpen } from './helpers/proc';
 import { removeTempDirs, tempDir } from './helpers/temp';
 
@@ -12,6 +13,7 @@ jest.setTimeout(120_000);
 
 afterEach(async () => {
   await killAll();
+  await stopTrackers();
   removeTempDirs();
 });
 
@@ -23,29 +25,23 @@ async function startFleet(file: string, size: number): Promise<Member[]> {
   return members;
 }
 
-function leaderOf(members: Member[]): Member {
-  const leaders = members.filter((m) => {
-    const roles = m.events.filter((e) => e.ev === 'opened' || e.ev === 'role');
-    const last = roles[roles.length - 1];
-    return last !== undefined && 'role' in last && last.role === 'leader';
-  });
-  if (leaders.length !== 1) throw new Error(`expected exactly one leader, found ${leaders.length}`);
-  return leaders[0]!;
-}
-
-function readAll(file: string): { ids: string[]; integrity: string } {
+/** What the file holds: every id, the ids present more than once (`id` is not a key), integrity. */
+function readAll(file: string): { ids: string[]; twice: { id: string; n: number }[]; leaders: number[]; integrity: string } {
   const db = new Database(file, { readonly: true });
   try {
     const ids = (db.prepare('SELECT id FROM rows').all() as { id: string }[]).map((r) => r.id);
+    const twice = db.prepare('SELECT id, count(*) AS n FROM rows GROUP BY id HAVING count(*) > 1').all() as { id: string; n: number }[];
+    const leaders = (db.prepare('SELECT pid FROM _baton_epochs ORDER BY epoch').all() as { pid: number }[]).map((r) => r.pid);
     const integrity = (db.prepare('PRAGMA integrity_check').get() as { integrity_check: string }).integrity_check;
-    return { ids, integrity };
+    return { ids, twice, leaders, integrity };
   } finally {
     db.close();
   }
 }
 
-test('7 members writing lose no acknowledged row when the leader is SIGKILLed twice', async () => {
+test('7 members writing lose no acknowledged row when the leader is SIGKILLed twice, and never two hold the files', async () => {
   const file = path.join(tempDir(), 'fleet.db');
+  const tracker = await OpenerTracker.start(file);
   const members = await startFleet(file, 7);
   members.forEach((m) => m.send({ cmd: 'writeLoop', prefix: m.name }));
   await until(() => members.every((m) => m.acked.size >= 20), 30_000, 'every member to have 20 acknowledged writes');
@@ -55,11 +51,13 @@ test('7 members writing lose no acknowledged row when the leader is SIGKILLed tw
     const victim = leaderOf(members.filter((m) => !killed.includes(m)));
     const survivors = members.filter((m) => m !== victim && !killed.includes(m));
     const ackedBefore = new Map(survivors.map((m) => [m, m.acked.size]));
+    // Listening before the kill: a failover reported before we listened would be missed.
+    const failedOver = Promise.all(survivors.map((m) => m.waitForNext((e) => e.ev === 'failover' && e.fromPid === victim.pid, 30_000)));
     victim.kill('SIGKILL');
     killed.push(victim);
     await victim.whenExited();
     // Every survivor reaches the new leader and keeps writing.
-    await Promise.all(survivors.map((m) => m.waitForNext((e) => e.ev === 'failover' && e.fromPid === victim.pid, 30_000)));
+    await failedOver;
     await until(() => survivors.every((m) => m.acked.size >= ackedBefore.get(m)! + 10), 30_000, 'survivors to write again after failover');
     expect(() => leaderOf(survivors)).not.toThrow();
   }
@@ -69,11 +67,15 @@ test('7 members writing lose no acknowledged row when the leader is SIGKILLed tw
   await Promise.all(survivors.map((m) => m.waitFor((e) => e.ev === 'writeDone')));
   for (const m of survivors) m.send({ cmd: 'close' });
   await Promise.all(survivors.map((m) => m.whenExited()));
+  await tracker.stop();
+  expect(tracker.overlaps()).toEqual([]); // through both kills and the closing hand-overs, at no instant two holders
 
   const acked = members.flatMap((m) => [...m.acked]);
-  const { ids, integrity } = readAll(file);
+  const { ids, twice, leaders, integrity } = readAll(file);
+  expect(new Set(tracker.openers())).toEqual(new Set(leaders)); // only leaders ever opened the files
+  expect(leaders.length).toBeGreaterThanOrEqual(3);
   expect(integrity).toBe('ok');
-  expect(new Set(ids).size).toBe(ids.length); // nothing applied twice (ids are the primary key, so also no duplicate error was swallowed)
+  expect(twice).toEqual([]); // nothing applied twice
   const present = new Set(ids);
   expect(acked.filter((id) => !present.has(id))).toEqual([]); // nothing acknowledged was lost
   // Survivors never saw a failed write: requests in flight during the failovers were re-sent.
@@ -82,6 +84,7 @@ test('7 members writing lose no acknowledged row when the leader is SIGKILLed tw
 
 test('while 7 members run, exactly one process has the database, -wal or -shm open', async () => {
   const file = path.join(tempDir(), 'lsof.db');
+  const tracker = await OpenerTracker.start(file);
   const members = await startFleet(file, 7);
   members.forEach((m) => m.send({ cmd: 'write', prefix: m.name, count: 50 }));
   const leader = leaderOf(members);
@@ -93,6 +96,10 @@ test('while 7 members run, exactly one process has the database, -wal or -shm op
   samples.push(pidsHoldingOpen(databaseFiles(file)));
   expect(samples.length).toBeGreaterThan(1);
   for (const holders of samples) expect(holders).toEqual([leader.pid]);
+  // What the samples could miss between two reads: every open, from the first member's start.
+  await tracker.stop();
+  expect(tracker.overlaps()).toEqual([]);
+  expect(tracker.openers()).toEqual([leader.pid]);
 });
 
 test('a leader killed after COMMIT and before replying: the retry returns the original result and the row exists once', async () => {

@@ -2,6 +2,7 @@
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import * as path from 'node:path';
 import { promisify } from 'node:util';
+import { ROWS_MIGRATION } from './fixtures/member-protocol';
 import { killAll, startMember } from './helpers/fleet';
 import { removeTempDirs, tempDir } from './helpers/temp';
 
@@ -31,7 +32,7 @@ test('a program whose only work is awaiting writes keeps running through a failo
   // No IPC, no stdin, no timers of its own: only the store's handles can keep it alive.
   const script = `(async () => {
     const store = await require(${JSON.stringify(require.resolve('@baton/store'))}).openStore({ path: ${JSON.stringify(file)}, candidate: false,
-      migrations: [{ version: 1, sql: 'CREATE TABLE IF NOT EXISTS rows (id TEXT PRIMARY KEY, member TEXT NOT NULL, epoch INTEGER)' }] });
+      migrations: [{ version: 1, sql: ${JSON.stringify(ROWS_MIGRATION)} }] });
     const firstEpoch = store.epoch;
     let after = 0;
     for (let i = 0; after < 5; i++) {

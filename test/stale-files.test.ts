@@ -7,8 +7,8 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { storePaths } from '@baton/store';
-import { killAll, startMember, until } from './helpers/fleet';
-import { databaseFiles, pidsHoldingOpen } from './helpers/proc';
+import { killAll, startMember } from './helpers/fleet';
+import { OpenerTracker, stopTrackers } from './helpers/opener-tracker';
 import { removeSockets, socketOf } from './helpers/sockets';
 import { removeTempDirs, tempDir } from './helpers/temp';
 
@@ -16,6 +16,7 @@ jest.setTimeout(120_000);
 
 afterEach(async () => {
   await killAll();
+  await stopTrackers();
   removeSockets();
   removeTempDirs();
 });
@@ -105,7 +106,9 @@ test('the socket file deleted under a live leader: a member started afterwards s
   const socket = socketOf(file);
   await startMember({ path: file, name: 'leader' });
   fs.unlinkSync(socket);
-  const late = await startMember({ path: file, name: 'late', requestTimeoutMs: 3000 });
+  // Opening is bounded by the default request timeout (30 s), not a short window: the leader
+  // binds again within its 500 ms check, however loaded the machine.
+  const late = await startMember({ path: file, name: 'late' });
   expect((await late.exec("INSERT INTO rows (id, member) VALUES ('late', 'late')")).code).toBeUndefined();
 });
 
@@ -113,16 +116,30 @@ test('the socket file deleted under a live leader: a member started afterwards s
 // (a cleanup script, a restore of the directory) while a leader runs, and the next candidate
 // locks the new inode and leads too. The hosting member checks every 500 ms that its lock path
 // still names the file it locked, and steps down when it does not; fencing keeps it from
-// committing meanwhile. So two processes may hold the database briefly, never for long.
-test('the lock file replaced under a live leader: never two processes with the database open for long', async () => {
+// committing meanwhile. So two processes hold the database for a moment: README lists this
+// under "Not guaranteed", with the window this test measures.
+test('the lock file replaced under a live leader: the old leader steps down and releases the database, and only it and the next leader ever open it', async () => {
   const file = path.join(tempDir(), 'lock-replaced.db');
   socketOf(file);
+  const tracker = await OpenerTracker.start(file);
   const first = await startMember({ path: file, name: 'first' });
   const lock = storePaths(file).lock;
   fs.writeFileSync(`${lock}.new`, '');
   fs.renameSync(`${lock}.new`, lock);
+  // The second member locks the new file and leads, unless the first noticed the replacement
+  // before it started and leads again under the new file (then the second follows).
   const second = await startMember({ path: file, name: 'second' });
+  const stepped = await first.waitFor((e) => e.ev === 'error' && e.code === 'LEADER_FAILED', 30_000);
+  expect((stepped as { message: string }).message).toMatch(/the election lock file was deleted or replaced/);
+  await tracker.whenReleasedBy(first.pid);
   expect((await second.exec("INSERT INTO rows (id, member) VALUES ('x', 'second')")).code).toBeUndefined();
-  await until(() => pidsHoldingOpen(databaseFiles(file)).length <= 1, 5000, 'one process with the database open');
   expect(first.child.exitCode).toBeNull();
+  await tracker.stop();
+
+  // The only possible overlap: the second leader opened while the first still held the files
+  // (when the second opened before the first's lock check came round), and it ended when the
+  // first closed them. Nobody else opened them.
+  expect([first.pid, second.pid]).toEqual(expect.arrayContaining(tracker.openers()));
+  for (const w of tracker.overlapWindows()) expect(w).toMatchObject({ pid: second.pid, heldBy: first.pid, toUs: expect.any(Number) });
+  expect(tracker.overlaps().filter((e) => e.kind !== 'OVERLAP')).toEqual([]);
 });

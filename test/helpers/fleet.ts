@@ -89,6 +89,20 @@ export class Member {
   }
 }
 
+/** True when the last role `member` reported is leader. */
+export function isLeader(member: Member): boolean {
+  const roles = member.events.filter((e) => e.ev === 'opened' || e.ev === 'role');
+  const last = roles[roles.length - 1];
+  return last !== undefined && 'role' in last && last.role === 'leader';
+}
+
+/** The one member of `members` that reports leading; throws unless exactly one does. */
+export function leaderOf(members: Member[]): Member {
+  const leaders = members.filter(isLeader);
+  if (leaders.length !== 1) throw new Error(`expected exactly one leader, found ${leaders.length}`);
+  return leaders[0]!;
+}
+
 /** Forks a member with `options` (path required) and waits until it has opened its store. */
 export async function startMember(options: StoreOptions & { name: string }, env: NodeJS.ProcessEnv = {}): Promise<Member> {
   const child = fork(MEMBER_SCRIPT, [JSON.stringify(options)], { env: { ...process.env, ...env }, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });

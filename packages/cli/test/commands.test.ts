@@ -45,9 +45,11 @@ test('exec --json-args passes typed values, and a SQL error exits 1 with its cod
 
   const failed = await runBaton(['exec', db, 'INSERT INTO rows (id, member) VALUES (?, ?)', 'dup', 'a', '--json']);
   expect(failed.code).toBe(0);
-  const duplicate = await runBaton(['exec', db, 'INSERT INTO rows (id, member) VALUES (?, ?)', 'dup', 'b', '--json']);
-  expect(duplicate.code).toBe(1);
-  expect(parseJson<ErrorDocument>(duplicate).error).toMatchObject({ code: 'SQLITE_CONSTRAINT', extendedCode: 'SQLITE_CONSTRAINT_PRIMARYKEY' });
+  // The fleet's rows table has no key on id (a write applied twice must show as two rows): the
+  // constraint to violate is member's NOT NULL.
+  const violation = await runBaton(['exec', db, 'INSERT INTO rows (id, member) VALUES (?, NULL)', 'dup', '--json']);
+  expect(violation.code).toBe(1);
+  expect(parseJson<ErrorDocument>(violation).error).toMatchObject({ code: 'SQLITE_CONSTRAINT', extendedCode: 'SQLITE_CONSTRAINT_NOTNULL' });
 });
 
 test('reset without --yes refuses and changes nothing; with --yes it empties the schema in place', async () => {

@@ -30,7 +30,7 @@ export { StoreTransaction } from './member/transaction';
 export type { BatchStatement } from './member/statements';
 export type { Client, InArgs, InStatement, InValue, IntMode, ResultSet, Row, Transaction, Value } from '@libsql/core/api';
 export { LibsqlBatchError, LibsqlError } from '@libsql/core/api';
-export type { EpochRecord, LeaderStatus, MemberStatus, StoreStatus } from './protocol/status';
+export type { EpochRecord, LeaderStatus, MemberStatus, StoreStatus, SynchronousLevel } from './protocol/status';
 export { StoreBatchError, StoreError, ERROR_CODES } from './errors';
 export type { BatonError, ErrorCode } from './errors';
 export type { StoreOptions } from './options';

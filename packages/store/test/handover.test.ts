@@ -69,7 +69,9 @@ test('close is idempotent and later calls refuse with CLIENT_CLOSED, as libsql',
 test('a transaction the leader grants after its member gave up waiting is rolled back, not left holding the writer', async () => {
   const file = path.join(dir, 'late-begin.db');
   const holder = await open('holder', file);
-  const impatient = await openStore({ path: file, name: 'impatient', migrations: MIGRATIONS, requestTimeoutMs: 300 });
+  // Long enough for joining on a loaded machine (opening is bounded by it too); the transaction
+  // below times out whatever its length, since the holder keeps the writer until it commits.
+  const impatient = await openStore({ path: file, name: 'impatient', migrations: MIGRATIONS, requestTimeoutMs: 3000 });
   stores.push(impatient);
   const held = await holder.transaction('write');
   await expect(impatient.transaction('write')).rejects.toMatchObject({ code: 'TIMEOUT' });

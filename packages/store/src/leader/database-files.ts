@@ -1,5 +1,16 @@
 /** The leader's handling of the files around the database: sizes for status, and the -wal/-shm of a lost file. */
 import * as fs from 'node:fs';
+import type { SynchronousLevel } from '../protocol/status';
+
+/** SQLite's `PRAGMA synchronous` levels, by number. */
+const SYNCHRONOUS_LEVELS: readonly SynchronousLevel[] = ['off', 'normal', 'full', 'extra'];
+
+/** The name of SQLite's `PRAGMA synchronous` value `level` (0 to 3). */
+export function synchronousLevel(level: unknown): SynchronousLevel {
+  const name = SYNCHRONOUS_LEVELS[Number(level)];
+  if (name === undefined) throw new Error(`unknown PRAGMA synchronous level ${String(level)}`);
+  return name;
+}
 
 /** The database and WAL sizes in bytes (0 for a missing file). */
 export function databaseFileSizes(databasePath: string): { databaseBytes: number; walBytes: number } {

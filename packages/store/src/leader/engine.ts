@@ -10,8 +10,8 @@ import * as fs from 'node:fs';
 import { StoreError, toStoreError, type BatonError } from '../errors';
 import { packValue } from '../protocol/framing';
 import { APPLIED_RETENTION_MS, type Migration, type WireResultSet, type WireStatement } from '../protocol/messages';
-import type { EpochRecord } from '../protocol/status';
-import { databaseFileSizes, quarantineCompanions } from './database-files';
+import type { EpochRecord, SynchronousLevel } from '../protocol/status';
+import { databaseFileSizes, quarantineCompanions, synchronousLevel } from './database-files';
 import { readEpochHistory, takeNextEpoch } from './epochs';
 import { maybeInjectFault } from './fault-injection';
 import { SqliteConnection } from './sqlite-connection';
@@ -358,9 +358,9 @@ export class LeaderEngine {
     this.writer.db.pragma('wal_checkpoint(PASSIVE)');
   }
 
-  /** The database and WAL sizes, for status. */
-  fileSizes(): { databaseBytes: number; walBytes: number } {
-    return databaseFileSizes(this.options.databasePath);
+  /** The database and WAL sizes, and the durability the live writer runs with (read from SQLite, not the options), for status. */
+  databaseStatus(): { databaseBytes: number; walBytes: number; synchronous: SynchronousLevel } {
+    return { ...databaseFileSizes(this.options.databasePath), synchronous: synchronousLevel(this.writer.db.pragma('synchronous', { simple: true })) };
   }
 
   /** The recent leader changes, newest first. */

@@ -382,7 +382,7 @@ export class LeaderServer {
 
   /** What `store.status()` returns. */
   private status(): StoreStatus {
-    const sizes = this.engine.fileSizes();
+    const files = this.engine.databaseStatus();
     return {
       leader: {
         pid: this.identity.pid,
@@ -407,7 +407,7 @@ export class LeaderServer {
         })),
       counters: { ...this.engine.stats, queueDepth: this.queue.length },
       load: this.load.snapshot(),
-      database: { path: this.identity.databasePath, ...sizes },
+      database: { path: this.identity.databasePath, ...files },
       failovers: this.engine.epochHistory(10),
     };
   }

@@ -9,6 +9,7 @@ import { StoreError, toStoreError } from '../errors';
 import { MAX_TRANSACTION_MS, type RequestFrame, type TransactionMode, type WireStatement } from '../protocol/messages';
 import type { InvalidRequest } from '../protocol/validate';
 import { FencedError, type JobOutcome, type LeaderEngine } from './engine';
+import { maybeInjectTransactionFault, noteTransactionSql } from './fault-injection';
 import { runStatement, runStatements, runTransactionScript } from './statement-runner';
 import type { Session } from './session';
 
@@ -50,6 +51,7 @@ export class Transactions {
       snapshot = this.engine.openSnapshot();
     } else {
       this.engine.beginWrite();
+      noteTransactionSql(() => [], true);
       this.writerOwner = session;
     }
     // Capped here, not only in the member's options: one member must not hold the writer forever.
@@ -85,7 +87,11 @@ export class Transactions {
     const snapshot = tx.snapshot;
     const runner: TransactionRunner =
       snapshot === null
-        ? { execute: (s) => this.engine.txExecute(s), batch: (s) => this.engine.txBatch(s), script: (sql) => this.engine.txScript(sql) }
+        ? {
+            execute: (s) => (noteTransactionSql(() => [s.sql]), this.engine.txExecute(s)),
+            batch: (s) => (noteTransactionSql(() => s.map((statement) => statement.sql)), this.engine.txBatch(s)),
+            script: (sql) => (noteTransactionSql(() => [sql]), this.engine.txScript(sql)),
+          }
         : {
             execute: (s) => runStatement(snapshot, s, 'transaction'),
             batch: (s) => runStatements(snapshot, s, 'transaction'),
@@ -126,6 +132,7 @@ export class Transactions {
     session.transaction = null;
     try {
       this.engine.commitWrite(session.hello!.clientId, requestId);
+      maybeInjectTransactionFault('crash-after-commit'); // committed, not yet answered
       return { ok: null };
     } catch (error) {
       if (error instanceof FencedError) throw error;

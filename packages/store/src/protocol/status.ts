@@ -1,5 +1,8 @@
 /** The shape of `store.status()`: the leader's view of the fleet. */
 
+/** SQLite's durability levels (`PRAGMA synchronous`); `full` unless the store was opened with `synchronous: 'normal'`. */
+export type SynchronousLevel = 'off' | 'normal' | 'full' | 'extra';
+
 /** The leader. */
 export interface LeaderStatus {
   pid: number;
@@ -46,7 +49,8 @@ export interface StoreStatus {
   counters: { commits: number; groupedWrites: number; reads: number; writes: number; failedWrites: number; queueDepth: number };
   /** Load over the last minute, measured by the leader from a request's arrival to its reply. */
   load: { writesPerSec: number; readsPerSec: number; p50Ms: number; p99Ms: number; avgGroupSize: number };
-  database: { path: string; databaseBytes: number; walBytes: number };
+  /** The database file: its size, its WAL's, and the `synchronous` level its writer runs with, read from SQLite. */
+  database: { path: string; databaseBytes: number; walBytes: number; synchronous: SynchronousLevel };
   /** The most recent leaders, newest first. */
   failovers: EpochRecord[];
 }

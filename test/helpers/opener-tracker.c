@@ -1,0 +1,191 @@
+/*
+ * Exact opener tracking for Baton's "one opener" guarantee (compiled at test time by
+ * test/helpers/opener-tracker.ts; never committed as a binary; needs root for fanotify).
+ *
+ * usage: opener-tracker <directory> <sync name> <name>...
+ *
+ * Watches every open and close of the named files in <directory> (the database, its -wal and
+ * its -shm) with fanotify. Opens arrive as permission events (FAN_OPEN_PERM): the opening
+ * process waits in the kernel until this program answers, and the kernel never merges
+ * permission events, so every open is seen, in order, before the opener holds the file.
+ * Before allowing an open by process P it asks /proc whether any other process that opened a
+ * watched file still holds one (a descriptor or a mapping): if so, two processes would hold
+ * the files at once, and it prints OVERLAP. Nothing can slip between that check and the answer:
+ * another process's open would itself wait for this program, which handles one event at a time.
+ *
+ * Output, one line per event, flushed at once (times: CLOCK_REALTIME in microseconds):
+ *   READY
+ *   OPEN <us> <pid> <name>
+ *   CLOSE <us> <pid> <name> <1 if the process still holds a watched file, else 0>
+ *   OVERLAP <us> <pid> <name> <pid of the process that still held a watched file>
+ *   OVERFLOW <us>            (events were lost: the run proves nothing)
+ *   SYNC <us>                (someone opened <sync name>: every event before that open is printed)
+ */
+#define _GNU_SOURCE
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/fanotify.h>
+#include <time.h>
+#include <unistd.h>
+
+#define MAX_HOLDERS 4096
+#define MAX_NAMES 16
+
+static char watched[MAX_NAMES][PATH_MAX + NAME_MAX + 2];
+static int watched_count;
+static char sync_path[PATH_MAX + NAME_MAX + 2];
+static int holders[MAX_HOLDERS];
+static int holder_count;
+
+static long long now_us(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_REALTIME, &ts);
+  return (long long)ts.tv_sec * 1000000LL + ts.tv_nsec / 1000;
+}
+
+/* The index of the watched file `target` names ("(deleted)" stripped), or -1. */
+static int watched_index(const char *target) {
+  char clean[PATH_MAX];
+  snprintf(clean, sizeof clean, "%s", target);
+  size_t len = strlen(clean);
+  const char *deleted = " (deleted)";
+  size_t dlen = strlen(deleted);
+  if (len > dlen && strcmp(clean + len - dlen, deleted) == 0) clean[len - dlen] = '\0';
+  for (int i = 0; i < watched_count; i++)
+    if (strcmp(clean, watched[i]) == 0) return i;
+  return -1;
+}
+
+/* True while process `pid` has a descriptor or a mapping of a watched file. */
+static int still_holds(int pid) {
+  char dir_path[64];
+  snprintf(dir_path, sizeof dir_path, "/proc/%d/fd", pid);
+  DIR *dir = opendir(dir_path);
+  if (dir != NULL) {
+    struct dirent *entry;
+    while ((entry = readdir(dir)) != NULL) {
+      if (entry->d_name[0] == '.') continue;
+      char link[PATH_MAX], target[PATH_MAX];
+      snprintf(link, sizeof link, "%s/%s", dir_path, entry->d_name);
+      ssize_t n = readlink(link, target, sizeof target - 1);
+      if (n <= 0) continue;
+      target[n] = '\0';
+      if (watched_index(target) >= 0) {
+        closedir(dir);
+        return 1;
+      }
+    }
+    closedir(dir);
+  }
+  char maps_path[64];
+  snprintf(maps_path, sizeof maps_path, "/proc/%d/maps", pid);
+  FILE *maps = fopen(maps_path, "r");
+  if (maps == NULL) return 0;
+  char line[PATH_MAX + 256];
+  int found = 0;
+  while (!found && fgets(line, sizeof line, maps) != NULL) {
+    line[strcspn(line, "\n")] = '\0';
+    char *slash = strchr(line, '/');
+    if (slash != NULL && watched_index(slash) >= 0) found = 1;
+  }
+  fclose(maps);
+  return found;
+}
+
+static void forget_holder(int index) { holders[index] = holders[--holder_count]; }
+
+static void add_holder(int pid) {
+  for (int i = 0; i < holder_count; i++)
+    if (holders[i] == pid) return;
+  if (holder_count < MAX_HOLDERS) holders[holder_count++] = pid;
+}
+
+static void on_open(int pid, const char *name) {
+  for (int i = 0; i < holder_count;) {
+    int other = holders[i];
+    if (other == pid) {
+      i++;
+    } else if (still_holds(other)) {
+      printf("OVERLAP %lld %d %s %d\n", now_us(), pid, name, other);
+      i++;
+    } else {
+      forget_holder(i);
+    }
+  }
+  add_holder(pid);
+  printf("OPEN %lld %d %s\n", now_us(), pid, name);
+}
+
+static void on_close(int pid, const char *name) {
+  int holds = still_holds(pid);
+  if (!holds)
+    for (int i = 0; i < holder_count; i++)
+      if (holders[i] == pid) forget_holder(i);
+  printf("CLOSE %lld %d %s %d\n", now_us(), pid, name, holds);
+}
+
+int main(int argc, char **argv) {
+  if (argc < 4 || argc - 3 > MAX_NAMES) {
+    fprintf(stderr, "usage: opener-tracker <directory> <sync name> <name>... (at most %d names)\n", MAX_NAMES);
+    return 2;
+  }
+  setvbuf(stdout, NULL, _IOLBF, 0);
+  char dir[PATH_MAX];
+  if (realpath(argv[1], dir) == NULL) {
+    perror("realpath");
+    return 2;
+  }
+  snprintf(sync_path, sizeof sync_path, "%s/%s", dir, argv[2]);
+  for (int i = 3; i < argc; i++) snprintf(watched[watched_count++], sizeof watched[0], "%s/%s", dir, argv[i]);
+
+  int fan = fanotify_init(FAN_CLASS_CONTENT | FAN_CLOEXEC | FAN_UNLIMITED_QUEUE, O_RDONLY | O_LARGEFILE | O_CLOEXEC);
+  if (fan < 0) {
+    perror("fanotify_init");
+    return 3;
+  }
+  if (fanotify_mark(fan, FAN_MARK_ADD, FAN_OPEN_PERM | FAN_CLOSE | FAN_EVENT_ON_CHILD, AT_FDCWD, dir) < 0) {
+    perror("fanotify_mark");
+    return 3;
+  }
+  printf("READY\n");
+
+  char buffer[65536] __attribute__((aligned(__alignof__(struct fanotify_event_metadata))));
+  for (;;) {
+    ssize_t length = read(fan, buffer, sizeof buffer);
+    if (length < 0) {
+      if (errno == EINTR) continue;
+      perror("read");
+      return 3;
+    }
+    struct fanotify_event_metadata *event = (struct fanotify_event_metadata *)buffer;
+    for (; FAN_EVENT_OK(event, length); event = FAN_EVENT_NEXT(event, length)) {
+      if (event->vers != FANOTIFY_METADATA_VERSION) {
+        fprintf(stderr, "opener-tracker: fanotify metadata version mismatch\n");
+        return 3;
+      }
+      if (event->mask & FAN_Q_OVERFLOW) {
+        printf("OVERFLOW %lld\n", now_us());
+        continue;
+      }
+      char link[64], target[PATH_MAX];
+      snprintf(link, sizeof link, "/proc/self/fd/%d", event->fd);
+      ssize_t n = readlink(link, target, sizeof target - 1);
+      target[n > 0 ? n : 0] = '\0';
+      int index = n > 0 ? watched_index(target) : -1;
+      const char *name = index >= 0 ? strrchr(watched[index], '/') + 1 : NULL;
+      if (event->mask & FAN_OPEN_PERM) {
+        if (name != NULL) on_open(event->pid, name);
+        else if (n > 0 && strcmp(target, sync_path) == 0) printf("SYNC %lld\n", now_us());
+        struct fanotify_response response = {.fd = event->fd, .response = FAN_ALLOW};
+        if (write(fan, &response, sizeof response) < 0) perror("write response");
+      }
+      if ((event->mask & FAN_CLOSE) && name != NULL) on_close(event->pid, name);
+      close(event->fd);
+    }
+  }
+}
