@@ -3,7 +3,7 @@
  * process, in order (fanotify; see opener-tracker.c next to this file for how nothing is
  * missed). Answers the question of Baton's first guarantee: was there ever an instant at which
  * two processes held the files? Needs root and a C compiler; the program is compiled on first
- * use into the system temp directory, never into the repository.
+ * use next to the compiled helper (test/dist/helpers/, ignored by git like every build output).
  *
  * Tests: `const tracker = await OpenerTracker.start(file)` before the first member starts, then
  * `await tracker.stop()` and `expect(tracker.overlaps()).toEqual([])`; call `stopTrackers()`
@@ -12,7 +12,6 @@
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { createInterface } from 'node:readline';
 
@@ -41,12 +40,16 @@ export interface OverlapWindow {
   toUs: number | null;
 }
 
-/** Compiles the tracker once per source version and returns the binary's path. */
+/**
+ * Compiles the tracker once per source version and returns the binary's path. It is built next
+ * to the compiled helper (test/dist/helpers/, a build output like the rest of dist/), so the
+ * tests leave nothing behind in the system's temp directory.
+ */
 function binary(): string {
   if (SOURCE === undefined) throw new Error('opener-tracker.c not found next to the compiled helper or its source');
   const source = fs.readFileSync(SOURCE);
   const hash = createHash('sha256').update(source).digest('hex').slice(0, 16);
-  const out = path.join(os.tmpdir(), `baton-opener-tracker-${hash}`);
+  const out = path.join(__dirname, `opener-tracker-${hash}`);
   if (fs.existsSync(out)) return out;
   const building = `${out}.${process.pid}.tmp`;
   execFileSync('cc', ['-O2', '-Wall', '-o', building, SOURCE], { stdio: ['ignore', 'ignore', 'pipe'] });
