@@ -1,0 +1,172 @@
+/**
+ * Interactive transactions: commit, rollback, close, `closed`, the ROLLBACK and COMMIT
+ * statements, savepoints (what Drizzle's nested transactions issue), batches and scripts inside
+ * a transaction, and TRANSACTION_CLOSED once it is over.
+ */
+import type { Scenario } from '../scenario';
+
+const TABLE = `CREATE TABLE t (id INTEGER PRIMARY KEY, name TEXT UNIQUE NOT NULL)`;
+const names = 'SELECT name FROM t ORDER BY id';
+
+export const TRANSACTION_SCENARIOS: Scenario[] = [
+  {
+    name: 'commit makes the changes visible; the transaction is closed',
+    setup: TABLE,
+    async run({ client, step }) {
+      const tx = await client.transaction('write');
+      await step('closed while open', () => tx.closed);
+      await step('insert', () => tx.execute(`INSERT INTO t (name) VALUES ('a')`));
+      await step('insert with args', () => tx.execute({ sql: 'INSERT INTO t (name) VALUES (?)', args: ['b'] }));
+      await step('own changes seen inside', () => tx.execute(names));
+      await step('commit', () => tx.commit());
+      await step('closed after commit', () => tx.closed);
+      await step('after', () => client.execute(names));
+    },
+  },
+  {
+    name: 'rollback and close discard the changes',
+    setup: TABLE,
+    async run({ client, step }) {
+      const rolledBack = await client.transaction('write');
+      await step('insert a', () => rolledBack.execute(`INSERT INTO t (name) VALUES ('a')`));
+      await step('rollback', () => rolledBack.rollback());
+      await step('closed after rollback', () => rolledBack.closed);
+      const closed = await client.transaction('write');
+      await step('insert b', () => closed.execute(`INSERT INTO t (name) VALUES ('b')`));
+      await step('close', () => closed.close());
+      await step('closed after close', () => closed.closed);
+      await step('after', () => client.execute(names));
+    },
+  },
+  {
+    name: 'a finished transaction answers TRANSACTION_CLOSED; rollback and close stay harmless',
+    setup: TABLE,
+    async run({ client, step }) {
+      const tx = await client.transaction('write');
+      await step('commit', () => tx.commit());
+      await step('execute', () => tx.execute('SELECT 1'));
+      await step('batch', () => tx.batch(['SELECT 1']));
+      await step('executeMultiple', () => tx.executeMultiple('SELECT 1'));
+      await step('commit again', () => tx.commit());
+      await step('rollback', () => tx.rollback());
+      await step('close', () => tx.close());
+    },
+  },
+  {
+    name: 'a ROLLBACK statement ends the transaction as rollback() does',
+    setup: TABLE,
+    async run({ client, step }) {
+      const tx = await client.transaction('write');
+      await step('insert', () => tx.execute(`INSERT INTO t (name) VALUES ('a')`));
+      await step('ROLLBACK', () => tx.execute('ROLLBACK'));
+      await step('closed', () => tx.closed);
+      await step('execute after', () => tx.execute('SELECT 1'));
+      await step('commit after', () => tx.commit());
+      await step('rollback after', () => tx.rollback());
+      await step('after', () => client.execute(names));
+    },
+  },
+  {
+    name: 'a COMMIT statement ends the transaction and keeps its changes',
+    setup: TABLE,
+    async run({ client, step }) {
+      const tx = await client.transaction('write');
+      await step('insert', () => tx.execute(`INSERT INTO t (name) VALUES ('a')`));
+      await step('COMMIT', () => tx.execute('COMMIT'));
+      await step('closed', () => tx.closed);
+      await step('commit after', () => tx.commit());
+      await step('after', () => client.execute(names));
+    },
+  },
+  {
+    name: 'SAVEPOINT, ROLLBACK TO and RELEASE inside a transaction',
+    setup: TABLE,
+    async run({ client, step }) {
+      const tx = await client.transaction('write');
+      await step('insert a', () => tx.execute(`INSERT INTO t (name) VALUES ('a')`));
+      await step('savepoint outer', () => tx.execute('SAVEPOINT outer_sp'));
+      await step('insert b', () => tx.execute(`INSERT INTO t (name) VALUES ('b')`));
+      await step('savepoint inner', () => tx.execute('SAVEPOINT "inner sp"'));
+      await step('insert c', () => tx.execute(`INSERT INTO t (name) VALUES ('c')`));
+      await step('rollback to inner', () => tx.execute('ROLLBACK TO "inner sp"'));
+      await step('release inner', () => tx.execute('RELEASE "inner sp"'));
+      await step('release outer', () => tx.execute('RELEASE SAVEPOINT outer_sp'));
+      await step('savepoint again', () => tx.execute('SAVEPOINT again'));
+      await step('insert d', () => tx.execute(`INSERT INTO t (name) VALUES ('d')`));
+      await step('rollback transaction to again', () => tx.execute('ROLLBACK TRANSACTION TO SAVEPOINT again'));
+      await step('seen inside', () => tx.execute(names));
+      await step('unknown savepoint', () => tx.execute('RELEASE nonexistent'));
+      await step('commit', () => tx.commit());
+      await step('after', () => client.execute(names));
+    },
+  },
+  {
+    name: 'a failing statement inside a transaction leaves it open and usable',
+    setup: `${TABLE}; INSERT INTO t (name) VALUES ('taken')`,
+    async run({ client, step }) {
+      const tx = await client.transaction('write');
+      await step('insert a', () => tx.execute(`INSERT INTO t (name) VALUES ('a')`));
+      await step('constraint error', () => tx.execute(`INSERT INTO t (name) VALUES ('taken')`));
+      await step('closed', () => tx.closed);
+      await step('insert b', () => tx.execute(`INSERT INTO t (name) VALUES ('b')`));
+      await step('commit', () => tx.commit());
+      await step('after', () => client.execute(names));
+    },
+  },
+  {
+    name: 'tx.batch runs in the transaction and reports statementIndex; what ran before the failure stays in the transaction',
+    setup: `${TABLE}; INSERT INTO t (name) VALUES ('taken')`,
+    async run({ client, step }) {
+      const tx = await client.transaction('write');
+      await step('batch', () => tx.batch([`INSERT INTO t (name) VALUES ('a')`, { sql: 'INSERT INTO t (name) VALUES (?)', args: ['b'] }, names]));
+      await step('failing batch', () => tx.batch([`INSERT INTO t (name) VALUES ('c')`, `INSERT INTO t (name) VALUES ('taken')`, `INSERT INTO t (name) VALUES ('d')`]));
+      await step('seen inside', () => tx.execute(names));
+      await step('commit', () => tx.commit());
+      await step('after', () => client.execute(names));
+    },
+  },
+  {
+    name: 'tx.executeMultiple runs a script inside the transaction',
+    setup: TABLE,
+    async run({ client, step }) {
+      const tx = await client.transaction('write');
+      await step('script', () => tx.executeMultiple(`INSERT INTO t (name) VALUES ('a'); INSERT INTO t (name) VALUES ('b');`));
+      await step('rollback', () => tx.rollback());
+      await step('after', () => client.execute(names));
+    },
+  },
+  {
+    name: 'uncommitted changes are not visible to the client outside the transaction',
+    setup: TABLE,
+    async run({ client, step }) {
+      const tx = await client.transaction('write');
+      await step('insert', () => tx.execute(`INSERT INTO t (name) VALUES ('a')`));
+      await step('outside, before commit', () => client.execute(names));
+      await step('commit', () => tx.commit());
+      await step('outside, after commit', () => client.execute(names));
+    },
+  },
+  {
+    name: 'read and deferred transactions',
+    setup: `${TABLE}; INSERT INTO t (name) VALUES ('a')`,
+    async run({ client, step }) {
+      const read = await client.transaction('read');
+      await step('read: select', () => read.execute(names));
+      await step('read: write', () => read.execute(`INSERT INTO t (name) VALUES ('r')`));
+      await step('read: commit', () => read.commit());
+      const deferred = await client.transaction('deferred');
+      await step('deferred: write', () => deferred.execute(`INSERT INTO t (name) VALUES ('d')`));
+      await step('deferred: commit', () => deferred.commit());
+      const byDefault = await client.transaction();
+      await step('default mode: write', () => byDefault.execute(`INSERT INTO t (name) VALUES ('w')`));
+      await step('default mode: commit', () => byDefault.commit());
+      await step('after', () => client.execute(names));
+    },
+  },
+  {
+    name: 'an unknown transaction mode is a RangeError',
+    async run({ client, step }) {
+      await step('bogus mode', () => client.transaction('bogus' as 'write'));
+    },
+  },
+];
