@@ -1,6 +1,9 @@
 /**
- * The board: every kanban operation, each one transaction through the store, and each change
- * writing its `task_events` entry in that same transaction.
+ * The board: every kanban operation, each one transaction through the client, and each change
+ * writing its `task_events` entry in that same transaction. The client is anything shaped like
+ * `@libsql/client`'s `Client`: a Baton member (where `notify` announces ready tasks to every
+ * member) or a libSQL client on a file or a server (where dispatchers find new work by their
+ * periodic sweep instead).
  *
  * The hot paths (create, claim, heartbeat, complete, fail, release, promote) are single atomic
  * batches: one round trip, grouped with other members' writes by the leader. Their guards are
@@ -8,19 +11,26 @@
  * never needs to read before it writes. The rare operations that need a precise refusal
  * (link with its cycle check, block, archive...) use an interactive transaction instead.
  *
- * A board works the same whether this process hosts the leader or forwards to it.
+ * On Baton a board works the same whether this process hosts the leader or forwards to it.
  */
-import { StoreError, type Row, type Store, type StoreTransaction } from '@baton/store';
-import { fromStoreError, KanbanError } from './errors';
+import { LibsqlError, type Client } from '@libsql/core/api';
+import { fromClientError, KanbanError } from './errors';
 import { newRunId, newTaskId } from './ids';
+import { inTransaction, logEvent, requireTask } from './in-transaction';
 import { BoardQueries } from './queries';
 import { toRun, toTask } from './rows';
 import { stmt, type Params } from './statement';
 import type { Task, TaskRun, TaskStatus } from './types';
 import * as check from './validate';
 
-/** The part of a `Store` the board uses (a structural subset, so tests can wrap or fake it). */
-export type BoardStore = Pick<Store, 'execute' | 'batch' | 'transaction' | 'notify'>;
+/**
+ * The client a board works through: the part of `Client` it uses, and Baton's `notify` where
+ * the client has it (a Baton member does; a libSQL client does not, and the board then leaves
+ * new work to the dispatchers' sweep).
+ */
+export type BoardStore = Pick<Client, 'execute' | 'batch' | 'transaction'> & {
+  notify?: (channel: string, payload?: unknown) => Promise<void>;
+};
 
 /** The store channel on which the board announces tasks that became ready. */
 export const READY_CHANNEL = 'kanban.ready';
@@ -66,7 +76,6 @@ export interface ClaimOptions {
 export const DEFAULT_MAX_FAILURES = 3;
 const DEFAULT_TTL_MS = 30_000;
 const MAX_PARENTS = 50;
-const TRANSACTION_ATTEMPTS = 3;
 
 /** Condition (on alias `t`) that no parent of task `t` is unfinished. */
 const PARENTS_DONE = `NOT EXISTS (SELECT 1 FROM task_links l JOIN tasks p ON p.id = l.parent WHERE l.child = t.id AND p.status <> 'done')`;
@@ -117,10 +126,10 @@ export class Board extends BoardQueries {
       ];
       let results;
       try {
-        results = await this.store.batch(statements);
+        results = await this.store.batch(statements, 'write');
       } catch (error) {
-        if (error instanceof StoreError && error.sqliteCode === 'SQLITE_CONSTRAINT_PRIMARYKEY' && attempt < 5) continue;
-        throw fromStoreError(error, 'create');
+        if (error instanceof LibsqlError && error.extendedCode === 'SQLITE_CONSTRAINT_PRIMARYKEY' && attempt < 5) continue;
+        throw fromClientError(error, 'create');
       }
       const row = results[results.length - 1]!.rows[0];
       if (row === undefined) throw new KanbanError('INVALID_STATE', 'create: the task vanished in its own transaction');
@@ -155,7 +164,7 @@ export class Board extends BoardQueries {
       stmt(`INSERT INTO task_events (task_id, kind, actor, run_id, data, at)
             SELECT id, 'claimed', :actor, :run, json_object('workerPid', :pid, 'expires', :expires), :now FROM tasks WHERE claim_lock = :run`, p),
       stmt(`SELECT * FROM task_runs WHERE id = :run`, p),
-    ]);
+    ], 'write');
     const taskRow = results[0]!.rows[0];
     const runRow = results[3]!.rows[0];
     if (taskRow === undefined || runRow === undefined) return null;
@@ -170,7 +179,7 @@ export class Board extends BoardQueries {
       stmt(`UPDATE tasks SET last_heartbeat_at = :now, claim_expires = :expires WHERE claim_lock = :run RETURNING id`, p),
       stmt(`INSERT INTO task_events (task_id, kind, actor, run_id, data, at)
             SELECT id, 'heartbeat', :actor, :run, json_object('expires', :expires), :now FROM tasks WHERE claim_lock = :run`, p),
-    ]);
+    ], 'write');
     if (updated!.rows.length === 0) throw new KanbanError('CLAIM_LOST', `run ${run} no longer holds its task (released, blocked or finished)`);
   }
 
@@ -193,7 +202,7 @@ export class Board extends BoardQueries {
             SELECT task_id, 'completed', :actor, :run, json_object('result', :result), :now FROM task_runs
             WHERE id = :run AND status = 'completed' AND ended_at = :now`, p),
       ...this.promoteStatements(`t.id IN (SELECT child FROM task_links WHERE parent = ${finishedTask})`, p),
-    ]);
+    ], 'write');
     const row = results[0]!.rows[0];
     if (row === undefined) throw new KanbanError('CLAIM_LOST', `run ${run} no longer holds its task; the result was not recorded`);
     const promoted = results[results.length - 1]!.rows.map((r) => String(r.id));
@@ -219,7 +228,7 @@ export class Board extends BoardQueries {
       stmt(`INSERT INTO task_events (task_id, kind, actor, run_id, data, at)
             SELECT t.id, 'blocked', :actor, :run, json_object('reason', 'too many consecutive failures'), :now FROM tasks t
             WHERE t.id = (SELECT task_id FROM task_runs WHERE id = :run AND status = 'failed' AND ended_at = :now) AND t.status = 'blocked'`, p),
-    ]);
+    ], 'write');
     const row = results[2]!.rows[0];
     if (row === undefined) throw new KanbanError('CLAIM_LOST', `run ${run} no longer holds its task; the failure was not recorded`);
     const task = toTask(row);
@@ -242,7 +251,7 @@ export class Board extends BoardQueries {
             WHERE status = 'running' AND id IN (SELECT current_run_id FROM tasks WHERE status = 'running' AND claim_expires < :now)`, p),
       stmt(`UPDATE tasks SET status = 'ready', claim_lock = NULL, claim_expires = NULL, worker_pid = NULL, current_run_id = NULL
             WHERE status = 'running' AND claim_expires < :now RETURNING id`, p),
-    ]);
+    ], 'write');
     const released = results[2]!.rows.map((r) => String(r.id));
     if (released.length > 0) await this.announce(released, 'released');
     return released;
@@ -256,7 +265,7 @@ export class Board extends BoardQueries {
   async promote(taskId?: string): Promise<string[]> {
     const p: Params = { now: Date.now(), actor: this.actor, id: taskId === undefined ? null : check.taskId(taskId) };
     const which = taskId === undefined ? HAS_PARENT : `t.id = :id`;
-    const results = await this.store.batch(this.promoteStatements(which, p));
+    const results = await this.store.batch(this.promoteStatements(which, p), 'write');
     const promoted = results[1]!.rows.map((r) => String(r.id));
     if (promoted.length > 0) await this.announce(promoted, 'promoted');
     return promoted;
@@ -267,21 +276,21 @@ export class Board extends BoardQueries {
     check.taskId(parent, 'parent id');
     check.taskId(child, 'child id');
     if (parent === child) throw new KanbanError('CYCLE', `a task cannot be its own parent (${parent})`);
-    return this.inTransaction(async (tx) => {
-      const parentTask = await this.requireTask(tx, parent);
-      const childTask = await this.requireTask(tx, child);
-      const cycle = await tx.execute(
+    return inTransaction(this.store, async (tx) => {
+      const parentTask = await requireTask(tx, parent);
+      const childTask = await requireTask(tx, child);
+      const cycle = await tx.execute(stmt(
         `WITH RECURSIVE ancestors(id) AS (SELECT :parent UNION SELECT l.parent FROM task_links l JOIN ancestors a ON l.child = a.id)
          SELECT 1 FROM ancestors WHERE id = :child LIMIT 1`,
         { parent, child },
-      );
+      ));
       if (cycle.rows.length > 0) throw new KanbanError('CYCLE', `${child} is already an ancestor of ${parent}; linking them would make a cycle`);
-      const inserted = await tx.execute(`INSERT INTO task_links (parent, child, created_at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING`, [parent, child, Date.now()]);
+      const inserted = await tx.execute({ sql: `INSERT INTO task_links (parent, child, created_at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING`, args: [parent, child, Date.now()] });
       if (inserted.rowsAffected === 0) return { linked: false };
-      await this.logEvent(tx, child, 'linked', { parent });
+      await logEvent(tx, this.actor, child, 'linked', { parent });
       if (childTask.status === 'ready' && parentTask.status !== 'done') {
-        await tx.execute(`UPDATE tasks SET status = 'todo' WHERE id = ?`, [child]);
-        await this.logEvent(tx, child, 'demoted', { waitingFor: parent });
+        await tx.execute({ sql: `UPDATE tasks SET status = 'todo' WHERE id = ?`, args: [child] });
+        await logEvent(tx, this.actor, child, 'demoted', { waitingFor: parent });
       }
       return { linked: true };
     });
@@ -291,12 +300,12 @@ export class Board extends BoardQueries {
   async unlink(parent: string, child: string): Promise<{ unlinked: boolean }> {
     check.taskId(parent, 'parent id');
     check.taskId(child, 'child id');
-    const result = await this.inTransaction(async (tx) => {
-      const removed = await tx.execute(`DELETE FROM task_links WHERE parent = ? AND child = ?`, [parent, child]);
+    const result = await inTransaction(this.store, async (tx) => {
+      const removed = await tx.execute({ sql: `DELETE FROM task_links WHERE parent = ? AND child = ?`, args: [parent, child] });
       if (removed.rowsAffected === 0) return { unlinked: false, promoted: false };
-      await this.logEvent(tx, child, 'unlinked', { parent });
-      const promoted = await tx.execute(`UPDATE tasks AS t SET status = 'ready' WHERE t.id = ? AND t.status = 'todo' AND ${PARENTS_DONE} RETURNING id`, [child]);
-      if (promoted.rows.length > 0) await this.logEvent(tx, child, 'promoted', null);
+      await logEvent(tx, this.actor, child, 'unlinked', { parent });
+      const promoted = await tx.execute({ sql: `UPDATE tasks AS t SET status = 'ready' WHERE t.id = ? AND t.status = 'todo' AND ${PARENTS_DONE} RETURNING id`, args: [child] });
+      if (promoted.rows.length > 0) await logEvent(tx, this.actor, child, 'promoted', null);
       return { unlinked: true, promoted: promoted.rows.length > 0 };
     });
     if (result.promoted) await this.announce([child], 'promoted');
@@ -307,10 +316,10 @@ export class Board extends BoardQueries {
   async assign(taskId: string, assignee: string | null): Promise<Task> {
     check.taskId(taskId);
     const who = assignee === null ? null : check.profile(assignee, 'assignee');
-    return this.inTransaction(async (tx) => {
-      const before = await this.requireTask(tx, taskId);
-      const after = await tx.execute(`UPDATE tasks SET assignee = ? WHERE id = ? RETURNING *`, [who, taskId]);
-      await this.logEvent(tx, taskId, 'assigned', { from: before.assignee, to: who });
+    return inTransaction(this.store, async (tx) => {
+      const before = await requireTask(tx, taskId);
+      const after = await tx.execute({ sql: `UPDATE tasks SET assignee = ? WHERE id = ? RETURNING *`, args: [who, taskId] });
+      await logEvent(tx, this.actor, taskId, 'assigned', { from: before.assignee, to: who });
       return toTask(after.rows[0]!);
     });
   }
@@ -324,9 +333,9 @@ export class Board extends BoardQueries {
         stmt(`INSERT INTO task_comments (task_id, author, body, created_at) SELECT id, :actor, :body, :now FROM tasks WHERE id = :id RETURNING id`, p),
         stmt(`INSERT INTO task_events (task_id, kind, actor, data, at)
               SELECT task_id, 'commented', :actor, json_object('commentId', id), :now FROM task_comments WHERE id = last_insert_rowid() AND task_id = :id`, p),
-      ]);
+      ], 'write');
     } catch (error) {
-      throw fromStoreError(error, 'comment');
+      throw fromClientError(error, 'comment');
     }
     const row = results[0]!.rows[0];
     if (row === undefined) throw new KanbanError('NOT_FOUND', `task ${taskId} does not exist`);
@@ -337,20 +346,20 @@ export class Board extends BoardQueries {
   async block(taskId: string, reason: string): Promise<Task> {
     check.taskId(taskId);
     const why = check.text(reason, 'reason', 1, 2000);
-    return this.inTransaction(async (tx) => {
-      const task = await this.requireTask(tx, taskId);
+    return inTransaction(this.store, async (tx) => {
+      const task = await requireTask(tx, taskId);
       if (task.status === 'done' || task.status === 'archived' || task.status === 'blocked') {
         throw new KanbanError('INVALID_STATE', `task ${taskId} is ${task.status}; only an open task can be blocked`);
       }
       const now = Date.now();
       if (task.claimLock !== null) {
-        await tx.execute(`UPDATE task_runs SET status = 'released', ended_at = ?, error = ? WHERE id = ? AND status = 'running'`, [now, `blocked: ${why}`, task.claimLock]);
+        await tx.execute({ sql: `UPDATE task_runs SET status = 'released', ended_at = ?, error = ? WHERE id = ? AND status = 'running'`, args: [now, `blocked: ${why}`, task.claimLock] });
       }
-      const after = await tx.execute(
-        `UPDATE tasks SET status = 'blocked', claim_lock = NULL, claim_expires = NULL, worker_pid = NULL, current_run_id = NULL WHERE id = ? RETURNING *`,
-        [taskId],
-      );
-      await this.logEvent(tx, taskId, 'blocked', { reason: why, from: task.status });
+      const after = await tx.execute({
+        sql: `UPDATE tasks SET status = 'blocked', claim_lock = NULL, claim_expires = NULL, worker_pid = NULL, current_run_id = NULL WHERE id = ? RETURNING *`,
+        args: [taskId],
+      });
+      await logEvent(tx, this.actor, taskId, 'blocked', { reason: why, from: task.status });
       return toTask(after.rows[0]!);
     });
   }
@@ -358,15 +367,15 @@ export class Board extends BoardQueries {
   /** Unblocks a blocked task: ready again (or todo while it has unfinished parents), failures reset. */
   async unblock(taskId: string): Promise<Task> {
     check.taskId(taskId);
-    const task = await this.inTransaction(async (tx) => {
-      const before = await this.requireTask(tx, taskId);
+    const task = await inTransaction(this.store, async (tx) => {
+      const before = await requireTask(tx, taskId);
       if (before.status !== 'blocked') throw new KanbanError('INVALID_STATE', `task ${taskId} is ${before.status}, not blocked`);
-      const after = await tx.execute(
-        `UPDATE tasks AS t SET status = CASE WHEN ${PARENTS_DONE} THEN 'ready' ELSE 'todo' END, consecutive_failures = 0 WHERE t.id = ? RETURNING *`,
-        [taskId],
-      );
+      const after = await tx.execute({
+        sql: `UPDATE tasks AS t SET status = CASE WHEN ${PARENTS_DONE} THEN 'ready' ELSE 'todo' END, consecutive_failures = 0 WHERE t.id = ? RETURNING *`,
+        args: [taskId],
+      });
       const unblocked = toTask(after.rows[0]!);
-      await this.logEvent(tx, taskId, 'unblocked', { to: unblocked.status });
+      await logEvent(tx, this.actor, taskId, 'unblocked', { to: unblocked.status });
       return unblocked;
     });
     if (task.status === 'ready') await this.announce([taskId], 'unblocked');
@@ -376,13 +385,13 @@ export class Board extends BoardQueries {
   /** Archives a task that is not running (it stays in the database and the log). */
   async archive(taskId: string): Promise<Task> {
     check.taskId(taskId);
-    return this.inTransaction(async (tx) => {
-      const task = await this.requireTask(tx, taskId);
+    return inTransaction(this.store, async (tx) => {
+      const task = await requireTask(tx, taskId);
       if (task.status === 'running' || task.status === 'archived') {
         throw new KanbanError('INVALID_STATE', `task ${taskId} is ${task.status}; ${task.status === 'running' ? 'block it first' : 'nothing to do'}`);
       }
-      const after = await tx.execute(`UPDATE tasks SET status = 'archived' WHERE id = ? RETURNING *`, [taskId]);
-      await this.logEvent(tx, taskId, 'archived', { from: task.status });
+      const after = await tx.execute({ sql: `UPDATE tasks SET status = 'archived' WHERE id = ? RETURNING *`, args: [taskId] });
+      await logEvent(tx, this.actor, taskId, 'archived', { from: task.status });
       return toTask(after.rows[0]!);
     });
   }
@@ -404,15 +413,20 @@ export class Board extends BoardQueries {
               VALUES (:who, :task, COALESCE(:from, (SELECT COALESCE(MAX(id), 0) FROM task_events)), :now, :now)
               ON CONFLICT (subscriber) DO UPDATE SET task_id = excluded.task_id, cursor = excluded.cursor, updated_at = excluded.updated_at
               RETURNING cursor`, p),
-      ]);
+      ], 'write');
       return { cursor: Number(result!.rows[0]!.cursor) };
     } catch (error) {
-      throw fromStoreError(error, 'subscribe');
+      throw fromClientError(error, 'subscribe');
     }
   }
 
-  /** Announces ready tasks to every member's dispatcher. Best effort: the dispatchers' sweep covers a lost notice. */
+  /**
+   * Announces ready tasks to every member's dispatcher, where the client can (Baton's
+   * `notify`). Best effort: the dispatchers' sweep covers a lost notice, and is all there is on
+   * a client without `notify`.
+   */
   private async announce(taskIds: string[], reason: string): Promise<void> {
+    if (this.store.notify === undefined) return;
     const notice: ReadyNotice = { taskIds, reason };
     try {
       await this.store.notify(READY_CHANNEL, notice);
@@ -428,36 +442,6 @@ export class Board extends BoardQueries {
       stmt(`INSERT INTO task_events (task_id, kind, actor, at) SELECT t.id, 'promoted', :actor, :now FROM tasks t WHERE ${match}`, p),
       stmt(`UPDATE tasks AS t SET status = 'ready' WHERE ${match} RETURNING id`, p),
     ];
-  }
-
-  private async requireTask(tx: StoreTransaction, taskId: string): Promise<Task> {
-    const result = await tx.execute(`SELECT * FROM tasks WHERE id = ?`, [taskId]);
-    const row: Row | undefined = result.rows[0];
-    if (row === undefined) throw new KanbanError('NOT_FOUND', `task ${taskId} does not exist`);
-    return toTask(row);
-  }
-
-  private async logEvent(tx: StoreTransaction, taskId: string, kind: string, data: unknown): Promise<void> {
-    await tx.execute(`INSERT INTO task_events (task_id, kind, actor, data, at) VALUES (?, ?, ?, ?, ?)`, [taskId, kind, this.actor, data === null ? null : JSON.stringify(data), Date.now()]);
-  }
-
-  /**
-   * Runs `work` in an interactive write transaction and commits it. A transaction the leader
-   * rolled back because it died (`TRANSACTION_ABORTED`) committed nothing, so it is run again.
-   */
-  private async inTransaction<T>(work: (tx: StoreTransaction) => Promise<T>): Promise<T> {
-    for (let attempt = 1; ; attempt++) {
-      const tx = await this.store.transaction('write');
-      try {
-        const result = await work(tx);
-        await tx.commit();
-        return result;
-      } catch (error) {
-        tx.close();
-        if (error instanceof StoreError && error.code === 'TRANSACTION_ABORTED' && attempt < TRANSACTION_ATTEMPTS) continue;
-        throw fromStoreError(error, 'transaction');
-      }
-    }
   }
 }
 

@@ -1,9 +1,10 @@
 /**
- * The board's reads: list, show, tail, stats, and polling a subscription. Reads are served by
- * the leader's reader connection (the last committed state); multi-statement reads run as one
- * `read` batch so they see one snapshot.
+ * The board's reads: list, show, tail, stats, and polling a subscription, through any
+ * `@libsql/client`-shaped client (on Baton they are served by the leader's reader connection,
+ * the last committed state). Multi-statement reads run as one `read` batch so they see one
+ * snapshot.
  */
-import type { Store } from '@baton/store';
+import type { Client } from '@libsql/core/api';
 import { KanbanError } from './errors';
 import { toComment, toEvent, toRun, toTask } from './rows';
 import { TASK_STATUSES } from './schema';
@@ -32,8 +33,8 @@ export interface TailFilter {
 
 /** The read side of a board. */
 export class BoardQueries {
-  /** @param store - the member's store */
-  constructor(protected readonly store: Pick<Store, 'execute' | 'batch'>) {}
+  /** @param store - the client the board reads through (a Baton member or any libSQL client) */
+  constructor(protected readonly store: Pick<Client, 'execute' | 'batch'>) {}
 
   /** Tasks, newest first, optionally filtered by status and assignee. */
   async list(filter: ListFilter = {}): Promise<Task[]> {
@@ -102,7 +103,7 @@ export class BoardQueries {
       stmt(`SELECT cursor FROM notify_subs WHERE subscriber = :who`, p),
       stmt(pending, p),
       stmt(`UPDATE notify_subs SET cursor = COALESCE((SELECT MAX(id) FROM (${pending})), cursor), updated_at = :now WHERE subscriber = :who`, p),
-    ]);
+    ], 'write');
     if (sub!.rows.length === 0) throw new KanbanError('NOT_FOUND', `no subscriber named ${subscriber}; subscribe first`);
     return events!.rows.map(toEvent);
   }

@@ -1,20 +1,20 @@
-/** Maps rows of the store (snake_case columns, SQLite values) to the board's records. */
-import type { Row, SqlValue } from '@baton/store';
+/** Maps rows (snake_case columns, SQLite values, as any `@libsql/client`-shaped client returns them) to the board's records. */
+import type { Row, Value } from '@libsql/core/api';
 import type { Task, TaskComment, TaskEvent, TaskRun, TaskStatus } from './types';
 
-function text(value: SqlValue | undefined): string {
+function text(value: Value | undefined): string {
   return value === null || value === undefined ? '' : String(value);
 }
 
-function textOrNull(value: SqlValue | undefined): string | null {
+function textOrNull(value: Value | undefined): string | null {
   return value === null || value === undefined ? null : String(value);
 }
 
-function int(value: SqlValue | undefined): number {
+function int(value: Value | undefined): number {
   return typeof value === 'bigint' ? Number(value) : Number(value ?? 0);
 }
 
-function intOrNull(value: SqlValue | undefined): number | null {
+function intOrNull(value: Value | undefined): number | null {
   return value === null || value === undefined ? null : int(value);
 }
 

@@ -1,11 +1,14 @@
 /**
- * Every board operation, run through a member that hosts the leader and through a member that
- * forwards to it: the same results, the same errors. Both members live in this process on one
- * board; the board is reset (a leader transaction, the file kept) before each test.
+ * Every board operation on each backend the board is written for: a Baton member that hosts the
+ * leader, a Baton member that forwards to it, and @libsql/client on a `file:` URL (the path to
+ * a libSQL server). The same results and the same errors everywhere. Each backend has a second
+ * client on the same database ("the other member") for races and announcements. The Baton board
+ * is reset (a leader transaction, the file kept) before each test; libsql gets a fresh file.
  */
 import * as path from 'node:path';
 import { openStore, type NotifyEvent, type Store } from '@baton/store';
-import { Board, KANBAN_MIGRATIONS, KanbanError, READY_CHANNEL, type ReadyNotice, type TaskEvent } from '../src';
+import { createClient, type Client } from '@libsql/client';
+import { Board, KANBAN_MIGRATIONS, KanbanError, READY_CHANNEL, type BoardStore, type ReadyNotice, type TaskEvent } from '../src';
 import { removeTempDirs, tempDir } from './helpers';
 
 let leaderStore: Store;
@@ -23,9 +26,52 @@ afterAll(async () => {
   removeTempDirs();
 });
 
-beforeEach(async () => {
+/** The clients of one test: the one under test, the other member's, and (Baton) the other member's store to listen on. */
+interface Members {
+  main: BoardStore;
+  other: BoardStore;
+  /** Where the other member hears announcements; only Baton members have `notify`. */
+  listener?: Store;
+}
+
+/** A backend of the board. */
+interface Backend {
+  name: string;
+  /** Whether members hear each other's announcements: Baton's notify; a libSQL client has none (dispatchers sweep instead). */
+  notifies: boolean;
+  open(): Promise<Members>;
+  close(): void;
+}
+
+const libsqlClients: Client[] = [];
+
+/** Two libsql clients on a fresh board file, with the kanban schema applied as a libsql user would. */
+async function libsqlMembers(): Promise<Members> {
+  const url = `file:${path.join(tempDir(), 'kanban.db')}`;
+  const main = createClient({ url });
+  libsqlClients.push(main);
+  for (const migration of KANBAN_MIGRATIONS) await main.executeMultiple(migration.sql);
+  const other = createClient({ url });
+  libsqlClients.push(other);
+  return { main, other };
+}
+
+/** Baton's members on the shared board, reset first (a leader transaction; the file is kept). */
+async function batonMembers(main: Store, other: Store): Promise<Members> {
   await leaderStore.reset();
-});
+  return { main, other, listener: other };
+}
+
+const BACKENDS: Backend[] = [
+  { name: 'a leader-hosting Baton member', notifies: true, open: () => batonMembers(leaderStore, forwardingStore), close: () => undefined },
+  { name: 'a forwarding Baton member', notifies: true, open: () => batonMembers(forwardingStore, leaderStore), close: () => undefined },
+  {
+    name: '@libsql/client',
+    notifies: false,
+    open: libsqlMembers,
+    close: () => libsqlClients.splice(0).forEach((client) => client.close()),
+  },
+];
 
 /** Rejects unless `promise` fails with a KanbanError of `code`. */
 async function expectCode(promise: Promise<unknown>, code: string): Promise<void> {
@@ -35,21 +81,21 @@ async function expectCode(promise: Promise<unknown>, code: string): Promise<void
 
 const kinds = (events: TaskEvent[]): string[] => events.map((e) => e.kind);
 
-test('the two members are what the suite claims: one hosts the leader, one forwards', () => {
+test('the two Baton members are what the suite claims: one hosts the leader, one forwards', () => {
   expect(leaderStore.role).toBe('leader');
   expect(forwardingStore.role).toBe('follower');
 });
 
-describe.each([
-  ['a leader-hosting member', () => leaderStore],
-  ['a forwarding member', () => forwardingStore],
-])('through %s', (_name, store) => {
+describe.each(BACKENDS)('through $name', (backend) => {
+  let members: Members;
   let board: Board;
   let other: Board;
-  beforeEach(() => {
-    board = new Board(store(), 'architect');
-    other = new Board(store(), 'wikid');
+  beforeEach(async () => {
+    members = await backend.open();
+    board = new Board(members.main, 'architect');
+    other = new Board(members.main, 'wikid');
   });
+  afterEach(() => backend.close());
 
   describe('create', () => {
     test('creates a ready task with a t_ id and one "created" event', async () => {
@@ -98,13 +144,14 @@ describe.each([
       await expectCode(board.create({ title: 'x', assignee: 'not a profile!' }), 'INVALID_ARGUMENT');
     });
 
-    test('a new ready task is announced to every member on the ready channel', async () => {
+    (backend.notifies ? test : test.skip)('a new ready task is announced to every member on the ready channel (Baton only: a libSQL client has no notify)', async () => {
       const seen: ReadyNotice[] = [];
       const listener = (event: NotifyEvent): void => {
         if (event.channel === READY_CHANNEL) seen.push(event.payload as ReadyNotice);
       };
       // The announcement reaches the other member too, whichever created the task.
-      const listening = store() === leaderStore ? forwardingStore : leaderStore;
+      const listening = members.listener;
+      if (listening === undefined) throw new Error(`${backend.name} has no member to listen on`);
       listening.on('notify', listener);
       try {
         const { task } = await board.create({ title: 'announce me' });
@@ -177,7 +224,7 @@ describe.each([
 
     test('two claimants racing for one task: exactly one wins (compare-and-swap)', async () => {
       const { task } = await board.create({ title: 'contended' });
-      const racers = [new Board(leaderStore, 'architect'), new Board(forwardingStore, 'wikid')];
+      const racers = [new Board(members.main, 'architect'), new Board(members.other, 'wikid')];
       const results = await Promise.all([...racers, ...racers].map((r) => r.claim({ taskId: task.id })));
       expect(results.filter((r) => r !== null)).toHaveLength(1);
       expect((await board.show(task.id)).runs).toHaveLength(1);
@@ -341,9 +388,10 @@ describe.each([
     });
   });
 
-  test('the event log is append-only: the store refuses to change or delete an event', async () => {
+  test('the event log is append-only: the database refuses to change or delete an event', async () => {
     await board.create({ title: 'a' });
-    await expect(store().execute('UPDATE task_events SET kind = ?', ['forged'])).rejects.toMatchObject({ code: 'SQLITE_ERROR' });
-    await expect(store().execute('DELETE FROM task_events')).rejects.toMatchObject({ code: 'SQLITE_ERROR' });
+    const refused = { code: 'SQLITE_CONSTRAINT', extendedCode: 'SQLITE_CONSTRAINT_TRIGGER', message: 'SQLITE_CONSTRAINT: task_events is append-only' };
+    await expect(members.main.execute('UPDATE task_events SET kind = ?', ['forged'])).rejects.toMatchObject(refused);
+    await expect(members.main.execute('DELETE FROM task_events')).rejects.toMatchObject(refused);
   });
 });
