@@ -1,0 +1,63 @@
+/**
+ * The differential suite, configuration: `createClient(config)` with the URLs and options a
+ * libsql user writes, on @libsql/client and on Baton. The same client (or the same error, thrown
+ * by `createClient` itself or by the first statement), except the documented differences.
+ */
+import * as path from 'node:path';
+import { createClient as createLibsqlClient, type Client, type Config } from '@libsql/client';
+import { createClient as createBatonClient } from '@baton/store';
+import { removeTempDirs, tempDir } from '../helpers/temp';
+import { outcomeOf, type Outcome } from './outcome';
+
+/** One configuration, built in a fresh directory. */
+interface ConfigCase {
+  name: string;
+  config(dir: string): Config;
+  /** Run a first statement (not for URLs that would reach for a network). */
+  execute: boolean;
+  /** Set when Baton differs from libsql on purpose (documented in docs/api.md). */
+  difference?: string;
+}
+
+const CASES: ConfigCase[] = [
+  { name: 'file: with an absolute path', config: (dir) => ({ url: `file:${dir}/a.db` }), execute: true },
+  { name: 'file:/// with an absolute path', config: (dir) => ({ url: `file://${dir}/a.db` }), execute: true },
+  { name: 'file: with a path relative to the working directory', config: (dir) => ({ url: `file:${path.relative(process.cwd(), dir)}/a.db` }), execute: true },
+  { name: 'file: with a host', config: (dir) => ({ url: `file://elsewhere${dir}/a.db` }), execute: true },
+  { name: 'file: with an unsupported query parameter', config: (dir) => ({ url: `file:${dir}/a.db?mode=ro` }), execute: true },
+  { name: 'an intMode that does not exist', config: (dir) => ({ url: `file:${dir}/a.db`, intMode: 'float' as 'number' }), execute: true },
+  { name: 'no url', config: () => ({} as Config), execute: true },
+  { name: 'every intMode is accepted', config: (dir) => ({ url: `file:${dir}/a.db`, intMode: 'bigint' }), execute: true },
+  { name: ':memory:', config: () => ({ url: ':memory:' }), execute: true, difference: '":memory:" cannot be shared between processes: Baton refuses it' },
+  { name: 'file::memory:', config: () => ({ url: 'file::memory:' }), execute: true, difference: '":memory:" cannot be shared between processes: Baton refuses it' },
+  { name: 'an http: URL', config: () => ({ url: 'http://127.0.0.1:9' }), execute: false, difference: 'Baton serves file: URLs only; a server URL needs @libsql/client' },
+];
+
+/** What `createClient(config)` and a first statement come to. */
+async function attempt(create: (config: Config) => Client, config: Config, execute: boolean): Promise<Outcome[]> {
+  let client: Client | undefined;
+  const created = await outcomeOf(() => {
+    client = create(config);
+    return { protocol: client.protocol, closed: client.closed };
+  });
+  const outcomes = [created];
+  if (client !== undefined) {
+    const opened = client;
+    if (execute) outcomes.push(await outcomeOf(() => opened.execute('SELECT 1 AS one')));
+    await opened.close();
+  }
+  return outcomes;
+}
+
+afterEach(() => removeTempDirs());
+
+describe('createClient agrees with @libsql/client', () => {
+  for (const c of CASES) {
+    test(c.difference === undefined ? c.name : `${c.name} (documented difference: ${c.difference})`, async () => {
+      const expected = await attempt(createLibsqlClient, c.config(tempDir('baton-config-')), c.execute);
+      const actual = await attempt(createBatonClient, c.config(tempDir('baton-config-')), c.execute);
+      if (c.difference === undefined) expect(actual).toEqual(expected);
+      else expect(actual).not.toEqual(expected);
+    });
+  }
+});
