@@ -164,6 +164,21 @@ export const TRANSACTION_SCENARIOS: Scenario[] = [
     },
   },
   {
+    name: 'closing the client ends its open transaction: nothing committed, TRANSACTION_CLOSED after',
+    setup: TABLE,
+    async run({ client, second, step }) {
+      const tx = await client.transaction('write');
+      await step('insert', () => tx.execute(`INSERT INTO t (name) VALUES ('a')`));
+      await step('close the client', () => client.close());
+      await step('closed', () => tx.closed);
+      await step('execute after', () => tx.execute('SELECT 1'));
+      await step('commit after', () => tx.commit());
+      await step('rollback after', () => tx.rollback());
+      const other = await second();
+      await step('nothing committed', () => other.execute(names));
+    },
+  },
+  {
     name: 'an unknown transaction mode is a RangeError',
     async run({ client, step }) {
       await step('bogus mode', () => client.transaction('bogus' as 'write'));
