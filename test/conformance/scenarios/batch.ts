@@ -1,8 +1,6 @@
 /** Batches: every mode and the default, the [sql, args] tuple form, atomicity and statementIndex. */
 import type { Scenario } from '../scenario';
-
-const TABLE = `CREATE TABLE t (id INTEGER PRIMARY KEY, name TEXT UNIQUE NOT NULL)`;
-const count = 'SELECT count(*) AS n FROM t';
+import { COUNT, TABLE } from './names-table';
 
 export const BATCH_SCENARIOS: Scenario[] = [
   {
@@ -11,9 +9,9 @@ export const BATCH_SCENARIOS: Scenario[] = [
     async run({ client, step }) {
       const statements = [`INSERT INTO t (name) VALUES ('a')`, { sql: 'INSERT INTO t (name) VALUES (?)', args: ['b'] }, `SELECT * FROM t ORDER BY id`];
       await step('default mode', () => client.batch(statements));
-      await step('write', () => client.batch([`INSERT INTO t (name) VALUES ('c')`, count], 'write'));
-      await step('deferred', () => client.batch([`INSERT INTO t (name) VALUES ('d')`, count], 'deferred'));
-      await step('read', () => client.batch([count, 'SELECT name FROM t ORDER BY name DESC'], 'read'));
+      await step('write', () => client.batch([`INSERT INTO t (name) VALUES ('c')`, COUNT], 'write'));
+      await step('deferred', () => client.batch([`INSERT INTO t (name) VALUES ('d')`, COUNT], 'deferred'));
+      await step('read', () => client.batch([COUNT, 'SELECT name FROM t ORDER BY name DESC'], 'read'));
       await step('empty batch', () => client.batch([], 'write'));
     },
   },
@@ -36,28 +34,28 @@ export const BATCH_SCENARIOS: Scenario[] = [
     async run({ client, step }) {
       for (const mode of ['write', 'deferred'] as const) {
         await step(`${mode}: fails at index 2`, () => client.batch([`INSERT INTO t (name) VALUES ('${mode}1')`, `INSERT INTO t (name) VALUES ('${mode}2')`, `INSERT INTO t (name) VALUES ('taken')`, `INSERT INTO t (name) VALUES ('${mode}3')`], mode));
-        await step(`${mode}: nothing kept`, () => client.execute(count));
+        await step(`${mode}: nothing kept`, () => client.execute(COUNT));
       }
-      await step('fails at index 0', () => client.batch(['SELEC 1', count]));
-      await step('unknown table at index 1', () => client.batch([count, 'SELECT * FROM nowhere']));
-      await step('a bad argument at index 1', () => client.batch([count, { sql: 'SELECT ?', args: [Number.NaN] }]));
-      await step('still one row', () => client.execute(count));
+      await step('fails at index 0', () => client.batch(['SELEC 1', COUNT]));
+      await step('unknown table at index 1', () => client.batch([COUNT, 'SELECT * FROM nowhere']));
+      await step('a bad argument at index 1', () => client.batch([COUNT, { sql: 'SELECT ?', args: [Number.NaN] }]));
+      await step('still one row', () => client.execute(COUNT));
     },
   },
   {
     name: 'a read batch sees one snapshot; a write in it is reported as libsql does',
     setup: `${TABLE}; INSERT INTO t (name) VALUES ('a')`,
     async run({ client, step }) {
-      await step('reads', () => client.batch([count, 'SELECT name FROM t'], 'read'));
+      await step('reads', () => client.batch([COUNT, 'SELECT name FROM t'], 'read'));
       await step('write in a read batch', () => client.batch([`INSERT INTO t (name) VALUES ('b')`], 'read'));
-      await step('after', () => client.execute(count));
+      await step('after', () => client.execute(COUNT));
     },
   },
   {
     name: 'transaction control inside a batch: BEGIN and COMMIT',
     setup: TABLE,
     async run({ client, step }) {
-      await step('BEGIN', () => client.batch(['BEGIN', count]));
+      await step('BEGIN', () => client.batch(['BEGIN', COUNT]));
       await step('COMMIT in the middle', () => client.batch([`INSERT INTO t (name) VALUES ('a')`, 'COMMIT', `INSERT INTO t (name) VALUES ('b')`]));
       await step('after', () => client.execute('SELECT name FROM t ORDER BY name'));
     },
@@ -66,7 +64,7 @@ export const BATCH_SCENARIOS: Scenario[] = [
     name: 'an unknown batch mode is a RangeError',
     setup: TABLE,
     async run({ client, step }) {
-      await step('bogus mode', () => client.batch([count], 'bogus' as 'write'));
+      await step('bogus mode', () => client.batch([COUNT], 'bogus' as 'write'));
     },
   },
   {
@@ -78,7 +76,7 @@ export const BATCH_SCENARIOS: Scenario[] = [
         `UPDATE t SET name = name || '!' WHERE id = last_insert_rowid()`,
         `SELECT id, name FROM t`,
         `DELETE FROM t`,
-        count,
+        COUNT,
       ], 'write'));
     },
   },

@@ -3,9 +3,7 @@
  * of another's work, a write behind another's open transaction, sync and reconnect.
  */
 import type { Scenario } from '../scenario';
-
-const TABLE = `CREATE TABLE t (id INTEGER PRIMARY KEY, name TEXT UNIQUE NOT NULL)`;
-const names = 'SELECT name FROM t ORDER BY id';
+import { NAMES, TABLE } from './names-table';
 
 export const CLIENT_SCENARIOS: Scenario[] = [
   {
@@ -14,12 +12,12 @@ export const CLIENT_SCENARIOS: Scenario[] = [
     async run({ client, second, step }) {
       const other = await second();
       await step('write', () => client.execute(`INSERT INTO t (name) VALUES ('a')`));
-      await step('other reads it', () => other.execute(names));
+      await step('other reads it', () => other.execute(NAMES));
       const tx = await client.transaction('write');
       await step('write in a transaction', () => tx.execute(`INSERT INTO t (name) VALUES ('b')`));
-      await step('other does not see it', () => other.execute(names));
+      await step('other does not see it', () => other.execute(NAMES));
       await step('commit', () => tx.commit());
-      await step('other sees it now', () => other.execute(names));
+      await step('other sees it now', () => other.execute(NAMES));
     },
   },
   {
@@ -32,7 +30,7 @@ export const CLIENT_SCENARIOS: Scenario[] = [
       const write = step('other writes', () => other.execute(`INSERT INTO t (name) VALUES ('b')`));
       await step('commit', () => tx.commit());
       await write;
-      await step('after', () => client.execute(names));
+      await step('after', () => client.execute(NAMES));
     },
   },
   {
@@ -44,7 +42,7 @@ export const CLIENT_SCENARIOS: Scenario[] = [
       await step('close', () => client.close());
       await step('reconnect', () => client.reconnect());
       await step('closed after reconnect', () => client.closed);
-      await step('reads after reconnect', () => client.execute(names));
+      await step('reads after reconnect', () => client.execute(NAMES));
     },
   },
 ];

@@ -1,8 +1,6 @@
 /** executeMultiple (scripts, with BEGIN/COMMIT in them or not) and migrate. */
 import type { Scenario } from '../scenario';
-
-const TABLE = `CREATE TABLE t (id INTEGER PRIMARY KEY, name TEXT UNIQUE NOT NULL)`;
-const names = 'SELECT name FROM t ORDER BY id';
+import { NAMES, TABLE } from './names-table';
 
 export const SCRIPT_SCENARIOS: Scenario[] = [
   {
@@ -15,7 +13,7 @@ export const SCRIPT_SCENARIOS: Scenario[] = [
         INSERT INTO t (name) VALUES ('b'); SELECT * FROM t;
         CREATE INDEX t_name ON t (name)
       `));
-      await step('after', () => client.execute(names));
+      await step('after', () => client.execute(NAMES));
     },
   },
   {
@@ -24,7 +22,7 @@ export const SCRIPT_SCENARIOS: Scenario[] = [
     async run({ client, step }) {
       await step('script', () => client.executeMultiple(`BEGIN; INSERT INTO t (name) VALUES ('a'); INSERT INTO t (name) VALUES ('b'); COMMIT;`));
       await step('statements after COMMIT run too', () => client.executeMultiple(`BEGIN IMMEDIATE; INSERT INTO t (name) VALUES ('c'); COMMIT; INSERT INTO t (name) VALUES ('d');`));
-      await step('after', () => client.execute(names));
+      await step('after', () => client.execute(NAMES));
     },
   },
   {
@@ -32,7 +30,7 @@ export const SCRIPT_SCENARIOS: Scenario[] = [
     setup: `${TABLE}; INSERT INTO t (name) VALUES ('taken')`,
     async run({ client, step }) {
       await step('script', () => client.executeMultiple(`INSERT INTO t (name) VALUES ('a'); INSERT INTO t (name) VALUES ('taken'); INSERT INTO t (name) VALUES ('b');`));
-      await step('after', () => client.execute(names));
+      await step('after', () => client.execute(NAMES));
     },
   },
   {
@@ -40,11 +38,11 @@ export const SCRIPT_SCENARIOS: Scenario[] = [
     setup: `${TABLE}; INSERT INTO t (name) VALUES ('taken')`,
     async run({ client, step }) {
       await step('failing', () => client.executeMultiple(`BEGIN; INSERT INTO t (name) VALUES ('a'); INSERT INTO t (name) VALUES ('taken'); COMMIT;`));
-      await step('after failing', () => client.execute(names));
+      await step('after failing', () => client.execute(NAMES));
       await step('no COMMIT', () => client.executeMultiple(`BEGIN; INSERT INTO t (name) VALUES ('b');`));
-      await step('after no COMMIT', () => client.execute(names));
+      await step('after no COMMIT', () => client.execute(NAMES));
       await step('ROLLBACK in the script', () => client.executeMultiple(`BEGIN; INSERT INTO t (name) VALUES ('c'); ROLLBACK; INSERT INTO t (name) VALUES ('d');`));
-      await step('after ROLLBACK', () => client.execute(names));
+      await step('after ROLLBACK', () => client.execute(NAMES));
       await step('client still writes', () => client.execute(`INSERT INTO t (name) VALUES ('e')`));
     },
   },

@@ -4,9 +4,7 @@
  * a transaction, and TRANSACTION_CLOSED once it is over.
  */
 import type { Scenario } from '../scenario';
-
-const TABLE = `CREATE TABLE t (id INTEGER PRIMARY KEY, name TEXT UNIQUE NOT NULL)`;
-const names = 'SELECT name FROM t ORDER BY id';
+import { NAMES, TABLE } from './names-table';
 
 export const TRANSACTION_SCENARIOS: Scenario[] = [
   {
@@ -17,10 +15,10 @@ export const TRANSACTION_SCENARIOS: Scenario[] = [
       await step('closed while open', () => tx.closed);
       await step('insert', () => tx.execute(`INSERT INTO t (name) VALUES ('a')`));
       await step('insert with args', () => tx.execute({ sql: 'INSERT INTO t (name) VALUES (?)', args: ['b'] }));
-      await step('own changes seen inside', () => tx.execute(names));
+      await step('own changes seen inside', () => tx.execute(NAMES));
       await step('commit', () => tx.commit());
       await step('closed after commit', () => tx.closed);
-      await step('after', () => client.execute(names));
+      await step('after', () => client.execute(NAMES));
     },
   },
   {
@@ -35,7 +33,7 @@ export const TRANSACTION_SCENARIOS: Scenario[] = [
       await step('insert b', () => closed.execute(`INSERT INTO t (name) VALUES ('b')`));
       await step('close', () => closed.close());
       await step('closed after close', () => closed.closed);
-      await step('after', () => client.execute(names));
+      await step('after', () => client.execute(NAMES));
     },
   },
   {
@@ -63,7 +61,7 @@ export const TRANSACTION_SCENARIOS: Scenario[] = [
       await step('execute after', () => tx.execute('SELECT 1'));
       await step('commit after', () => tx.commit());
       await step('rollback after', () => tx.rollback());
-      await step('after', () => client.execute(names));
+      await step('after', () => client.execute(NAMES));
     },
   },
   {
@@ -75,7 +73,7 @@ export const TRANSACTION_SCENARIOS: Scenario[] = [
       await step('COMMIT', () => tx.execute('COMMIT'));
       await step('closed', () => tx.closed);
       await step('commit after', () => tx.commit());
-      await step('after', () => client.execute(names));
+      await step('after', () => client.execute(NAMES));
     },
   },
   {
@@ -94,10 +92,10 @@ export const TRANSACTION_SCENARIOS: Scenario[] = [
       await step('savepoint again', () => tx.execute('SAVEPOINT again'));
       await step('insert d', () => tx.execute(`INSERT INTO t (name) VALUES ('d')`));
       await step('rollback transaction to again', () => tx.execute('ROLLBACK TRANSACTION TO SAVEPOINT again'));
-      await step('seen inside', () => tx.execute(names));
+      await step('seen inside', () => tx.execute(NAMES));
       await step('unknown savepoint', () => tx.execute('RELEASE nonexistent'));
       await step('commit', () => tx.commit());
-      await step('after', () => client.execute(names));
+      await step('after', () => client.execute(NAMES));
     },
   },
   {
@@ -110,7 +108,7 @@ export const TRANSACTION_SCENARIOS: Scenario[] = [
       await step('closed', () => tx.closed);
       await step('insert b', () => tx.execute(`INSERT INTO t (name) VALUES ('b')`));
       await step('commit', () => tx.commit());
-      await step('after', () => client.execute(names));
+      await step('after', () => client.execute(NAMES));
     },
   },
   {
@@ -118,11 +116,11 @@ export const TRANSACTION_SCENARIOS: Scenario[] = [
     setup: `${TABLE}; INSERT INTO t (name) VALUES ('taken')`,
     async run({ client, step }) {
       const tx = await client.transaction('write');
-      await step('batch', () => tx.batch([`INSERT INTO t (name) VALUES ('a')`, { sql: 'INSERT INTO t (name) VALUES (?)', args: ['b'] }, names]));
+      await step('batch', () => tx.batch([`INSERT INTO t (name) VALUES ('a')`, { sql: 'INSERT INTO t (name) VALUES (?)', args: ['b'] }, NAMES]));
       await step('failing batch', () => tx.batch([`INSERT INTO t (name) VALUES ('c')`, `INSERT INTO t (name) VALUES ('taken')`, `INSERT INTO t (name) VALUES ('d')`]));
-      await step('seen inside', () => tx.execute(names));
+      await step('seen inside', () => tx.execute(NAMES));
       await step('commit', () => tx.commit());
-      await step('after', () => client.execute(names));
+      await step('after', () => client.execute(NAMES));
     },
   },
   {
@@ -132,7 +130,7 @@ export const TRANSACTION_SCENARIOS: Scenario[] = [
       const tx = await client.transaction('write');
       await step('script', () => tx.executeMultiple(`INSERT INTO t (name) VALUES ('a'); INSERT INTO t (name) VALUES ('b');`));
       await step('rollback', () => tx.rollback());
-      await step('after', () => client.execute(names));
+      await step('after', () => client.execute(NAMES));
     },
   },
   {
@@ -141,9 +139,9 @@ export const TRANSACTION_SCENARIOS: Scenario[] = [
     async run({ client, step }) {
       const tx = await client.transaction('write');
       await step('insert', () => tx.execute(`INSERT INTO t (name) VALUES ('a')`));
-      await step('outside, before commit', () => client.execute(names));
+      await step('outside, before commit', () => client.execute(NAMES));
       await step('commit', () => tx.commit());
-      await step('outside, after commit', () => client.execute(names));
+      await step('outside, after commit', () => client.execute(NAMES));
     },
   },
   {
@@ -151,7 +149,7 @@ export const TRANSACTION_SCENARIOS: Scenario[] = [
     setup: `${TABLE}; INSERT INTO t (name) VALUES ('a')`,
     async run({ client, step }) {
       const read = await client.transaction('read');
-      await step('read: select', () => read.execute(names));
+      await step('read: select', () => read.execute(NAMES));
       await step('read: write', () => read.execute(`INSERT INTO t (name) VALUES ('r')`));
       await step('read: commit', () => read.commit());
       const deferred = await client.transaction('deferred');
@@ -160,7 +158,7 @@ export const TRANSACTION_SCENARIOS: Scenario[] = [
       const byDefault = await client.transaction();
       await step('default mode: write', () => byDefault.execute(`INSERT INTO t (name) VALUES ('w')`));
       await step('default mode: commit', () => byDefault.commit());
-      await step('after', () => client.execute(names));
+      await step('after', () => client.execute(NAMES));
     },
   },
   {
@@ -175,7 +173,7 @@ export const TRANSACTION_SCENARIOS: Scenario[] = [
       await step('commit after', () => tx.commit());
       await step('rollback after', () => tx.rollback());
       const other = await second();
-      await step('nothing committed', () => other.execute(names));
+      await step('nothing committed', () => other.execute(NAMES));
     },
   },
   {
