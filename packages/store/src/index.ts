@@ -6,7 +6,7 @@
  * await store.execute('INSERT INTO tasks (id) VALUES (?)', ['t_1'])
  * ```
  */
-import { Store } from './client/store';
+import { Store } from './member/store';
 import { resolveOptions, type StoreOptions } from './options';
 
 /**
@@ -21,11 +21,11 @@ export async function openStore(options: StoreOptions): Promise<Store> {
   return store;
 }
 
-export { Store } from './client/store';
-export type { FailoverEvent, NotifyEvent, StoreEvents, StoreRole } from './client/store';
-export { StoreTransaction } from './client/transaction';
-export type { InArgs, InStatement, InValue, ResultSet, Row } from './client/statements';
-export type { EpochRecord, LeaderStatus, MemberStatus, StoreStatus } from './client/status';
+export { Store } from './member/store';
+export type { FailoverEvent, NotifyEvent, StoreEvents, StoreRole } from './member/store';
+export { StoreTransaction } from './member/transaction';
+export type { InArgs, InStatement, InValue, ResultSet, Row } from './member/statements';
+export type { EpochRecord, LeaderStatus, MemberStatus, StoreStatus } from './protocol/status';
 export { StoreError, ERROR_CODES } from './errors';
 export type { ErrorCode } from './errors';
 export type { StoreOptions } from './options';

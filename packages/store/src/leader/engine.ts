@@ -10,10 +10,15 @@ import * as fs from 'node:fs';
 import { StoreError, toStoreError, type WireError } from '../errors';
 import { packValue, unpackValue } from '../protocol/framing';
 import { APPLIED_RETENTION_MS, type Migration, type TransactionMode, type WireResultSet, type WireStatement } from '../protocol/messages';
+import type { EpochRecord } from '../protocol/status';
+import { databaseFileSizes, quarantineCompanions } from './database-files';
+import { readEpochHistory, takeNextEpoch } from './epochs';
 import { maybeInjectFault } from './fault-injection';
 import { SqliteConnection } from './sqlite-connection';
-import type { BusyMarker } from './runaway-watch';
-import { refusalReason } from './statement-guard';
+import type { BusyMarker } from '../protocol/busy-marker';
+import { applyMigrations, hasMigrations, resetSchema } from './migrations';
+import { BATON_SCHEMA } from './baton-schema';
+import { checkAllowed, refusalReason } from './statement-guard';
 
 const APPLIED_CLEANUP_EVERY_MS = 60 * 1000;
 const WAL_AUTOCHECKPOINT_PAGES = 256;
@@ -60,30 +65,10 @@ export class FencedError extends StoreError {
   }
 }
 
-const SCHEMA = `
-CREATE TABLE IF NOT EXISTS _baton_meta (key TEXT PRIMARY KEY, value) WITHOUT ROWID;
-CREATE TABLE IF NOT EXISTS _baton_applied (
-  client_id TEXT NOT NULL, seq INTEGER NOT NULL, at INTEGER NOT NULL, result BLOB,
-  PRIMARY KEY (client_id, seq)) WITHOUT ROWID;
-DROP INDEX IF EXISTS _baton_applied_at;
-CREATE TABLE IF NOT EXISTS _baton_migrations (version INTEGER PRIMARY KEY, sql TEXT NOT NULL, applied_at INTEGER NOT NULL);
-CREATE TABLE IF NOT EXISTS _baton_epochs (
-  epoch INTEGER PRIMARY KEY, pid INTEGER NOT NULL, name TEXT NOT NULL, started_at INTEGER NOT NULL,
-  previous_pid INTEGER, takeover_ms INTEGER);
-`;
-
 function sqlOf(job: WriteJob): string[] {
   if (job.work.k === 'execute') return [job.work.stmt.sql];
   if (job.work.k === 'batch') return job.work.stmts.map((s) => s.sql);
   return [];
-}
-
-/** Throws `STATEMENT_REFUSED` when one of `statements` may not run through the shared engine. */
-export function checkAllowed(statements: readonly WireStatement[]): void {
-  for (const statement of statements) {
-    const reason = refusalReason(statement.sql);
-    if (reason !== null) throw new StoreError('STATEMENT_REFUSED', reason);
-  }
 }
 
 /** The leader engine. Create with `LeaderEngine.open`. */
@@ -111,8 +96,8 @@ export class LeaderEngine {
       db.pragma('busy_timeout = 5000');
       // A short WAL keeps the next leader's recovery short (it reads every valid frame).
       db.pragma(`wal_autocheckpoint = ${WAL_AUTOCHECKPOINT_PAGES}`);
-      db.exec(SCHEMA);
-      this.epoch = this.bumpEpoch();
+      db.exec(BATON_SCHEMA);
+      this.epoch = takeNextEpoch(this.writer, options.pid, options.name, options.electionStartedAt);
       this.reader = new SqliteConnection(options.databasePath, true);
     } catch (error) {
       this.writer.close();
@@ -123,26 +108,6 @@ export class LeaderEngine {
   /** Opens the database, takes the next epoch (the first commit of this leader) and returns the engine. */
   static open(options: EngineOptions): LeaderEngine {
     return new LeaderEngine(options);
-  }
-
-  private bumpEpoch(): number {
-    const db = this.writer.db;
-    return db.transaction(() => {
-      const row = this.writer.first(`SELECT value FROM _baton_meta WHERE key = 'epoch'`);
-      const epoch = (row === undefined ? 0 : Number(row[0])) + 1;
-      this.writer.write(`INSERT OR REPLACE INTO _baton_meta (key, value) VALUES ('epoch', ?)`, epoch);
-      const previous = this.writer.first(`SELECT pid FROM _baton_epochs ORDER BY epoch DESC LIMIT 1`);
-      this.writer.write(
-        `INSERT OR REPLACE INTO _baton_epochs (epoch, pid, name, started_at, previous_pid, takeover_ms) VALUES (?, ?, ?, ?, ?, ?)`,
-        epoch,
-        this.options.pid,
-        this.options.name,
-        Date.now(),
-        previous === undefined ? null : previous[0],
-        Math.max(0, Date.now() - this.options.electionStartedAt),
-      );
-      return epoch;
-    }).immediate();
   }
 
   /** The highest applied migration version (0 when none). */
@@ -324,7 +289,7 @@ export class LeaderEngine {
       case 'notify':
         return null;
       case 'reset':
-        this.resetSchema();
+        resetSchema(this.writer);
         return null;
     }
   }
@@ -342,65 +307,17 @@ export class LeaderEngine {
    * last committed state). Throws `SCHEMA_CONFLICT` when one is applied with other SQL.
    */
   hasMigrations(migrations: readonly Migration[]): boolean {
-    let all = true;
-    for (const migration of migrations) {
-      const known = this.reader.first('SELECT sql FROM _baton_migrations WHERE version = ?', migration.version);
-      if (known === undefined) all = false;
-      else if (String(known[0]).trim() !== migration.sql.trim()) {
-        throw new StoreError('SCHEMA_CONFLICT', `migration ${migration.version} is already applied with different SQL`);
-      }
-    }
-    return all;
+    return hasMigrations(this.reader, migrations);
   }
 
   /**
-   * Applies the migrations the database has not seen, in version order, in one transaction.
-   * Throws `SCHEMA_CONFLICT` when a version is known with other SQL (nothing is applied then).
+   * Applies the migrations the database has not seen, in version order, in one transaction
+   * (after the fence check). Throws `SCHEMA_CONFLICT` when a version is known with other SQL.
    * @returns the schema version afterwards
    */
   migrate(migrations: readonly Migration[]): number {
-    if (this.hasMigrations(migrations)) return this.schemaVersion;
-    const sorted = [...migrations].sort((a, b) => a.version - b.version);
-    const w = this.writer;
-    const apply = w.db.transaction(() => {
-      this.checkFence();
-      for (const migration of sorted) {
-        const known = w.first('SELECT sql FROM _baton_migrations WHERE version = ?', migration.version);
-        if (known !== undefined) {
-          if (String(known[0]).trim() !== migration.sql.trim()) {
-            throw new StoreError('SCHEMA_CONFLICT', `migration ${migration.version} is already applied with different SQL`);
-          }
-          continue;
-        }
-        w.db.exec(migration.sql);
-        w.write('INSERT INTO _baton_migrations (version, sql, applied_at) VALUES (?, ?, ?)', migration.version, migration.sql, Date.now());
-      }
-    });
-    try {
-      apply.immediate();
-    } catch (error) {
-      if (error instanceof StoreError) throw error;
-      throw new StoreError('SCHEMA_CONFLICT', `a migration failed: ${(error as Error).message}`, { cause: error });
-    }
+    if (!this.hasMigrations(migrations)) applyMigrations(this.writer, migrations, () => this.checkFence());
     return this.schemaVersion;
-  }
-
-  /**
-   * The safe "init": drops every table, view, index and trigger of the application (Baton's
-   * own `_baton_` tables stay) and replays the recorded migrations, inside the current write
-   * transaction. The database file itself is never deleted.
-   */
-  private resetSchema(): void {
-    const db = this.writer.db;
-    db.pragma('defer_foreign_keys = ON');
-    const objects = db
-      .prepare(`SELECT type, name FROM sqlite_schema WHERE name NOT LIKE 'sqlite\\_%' ESCAPE '\\' AND name NOT LIKE '\\_baton\\_%' ESCAPE '\\' AND type IN ('table', 'view')`)
-      .all() as { type: string; name: string }[];
-    for (const object of objects) {
-      db.exec(`DROP ${object.type === 'view' ? 'VIEW' : 'TABLE'} IF EXISTS "${object.name.replaceAll('"', '""')}"`);
-    }
-    const migrations = db.prepare('SELECT sql FROM _baton_migrations ORDER BY version').all() as { sql: string }[];
-    for (const migration of migrations) db.exec(migration.sql);
   }
 
   /** Starts an interactive write transaction on the writer (the caller ensured it is free). */
@@ -511,23 +428,12 @@ export class LeaderEngine {
 
   /** The database and WAL sizes, for status. */
   fileSizes(): { databaseBytes: number; walBytes: number } {
-    const size = (file: string): number => {
-      try {
-        return fs.statSync(file).size;
-      } catch {
-        return 0;
-      }
-    };
-    return { databaseBytes: size(this.options.databasePath), walBytes: size(`${this.options.databasePath}-wal`) };
+    return databaseFileSizes(this.options.databasePath);
   }
 
   /** The recent leader changes, newest first. */
-  epochHistory(limit: number): { epoch: number; pid: number; name: string; startedAt: number; previousPid: number | null; takeoverMs: number | null }[] {
-    const rows = this.reader.db
-      .prepare('SELECT epoch, pid, name, started_at, previous_pid, takeover_ms FROM _baton_epochs ORDER BY epoch DESC LIMIT ?')
-      .raw(true)
-      .all(limit) as [number, number, string, number, number | null, number | null][];
-    return rows.map(([epoch, pid, name, startedAt, previousPid, takeoverMs]) => ({ epoch, pid, name, startedAt, previousPid, takeoverMs }));
+  epochHistory(limit: number): EpochRecord[] {
+    return readEpochHistory(this.reader, limit);
   }
 
   /**
@@ -538,29 +444,6 @@ export class LeaderEngine {
     this.rollbackWrite();
     this.reader.close();
     this.writer.close();
-    return this.fileLost ? this.quarantineCompanions() : [];
-  }
-
-  /**
-   * When the database file was replaced or deleted under this engine, SQLite cannot checkpoint
-   * into the moved file (SQLITE_READONLY_DBMOVED) and leaves its -wal at the path. The next
-   * leader would replay those frames into the new file: the "database disk image is malformed"
-   * of the original incident. So, still holding the election lock, move the lost file's -wal
-   * and -shm aside (kept, not deleted, for whoever wants the lost writes back).
-   */
-  private quarantineCompanions(): string[] {
-    const moved: string[] = [];
-    const stamp = `lost-epoch${this.epoch}-${Date.now()}`;
-    for (const suffix of ['-wal', '-shm']) {
-      const companion = `${this.options.databasePath}${suffix}`;
-      const aside = `${companion}.${stamp}`;
-      try {
-        fs.renameSync(companion, aside);
-        moved.push(aside);
-      } catch (error) {
-        if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
-      }
-    }
-    return moved;
+    return this.fileLost ? quarantineCompanions(this.options.databasePath, this.epoch) : [];
   }
 }

@@ -8,7 +8,6 @@
  * fsyncs one group, the next requests wait in the socket buffers and form the next group, so
  * the group size adapts to the load without any timer.
  */
-import * as fs from 'node:fs';
 import * as net from 'node:net';
 import { StoreError, toStoreError } from '../errors';
 import { decodePayload } from '../protocol/framing';
@@ -16,8 +15,12 @@ import { PROTOCOL_VERSION, type HelloFrame, type RequestFrame, type TransactionM
 import { checkHello, checkRequest } from '../protocol/validate';
 import { FencedError, type ForgetBelow, type JobOutcome, type LeaderEngine, type WriteJob } from './engine';
 import { LoadMeter } from './load-meter';
-import { readRunaways, type BusyMarker, type RunawayEntry } from './runaway-watch';
+import type { BusyMarker } from '../protocol/busy-marker';
+import { readRunaways, type RunawayEntry } from '../runaway-list';
+import type { StopReport } from '../protocol/worker-messages';
+import type { StoreStatus } from '../protocol/status';
 import { Session } from './session';
+import { SocketBinding } from './socket-binding';
 import { Succession } from './succession';
 import { Transactions, type TransactionRunner } from './transactions';
 
@@ -39,7 +42,7 @@ export interface LeaderIdentity {
   version: string;
   databasePath: string;
   maxFrameBytes: number;
-  /** Where runaway requests are listed (see runaway-watch.ts). */
+  /** Where runaway requests are listed (see runaway-list.ts). */
   runawayPath: string;
 }
 
@@ -48,16 +51,9 @@ type QueueItem =
   | { kind: 'begin'; session: Session; requestId: number; timeoutMs: number }
   | { kind: 'hello'; session: Session; hello: HelloFrame };
 
-/** Why the server stopped, reported once. */
-export interface StopReport {
-  reason: string;
-  /** True when the leader stepped down by request (handover), false when it was fenced or failed. */
-  graceful: boolean;
-}
-
 /** The socket server around one `LeaderEngine`. */
 export class LeaderServer {
-  private readonly server: net.Server;
+  private readonly binding: SocketBinding;
   private readonly sessions = new Set<Session>();
   private readonly queue: QueueItem[] = [];
   private nextSessionId = 1;
@@ -65,11 +61,6 @@ export class LeaderServer {
   private stopping: StopReport | null = null;
   private stopped = false;
   private readonly inodeTimer: NodeJS.Timeout;
-  /** Listeners bound after our socket file was deleted (see `rebindIfDeleted`). */
-  private readonly extraServers: net.Server[] = [];
-  private rebinding = false;
-  /** The inodes of the sockets this leader renamed into place. */
-  private readonly boundInodes = new Set<number>();
   private idleCheckpoint: NodeJS.Timeout | undefined;
   private onStopped: (report: StopReport) => void = () => undefined;
   private readonly load = new LoadMeter();
@@ -86,62 +77,15 @@ export class LeaderServer {
     this.succession = new Succession(identity.pid, this.sessions);
     this.transactions = new Transactions(engine, () => this.schedulePump());
     this.runaways = new Map(readRunaways(identity.runawayPath).map((e) => [`${e.clientId}:${e.seq}`, e]));
-    this.server = net.createServer((socket) => this.accept(socket));
+    this.binding = new SocketBinding(identity.socketPath, identity.pid, (socket) => this.accept(socket));
     this.inodeTimer = setInterval(() => this.checkFiles(), INODE_CHECK_MS);
     this.inodeTimer.unref();
   }
 
-  /**
-   * Listens on the socket path with mode 0600. The socket is bound under a temporary name and
-   * renamed over the path: the switch is atomic (a dead leader's socket, or anything planted
-   * there, a symlink included, is replaced, never followed), and when this server closes, libuv
-   * unlinks the temporary name, not the path, which may by then belong to the next leader
-   * (lockfile mode lets a stale leader close after a new one has bound).
-   */
+  /** Listens on the socket path (see `SocketBinding`). */
   async listen(onStopped: (report: StopReport) => void): Promise<void> {
     this.onStopped = onStopped;
-    await this.bind(this.server);
-  }
-
-  private async bind(server: net.Server): Promise<void> {
-    const bound = `${this.identity.socketPath}.${this.identity.pid}.${Date.now()}`;
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(bound, () => {
-        server.off('error', reject);
-        resolve();
-      });
-    });
-    fs.chmodSync(bound, 0o600);
-    fs.renameSync(bound, this.identity.socketPath);
-    this.boundInodes.add(fs.lstatSync(this.identity.socketPath).ino);
-  }
-
-  /** Removes the socket file on the way out, unless it is no longer ours (a successor's). */
-  private unlinkOwnSocket(): void {
-    try {
-      if (this.boundInodes.has(fs.lstatSync(this.identity.socketPath).ino)) fs.unlinkSync(this.identity.socketPath);
-    } catch {
-      // already gone
-    }
-  }
-
-  /**
-   * Someone deleted our socket file (a cleanup job, a careless `rm`): members already connected
-   * are fine, but nobody new could join. Bind a second listener and rename it into place.
-   * A socket *replaced* by another file is left alone: with a lease (lockfile mode) it may be
-   * the next leader's.
-   */
-  private rebindIfDeleted(): void {
-    if (this.rebinding || this.stopping !== null || fs.existsSync(this.identity.socketPath)) return;
-    this.rebinding = true;
-    const extra = net.createServer((socket) => this.accept(socket));
-    this.extraServers.push(extra);
-    this.bind(extra)
-      .catch(() => undefined) // tried again at the next check
-      .finally(() => {
-        this.rebinding = false;
-      });
+    await this.binding.listen();
   }
 
   /**
@@ -153,8 +97,7 @@ export class LeaderServer {
     if (this.stopping !== null) return;
     this.stopping = report;
     clearInterval(this.inodeTimer);
-    this.server.close();
-    for (const extra of this.extraServers) extra.close();
+    this.binding.close();
     if (!report.graceful) {
       this.queue.length = 0;
       this.finish();
@@ -424,11 +367,11 @@ export class LeaderServer {
       if (error instanceof FencedError) this.stop({ reason: error.message, graceful: false });
       return;
     }
-    this.rebindIfDeleted();
+    if (this.stopping === null) this.binding.rebindIfDeleted();
   }
 
   /** What `store.status()` returns. */
-  private status(): unknown {
+  private status(): StoreStatus {
     const sizes = this.engine.fileSizes();
     return {
       leader: {
@@ -474,7 +417,7 @@ export class LeaderServer {
       this.transactions.close(session, null);
       session.end({ t: 'bye', reason: report.reason });
     }
-    this.unlinkOwnSocket();
+    this.binding.unlinkOwnSocket();
     const moved = this.engine.close();
     this.onStopped(moved.length === 0 ? report : { ...report, reason: `${report.reason}; its -wal and -shm were moved to ${moved.join(', ')}` });
   }

@@ -4,6 +4,8 @@
  * durability setting and the set of attached files; a client that changed any of them would
  * silently break the guarantees of every other member.
  */
+import { StoreError } from '../errors';
+import type { WireStatement } from '../protocol/messages';
 
 const TRANSACTION_CONTROL = new Set(['BEGIN', 'COMMIT', 'END', 'ROLLBACK', 'SAVEPOINT', 'RELEASE']);
 const ENGINE_PRAGMAS = new Set(['journal_mode', 'locking_mode', 'synchronous', 'foreign_keys', 'writable_schema', 'query_only']);
@@ -53,4 +55,12 @@ export function refusalReason(sql: string): string | null {
     }
   }
   return null;
+}
+
+/** Throws `STATEMENT_REFUSED` when one of `statements` may not run through the shared engine. */
+export function checkAllowed(statements: readonly WireStatement[]): void {
+  for (const statement of statements) {
+    const reason = refusalReason(statement.sql);
+    if (reason !== null) throw new StoreError('STATEMENT_REFUSED', reason);
+  }
 }

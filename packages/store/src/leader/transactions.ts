@@ -8,7 +8,8 @@
 import { StoreError, toStoreError } from '../errors';
 import { MAX_TRANSACTION_MS, type RequestFrame, type TransactionMode, type WireStatement } from '../protocol/messages';
 import type { InvalidRequest } from '../protocol/validate';
-import { checkAllowed, FencedError, type JobOutcome, type LeaderEngine } from './engine';
+import { FencedError, type JobOutcome, type LeaderEngine } from './engine';
+import { checkAllowed } from './statement-guard';
 import type { Session } from './session';
 
 /** What a request can do inside a transaction. */

@@ -10,9 +10,9 @@ import * as path from 'node:path';
 import { StoreError, toStoreError } from '../errors';
 import { ensurePrivateDirectory, writeFileAtomic } from '../paths';
 import { LeaderEngine } from './engine';
-import { BusyMarker } from './runaway-watch';
+import { BusyMarker } from '../protocol/busy-marker';
 import { LeaderServer } from './server';
-import type { FromWorker, ToWorker, WorkerInput } from './worker-protocol';
+import type { FromWorker, ToWorker, WorkerInput } from '../protocol/worker-messages';
 
 const input = workerData as WorkerInput;
 // Load SQLite's native addon now, while this thread is a standby, not when it wins an election.

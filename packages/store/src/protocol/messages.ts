@@ -3,6 +3,7 @@
  * with a one-letter-ish tag `t`. Field names are short because they are on the hot path.
  */
 import type { WireError } from '../errors';
+import type { StoreStatus } from './status';
 
 /** Bumped on any incompatible change; the leader refuses a hello with another version. */
 export const PROTOCOL_VERSION = 1;
@@ -67,8 +68,26 @@ export type Operation =
   | { k: 'stepdown' }
   | { k: 'ping' };
 
-/** The kinds of operation, for validation and counters. */
-export type OperationKind = Operation['k'];
+/**
+ * What the leader answers each operation with (the `ok` of its response). The leader's
+ * dispatch and the member's `request()` are both typed by it, so the two sides cannot drift.
+ */
+export interface OperationResults {
+  execute: WireResultSet;
+  batch: WireResultSet[];
+  begin: { txId: number };
+  commit: null;
+  rollback: null;
+  notify: null;
+  status: StoreStatus;
+  reset: null;
+  backup: { dest: string; bytes: number };
+  stepdown: { pid: number; epoch: number };
+  ping: 'pong';
+}
+
+/** The result type of one operation. */
+export type ResultOf<O extends Operation> = OperationResults[O['k']];
 
 /** A request: `id` is the client's sequence number; with the client id it names the request for exactly-once. */
 export interface RequestFrame {

@@ -11,15 +11,22 @@ export interface WorkerInput {
   version: string;
   maxFrameBytes: number;
   runawayPath: string;
-  /** The shared busy mark (see runaway-watch.ts). */
+  /** The shared busy mark (see protocol/busy-marker.ts). */
   marker: SharedArrayBuffer;
 }
 
+/** Why a leader stopped, reported once. */
+export interface StopReport {
+  reason: string;
+  /** True when the leader stepped down by request (handover or close), false when it was fenced or failed. */
+  graceful: boolean;
+}
+
 /** Main thread to worker: become the leader (the lock is held), or stop being it. */
-export type ToWorker = { t: 'start'; electionStartedAt: number } | { t: 'stop'; reason: string; graceful: boolean };
+export type ToWorker = { t: 'start'; electionStartedAt: number } | ({ t: 'stop' } & StopReport);
 
 /** Worker to main thread. */
 export type FromWorker =
   | { t: 'ready'; epoch: number }
   | { t: 'failed'; code: string; message: string; sqliteCode?: string }
-  | { t: 'stopped'; reason: string; graceful: boolean };
+  | ({ t: 'stopped' } & StopReport);

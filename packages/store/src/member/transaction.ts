@@ -3,12 +3,12 @@
  * `@libsql/client`'s `Transaction`.
  */
 import { StoreError } from '../errors';
-import type { Operation, WireResultSet } from '../protocol/messages';
+import type { Operation, ResultOf } from '../protocol/messages';
 import { toResultSet, toWireStatement, toWireStatements, type InArgs, type InStatement, type ResultSet } from './statements';
 
 /** The part of the store a transaction sends its requests through. */
 export interface TransactionChannel {
-  request(op: Operation, generation?: number): Promise<unknown>;
+  request<O extends Operation>(op: O, generation?: number): Promise<ResultOf<O>>;
 }
 
 /** An open interactive transaction. Call `commit()` or `rollback()`; `close()` rolls back if neither was called. */
@@ -31,13 +31,13 @@ export class StoreTransaction {
   /** Runs one statement inside the transaction. */
   async execute(statement: InStatement, args?: InArgs): Promise<ResultSet> {
     const stmt = toWireStatement(statement, args);
-    return toResultSet((await this.send({ k: 'execute', stmt, txId: this.id })) as WireResultSet);
+    return toResultSet(await this.send({ k: 'execute', stmt, txId: this.id }));
   }
 
   /** Runs statements inside the transaction, atomically (all or none of them). */
   async batch(statements: InStatement[]): Promise<ResultSet[]> {
     const stmts = toWireStatements(statements);
-    const results = (await this.send({ k: 'batch', stmts, mode: 'write', txId: this.id })) as WireResultSet[];
+    const results = await this.send({ k: 'batch', stmts, mode: 'write', txId: this.id });
     return results.map(toResultSet);
   }
 
@@ -62,7 +62,7 @@ export class StoreTransaction {
     this.channel.request({ k: 'rollback', txId: this.id }, this.generation).catch(() => undefined);
   }
 
-  private send(op: Operation): Promise<unknown> {
+  private send<O extends Operation>(op: O): Promise<ResultOf<O>> {
     this.checkOpen();
     return this.channel.request(op, this.generation);
   }

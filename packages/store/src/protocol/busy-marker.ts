@@ -11,14 +11,9 @@
  * re-sends it, with `STATEMENT_TIMEOUT` instead of running it again; everyone else's requests
  * are re-sent and answered as in any failover.
  */
-import * as fs from 'node:fs';
-import { writeFileAtomic } from '../paths';
 
 const CLIENT_ID_BYTES = 128;
 const LAYOUT_BYTES = 16 + 1 + CLIENT_ID_BYTES;
-/** How long a runaway entry is honoured: longer than any request could still be re-sent. */
-const RUNAWAY_RETENTION_MS = 10 * 60 * 1000;
-
 /** The shared mark: which request the engine is running, since when (ms since the Unix epoch). */
 export class BusyMarker {
   private readonly numbers: Float64Array;
@@ -56,29 +51,5 @@ export class BusyMarker {
     const length = this.bytes[0]!;
     const clientId = String.fromCharCode(...this.bytes.subarray(1, 1 + length));
     return { since, clientId, seq: this.numbers[1]! };
-  }
-}
-
-/** One request that ran away. */
-export interface RunawayEntry {
-  clientId: string;
-  seq: number;
-  at: number;
-  ms: number;
-}
-
-/** Adds `entry` to the runaway list at `file` (atomically), dropping expired entries. */
-export function recordRunaway(file: string, entry: RunawayEntry): void {
-  writeFileAtomic(file, JSON.stringify([...readRunaways(file), entry]) + '\n');
-}
-
-/** The unexpired runaway entries at `file` (none when it is missing or unreadable). */
-export function readRunaways(file: string): RunawayEntry[] {
-  try {
-    const entries = JSON.parse(fs.readFileSync(file, 'utf8')) as RunawayEntry[];
-    const now = Date.now();
-    return Array.isArray(entries) ? entries.filter((e) => now - e.at < RUNAWAY_RETENTION_MS) : [];
-  } catch {
-    return [];
   }
 }

@@ -7,17 +7,11 @@ import * as path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { StoreError, isErrorCode } from '../errors';
 import type { LeaderLock } from '../election/election';
-import { BusyMarker, recordRunaway } from './runaway-watch';
-import type { FromWorker, ToWorker, WorkerInput } from './worker-protocol';
+import { BusyMarker } from '../protocol/busy-marker';
+import { recordRunaway } from '../runaway-list';
+import type { FromWorker, StopReport, ToWorker, WorkerInput } from '../protocol/worker-messages';
 
-/** How the hosted leader ended. */
-export interface HostStopped {
-  reason: string;
-  /** True for a requested handover (close, step-down); false when fenced, lost the lock or crashed. */
-  graceful: boolean;
-}
-
-const WORKER_FILE = path.join(__dirname, 'worker-main.js');
+const WORKER_FILE = path.join(__dirname, '..', 'leader', 'worker-main.js');
 const RUNAWAY_CHECK_MS = 250;
 const RUNAWAY_GRACE_MS = 1000;
 const LOCK_CHECK_MS = 500;
@@ -31,8 +25,8 @@ export interface Standby {
 
 /** A running leader engine hosted by this process. */
 export class LeaderHost {
-  private stoppedWaiters: ((stopped: HostStopped) => void)[] = [];
-  private result: HostStopped | null = null;
+  private stoppedWaiters: ((stopped: StopReport) => void)[] = [];
+  private result: StopReport | null = null;
 
   private constructor(
     private readonly worker: Worker,
@@ -115,7 +109,7 @@ export class LeaderHost {
     void this.whenStopped().then(() => clearInterval(timer));
   }
 
-  /** Checks the engine's busy mark from this (main) thread; see runaway-watch.ts for why. */
+  /** Checks the engine's busy mark from this (main) thread; see protocol/busy-marker.ts for why. */
   private watchForRunaways(standby: Standby, limitMs: number, onRunaway: (error: StoreError) => void): void {
     const timer = setInterval(() => {
       const busy = standby.marker.read();
@@ -138,7 +132,7 @@ export class LeaderHost {
   }
 
   /** Resolves when the engine has stopped and the lock is released. */
-  whenStopped(): Promise<HostStopped> {
+  whenStopped(): Promise<StopReport> {
     if (this.result !== null) return Promise.resolve(this.result);
     return new Promise((resolve) => this.stoppedWaiters.push(resolve));
   }
@@ -148,13 +142,13 @@ export class LeaderHost {
    * Graceful: it finishes queued work and open transactions first. Not graceful (the lease was
    * lost): it stops at once and commits nothing more.
    */
-  stop(reason: string, graceful: boolean): Promise<HostStopped> {
+  stop(reason: string, graceful: boolean): Promise<StopReport> {
     if (this.result === null) this.worker.postMessage({ t: 'stop', reason, graceful } satisfies ToWorker);
     return this.whenStopped();
   }
 
   /** Called once the database is closed (or the worker is gone): now the lock can go. */
-  private ended(stopped: HostStopped): void {
+  private ended(stopped: StopReport): void {
     if (this.result !== null) return;
     this.result = stopped;
     this.lock.release();

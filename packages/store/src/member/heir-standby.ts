@@ -4,8 +4,8 @@
  * only costs opening the database, and the other candidates leave it a head start at the
  * election lock when the leader dies.
  */
-import { LeaderHost, type Standby } from '../leader/leader-host';
-import type { WorkerInput } from '../leader/worker-protocol';
+import { LeaderHost, type Standby } from './leader-host';
+import type { WorkerInput } from '../protocol/worker-messages';
 
 /**
  * How long, after losing the leader, a candidate leaves the election lock to a live heir, so
