@@ -8,6 +8,8 @@ import { createClient as createLibsqlClient, type Client, type Config } from '@l
 import { createClient as createBatonClient } from '@baton/store';
 import { removeTempDirs, tempDir } from '../helpers/temp';
 import { outcomeOf, type Outcome } from './outcome';
+import { refused, type Expected } from './scenario';
+import { asLibsqlClasses, differencesSection } from './suite';
 
 /** One configuration, built in a fresh directory. */
 interface ConfigCase {
@@ -16,8 +18,16 @@ interface ConfigCase {
   /** Run a first statement (not for URLs that would reach for a network). */
   execute: boolean;
   /** Set when Baton differs from libsql on purpose (documented in docs/api.md). */
-  difference?: string;
+  difference?: {
+    reason: string;
+    /** A phrase of docs/api.md's "Differences from @libsql/client" that documents it. */
+    documented: string;
+    /** What `createClient` itself comes to on Baton (libsql's must differ). */
+    created: Expected;
+  };
 }
+
+const MEMORY = { reason: 'a memory database cannot be shared between processes', documented: ':memory:', created: refused('INVALID_ARGUMENT') };
 
 const CASES: ConfigCase[] = [
   { name: 'file: with an absolute path', config: (dir) => ({ url: `file:${dir}/a.db` }), execute: true },
@@ -28,9 +38,26 @@ const CASES: ConfigCase[] = [
   { name: 'an intMode that does not exist', config: (dir) => ({ url: `file:${dir}/a.db`, intMode: 'float' as 'number' }), execute: true },
   { name: 'no url', config: () => ({} as Config), execute: true },
   { name: 'every intMode is accepted', config: (dir) => ({ url: `file:${dir}/a.db`, intMode: 'bigint' }), execute: true },
-  { name: ':memory:', config: () => ({ url: ':memory:' }), execute: true, difference: '":memory:" cannot be shared between processes: Baton refuses it' },
-  { name: 'file::memory:', config: () => ({ url: 'file::memory:' }), execute: true, difference: '":memory:" cannot be shared between processes: Baton refuses it' },
-  { name: 'an http: URL', config: () => ({ url: 'http://127.0.0.1:9' }), execute: false, difference: 'Baton serves file: URLs only; a server URL needs @libsql/client' },
+  { name: ':memory:', config: () => ({ url: ':memory:' }), execute: true, difference: MEMORY },
+  { name: 'file::memory:', config: () => ({ url: 'file::memory:' }), execute: true, difference: MEMORY },
+  {
+    name: 'an http: URL',
+    config: () => ({ url: 'http://127.0.0.1:9' }),
+    execute: false,
+    difference: { reason: 'only file: URLs; a server URL needs @libsql/client', documented: 'URL_SCHEME_NOT_SUPPORTED', created: refused('URL_SCHEME_NOT_SUPPORTED') },
+  },
+  {
+    name: 'a database directory that does not exist',
+    config: (dir) => ({ url: `file:${dir}/missing/a.db` }),
+    execute: true,
+    difference: { reason: 'reported by createClient as INVALID_ARGUMENT', documented: 'missing database directory', created: refused('INVALID_ARGUMENT') },
+  },
+  {
+    name: 'an encryption key',
+    config: (dir) => ({ url: `file:${dir}/a.db`, encryptionKey: 'secret' }),
+    execute: true,
+    difference: { reason: 'Baton cannot encrypt: refused rather than writing plaintext', documented: 'encryptionKey', created: refused('INVALID_ARGUMENT') },
+  },
 ];
 
 /** What `createClient(config)` and a first statement come to. */
@@ -52,12 +79,22 @@ async function attempt(create: (config: Config) => Client, config: Config, execu
 afterEach(() => removeTempDirs());
 
 describe('createClient agrees with @libsql/client', () => {
+  test('every difference of createClient is in docs/api.md under "Differences from @libsql/client"', () => {
+    const section = differencesSection();
+    expect(CASES.flatMap((c) => (c.difference === undefined || section.includes(c.difference.documented) ? [] : [c.difference.documented]))).toEqual([]);
+  });
+
   for (const c of CASES) {
-    test(c.difference === undefined ? c.name : `${c.name} (documented difference: ${c.difference})`, async () => {
+    const { difference } = c;
+    test(difference === undefined ? c.name : `${c.name} (documented difference: ${difference.reason})`, async () => {
       const expected = await attempt(createLibsqlClient, c.config(tempDir('baton-config-')), c.execute);
-      const actual = await attempt(createBatonClient, c.config(tempDir('baton-config-')), c.execute);
-      if (c.difference === undefined) expect(actual).toEqual(expected);
-      else expect(actual).not.toEqual(expected);
+      const actual = (await attempt(createBatonClient, c.config(tempDir('baton-config-')), c.execute)).map(asLibsqlClasses);
+      if (difference === undefined) {
+        expect(actual).toEqual(expected);
+      } else {
+        expect(actual[0]).toMatchObject(difference.created);
+        expect(expected[0]).not.toMatchObject(difference.created);
+      }
     });
   }
 });

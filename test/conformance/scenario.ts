@@ -4,7 +4,7 @@
  * backend and compares the recorded outcomes step by step.
  */
 import type { Client, IntMode } from '@libsql/client';
-import type { Outcome } from './outcome';
+import type { Described, DescribedError, Outcome } from './outcome';
 
 /** What a scenario gets: its client and a recorder for the outcomes to compare. */
 export interface ScenarioContext {
@@ -22,13 +22,26 @@ export interface ScenarioContext {
 
 /** A difference from @libsql/client that Baton makes on purpose, documented in docs/api.md. */
 export interface Difference {
-  /** Why, as docs/api.md says it. */
+  /** Why, in a few words (shown in the test name). */
   reason: string;
   /**
-   * The steps whose outcomes differ (by label). Every other step must still agree with
-   * libsql, and these must NOT agree, so the difference is proven rather than assumed.
+   * A phrase of docs/api.md's "Differences from @libsql/client" section that documents it; the
+   * suite checks that the section says it.
    */
-  steps: string[];
+  documented: string;
+  /**
+   * What Baton does instead at the steps that differ, by label: a partial outcome that Baton's
+   * must match (`toMatchObject`), while libsql's must not. Every other step must agree.
+   */
+  steps: Record<string, Expected>;
+}
+
+/** What Baton's outcome of a differing step must match. */
+export type Expected = { ok: Described } | { error: Partial<DescribedError> };
+
+/** A refusal with Baton's (or libsql's) `code`, as a `LibsqlError`. */
+export function refused(code: string): Expected {
+  return { error: { code: ['string', code], libsqlError: true } };
 }
 
 /** One scenario of the differential suite. */

@@ -1,5 +1,6 @@
 /** Batches: every mode and the default, the [sql, args] tuple form, atomicity and statementIndex. */
-import type { Scenario } from '../scenario';
+import { refused, type Scenario } from '../scenario';
+import { rowOf } from './expect';
 import { COUNT, TABLE } from './names-table';
 
 export const BATCH_SCENARIOS: Scenario[] = [
@@ -43,8 +44,13 @@ export const BATCH_SCENARIOS: Scenario[] = [
     },
   },
   {
-    name: 'a read batch sees one snapshot; a write in it is reported as libsql does',
+    name: 'a read batch sees one snapshot; a write in it is refused',
     setup: `${TABLE}; INSERT INTO t (name) VALUES ('a')`,
+    difference: {
+      reason: 'read mode is enforced',
+      documented: 'Read mode',
+      steps: { 'write in a read batch': refused('SQLITE_READONLY'), after: { ok: { rows: [rowOf(['number', '1'])] } } },
+    },
     async run({ client, step }) {
       await step('reads', () => client.batch([COUNT, 'SELECT name FROM t'], 'read'));
       await step('write in a read batch', () => client.batch([`INSERT INTO t (name) VALUES ('b')`], 'read'));
@@ -54,6 +60,11 @@ export const BATCH_SCENARIOS: Scenario[] = [
   {
     name: 'transaction control inside a batch: BEGIN and COMMIT',
     setup: TABLE,
+    difference: {
+      reason: 'the leader owns transaction boundaries: BEGIN and COMMIT in a batch are refused',
+      documented: 'STATEMENT_REFUSED',
+      steps: { BEGIN: refused('STATEMENT_REFUSED'), 'COMMIT in the middle': refused('STATEMENT_REFUSED'), after: { ok: { rows: [] } } },
+    },
     async run({ client, step }) {
       await step('BEGIN', () => client.batch(['BEGIN', COUNT]));
       await step('COMMIT in the middle', () => client.batch([`INSERT INTO t (name) VALUES ('a')`, 'COMMIT', `INSERT INTO t (name) VALUES ('b')`]));

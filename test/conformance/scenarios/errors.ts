@@ -2,7 +2,7 @@
  * SQLite's failures as libsql reports them (LibsqlError with `code`, `extendedCode`, `rawCode`
  * and its message), malformed statements, and what a closed client answers.
  */
-import type { Scenario } from '../scenario';
+import { refused, type Scenario } from '../scenario';
 
 const SCHEMA = `
 CREATE TABLE parent (id INTEGER PRIMARY KEY);
@@ -59,6 +59,16 @@ export const ERROR_SCENARIOS: Scenario[] = [
   },
   {
     name: 'argument count mismatches and missing named arguments',
+    difference: {
+      reason: 'a missing value or surplus positional values are refused',
+      documented: 'surplus positional',
+      steps: {
+        'too many positional': refused('INVALID_ARGUMENT'),
+        'too few positional': refused('INVALID_ARGUMENT'),
+        'missing named': refused('INVALID_ARGUMENT'),
+        'no args for a parameter': refused('INVALID_ARGUMENT'),
+      },
+    },
     async run({ client, step }) {
       await step('too many positional', () => client.execute('SELECT ? AS a', [1, 2]));
       await step('too few positional', () => client.execute('SELECT ? AS a, ? AS b', [1]));
@@ -69,6 +79,11 @@ export const ERROR_SCENARIOS: Scenario[] = [
   },
   {
     name: 'statements that are not exactly one: empty, only a comment, two',
+    difference: {
+      reason: 'execute takes exactly one statement',
+      documented: 'Several statements in one',
+      steps: { empty: refused('INVALID_ARGUMENT'), whitespace: refused('INVALID_ARGUMENT'), 'comment only': refused('INVALID_ARGUMENT'), 'two statements': refused('INVALID_ARGUMENT') },
+    },
     async run({ client, step }) {
       await step('empty', () => client.execute(''));
       await step('whitespace', () => client.execute('   '));

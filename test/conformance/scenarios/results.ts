@@ -1,5 +1,7 @@
 /** Result sets: rows (by index and by name), columns, declared column types, counts, rowids, toJSON. */
-import type { Scenario } from '../scenario';
+import type { Client, InArgs, InStatement, ResultSet } from '@libsql/client';
+import { refused, type Scenario } from '../scenario';
+import { rowOf } from './expect';
 
 const TYPED_TABLE = `CREATE TABLE t (id INTEGER PRIMARY KEY, name TEXT UNIQUE, score REAL, price DECIMAL(10,2), data BLOB, anything, flag BOOLEAN NOT NULL DEFAULT 0)`;
 
@@ -7,7 +9,14 @@ export const RESULT_SCENARIOS: Scenario[] = [
   {
     name: 'a row holds every storage class, by index and by name',
     async run({ client, step }) {
-      await step('select', () => client.execute(`SELECT 1 AS i, 1.5 AS r, 'text' AS t, x'00ff10' AS b, NULL AS n, -0.0 AS z, 2.0 AS two`));
+      await step('select', () => client.execute(`SELECT 1 AS i, 1.5 AS r, 'text' AS t, x'00ff10' AS b, NULL AS n, 2.0 AS two`));
+    },
+  },
+  {
+    name: 'a REAL negative zero',
+    difference: { reason: '-0 arrives as 0', documented: '-0', steps: { select: { ok: { rows: [rowOf(['number', '0'])] } } } },
+    async run({ client, step }) {
+      await step('select', () => client.execute('SELECT -0.0 AS z'));
     },
   },
   {
@@ -34,8 +43,17 @@ export const RESULT_SCENARIOS: Scenario[] = [
     },
   },
   {
-    name: 'a statement that returns rows (INSERT ... RETURNING) reports them as a read does',
+    name: 'a statement that returns rows (INSERT ... RETURNING) reports its rows',
     setup: TYPED_TABLE,
+    difference: {
+      reason: 'INSERT/UPDATE/DELETE ... RETURNING also report rowsAffected and lastInsertRowid',
+      documented: 'RETURNING',
+      steps: {
+        'insert returning': { ok: { rowsAffected: ['number', '2'], lastInsertRowid: ['bigint', '2'] } },
+        'update returning': { ok: { rowsAffected: ['number', '2'] } },
+        'delete returning': { ok: { rowsAffected: ['number', '1'] } },
+      },
+    },
     async run({ client, step }) {
       await step('insert returning', () => client.execute(`INSERT INTO t (name, score) VALUES ('a', 1.5), ('b', 2) RETURNING id, name, score`));
       await step('update returning', () => client.execute(`UPDATE t SET score = score * 2 RETURNING *`));
@@ -85,11 +103,15 @@ export const RESULT_SCENARIOS: Scenario[] = [
   },
   {
     name: 'execute(sql, args) and execute({ sql, args }) are the same call',
+    difference: { reason: 'args given twice are refused', documented: 'both', steps: { 'args given twice': refused('INVALID_ARGUMENT') } },
     async run({ client, step }) {
       await step('two arguments', () => client.execute('SELECT ? AS v', ['x']));
       await step('statement object', () => client.execute({ sql: 'SELECT ? AS v', args: ['x'] }));
       await step('statement object without args', () => client.execute({ sql: 'SELECT 1 AS v' }));
       await step('plain string', () => client.execute('SELECT 1 AS v'));
+      // A JavaScript caller can pass both; the types of Client do not allow it.
+      const execute: (this: Client, stmt: InStatement, args: InArgs) => Promise<ResultSet> = client.execute;
+      await step('args given twice', () => execute.call(client, { sql: 'SELECT ? AS v', args: ['object'] }, ['second']));
     },
   },
   {
@@ -105,8 +127,9 @@ export const RESULT_SCENARIOS: Scenario[] = [
     name: 'a read-only PRAGMA and sqlite_schema read like any query',
     setup: TYPED_TABLE,
     difference: {
-      reason: "Baton's own _baton_* tables are in the database file (each write's exactly-once record commits with it), so sqlite_schema lists them",
-      steps: ['every table'],
+      reason: "Baton's own _baton_* tables are in the database file, so sqlite_schema lists them",
+      documented: '_baton_',
+      steps: { 'every table': { ok: { rows: ['_baton_applied', '_baton_epochs', '_baton_meta', '_baton_migrations', 't'].map((name) => rowOf(['string', name])) } } },
     },
     async run({ client, step }) {
       await step('table_info', () => client.execute(`PRAGMA table_info(t)`));

@@ -3,7 +3,7 @@
  * statements, savepoints (what Drizzle's nested transactions issue), batches and scripts inside
  * a transaction, and TRANSACTION_CLOSED once it is over.
  */
-import type { Scenario } from '../scenario';
+import { refused, type Scenario } from '../scenario';
 import { NAMES, TABLE } from './names-table';
 
 export const TRANSACTION_SCENARIOS: Scenario[] = [
@@ -53,6 +53,11 @@ export const TRANSACTION_SCENARIOS: Scenario[] = [
   {
     name: 'a ROLLBACK statement ends the transaction as rollback() does',
     setup: TABLE,
+    difference: {
+      reason: "the ROLLBACK statement's result has no lastInsertRowid",
+      documented: 'tx.execute(\'COMMIT\'',
+      steps: { ROLLBACK: { ok: { rowsAffected: ['number', '0'], lastInsertRowid: ['undefined', ''] } } },
+    },
     async run({ client, step }) {
       const tx = await client.transaction('write');
       await step('insert', () => tx.execute(`INSERT INTO t (name) VALUES ('a')`));
@@ -67,6 +72,11 @@ export const TRANSACTION_SCENARIOS: Scenario[] = [
   {
     name: 'a COMMIT statement ends the transaction and keeps its changes',
     setup: TABLE,
+    difference: {
+      reason: "the COMMIT statement's result has no lastInsertRowid",
+      documented: 'tx.execute(\'COMMIT\'',
+      steps: { COMMIT: { ok: { rowsAffected: ['number', '0'], lastInsertRowid: ['undefined', ''] } } },
+    },
     async run({ client, step }) {
       const tx = await client.transaction('write');
       await step('insert', () => tx.execute(`INSERT INTO t (name) VALUES ('a')`));
@@ -147,6 +157,11 @@ export const TRANSACTION_SCENARIOS: Scenario[] = [
   {
     name: 'read and deferred transactions',
     setup: `${TABLE}; INSERT INTO t (name) VALUES ('a')`,
+    difference: {
+      reason: 'read mode is enforced',
+      documented: 'Read mode',
+      steps: { 'read: write': refused('SQLITE_READONLY'), after: { ok: { rows: [{ indexed: [['string', 'a']] }, { indexed: [['string', 'd']] }, { indexed: [['string', 'w']] }] } } },
+    },
     async run({ client, step }) {
       const read = await client.transaction('read');
       await step('read: select', () => read.execute(NAMES));
@@ -174,6 +189,42 @@ export const TRANSACTION_SCENARIOS: Scenario[] = [
       await step('rollback after', () => tx.rollback());
       const other = await second();
       await step('nothing committed', () => other.execute(NAMES));
+    },
+  },
+  {
+    name: 'a statement that rolls the whole transaction back (RAISE(ROLLBACK)) ends it',
+    setup: `${TABLE}; CREATE TRIGGER no_x BEFORE INSERT ON t WHEN NEW.name = 'x' BEGIN SELECT RAISE(ROLLBACK, 'no x'); END`,
+    difference: {
+      reason: 'the statement fails with TRANSACTION_ABORTED',
+      documented: 'RAISE(ROLLBACK)',
+      steps: { 'insert x': refused('TRANSACTION_ABORTED') },
+    },
+    async run({ client, step }) {
+      const tx = await client.transaction('write');
+      await step('insert a', () => tx.execute(`INSERT INTO t (name) VALUES ('a')`));
+      await step('insert x', () => tx.execute(`INSERT INTO t (name) VALUES ('x')`));
+      await step('closed', () => tx.closed);
+      await step('execute after', () => tx.execute('SELECT 1'));
+      await step('commit after', () => tx.commit());
+      await step('after', () => client.execute(NAMES));
+    },
+  },
+  {
+    name: 'a second transaction of the same client while one is open',
+    setup: TABLE,
+    difference: {
+      reason: 'one interactive transaction per client at a time',
+      documented: 'one interactive transaction',
+      steps: { 'open a second': refused('INVALID_ARGUMENT') },
+    },
+    async run({ client, step }) {
+      const first = await client.transaction('write');
+      await step('insert in the first', () => first.execute(`INSERT INTO t (name) VALUES ('a')`));
+      const second = await step('open a second', () => client.transaction('read'));
+      await step('the second reads', async () => (second === undefined ? 'none' : (await second.execute(NAMES)).rows.length));
+      second?.close();
+      await step('commit the first', () => first.commit());
+      await step('after', () => client.execute(NAMES));
     },
   },
   {

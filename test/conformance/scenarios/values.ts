@@ -3,7 +3,8 @@
  * type), what comes back, and which values are refused, with which error, before anything runs.
  */
 import type { InValue, IntMode } from '@libsql/client';
-import type { Scenario } from '../scenario';
+import { refused, type Difference, type Scenario } from '../scenario';
+import { rowOf } from './expect';
 
 const INT_MODES: IntMode[] = ['number', 'bigint', 'string'];
 
@@ -34,11 +35,30 @@ const OTHERS: [string, unknown][] = [
   ['-Infinity', Number.NEGATIVE_INFINITY], ['object', { a: 1 }], ['array', [1, 2]],
 ];
 
+/** -0 is bound and read back as 0. */
+const NEGATIVE_ZERO: Difference = {
+  reason: '-0 arrives as 0',
+  documented: '-0',
+  steps: {
+    '-0: select': { ok: { rows: [rowOf(['number', '0'], ['string', 'real'])] } },
+    '-0: stored': { ok: { rows: [rowOf(['number', '0'], ['string', 'real'], ['string', '0.0'])] } },
+    '-0: named': { ok: { rows: [rowOf(['number', '0'])] } },
+  },
+};
+
+/** Objects and arrays are refused with Baton's code rather than libsql's plain Error. */
+const NOT_A_VALUE: Difference = {
+  reason: 'an object or array argument is refused with INVALID_ARGUMENT',
+  documented: 'An object, array',
+  steps: Object.fromEntries(['object', 'array'].flatMap((label) => ['select', 'stored', 'named'].map((how) => [`${label}: ${how}`, refused('INVALID_ARGUMENT')]))),
+};
+
 /** Binds `value` alone, reads back what SQLite made of it, then stores it and reads it back from a column without affinity. */
-function bindScenario(group: string, values: [string, unknown][], intMode: IntMode): Scenario {
+function bindScenario(group: string, values: [string, unknown][], intMode: IntMode, difference?: Difference): Scenario {
   return {
     name: `binding ${group} (intMode ${intMode}): stored type and value read back`,
     intMode,
+    difference,
     setup: 'CREATE TABLE v (k TEXT PRIMARY KEY, x)',
     async run({ client, step }) {
       for (const [label, value] of values) {
@@ -74,7 +94,7 @@ export const VALUE_SCENARIOS: Scenario[] = INT_MODES.flatMap((intMode): Scenario
       });
     },
   },
-  bindScenario('numbers', NUMBERS, intMode),
+  bindScenario('numbers', NUMBERS, intMode, NEGATIVE_ZERO),
   bindScenario('bigints', BIGINTS, intMode),
-  bindScenario('booleans, Dates, bytes, strings and refused values', OTHERS, intMode),
+  bindScenario('booleans, Dates, bytes, strings and refused values', OTHERS, intMode, NOT_A_VALUE),
 ]);
