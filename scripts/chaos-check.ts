@@ -32,7 +32,7 @@ const enum Outcome {
 function certainlyNotApplied(code: string, stage: string): boolean {
   if (stage === 'body') return true; // a transaction whose commit was never sent
   const base = code.split('/')[0]!;
-  return ['SQLITE_ERROR', 'STATEMENT_REFUSED', 'INVALID_ARGUMENT', 'TRANSACTION_ABORTED', 'ROLLED_BACK'].includes(base);
+  return base.startsWith('SQLITE_') || ['STATEMENT_REFUSED', 'INVALID_ARGUMENT', 'TRANSACTION_ABORTED', 'ROLLED_BACK'].includes(base);
 }
 
 /** The operations of one member incarnation, indexed by sequence number. */

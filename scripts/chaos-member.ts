@@ -42,7 +42,7 @@ class WriteLog {
 
   fail(op: string, error: unknown, stage: 'body' | 'commit' | '-'): void {
     const code = (error as StoreError).code ?? 'UNKNOWN';
-    const sqlite = (error as StoreError).sqliteCode;
+    const sqlite = (error as StoreError).extendedCode;
     fs.writeSync(this.fd, `F ${op} ${sqlite ? `${code}/${sqlite}` : code} ${stage}\n`);
     if (/malformed|disk I\/O/i.test(String((error as Error).message))) {
       report({ ev: 'error', code, message: `${op}: ${(error as Error).message}` });

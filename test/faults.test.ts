@@ -12,7 +12,7 @@
 import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as path from 'node:path';
-import type { StoreStatus } from '@baton/store';
+import { PROTOCOL_VERSION, type StoreStatus } from '@baton/store';
 import type { PipelineOutcome } from './fixtures/member-protocol';
 import { killAll, startMember, until, type Member } from './helpers/fleet';
 import { decodeFrames, frame } from './helpers/raw-socket';
@@ -175,7 +175,7 @@ test('a slow consumer that never reads its replies is dropped at the outbound li
   slow.on('error', () => undefined);
   const closed = new Promise<void>((resolve) => slow.once('close', () => resolve()));
   const received: Buffer[] = [];
-  const hello = { t: 'hello', v: 1, clientId: 'slow-consumer', pid: process.pid, name: 'slow-consumer', candidate: false, migrations: [] };
+  const hello = { t: 'hello', v: PROTOCOL_VERSION, clientId: 'slow-consumer', pid: process.pid, name: 'slow-consumer', candidate: false, migrations: [] };
   slow.write(frame(hello));
   await new Promise<void>((resolve) => slow.once('data', () => resolve())); // the welcome
   slow.pause();

@@ -9,6 +9,7 @@ import { storePaths } from '@baton/store';
 import { killAll, startMember, type Member } from './helpers/fleet';
 import { exchange, frame } from './helpers/raw-socket';
 import { removeTempDirs, tempDir } from './helpers/temp';
+import { PROTOCOL_VERSION } from '@baton/store';
 
 jest.setTimeout(120_000);
 
@@ -35,7 +36,7 @@ afterAll(async () => {
   removeTempDirs();
 });
 
-const hello = { t: 'hello', v: 1, clientId: 'hostile', pid: 1, name: 'hostile', candidate: false, migrations: [] };
+const hello = { t: 'hello', v: PROTOCOL_VERSION, clientId: 'hostile', pid: 1, name: 'hostile', candidate: false, migrations: [] };
 
 function protocolErrorIn(frames: unknown[]): boolean {
   return frames.some((f) => (f as { t?: string; err?: { code?: string } }).err?.code === 'PROTOCOL_ERROR');

@@ -14,6 +14,7 @@ import * as net from 'node:net';
 import * as path from 'node:path';
 import fc from 'fast-check';
 import { Packr } from 'msgpackr';
+import { PROTOCOL_VERSION } from '@baton/store';
 import { killAll, startMember, type Member } from './helpers/fleet';
 import { decodeFrames, frame } from './helpers/raw-socket';
 import { removeSockets, socketOf } from './helpers/sockets';
@@ -131,7 +132,7 @@ function endsInsideFrame(bytes: Uint8Array): boolean {
   }
 }
 
-const hello = { t: 'hello', v: 1, clientId: 'hostile-property', pid: 1, name: 'hostile-property', candidate: false, migrations: [] };
+const hello = { t: 'hello', v: PROTOCOL_VERSION, clientId: 'hostile-property', pid: 1, name: 'hostile-property', candidate: false, migrations: [] };
 
 function rawFrame(payload: Uint8Array): Buffer {
   const header = Buffer.alloc(4);

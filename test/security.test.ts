@@ -11,7 +11,7 @@
 import { spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { storePaths } from '@baton/store';
+import { PROTOCOL_VERSION, storePaths } from '@baton/store';
 import { killAll, startMember, type Member } from './helpers/fleet';
 import { removeTempDirs, tempDir } from './helpers/temp';
 
@@ -177,7 +177,7 @@ net.createServer((c) => {
       const m = packr.unpack(buffered.subarray(4, 4 + buffered.readUInt32BE(0)));
       buffered = buffered.subarray(4 + buffered.readUInt32BE(0));
       console.log(JSON.stringify(m));
-      if (m.t === 'hello') c.write(encode({ t: 'welcome', v: 1, epoch: 99, schemaVersion: 1, leaderPid: process.pid, leaderName: 'rogue' }));
+      if (m.t === 'hello') c.write(encode({ t: 'welcome', v: PROTOCOL_VERSION, epoch: 99, schemaVersion: 1, leaderPid: process.pid, leaderName: 'rogue' }));
       else if (m.t === 'req') c.write(encode({ t: 'res', id: m.id, ok: { columns: [], rows: [], rowsAffected: 1, lastInsertRowid: 1 } }));
     }
   });

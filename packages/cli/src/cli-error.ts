@@ -24,7 +24,7 @@ export class CliError extends Error {
   /**
    * @param code - stable machine-readable code (a {@link CliErrorCode} or a store error code)
    * @param message - what went wrong and, where possible, what to do about it
-   * @param details - extra fields for the `--json` error object (e.g. `sqliteCode`)
+   * @param details - extra fields for the `--json` error object (e.g. `extendedCode`)
    */
   constructor(
     readonly code: CliErrorCode | StoreError['code'],
@@ -43,13 +43,13 @@ export class CliError extends Error {
 
 /**
  * Turns anything a command threw into a {@link CliError}: store errors keep their code (and
- * SQLite code), with the "CODE: " prefix of their message removed; anything else is `INTERNAL`.
+ * SQLite's extended code), with the "CODE: " prefix of their message removed; anything else is `INTERNAL`.
  */
 export function toCliError(error: unknown): CliError {
   if (error instanceof CliError) return error;
   if (error instanceof StoreError) {
-    const { message, sqliteCode } = error.toWire();
-    return new CliError(error.code, message, sqliteCode === undefined ? {} : { sqliteCode });
+    const { message, extendedCode } = error.toWire();
+    return new CliError(error.code, message, extendedCode === undefined ? {} : { extendedCode });
   }
   return new CliError('INTERNAL', error instanceof Error ? error.message : String(error));
 }

@@ -47,7 +47,7 @@ test('exec --json-args passes typed values, and a SQL error exits 1 with its cod
   expect(failed.code).toBe(0);
   const duplicate = await runBaton(['exec', db, 'INSERT INTO rows (id, member) VALUES (?, ?)', 'dup', 'b', '--json']);
   expect(duplicate.code).toBe(1);
-  expect(parseJson<ErrorDocument>(duplicate).error).toMatchObject({ code: 'SQLITE_ERROR', sqliteCode: 'SQLITE_CONSTRAINT_PRIMARYKEY' });
+  expect(parseJson<ErrorDocument>(duplicate).error).toMatchObject({ code: 'SQLITE_CONSTRAINT', extendedCode: 'SQLITE_CONSTRAINT_PRIMARYKEY' });
 });
 
 test('reset without --yes refuses and changes nothing; with --yes it empties the schema in place', async () => {

@@ -1,12 +1,19 @@
 /**
- * The one error class of Baton. Every failure a caller can see, local or forwarded from the
- * leader, is a `StoreError` with a stable string `code`; the original error is kept as `cause`.
+ * Baton's errors. Every failure a caller can see, local or forwarded from the leader, is a
+ * `StoreError`, which is a `LibsqlError` of @libsql/core: code written for @libsql/client
+ * catches it unchanged, and SQLite failures carry libsql's `code` (the primary result code),
+ * `extendedCode` and `rawCode`. A failure of one statement of a batch is a `StoreBatchError`,
+ * which is a `LibsqlBatchError` (with `statementIndex`) and, through a brand check, also an
+ * instance of `StoreError`: `catch (e) { if (e instanceof StoreError) ... }` still sees every
+ * Baton error with one class.
  */
+import { LibsqlBatchError, LibsqlError } from '@libsql/core/api';
+import { sqliteCodes } from './sqlite-codes';
 
-/** Every code a `StoreError` can carry. Stable: programs may switch on them. */
+/** Baton's own codes, and those of @libsql/client that Baton raises too. Stable: programs may switch on them. */
 export const ERROR_CODES = [
   'INVALID_ARGUMENT',
-  'STORE_CLOSED',
+  'CLIENT_CLOSED',
   'NO_LEADER',
   'TIMEOUT',
   'PROTOCOL_ERROR',
@@ -16,78 +23,159 @@ export const ERROR_CODES = [
   'STATEMENT_REFUSED',
   'STATEMENT_TIMEOUT',
   'RESULT_TOO_LARGE',
-  'SQLITE_ERROR',
   'FENCED',
   'LEADER_FAILED',
   'PERMISSION_DENIED',
+  'URL_INVALID',
+  'URL_SCHEME_NOT_SUPPORTED',
+  'URL_PARAM_NOT_SUPPORTED',
+  'SYNC_NOT_SUPPORTED',
 ] as const;
 
-/** A stable, machine-readable error code. See `docs/api.md` for what to do about each. */
-export type ErrorCode = (typeof ERROR_CODES)[number];
+/**
+ * A stable, machine-readable error code: one of `ERROR_CODES`, or for a SQLite failure the
+ * primary result code's name (`SQLITE_CONSTRAINT`, `SQLITE_BUSY`, ...), as @libsql/client
+ * reports it. See `docs/api.md` for what to do about each.
+ */
+export type ErrorCode = (typeof ERROR_CODES)[number] | `SQLITE_${string}`;
 
 /** The plain shape of an error as it travels in a protocol frame. */
 export interface WireError {
   code: ErrorCode;
   message: string;
-  sqliteCode?: string;
+  /** SQLite's extended result code name, for SQLite failures. */
+  extendedCode?: string;
+  /** SQLite's extended result code number, for SQLite failures. */
+  rawCode?: number;
+  /** For a failure of one statement of a batch: its zero-based index. */
+  statementIndex?: number;
 }
 
-/** An error raised by Baton, with a stable `code` and, for SQLite failures, `sqliteCode`. */
-export class StoreError extends Error {
-  /** Stable machine-readable code, e.g. `TIMEOUT` or `SQLITE_ERROR`. */
-  readonly code: ErrorCode;
-  /** SQLite's extended result code name (e.g. `SQLITE_CONSTRAINT_UNIQUE`) when `code` is `SQLITE_ERROR`. */
-  readonly sqliteCode: string | undefined;
+/** Options of a `StoreError`. */
+export interface StoreErrorOptions {
+  /** SQLite's extended result code name (e.g. `SQLITE_CONSTRAINT_UNIQUE`). */
+  extendedCode?: string;
+  /** SQLite's extended result code number (e.g. 2067). */
+  rawCode?: number;
+  /** The underlying error. */
+  cause?: unknown;
+}
+
+/** Marks both of Baton's error classes, so that `instanceof StoreError` recognises a `StoreBatchError`. */
+const BATON_ERROR = Symbol.for('@baton/store.error');
+
+function isBranded(value: unknown): value is BatonError {
+  return typeof value === 'object' && value !== null && BATON_ERROR in value;
+}
+
+/** Either of Baton's error classes: what `instanceof StoreError` recognises. */
+export type BatonError = StoreError | StoreBatchError;
+
+function asError(cause: unknown): Error | undefined {
+  return cause instanceof Error ? cause : undefined;
+}
+
+/** An error raised by Baton: a `LibsqlError` with a stable `code`. */
+export class StoreError extends LibsqlError {
+  /** Stable machine-readable code, e.g. `TIMEOUT` or `SQLITE_CONSTRAINT`. */
+  declare readonly code: ErrorCode;
 
   /**
    * @param code - stable code
-   * @param message - human-readable explanation (the code is prefixed to it)
-   * @param options - `sqliteCode` for SQLite failures, `cause` for the underlying error
+   * @param message - human-readable explanation (the code is prefixed to it, as libsql does)
+   * @param options - SQLite's extended code and number for SQLite failures, the underlying `cause`
    */
-  constructor(code: ErrorCode, message: string, options: { sqliteCode?: string; cause?: unknown } = {}) {
-    super(`${code}: ${message}`, options.cause === undefined ? undefined : { cause: options.cause });
+  constructor(code: ErrorCode, message: string, options: StoreErrorOptions = {}) {
+    super(message, code, options.extendedCode, options.rawCode, asError(options.cause));
     this.name = 'StoreError';
-    this.code = code;
-    this.sqliteCode = options.sqliteCode;
+  }
+
+  /**
+   * True for both `StoreError` and `StoreBatchError` (which extends `LibsqlBatchError`, so it
+   * cannot extend this class too); a subclass of `StoreError` keeps the ordinary check.
+   */
+  static override [Symbol.hasInstance](value: unknown): value is BatonError {
+    if (this !== StoreError) return Function.prototype[Symbol.hasInstance].call(this, value);
+    return isBranded(value);
   }
 
   /** The error as sent over the wire (the message without the code prefix). */
   toWire(): WireError {
-    const prefix = `${this.code}: `;
-    const message = this.message.startsWith(prefix) ? this.message.slice(prefix.length) : this.message;
-    return this.sqliteCode === undefined ? { code: this.code, message } : { code: this.code, message, sqliteCode: this.sqliteCode };
+    return wireOf(this.code, this.message, this.extendedCode, this.rawCode);
   }
 
-  /** Rebuilds a `StoreError` from its wire form; an unknown code becomes `PROTOCOL_ERROR`. */
-  static fromWire(wire: WireError): StoreError {
+  /** Rebuilds an error from its wire form: a `StoreBatchError` when it names a statement; an unknown code becomes `PROTOCOL_ERROR`. */
+  static fromWire(wire: WireError): BatonError {
     const code: ErrorCode = isErrorCode(wire.code) ? wire.code : 'PROTOCOL_ERROR';
-    return new StoreError(code, String(wire.message), wire.sqliteCode === undefined ? {} : { sqliteCode: wire.sqliteCode });
+    const options: StoreErrorOptions = {};
+    if (typeof wire.extendedCode === 'string') options.extendedCode = wire.extendedCode;
+    if (typeof wire.rawCode === 'number') options.rawCode = wire.rawCode;
+    const error = new StoreError(code, String(wire.message), options);
+    return typeof wire.statementIndex === 'number' ? new StoreBatchError(wire.statementIndex, error) : error;
   }
 }
+Object.defineProperty(StoreError.prototype, BATON_ERROR, { value: true });
 
-/** True when `value` is one of the documented error codes. */
+/**
+ * The failure of one statement of a batch (`batch`, `migrate`, `tx.batch`): a
+ * `LibsqlBatchError` with `statementIndex`, and a `StoreError` for `instanceof`. Its message is
+ * built as libsql builds it, from the statement's error message, code prefix included.
+ */
+export class StoreBatchError extends LibsqlBatchError {
+  /** Stable machine-readable code, e.g. `SQLITE_CONSTRAINT`. */
+  declare readonly code: ErrorCode;
+
+  /**
+   * @param statementIndex - the zero-based index of the statement that failed
+   * @param error - that statement's error (kept as `cause`)
+   */
+  constructor(statementIndex: number, error: BatonError) {
+    super(error.message, statementIndex, error.code, error.extendedCode, error.rawCode, error);
+    this.name = 'StoreBatchError';
+  }
+
+  /** The error as sent over the wire, with its statement index. */
+  toWire(): WireError {
+    const cause = this.cause;
+    const inner = isBranded(cause) ? cause.toWire() : wireOf(this.code, this.message, this.extendedCode, this.rawCode);
+    return { ...inner, statementIndex: this.statementIndex };
+  }
+}
+Object.defineProperty(StoreBatchError.prototype, BATON_ERROR, { value: true });
+
+function wireOf(code: ErrorCode, message: string, extendedCode: string | undefined, rawCode: number | undefined): WireError {
+  const prefix = `${code}: `;
+  const wire: WireError = { code, message: message.startsWith(prefix) ? message.slice(prefix.length) : message };
+  if (extendedCode !== undefined) wire.extendedCode = extendedCode;
+  if (rawCode !== undefined) wire.rawCode = rawCode;
+  return wire;
+}
+
+/** True when `value` is a documented error code (Baton's own or a SQLite result code name). */
 export function isErrorCode(value: unknown): value is ErrorCode {
-  return typeof value === 'string' && (ERROR_CODES as readonly string[]).includes(value);
+  return typeof value === 'string' && ((ERROR_CODES as readonly string[]).includes(value) || /^SQLITE_[A-Z_0-9]+$/.test(value));
 }
 
 /**
  * Maps anything thrown while running SQL to a `StoreError`. better-sqlite3 throws `SqliteError`
- * with an extended `code` such as `SQLITE_CONSTRAINT_UNIQUE`; other errors (a RangeError for a
- * wrong number of parameters, a TypeError for an unbindable value) are the caller's input.
+ * with the extended code's name (`SQLITE_CONSTRAINT_UNIQUE`); it becomes libsql's `code`,
+ * `extendedCode` and `rawCode`. Other errors (a RangeError for a wrong number of parameters, a
+ * TypeError for an unbindable value) are the caller's input.
  */
-export function toStoreError(error: unknown): StoreError {
-  if (error instanceof StoreError) return error;
+export function toStoreError(error: unknown): BatonError {
+  if (isBranded(error)) return error;
   // Duck-typed rather than `instanceof Error`: errors from another realm (a worker, a test
   // sandbox, a native addon) fail `instanceof` but carry the same fields.
   if (typeof error === 'object' && error !== null && typeof (error as { message?: unknown }).message === 'string') {
     const { message, code, name } = error as { message: string; code?: unknown; name?: unknown };
     if (typeof code === 'string' && code.startsWith('SQLITE_')) {
-      return new StoreError('SQLITE_ERROR', message, { sqliteCode: code, cause: error });
+      const codes = sqliteCodes(code);
+      return new StoreError(codes.code, message, { extendedCode: codes.extendedCode, rawCode: codes.rawCode, cause: error });
     }
     if (name === 'RangeError' || name === 'TypeError') {
       return new StoreError('INVALID_ARGUMENT', message, { cause: error });
     }
-    return new StoreError('SQLITE_ERROR', message, { sqliteCode: 'SQLITE_ERROR', cause: error });
+    return new StoreError('SQLITE_ERROR', message, { extendedCode: 'SQLITE_ERROR', rawCode: 1, cause: error });
   }
-  return new StoreError('SQLITE_ERROR', String(error), { sqliteCode: 'SQLITE_ERROR' });
+  return new StoreError('SQLITE_ERROR', String(error), { extendedCode: 'SQLITE_ERROR', rawCode: 1 });
 }

@@ -1,9 +1,10 @@
 /**
- * @baton/store: one SQLite database shared safely by a group of processes on one host.
+ * @baton/store: one SQLite database shared safely by a group of processes on one host, behind
+ * @libsql/client's `Client`.
  *
  * ```ts
- * const store = await openStore({ path: '/srv/app/kanban.db', migrations })
- * await store.execute('INSERT INTO tasks (id) VALUES (?)', ['t_1'])
+ * const client = createClient({ url: 'file:/srv/app/kanban.db', baton: { migrations } })
+ * await client.execute('INSERT INTO tasks (id) VALUES (?)', ['t_1'])
  * ```
  */
 import { Store } from './member/store';
@@ -21,13 +22,17 @@ export async function openStore(options: StoreOptions): Promise<Store> {
   return store;
 }
 
+export { createClient } from './member/create-client';
+export type { BatonOptions, ClientConfig } from './member/create-client';
 export { Store } from './member/store';
 export type { FailoverEvent, NotifyEvent, StoreEvents, StoreRole } from './member/store';
 export { StoreTransaction } from './member/transaction';
-export type { InArgs, InStatement, InValue, ResultSet, Row } from './member/statements';
+export type { BatchStatement } from './member/statements';
+export type { Client, InArgs, InStatement, InValue, IntMode, ResultSet, Row, Transaction, Value } from '@libsql/core/api';
+export { LibsqlBatchError, LibsqlError } from '@libsql/core/api';
 export type { EpochRecord, LeaderStatus, MemberStatus, StoreStatus } from './protocol/status';
-export { StoreError, ERROR_CODES } from './errors';
-export type { ErrorCode } from './errors';
+export { StoreBatchError, StoreError, ERROR_CODES } from './errors';
+export type { BatonError, ErrorCode } from './errors';
 export type { StoreOptions } from './options';
 export type { Migration, SqlValue, TransactionMode } from './protocol/messages';
 export { databaseFiles, pidsHoldingOpen } from './open-files';

@@ -2,6 +2,7 @@
  * `openStore` options: the public shape, the defaults, and validation with precise messages
  * (a misspelt option is named with its likely intended spelling).
  */
+import type { IntMode } from '@libsql/core/api';
 import * as path from 'node:path';
 import { didYouMean } from './did-you-mean';
 import { StoreError } from './errors';
@@ -33,6 +34,8 @@ export interface StoreOptions {
   lock?: 'flock' | 'lockfile';
   /** Largest frame accepted on the socket, in bytes. Default 16 MiB. */
   maxFrameBytes?: number;
+  /** How SQLite integers come back, as in @libsql/client: `number` (default; RangeError beyond 2^53), `bigint` or `string`. */
+  intMode?: IntMode;
 }
 
 /** Options with every default filled in. */
@@ -49,6 +52,7 @@ const KNOWN: (keyof StoreOptions)[] = [
   'statementTimeoutMs',
   'lock',
   'maxFrameBytes',
+  'intMode',
 ];
 
 function invalid(message: string): never {
@@ -108,6 +112,7 @@ export function resolveOptions(options: unknown): ResolvedOptions {
   if (given.candidate !== undefined && typeof given.candidate !== 'boolean') invalid('Expected the "candidate" option to be a boolean');
   if (given.synchronous !== undefined && given.synchronous !== 'full' && given.synchronous !== 'normal') invalid('Expected the "synchronous" option to be "full" or "normal"');
   if (given.lock !== undefined && given.lock !== 'flock' && given.lock !== 'lockfile') invalid('Expected the "lock" option to be "flock" or "lockfile"');
+  if (given.intMode !== undefined && given.intMode !== 'number' && given.intMode !== 'bigint' && given.intMode !== 'string') invalid('Expected the "intMode" option to be "number", "bigint" or "string"');
   return {
     path: given.path,
     name: (given.name as string | undefined) ?? defaultName(),
@@ -119,5 +124,6 @@ export function resolveOptions(options: unknown): ResolvedOptions {
     statementTimeoutMs: positiveInteger(given.statementTimeoutMs, 'statementTimeoutMs', 15_000),
     lock: (given.lock as 'flock' | 'lockfile' | undefined) ?? 'flock',
     maxFrameBytes: positiveInteger(given.maxFrameBytes, 'maxFrameBytes', DEFAULT_MAX_FRAME_BYTES),
+    intMode: (given.intMode as IntMode | undefined) ?? 'number',
   };
 }

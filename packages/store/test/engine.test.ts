@@ -54,7 +54,7 @@ test('in a group commit a failing write fails alone', () => {
   const outcomes = engine.runGroup([insert(1, 'a'), insert(2, 'a'), insert(3, 'b')]);
   expect(outcomes).toEqual([
     { ok: expect.objectContaining({ rowsAffected: 1 }) },
-    { err: expect.objectContaining({ code: 'SQLITE_ERROR', sqliteCode: 'SQLITE_CONSTRAINT_PRIMARYKEY' }) },
+    { err: expect.objectContaining({ code: 'SQLITE_CONSTRAINT', extendedCode: 'SQLITE_CONSTRAINT_PRIMARYKEY', rawCode: 1555 }) },
     { ok: expect.objectContaining({ rowsAffected: 1 }) },
   ]);
   expect(ids()).toEqual(['a', 'b']);

@@ -30,7 +30,10 @@ test('a payload that is not one whole msgpack value is a PROTOCOL_ERROR', () => 
   expect(() => decodePayload(Buffer.from([0x01, 0x02]))).toThrow(StoreError); // trailing bytes
 });
 
-test('integers beyond 2^53 decode as bigint, smaller ones as numbers', () => {
-  const [payload] = new FrameDecoder().push(encodeFrame({ big: 2n ** 60n, small: 2n ** 40n, neg: -(2n ** 63n) }));
-  expect(decodePayload(payload!)).toEqual({ big: 2n ** 60n, small: 2 ** 40, neg: -(2n ** 63n) });
+test('a bigint (an INTEGER) decodes as a bigint and a number (a REAL) as a number, whatever their magnitude', () => {
+  const sent = { big: 2n ** 60n, small: 1n, neg: -(2n ** 63n), whole: 2, wide: 2 ** 40, max: Number.MAX_VALUE, fraction: 0.5 };
+  const [payload] = new FrameDecoder().push(encodeFrame(sent));
+  const received = decodePayload(payload!) as Record<string, unknown>;
+  expect(received).toEqual(sent);
+  for (const [key, value] of Object.entries(sent)) expect(typeof received[key]).toBe(typeof value);
 });

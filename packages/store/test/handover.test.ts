@@ -57,13 +57,13 @@ test('requests of a member in flight while its leader closes are answered by the
   expect(rows[0]!.n).toBe(200);
 });
 
-test('close is idempotent and later calls refuse with STORE_CLOSED', async () => {
+test('close is idempotent and later calls refuse with CLIENT_CLOSED, as libsql', async () => {
   const store = await open('solo', path.join(dir, 'solo.db'));
   const first = store.close();
   expect(store.close()).toBe(first);
   await first;
   expect(store.closed).toBe(true);
-  await expect(store.execute('SELECT 1')).rejects.toMatchObject({ code: 'STORE_CLOSED' });
+  await expect(store.execute('SELECT 1')).rejects.toMatchObject({ code: 'CLIENT_CLOSED' });
 });
 
 test('a transaction the leader grants after its member gave up waiting is rolled back, not left holding the writer', async () => {

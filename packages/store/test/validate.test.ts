@@ -1,13 +1,14 @@
+import { PROTOCOL_VERSION } from '../src/protocol/messages';
 import { checkArgs, checkHello, checkRequest } from '../src/protocol/validate';
 
-const hello = { t: 'hello', v: 1, clientId: 'c', pid: 1, name: 'n', candidate: true, migrations: [{ version: 1, sql: 'CREATE TABLE t (x)' }] };
+const hello = { t: 'hello', v: PROTOCOL_VERSION, clientId: 'c', pid: 1, name: 'n', candidate: true, migrations: [{ version: 1, sql: 'CREATE TABLE t (x)' }] };
 
 test('a well-formed hello passes', () => {
   expect(checkHello(hello)).toEqual(hello);
 });
 
 test.each([
-  ['another protocol version', { ...hello, v: 2 }],
+  ['another protocol version', { ...hello, v: 1 }],
   ['a missing client id', { ...hello, clientId: '' }],
   ['a migration without SQL', { ...hello, migrations: [{ version: 1 }] }],
   ['not a hello', { t: 'req' }],

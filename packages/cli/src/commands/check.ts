@@ -35,7 +35,7 @@ const SHOWN_FINDINGS = 20;
 
 /** SQLite reports a damaged file by failing the statement rather than returning findings. */
 function isCorruption(error: unknown): error is StoreError {
-  return error instanceof StoreError && /^SQLITE_(CORRUPT|NOTADB)/.test(error.sqliteCode ?? '');
+  return error instanceof StoreError && /^SQLITE_(CORRUPT|NOTADB)/.test(error.extendedCode ?? '');
 }
 
 async function integrity(store: Store): Promise<string[]> {

@@ -11,7 +11,7 @@ export type FailoverEvent = Extract<MemberEvent, { ev: 'failover' }>;
 
 /** What `--json` prints when a command fails. */
 export interface ErrorDocument {
-  error: { code: string; message: string; sqliteCode?: string; [detail: string]: unknown };
+  error: { code: string; message: string; extendedCode?: string; [detail: string]: unknown };
 }
 
 /** A fresh temporary directory, its database path and the members running on it. */

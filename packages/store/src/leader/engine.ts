@@ -7,8 +7,8 @@
  * It knows nothing of sockets: the server feeds it requests and sends what it returns.
  */
 import * as fs from 'node:fs';
-import { StoreError, toStoreError, type WireError } from '../errors';
-import { packValue, unpackValue } from '../protocol/framing';
+import { StoreError, toStoreError, type BatonError } from '../errors';
+import { packValue } from '../protocol/framing';
 import { APPLIED_RETENTION_MS, type Migration, type TransactionMode, type WireResultSet, type WireStatement } from '../protocol/messages';
 import type { EpochRecord } from '../protocol/status';
 import { databaseFileSizes, quarantineCompanions } from './database-files';
@@ -16,9 +16,13 @@ import { readEpochHistory, takeNextEpoch } from './epochs';
 import { maybeInjectFault } from './fault-injection';
 import { SqliteConnection } from './sqlite-connection';
 import type { BusyMarker } from '../protocol/busy-marker';
-import { applyMigrations, hasMigrations, resetSchema } from './migrations';
+import { applyMigrations, hasMigrations } from './migrations';
 import { BATON_SCHEMA } from './baton-schema';
-import { checkAllowed, refusalReason } from './statement-guard';
+import { refusalReason } from './statement-guard';
+import { runStatements, runStatement, runTransactionScript } from './statement-runner';
+import { runJob, sqlOf, type JobOutcome, type WriteJob } from './write-job';
+
+export type { JobOutcome, WriteJob } from './write-job';
 
 const APPLIED_CLEANUP_EVERY_MS = 60 * 1000;
 const WAL_AUTOCHECKPOINT_PAGES = 256;
@@ -37,14 +41,6 @@ export interface EngineOptions {
   maxResultBytes: number;
 }
 
-/** A write that joins a group commit. `clientId` + `seq` name it for exactly-once. */
-export interface WriteJob {
-  clientId: string;
-  seq: number;
-  retry: boolean;
-  work: { k: 'execute'; stmt: WireStatement } | { k: 'batch'; stmts: WireStatement[] } | { k: 'notify' } | { k: 'reset' };
-}
-
 /**
  * A member's promise that it will never re-send a request below `below`: its records can go.
  * Members send it with their requests, so the applied-requests table holds little more than
@@ -55,8 +51,6 @@ export interface ForgetBelow {
   below: number;
 }
 
-/** What a job came to: a value for the wire or an error. */
-export type JobOutcome = { ok: unknown } | { err: WireError };
 
 /** Why the engine refuses to commit: it is no longer the rightful leader. */
 export class FencedError extends StoreError {
@@ -65,11 +59,6 @@ export class FencedError extends StoreError {
   }
 }
 
-function sqlOf(job: WriteJob): string[] {
-  if (job.work.k === 'execute') return [job.work.stmt.sql];
-  if (job.work.k === 'batch') return job.work.stmts.map((s) => s.sql);
-  return [];
-}
 
 /** The leader engine. Create with `LeaderEngine.open`. */
 export class LeaderEngine {
@@ -167,16 +156,10 @@ export class LeaderEngine {
     }
   }
 
-  /** Runs read-only statements as one snapshot on the reader. */
+  /** Runs read-only statements as one snapshot on the reader. Throws a `StoreBatchError` naming the failing statement. */
   readBatch(statements: WireStatement[]): WireResultSet[] {
     this.counters.reads++;
-    checkAllowed(statements);
-    const db = this.reader.db;
-    try {
-      return db.transaction(() => statements.map((s) => this.reader.run(s)))();
-    } catch (error) {
-      throw toStoreError(error);
-    }
+    return this.reader.db.transaction(() => runStatements(this.reader, statements, 'batch'))();
   }
 
   /**
@@ -186,6 +169,18 @@ export class LeaderEngine {
    * longer commit; any other failure of the COMMIT itself fails every job of the group.
    */
   runGroup(jobs: readonly WriteJob[], forget: readonly ForgetBelow[] = []): JobOutcome[] {
+    if (jobs.length !== 1 || jobs[0]!.work.k !== 'migrate') return this.runJobs(jobs, forget);
+    // libsql's migrate() runs with foreign keys off, which SQLite only switches between
+    // transactions: a migration is a group of its own (the server sends it alone).
+    this.writer.db.pragma('foreign_keys = OFF');
+    try {
+      return this.runJobs(jobs, forget);
+    } finally {
+      this.writer.db.pragma('foreign_keys = ON');
+    }
+  }
+
+  private runJobs(jobs: readonly WriteJob[], forget: readonly ForgetBelow[]): JobOutcome[] {
     const w = this.writer;
     w.write('BEGIN IMMEDIATE');
     let committed = false;
@@ -193,7 +188,7 @@ export class LeaderEngine {
       this.checkFence();
       const outcomes: JobOutcome[] = [];
       for (let index = 0; index < jobs.length; index++) {
-        const { outcome, undoable } = this.runJob(jobs[index]!);
+        const { outcome, undoable } = runJob(w, jobs[index]!, this.options);
         if (!undoable || !w.db.inTransaction) {
           // This job cannot be taken out of the transaction alone (its statement rolled the
           // whole transaction back, or it succeeded but must be refused): it fails alone, and
@@ -201,7 +196,7 @@ export class LeaderEngine {
           this.options.marker?.end();
           if (w.db.inTransaction) w.write('ROLLBACK');
           const others = [...jobs.slice(0, index), ...jobs.slice(index + 1)];
-          const rerun = others.length === 0 ? [] : this.runGroup(others, forget);
+          const rerun = others.length === 0 ? [] : this.runJobs(others, forget);
           rerun.splice(index, 0, outcome);
           this.counters.failedWrites++; // the re-run counted the others; this one failed alone
           return rerun;
@@ -229,68 +224,6 @@ export class LeaderEngine {
     } finally {
       this.options.marker?.end();
       if (!committed && w.db.inTransaction) w.write('ROLLBACK');
-    }
-  }
-
-  /**
-   * Runs one job. A single statement needs no savepoint: when it fails, SQLite backs out that
-   * statement and keeps the transaction. Batches and resets run in a savepoint, so they are
-   * all-or-nothing. `undoable: false` means the job's effect is in the transaction but the job
-   * must fail (its result is too large to send): only a rollback of the group removes it.
-   */
-  private runJob(job: WriteJob): { outcome: JobOutcome; undoable: boolean } {
-    const w = this.writer;
-    this.options.marker?.begin(job.clientId, job.seq);
-    if (job.retry) {
-      const applied = w.first('SELECT result FROM _baton_applied WHERE client_id = ? AND seq = ?', job.clientId, job.seq);
-      if (applied !== undefined) return { outcome: { ok: unpackValue(applied[0] as Buffer) }, undoable: true };
-    }
-    const atomic = job.work.k !== 'execute';
-    if (atomic) w.write('SAVEPOINT job');
-    let result: unknown;
-    try {
-      result = this.applyWork(job.work);
-    } catch (error) {
-      if (atomic && w.db.inTransaction) {
-        w.write('ROLLBACK TO job');
-        w.write('RELEASE job');
-      }
-      return { outcome: { err: toStoreError(error).toWire() }, undoable: true };
-    }
-    const packed = packValue(result);
-    if (packed.length > this.options.maxResultBytes) {
-      // Refused before committing: an error after the commit would report as failed a write
-      // that was in fact applied.
-      const error = new StoreError('RESULT_TOO_LARGE', `the result is ${packed.length} bytes, more than the frame limit of ${this.options.maxResultBytes}; the write was not applied`);
-      return { outcome: { err: error.toWire() }, undoable: false };
-    }
-    try {
-      w.write('INSERT INTO _baton_applied (client_id, seq, at, result) VALUES (?, ?, ?, ?)', job.clientId, job.seq, Date.now(), packed);
-    } catch (error) {
-      // A request id used twice (only a misbehaving client does that): refuse the job.
-      if (atomic) {
-        w.write('ROLLBACK TO job');
-        w.write('RELEASE job');
-      }
-      return { outcome: { err: toStoreError(error).toWire() }, undoable: atomic };
-    }
-    if (atomic) w.write('RELEASE job');
-    return { outcome: { ok: result }, undoable: true };
-  }
-
-  private applyWork(work: WriteJob['work']): unknown {
-    switch (work.k) {
-      case 'execute':
-        checkAllowed([work.stmt]);
-        return this.writer.run(work.stmt);
-      case 'batch':
-        checkAllowed(work.stmts);
-        return work.stmts.map((s) => this.writer.run(s));
-      case 'notify':
-        return null;
-      case 'reset':
-        resetSchema(this.writer);
-        return null;
     }
   }
 
@@ -328,9 +261,17 @@ export class LeaderEngine {
 
   /** Runs one statement inside the open interactive write transaction. */
   txExecute(statement: WireStatement): WireResultSet {
-    checkAllowed([statement]);
     try {
-      return this.writer.run(statement);
+      return runStatement(this.writer, statement, 'transaction');
+    } catch (error) {
+      throw this.transactionFailure(error);
+    }
+  }
+
+  /** Runs a script inside the open interactive write transaction. */
+  txScript(sql: string): void {
+    try {
+      runTransactionScript(this.writer, sql);
     } catch (error) {
       throw this.transactionFailure(error);
     }
@@ -341,29 +282,19 @@ export class LeaderEngine {
    * the whole transaction back (RAISE(ROLLBACK), some I/O errors), the transaction is over:
    * later statements must not autocommit one by one, so it is reported as aborted.
    */
-  private transactionFailure(error: unknown): StoreError {
+  private transactionFailure(error: unknown): BatonError {
     const failure = toStoreError(error);
     if (this.writer.db.inTransaction) return failure;
     this.txOpen = false;
     return new StoreError('TRANSACTION_ABORTED', `the statement rolled the transaction back: ${failure.toWire().message}`, { cause: failure });
   }
 
-  /** Runs statements inside the open interactive write transaction, atomically (all or none). */
+  /**
+   * Runs statements inside the open interactive write transaction, in order. As in libsql, the
+   * first failure stops them (a `StoreBatchError` naming it) and those before it stay.
+   */
   txBatch(statements: WireStatement[]): WireResultSet[] {
-    checkAllowed(statements);
-    const w = this.writer;
-    w.write('SAVEPOINT batch');
-    try {
-      const results = statements.map((s) => w.run(s));
-      w.write('RELEASE batch');
-      return results;
-    } catch (error) {
-      if (w.db.inTransaction) {
-        w.write('ROLLBACK TO batch');
-        w.write('RELEASE batch');
-      }
-      throw this.transactionFailure(error);
-    }
+    return runStatements(this.writer, statements, 'transaction', (error) => this.transactionFailure(error));
   }
 
   /**
@@ -374,7 +305,8 @@ export class LeaderEngine {
     const w = this.writer;
     try {
       this.checkFence();
-      w.write('INSERT INTO _baton_applied (client_id, seq, at, result) VALUES (?, ?, ?, ?)', clientId, seq, Date.now(), packValue(null));
+      const outcome: JobOutcome = { ok: null };
+      w.write('INSERT INTO _baton_applied (client_id, seq, at, result) VALUES (?, ?, ?, ?)', clientId, seq, Date.now(), packValue(outcome));
       w.write('COMMIT');
       this.counters.commits++;
     } catch (error) {

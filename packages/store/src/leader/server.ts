@@ -194,6 +194,11 @@ export class LeaderServer {
         if (op.txId !== undefined) return this.inTransaction(session, id, op.txId, (tx) => tx.batch(op.stmts));
         if (this.runsOnReader(op.mode, op.stmts)) return this.answerRead(session, id, receivedAt, () => this.engine.readBatch(op.stmts));
         return this.enqueue({ kind: 'write', session, requestId: id, receivedAt, job: job({ k: 'batch', stmts: op.stmts }) });
+      case 'script':
+        if (op.txId !== undefined) return this.inTransaction(session, id, op.txId, (tx) => tx.script(op.sql));
+        return this.enqueue({ kind: 'write', session, requestId: id, receivedAt, job: job({ k: 'script', sql: op.sql }) });
+      case 'migrate':
+        return this.enqueue({ kind: 'write', session, requestId: id, receivedAt, job: job({ k: 'migrate', stmts: op.stmts }) });
       case 'begin':
         if (session.transaction !== null) return this.reply(session, id, { err: new StoreError('INVALID_ARGUMENT', 'this member already has an open transaction').toWire() });
         if (op.mode === 'read') return this.answer(session, id, () => ({ txId: this.transactions.open(session, 'read', op.timeoutMs) }));
@@ -297,8 +302,13 @@ export class LeaderServer {
 
   private commitGroup(): void {
     const group: Extract<QueueItem, { kind: 'write' }>[] = [];
+    // A migration runs with foreign keys off, which SQLite only allows between transactions:
+    // it is a group of its own.
     while (group.length < MAX_GROUP_SIZE && this.queue[0]?.kind === 'write') {
+      const isMigration = this.queue[0].job.work.k === 'migrate';
+      if (isMigration && group.length > 0) break;
       group.push(this.queue.shift() as Extract<QueueItem, { kind: 'write' }>);
+      if (isMigration) break;
     }
     const outcomes = this.engine.runGroup(group.map((item) => item.job), this.forgettable(group));
     const repliedAt = performance.now();

@@ -3,32 +3,24 @@
  * SQL text (preparing is the most expensive step of a small statement, and members send the
  * same few statements over and over) and results shaped for the wire.
  *
- * Statements run with `safeIntegers(true)` so no integer is rounded; integers that fit a double
- * are turned back into numbers, the rest stay bigint. Integral numbers are bound as integers
- * (better-sqlite3 would bind every JS number as REAL).
+ * Statements run with `safeIntegers(true)`: an INTEGER comes out as a bigint and a REAL as a
+ * number, and they are sent as they are, so the wire keeps the storage class (docs/protocol.md,
+ * "Encoding") without a pass over the values. Arguments are bound as they arrive: a bigint as
+ * INTEGER, a number as REAL, as @libsql/client binds them.
  */
 import Database from 'better-sqlite3';
 import type { SqlArgs, SqlValue, WireResultSet, WireStatement } from '../protocol/messages';
 
 const CACHE_CAPACITY = 512;
-const MIN_SAFE = BigInt(Number.MIN_SAFE_INTEGER);
-const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
 
-function fromSqlite(value: unknown): SqlValue {
-  if (typeof value === 'bigint' && value >= MIN_SAFE && value <= MAX_SAFE) return Number(value);
-  return value as SqlValue;
+function all(statement: Database.Statement, args: SqlArgs | undefined): SqlValue[][] {
+  if (args === undefined) return statement.all() as SqlValue[][];
+  return (Array.isArray(args) ? statement.all(...args) : statement.all(args)) as SqlValue[][];
 }
 
-function toSqlite(value: SqlValue): unknown {
-  return typeof value === 'number' && Number.isInteger(value) ? BigInt(value) : value;
-}
-
-function bindArgs(args: SqlArgs | undefined): unknown[] {
-  if (args === undefined) return [];
-  if (Array.isArray(args)) return args.map(toSqlite);
-  const named: Record<string, unknown> = {};
-  for (const [key, value] of Object.entries(args)) named[key] = toSqlite(value);
-  return [named];
+function run(statement: Database.Statement, args: SqlArgs | undefined): Database.RunResult {
+  if (args === undefined) return statement.run();
+  return Array.isArray(args) ? statement.run(...args) : statement.run(args);
 }
 
 /** A connection with a statement cache. */
@@ -72,18 +64,23 @@ export class SqliteConnection {
   /** Runs one statement and shapes its result for the wire. Throws SQLite's error. */
   run(statement: WireStatement): WireResultSet {
     const prepared = this.prepare(statement.sql);
-    const args = bindArgs(statement.args);
     if (prepared.reader) {
-      const rows = (prepared.all(...args) as unknown[][]).map((row) => row.map(fromSqlite));
-      const columns = prepared.columns().map((column) => column.name);
-      if (prepared.readonly) return { columns, rows, rowsAffected: 0, lastInsertRowid: null };
+      const rows = all(prepared, statement.args);
+      const described = prepared.columns();
+      const columns = new Array<string>(described.length);
+      const columnTypes = new Array<string>(described.length);
+      for (let i = 0; i < described.length; i++) {
+        columns[i] = described[i]!.name;
+        columnTypes[i] = described[i]!.type ?? '';
+      }
+      if (prepared.readonly) return { columns, columnTypes, rows, rowsAffected: 0, lastInsertRowid: null };
       // A write with RETURNING: ask the connection what it changed.
       this.changesStatement ??= this.prepare('SELECT changes(), last_insert_rowid()');
       const [changes, lastRowid] = this.changesStatement.get() as [bigint, bigint];
-      return { columns, rows, rowsAffected: Number(changes), lastInsertRowid: fromSqlite(lastRowid) as number | bigint };
+      return { columns, columnTypes, rows, rowsAffected: Number(changes), lastInsertRowid: lastRowid };
     }
-    const result = prepared.run(...args);
-    return { columns: [], rows: [], rowsAffected: result.changes, lastInsertRowid: fromSqlite(result.lastInsertRowid) as number | bigint };
+    const result = run(prepared, statement.args);
+    return { columns: [], columnTypes: [], rows: [], rowsAffected: result.changes, lastInsertRowid: BigInt(result.lastInsertRowid) };
   }
 
   /** Runs a prepared statement of the engine's own (no row shaping) and returns its first row. */

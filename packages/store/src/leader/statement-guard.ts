@@ -1,43 +1,46 @@
 /**
  * Statements a member may not run through the shared engine, with the reason. The engine owns
- * transactions (group commit wraps every write in a savepoint), the journal mode, the
- * durability setting and the set of attached files; a client that changed any of them would
- * silently break the guarantees of every other member.
+ * transactions (group commit runs many members' writes in one transaction, each request in a
+ * savepoint), the journal mode, the durability setting and the set of attached files; a client
+ * that changed any of them would silently break the guarantees of every other member.
+ *
+ * Savepoints are the exception where they cannot escape their request: inside an interactive
+ * transaction, a batch or a script (each wrapped by the engine), `SAVEPOINT`, `RELEASE` and
+ * `ROLLBACK TO` run as SQLite runs them, which is how ORMs nest transactions.
  */
 import { StoreError } from '../errors';
-import type { WireStatement } from '../protocol/messages';
-
-const TRANSACTION_CONTROL = new Set(['BEGIN', 'COMMIT', 'END', 'ROLLBACK', 'SAVEPOINT', 'RELEASE']);
-const ENGINE_PRAGMAS = new Set(['journal_mode', 'locking_mode', 'synchronous', 'foreign_keys', 'writable_schema', 'query_only']);
-
-/** Skips what SQLite skips before a statement: white space, comments and empty statements (`;`). */
-function stripLeading(sql: string): string {
-  let rest = sql;
-  for (;;) {
-    const trimmed = rest.trimStart();
-    if (trimmed.startsWith(';')) {
-      rest = trimmed.slice(1);
-    } else if (trimmed.startsWith('--')) {
-      const end = trimmed.indexOf('\n');
-      rest = end < 0 ? '' : trimmed.slice(end + 1);
-    } else if (trimmed.startsWith('/*')) {
-      const end = trimmed.indexOf('*/');
-      rest = end < 0 ? '' : trimmed.slice(end + 2);
-    } else {
-      return trimmed;
-    }
-  }
-}
+import { leadingKeyword, stripLeading, transactionControl } from '../protocol/sql-text';
 
 /**
- * Returns why `sql` is refused, or `null` when it may run.
+ * Where a statement runs: `statement` a single `execute` outside any transaction; `batch` one
+ * statement of a batch; `transaction` a statement of an interactive transaction; `script` one
+ * statement of `executeMultiple` (its BEGIN/COMMIT/ROLLBACK are handled by the engine).
+ */
+export type StatementContext = 'statement' | 'batch' | 'transaction' | 'script';
+
+const ENGINE_PRAGMAS = new Set(['journal_mode', 'locking_mode', 'synchronous', 'foreign_keys', 'writable_schema', 'query_only']);
+
+/** The prefix of the engine's own savepoint names, which no member may touch. */
+export const ENGINE_SAVEPOINT_PREFIX = '_baton_';
+
+/**
+ * Returns why `sql` is refused in `context`, or `null` when it may run.
  * Reading a pragma (`PRAGMA journal_mode`) is allowed; setting an engine pragma is not.
  */
-export function refusalReason(sql: string): string | null {
-  const text = stripLeading(sql);
-  const keyword = /^[A-Za-z]+/.exec(text)?.[0]?.toUpperCase();
+export function refusalReason(sql: string, context: StatementContext = 'statement'): string | null {
+  const keyword = leadingKeyword(sql);
   if (keyword === undefined) return null;
-  if (TRANSACTION_CONTROL.has(keyword)) {
+  const control = transactionControl(sql);
+  if (control === 'savepoint' || control === 'release' || control === 'rollback-to') {
+    if (context === 'statement') return `${keyword} is only allowed inside transaction(), batch() or executeMultiple(): the leader owns transaction boundaries`;
+    if (stripLeading(sql).toLowerCase().includes(ENGINE_SAVEPOINT_PREFIX)) return `savepoint names starting with ${ENGINE_SAVEPOINT_PREFIX} belong to the leader`;
+    return null;
+  }
+  if (control !== null) {
+    // Inside a transaction SQLite itself answers a nested BEGIN ("cannot start a transaction
+    // within a transaction"), as libsql does; COMMIT and ROLLBACK must go through the commit
+    // and rollback operations (fencing, exactly-once), which the member sends for them.
+    if (context === 'transaction') return control === 'begin' ? null : `${keyword} inside a transaction is the commit or rollback operation: call commit() or rollback()`;
     return `${keyword} is not allowed: use batch() or transaction(), the leader owns transaction boundaries`;
   }
   if (keyword === 'ATTACH' || keyword === 'DETACH') {
@@ -48,7 +51,7 @@ export function refusalReason(sql: string): string | null {
   }
   if (keyword === 'PRAGMA') {
     // SQLite accepts comments anywhere and quoted names ("x", 'x', [x], `x`): read past both.
-    const bare = text.replace(/\/\*[\s\S]*?\*\/|--[^\n]*/g, ' ').replace(/["'`\[\]]/g, '');
+    const bare = stripLeading(sql).replace(/\/\*[\s\S]*?\*\/|--[^\n]*/g, ' ').replace(/["'`\[\]]/g, '');
     const match = /^PRAGMA\s+(?:\w+\s*\.\s*)?(\w+)\s*(=|\()/i.exec(bare);
     if (match && ENGINE_PRAGMAS.has(match[1]!.toLowerCase())) {
       return `setting PRAGMA ${match[1]!.toLowerCase()} is not allowed: the leader owns it`;
@@ -57,10 +60,8 @@ export function refusalReason(sql: string): string | null {
   return null;
 }
 
-/** Throws `STATEMENT_REFUSED` when one of `statements` may not run through the shared engine. */
-export function checkAllowed(statements: readonly WireStatement[]): void {
-  for (const statement of statements) {
-    const reason = refusalReason(statement.sql);
-    if (reason !== null) throw new StoreError('STATEMENT_REFUSED', reason);
-  }
+/** Throws `STATEMENT_REFUSED` when `sql` may not run in `context`. */
+export function checkAllowed(sql: string, context: StatementContext): void {
+  const reason = refusalReason(sql, context);
+  if (reason !== null) throw new StoreError('STATEMENT_REFUSED', reason);
 }

@@ -9,13 +9,14 @@ import { StoreError, toStoreError } from '../errors';
 import { MAX_TRANSACTION_MS, type RequestFrame, type TransactionMode, type WireStatement } from '../protocol/messages';
 import type { InvalidRequest } from '../protocol/validate';
 import { FencedError, type JobOutcome, type LeaderEngine } from './engine';
-import { checkAllowed } from './statement-guard';
+import { runStatement, runStatements, runTransactionScript } from './statement-runner';
 import type { Session } from './session';
 
 /** What a request can do inside a transaction. */
 export interface TransactionRunner {
   execute(statement: WireStatement): unknown;
   batch(statements: WireStatement[]): unknown;
+  script(sql: string): void;
 }
 
 /** The transactions of every session of one leader. */
@@ -84,10 +85,11 @@ export class Transactions {
     const snapshot = tx.snapshot;
     const runner: TransactionRunner =
       snapshot === null
-        ? { execute: (s) => this.engine.txExecute(s), batch: (s) => this.engine.txBatch(s) }
+        ? { execute: (s) => this.engine.txExecute(s), batch: (s) => this.engine.txBatch(s), script: (sql) => this.engine.txScript(sql) }
         : {
-            execute: (s) => (checkAllowed([s]), snapshot.run(s)),
-            batch: (s) => (checkAllowed(s), s.map((statement) => snapshot.run(statement))),
+            execute: (s) => runStatement(snapshot, s, 'transaction'),
+            batch: (s) => runStatements(snapshot, s, 'transaction'),
+            script: (sql) => runTransactionScript(snapshot, sql),
           };
     try {
       return work(runner);

@@ -28,8 +28,7 @@ function startFailure(error: unknown): FromWorker {
   const code = (error as { code?: unknown } | null)?.code;
   const coded = error instanceof StoreError || (typeof code === 'string' && code.startsWith('SQLITE_'));
   const failure = coded ? toStoreError(error) : new StoreError('LEADER_FAILED', error instanceof Error ? error.message : String(error));
-  const { message, sqliteCode } = failure.toWire();
-  return sqliteCode === undefined ? { t: 'failed', code: failure.code, message } : { t: 'failed', code: failure.code, message, sqliteCode };
+  return { t: 'failed', err: failure.toWire() };
 }
 
 async function lead(electionStartedAt: number): Promise<void> {

@@ -85,6 +85,11 @@ export class HeirStandby {
     this.drop();
   }
 
+  /** Lets a store that was closed keep a standby again (after `reconnect()`). */
+  reopen(): void {
+    this.closed = false;
+  }
+
   private drop(): void {
     if (this.standby === null) return;
     void this.standby.worker.terminate();

@@ -5,7 +5,7 @@
  */
 import * as path from 'node:path';
 import { Worker } from 'node:worker_threads';
-import { StoreError, isErrorCode } from '../errors';
+import { StoreError, type BatonError } from '../errors';
 import type { LeaderLock } from '../election/election';
 import { BusyMarker } from '../protocol/busy-marker';
 import { recordRunaway } from '../runaway-list';
@@ -64,7 +64,7 @@ export class LeaderHost {
     worker.ref();
     return new Promise((resolve, reject) => {
       let host: LeaderHost | null = null;
-      const failed = (error: StoreError): void => {
+      const failed = (error: BatonError): void => {
         lock.release();
         void worker.terminate();
         reject(error);
@@ -76,8 +76,7 @@ export class LeaderHost {
           host.watchLock();
           resolve(host);
         } else if (message.t === 'failed') {
-          const sqlite = message.sqliteCode === undefined ? {} : { sqliteCode: message.sqliteCode };
-          failed(new StoreError(isErrorCode(message.code) ? message.code : 'LEADER_FAILED', message.message, sqlite));
+          failed(StoreError.fromWire(message.err));
         } else if (message.t === 'stopped') {
           host?.ended({ reason: message.reason, graceful: message.graceful });
         }

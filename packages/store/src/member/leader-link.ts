@@ -56,6 +56,8 @@ export class LeaderLink {
   private candidacyPausedUntil = 0;
   private closing = false;
   private fatal: StoreError | null = null;
+  /** False until `connect()` or the first request starts looking for the leader (`createClient` is lazy). */
+  private started = false;
   /** Why this member last failed to host the leader, for the NO_LEADER message of `openStore`. */
   private lastElectionError: StoreError | null = null;
 
@@ -112,14 +114,10 @@ export class LeaderLink {
     const connected = new Promise<void>((resolve, reject) => {
       // Ref'd on purpose: the caller is waiting for this promise, so the process must not exit
       // under it just because every election timer is unref'd.
-      const timer = setTimeout(() => {
-        const last = this.lastElectionError;
-        const why = last === null ? '' : ` (hosting it here failed: ${last.message})`;
-        reject(new StoreError('NO_LEADER', `no leader could be reached within ${this.options.requestTimeoutMs} ms${why}`, last === null ? {} : { cause: last }));
-      }, this.options.requestTimeoutMs);
+      const timer = setTimeout(() => reject(this.noLeader(`no leader could be reached within ${this.options.requestTimeoutMs} ms`)), this.options.requestTimeoutMs);
       const onRole = (role: StoreRole): void => {
         if (role === 'leader' || role === 'follower') done();
-        else if (role === 'closed') done(this.fatal ?? new StoreError('STORE_CLOSED', 'the store was closed while opening'));
+        else if (role === 'closed') done(this.fatal ?? new StoreError('CLIENT_CLOSED', 'the store was closed while opening'));
       };
       const done = (error?: StoreError): void => {
         clearTimeout(timer);
@@ -129,14 +127,19 @@ export class LeaderLink {
       };
       this.events.on('role', onRole);
     });
+    this.started = true;
     void this.elect();
     return connected;
   }
 
   /** Sends one operation to the leader (now, or once one is reached) and resolves with its result. */
   request<O extends Operation>(op: O, generation?: number): Promise<ResultOf<O>> {
-    if (this.closing && op.k !== 'rollback') return Promise.reject(new StoreError('STORE_CLOSED', 'the store is closed'));
+    if (this.closing && op.k !== 'rollback') return Promise.reject(closedError());
     if (this.fatal !== null) return Promise.reject(this.fatal);
+    if (!this.started) {
+      this.started = true;
+      void this.elect();
+    }
     const { request, result } = this.pending.add(op, generation);
     if (this.connection !== null) this.transmit(request, this.connection);
     return result;
@@ -156,8 +159,24 @@ export class LeaderLink {
     this.connection?.close();
     this.connection = null;
     if (host !== null) await host.stop(`${this.options.name} is closing`, true);
-    this.pending.failAll(new StoreError('STORE_CLOSED', 'the store was closed'));
+    this.pending.failAll(closedError());
     this.setRole('closed');
+  }
+
+  /** After `close()`: usable again, looking for the leader anew at the next request. */
+  reopen(): void {
+    this.closing = false;
+    this.fatal = null;
+    this.started = false;
+    this.currentRole = 'electing';
+    this.heirStandby.reopen();
+  }
+
+  /** `NO_LEADER`, saying why hosting the leader here failed if it did (that failure is the cause). */
+  private noLeader(message: string): StoreError {
+    const last = this.lastElectionError;
+    if (last === null) return new StoreError('NO_LEADER', message);
+    return new StoreError('NO_LEADER', `${message} (hosting it here failed: ${last.message})`, { cause: last });
   }
 
   private transmit(request: PendingRequest, connection: LeaderConnection): void {
@@ -182,7 +201,7 @@ export class LeaderLink {
     const connection = this.connection;
     const error =
       connection === null
-        ? new StoreError('NO_LEADER', `no leader was reachable within ${this.options.requestTimeoutMs} ms`)
+        ? this.noLeader(`no leader was reachable within ${this.options.requestTimeoutMs} ms`)
         : new StoreError('TIMEOUT', `the leader did not answer within ${this.options.requestTimeoutMs} ms (a write may or may not have been applied)`);
     this.pending.settle(request, error);
     // A transaction the leader grants after we gave up on it would hold the writer for nothing.
@@ -339,4 +358,9 @@ export class LeaderLink {
       migrations: this.options.migrations,
     };
   }
+}
+
+/** What every request of a closed client is answered with, as by @libsql/client. */
+export function closedError(): StoreError {
+  return new StoreError('CLIENT_CLOSED', 'The client is closed');
 }

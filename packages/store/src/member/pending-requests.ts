@@ -4,7 +4,7 @@
  * the same timeout), so one timer serves them all and the first entry is the lowest id still
  * unsettled (the low watermark each request carries).
  */
-import { StoreError } from '../errors';
+import { StoreError, type BatonError } from '../errors';
 import type { Operation, ResultOf } from '../protocol/messages';
 import type { LeaderConnection } from './leader-connection';
 
@@ -19,7 +19,7 @@ export interface PendingRequest {
   /** For transaction requests: the connection generation the transaction lives on. */
   readonly generation: number | undefined;
   resolve(value: unknown): void;
-  reject(error: StoreError): void;
+  reject(error: BatonError): void;
 }
 
 /** The requests of one member, in id order, with one deadline timer. */
@@ -85,7 +85,7 @@ export class PendingRequests {
   }
 
   /** Settles `request` with a result or an error; a request settles once, later calls are ignored. */
-  settle(request: PendingRequest, outcome: StoreError | { ok: unknown }): void {
+  settle(request: PendingRequest, outcome: BatonError | { ok: unknown }): void {
     if (!this.byId.delete(request.id)) return;
     if (outcome instanceof StoreError) request.reject(outcome);
     else request.resolve(outcome.ok);

@@ -3,25 +3,31 @@
  * leader, and however often it changes, this object stays the same; failover swaps what is
  * behind the link, never the object the program holds.
  */
+import type { Client, InArgs, InStatement, Replicated, ResultSet } from '@libsql/core/api';
 import * as path from 'node:path';
 import { EventEmitter } from 'eventemitter3';
 import { StoreError } from '../errors';
 import type { ResolvedOptions } from '../options';
 import type { Operation, ResultOf, TransactionMode } from '../protocol/messages';
 import type { StoreStatus } from '../protocol/status';
-import { LeaderLink } from './leader-link';
-import { toResultSet, toWireStatement, toWireStatements, type InArgs, type InStatement, type ResultSet } from './statements';
+import { closedError, LeaderLink } from './leader-link';
+import { toResultSet, toResultSets, toWireStatement, toWireStatements, type BatchStatement } from './statements';
 import type { StoreEvents, StoreRole } from './store-events';
 import { StoreTransaction } from './transaction';
 
 export type { FailoverEvent, NotifyEvent, StoreEvents, StoreRole } from './store-events';
 
-/** A member's handle on the shared database. Create with `openStore`. */
-export class Store extends EventEmitter<StoreEvents> {
+/**
+ * A member's handle on the shared database, and an @libsql/client `Client`. Create with
+ * `createClient` (synchronous, connects on first use) or `openStore` (resolves once connected).
+ */
+export class Store extends EventEmitter<StoreEvents> implements Client {
+  /** As @libsql/client's for a local database: `'file'`. */
+  readonly protocol = 'file';
   private readonly link: LeaderLink;
   private closePromise: Promise<void> | null = null;
 
-  /** @internal use `openStore` */
+  /** @internal use `createClient` or `openStore` */
   constructor(private readonly options: ResolvedOptions) {
     super();
     this.link = new LeaderLink(options, this, () => void this.close());
@@ -62,19 +68,40 @@ export class Store extends EventEmitter<StoreEvents> {
    * committed (durably, with `synchronous: 'full'`) before the promise resolves, exactly once.
    */
   async execute(statement: InStatement, args?: InArgs): Promise<ResultSet> {
-    const stmt = toWireStatement(statement, args);
-    return toResultSet(await this.request({ k: 'execute', stmt }));
+    const stmt = toWireStatement(statement, args, this.options.intMode);
+    return toResultSet(await this.request({ k: 'execute', stmt }), this.options.intMode);
   }
 
   /**
-   * Runs statements atomically in one round trip: all of them commit, or none.
-   * @param mode - `write` (default), `read` (a snapshot, never waits for writes) or `deferred`
+   * Runs statements atomically in one round trip: all of them commit, or none. A failure is a
+   * `StoreBatchError` naming the statement. Statements may be `[sql, args]` tuples.
+   * @param mode - `deferred` (default, as libsql: one snapshot read if every statement only
+   *   reads, else a write), `write`, or `read` (a snapshot, never waits for writes)
    */
-  async batch(statements: InStatement[], mode: TransactionMode = 'write'): Promise<ResultSet[]> {
+  async batch(statements: BatchStatement[], mode: TransactionMode = 'deferred'): Promise<ResultSet[]> {
     checkMode(mode);
-    const stmts = toWireStatements(statements);
-    const results = await this.request({ k: 'batch', stmts, mode });
-    return results.map(toResultSet);
+    const stmts = toWireStatements(statements, this.options.intMode);
+    return toResultSets(await this.request({ k: 'batch', stmts, mode }), this.options.intMode);
+  }
+
+  /**
+   * Runs statements as one write with foreign keys off, all of them or none, as libsql's
+   * `migrate` does (Drizzle's migrator calls it).
+   */
+  async migrate(statements: InStatement[]): Promise<ResultSet[]> {
+    const stmts = toWireStatements(statements, this.options.intMode);
+    return toResultSets(await this.request({ k: 'migrate', stmts }), this.options.intMode);
+  }
+
+  /**
+   * Runs a script of statements separated by semicolons, as libsql's `executeMultiple`: its own
+   * `BEGIN`/`COMMIT` work; outside them each statement takes effect on its own, and a failure
+   * stops the script keeping what ran before it. Results are ignored. It is one write request,
+   * applied exactly once like any other.
+   */
+  async executeMultiple(sql: string): Promise<void> {
+    if (typeof sql !== 'string') throw new StoreError('INVALID_ARGUMENT', 'executeMultiple expects the SQL script as a string');
+    await this.request({ k: 'script', sql });
   }
 
   /**
@@ -85,7 +112,26 @@ export class Store extends EventEmitter<StoreEvents> {
   async transaction(mode: TransactionMode = 'write'): Promise<StoreTransaction> {
     checkMode(mode);
     const { txId } = await this.request({ k: 'begin', mode, timeoutMs: this.options.transactionTimeoutMs });
-    return new StoreTransaction(this, txId, this.link.generation);
+    return new StoreTransaction(this, txId, this.link.generation, this.options.intMode);
+  }
+
+  /**
+   * A Baton store has no remote replica to sync with: rejects with `SYNC_NOT_SUPPORTED`, as
+   * libsql's client fails `sync()` for a plain local file.
+   */
+  async sync(): Promise<Replicated> {
+    if (this.closed) throw closedError();
+    throw new StoreError('SYNC_NOT_SUPPORTED', 'SyncNotSupported("File"): a Baton store is one shared file with no replica to sync');
+  }
+
+  /**
+   * Closes the store if it is open (as `close()`), then makes it usable again: the next request
+   * looks for the leader anew, as after `createClient`.
+   */
+  async reconnect(): Promise<void> {
+    await this.close();
+    this.link.reopen();
+    this.closePromise = null;
   }
 
   /** Publishes a notification to every member (this one included) after the current group commit. */

@@ -1,19 +1,31 @@
 /**
- * An interactive transaction, held by the leader on behalf of one member. Shaped like
- * `@libsql/client`'s `Transaction`.
+ * An interactive transaction, held by the leader on behalf of one member: @libsql/client's
+ * `Transaction`, with its life cycle. `closed` turns true on `commit()`, `rollback()`,
+ * `close()`, a `COMMIT`/`END`/`ROLLBACK` statement, or a failure that ended it on the leader;
+ * afterwards statements and `commit()` fail with `TRANSACTION_CLOSED`, and `rollback()` or
+ * `close()` does nothing, as in libsql.
  */
+import type { InArgs, InStatement, IntMode, ResultSet, Transaction } from '@libsql/core/api';
+import { ResultSetImpl } from '@libsql/core/util';
 import { StoreError } from '../errors';
 import type { Operation, ResultOf } from '../protocol/messages';
-import { toResultSet, toWireStatement, toWireStatements, type InArgs, type InStatement, type ResultSet } from './statements';
+import { transactionControl } from '../protocol/sql-text';
+import { toResultSet, toResultSets, toWireStatement, toWireStatements, type BatchStatement } from './statements';
 
 /** The part of the store a transaction sends its requests through. */
 export interface TransactionChannel {
   request<O extends Operation>(op: O, generation?: number): Promise<ResultOf<O>>;
 }
 
+/**
+ * `open`: usable. `ended`: over on the leader (a COMMIT/ROLLBACK statement or an abort) but not
+ * yet settled by `commit`/`rollback`/`close`. `settled`: done; libsql's `rollback()` is then a no-op.
+ */
+type State = 'open' | 'ended' | 'settled';
+
 /** An open interactive transaction. Call `commit()` or `rollback()`; `close()` rolls back if neither was called. */
-export class StoreTransaction {
-  private done = false;
+export class StoreTransaction implements Transaction {
+  private state: State = 'open';
 
   /** @internal created by `Store.transaction()` */
   constructor(
@@ -21,53 +33,92 @@ export class StoreTransaction {
     /** The leader's id for this transaction. */
     readonly id: number,
     private readonly generation: number,
+    private readonly intMode: IntMode,
   ) {}
 
-  /** True once committed, rolled back or closed. */
+  /** True once committed, rolled back, closed, or ended by a statement or by the leader. */
   get closed(): boolean {
-    return this.done;
+    return this.state !== 'open';
   }
 
-  /** Runs one statement inside the transaction. */
+  /**
+   * Runs one statement inside the transaction. `COMMIT`, `END` and `ROLLBACK` end it as
+   * `commit()` and `rollback()` do (so the exactly-once record of a commit is kept).
+   */
   async execute(statement: InStatement, args?: InArgs): Promise<ResultSet> {
-    const stmt = toWireStatement(statement, args);
-    return toResultSet(await this.send({ k: 'execute', stmt, txId: this.id }));
+    const stmt = toWireStatement(statement, args, this.intMode);
+    this.checkOpen();
+    const control = transactionControl(stmt.sql);
+    if (control === 'commit' || control === 'rollback') {
+      await this.end(control);
+      this.state = 'ended';
+      return new ResultSetImpl([], [], [], 0, undefined);
+    }
+    return toResultSet(await this.send({ k: 'execute', stmt, txId: this.id }), this.intMode);
   }
 
-  /** Runs statements inside the transaction, atomically (all or none of them). */
-  async batch(statements: InStatement[]): Promise<ResultSet[]> {
-    const stmts = toWireStatements(statements);
-    const results = await this.send({ k: 'batch', stmts, mode: 'write', txId: this.id });
-    return results.map(toResultSet);
+  /**
+   * Runs statements inside the transaction in order. As in libsql, a failing statement stops the
+   * batch with a `StoreBatchError` naming it; the statements before it stay in the transaction.
+   */
+  async batch(statements: BatchStatement[]): Promise<ResultSet[]> {
+    const stmts = toWireStatements(statements, this.intMode);
+    this.checkOpen();
+    return toResultSets(await this.send({ k: 'batch', stmts, mode: 'write', txId: this.id }), this.intMode);
+  }
+
+  /** Runs a script of statements separated by semicolons inside the transaction; results are ignored. */
+  async executeMultiple(sql: string): Promise<void> {
+    if (typeof sql !== 'string') throw new StoreError('INVALID_ARGUMENT', 'executeMultiple expects the SQL script as a string');
+    this.checkOpen();
+    await this.send({ k: 'script', sql, txId: this.id });
   }
 
   /** Commits. Rejects with `TRANSACTION_ABORTED` if the leader rolled it back (timeout, leader died). */
   async commit(): Promise<void> {
-    this.checkOpen();
-    this.done = true;
-    await this.channel.request({ k: 'commit', txId: this.id }, this.generation);
+    if (this.state !== 'open') {
+      this.state = 'settled';
+      throw closedError();
+    }
+    await this.end('commit');
   }
 
-  /** Rolls back. */
+  /** Rolls back; does nothing once the transaction was settled. */
   async rollback(): Promise<void> {
-    this.checkOpen();
-    this.done = true;
-    await this.channel.request({ k: 'rollback', txId: this.id }, this.generation);
+    if (this.state === 'settled') return;
+    if (this.state === 'ended') {
+      this.state = 'settled';
+      throw closedError();
+    }
+    await this.end('rollback');
   }
 
-  /** Rolls back if still open; never throws. */
+  /** Rolls back if still open; never throws, does not wait. */
   close(): void {
-    if (this.done) return;
-    this.done = true;
-    this.channel.request({ k: 'rollback', txId: this.id }, this.generation).catch(() => undefined);
+    if (this.state === 'open') this.channel.request({ k: 'rollback', txId: this.id }, this.generation).catch(() => undefined);
+    this.state = 'settled';
   }
 
-  private send<O extends Operation>(op: O): Promise<ResultOf<O>> {
-    this.checkOpen();
-    return this.channel.request(op, this.generation);
+  private async end(how: 'commit' | 'rollback'): Promise<void> {
+    this.state = 'settled';
+    await this.channel.request({ k: how, txId: this.id }, this.generation);
+  }
+
+  private async send<O extends Operation>(op: O): Promise<ResultOf<O>> {
+    try {
+      return await this.channel.request(op, this.generation);
+    } catch (error) {
+      // The leader no longer holds it (a statement rolled it back, it timed out, the leader changed).
+      if (error instanceof StoreError && error.code === 'TRANSACTION_ABORTED' && this.state === 'open') this.state = 'ended';
+      throw error;
+    }
   }
 
   private checkOpen(): void {
-    if (this.done) throw new StoreError('TRANSACTION_CLOSED', `transaction ${this.id} is already committed, rolled back or closed`);
+    if (this.state !== 'open') throw closedError();
   }
+}
+
+function closedError(): StoreError {
+  return new StoreError('TRANSACTION_CLOSED', 'The transaction is closed');
 }

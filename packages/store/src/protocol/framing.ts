@@ -14,16 +14,12 @@ const HEADER_BYTES = 4;
 
 /**
  * One codec for both sides. `useRecords: false` keeps frames plain msgpack (another language
- * can speak it); `int64AsType: 'auto'` decodes integers beyond 2^53 as bigint and the rest as
- * numbers, so values round-trip exactly.
+ * can speak it). msgpackr writes every bigint as int64/uint64 and never a number so, and
+ * `int64AsType: 'bigint'` reads those formats back as bigint: an INTEGER (a bigint from SQLite
+ * with safeIntegers) stays a bigint and a REAL stays a number, so SQLite's storage class
+ * survives the wire at no cost per value (docs/protocol.md, "Encoding").
  */
-const packr = new Packr({
-  useRecords: false,
-  mapsAsObjects: true,
-  moreTypes: false,
-  // 'auto' is implemented and documented by msgpackr but missing from its type declarations.
-  int64AsType: 'auto' as unknown as 'bigint',
-});
+const packr = new Packr({ useRecords: false, mapsAsObjects: true, moreTypes: false, int64AsType: 'bigint' });
 
 /**
  * Encodes one frame: header and payload in one buffer, ready for one `write`. msgpackr leaves

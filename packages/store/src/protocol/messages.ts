@@ -5,8 +5,12 @@
 import type { WireError } from '../errors';
 import type { StoreStatus } from './status';
 
-/** Bumped on any incompatible change; the leader refuses a hello with another version. */
-export const PROTOCOL_VERSION = 1;
+/**
+ * Bumped on any incompatible change; the leader refuses a hello with another version.
+ * 2: values keep their storage class (INTEGER as int64), result sets carry `columnTypes`,
+ * errors carry libsql's codes and `statementIndex`, the `script` and `migrate` operations.
+ */
+export const PROTOCOL_VERSION = 2;
 
 /**
  * How long the leader remembers an applied request (client id, sequence, result) to answer it
@@ -18,7 +22,10 @@ export const APPLIED_RETENTION_MS = 10 * 60 * 1000;
 /** The longest an interactive transaction may hold the leader's writer, whatever a member asks. */
 export const MAX_TRANSACTION_MS = 60 * 1000;
 
-/** A value that SQLite stores and Baton round-trips exactly. */
+/**
+ * A SQL value as it travels: a `bigint` is an INTEGER, a `number` a REAL (see the encoding in
+ * docs/protocol.md), a `Uint8Array` a BLOB.
+ */
 export type SqlValue = null | number | bigint | string | Uint8Array;
 
 /** Positional (`?`) or named (`:name`, `@name`, `$name`) statement arguments. */
@@ -58,6 +65,8 @@ export interface HelloFrame {
 export type Operation =
   | { k: 'execute'; stmt: WireStatement; txId?: number }
   | { k: 'batch'; stmts: WireStatement[]; mode: TransactionMode; txId?: number }
+  | { k: 'script'; sql: string; txId?: number }
+  | { k: 'migrate'; stmts: WireStatement[] }
   | { k: 'begin'; mode: TransactionMode; timeoutMs: number }
   | { k: 'commit'; txId: number }
   | { k: 'rollback'; txId: number }
@@ -75,6 +84,8 @@ export type Operation =
 export interface OperationResults {
   execute: WireResultSet;
   batch: WireResultSet[];
+  script: null;
+  migrate: WireResultSet[];
   begin: { txId: number };
   commit: null;
   rollback: null;
@@ -113,9 +124,12 @@ export interface WelcomeFrame {
 /** A result set as it travels: rows are arrays in `columns` order. */
 export interface WireResultSet {
   columns: string[];
+  /** The declared type of each column (`''` for an expression), as libsql reports them. */
+  columnTypes: string[];
   rows: SqlValue[][];
   rowsAffected: number;
-  lastInsertRowid: number | bigint | null;
+  /** The writer's last inserted rowid after a write; null after a read. */
+  lastInsertRowid: bigint | null;
 }
 
 /** The answer to a request: exactly one of `ok` or `err`. */

@@ -64,14 +64,22 @@ function checkStatement(value: unknown): WireStatement {
   return args === undefined ? { sql: value.sql } : { sql: value.sql, args };
 }
 
+function checkStatements(value: unknown): WireStatement[] {
+  if (!Array.isArray(value)) fail('a batch needs an array "stmts"');
+  if (value.length > MAX_BATCH_STATEMENTS) fail(`a batch may hold at most ${MAX_BATCH_STATEMENTS} statements`);
+  return value.map(checkStatement);
+}
+
 function checkMode(value: unknown): TransactionMode {
   if (value === 'write' || value === 'read' || value === 'deferred') return value;
   return fail(`unknown transaction mode ${JSON.stringify(value)}`);
 }
 
+/** A non-negative safe integer, as any msgpack int format (a member may send int64/uint64, read as bigint). */
 function checkId(value: unknown, what: string): number {
-  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 0) fail(`${what} must be a non-negative integer`);
-  return value;
+  const id = typeof value === 'bigint' && value >= 0n && value <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(value) : value;
+  if (typeof id !== 'number' || !Number.isSafeInteger(id) || id < 0) fail(`${what} must be a non-negative integer`);
+  return id;
 }
 
 function optionalTxId(value: unknown): { txId?: number } {
@@ -83,11 +91,13 @@ function checkOperation(value: unknown): Operation {
   switch (value.k) {
     case 'execute':
       return { k: 'execute', stmt: checkStatement(value.stmt), ...optionalTxId(value.txId) };
-    case 'batch': {
-      if (!Array.isArray(value.stmts)) fail('batch needs an array "stmts"');
-      if (value.stmts.length > MAX_BATCH_STATEMENTS) fail(`a batch may hold at most ${MAX_BATCH_STATEMENTS} statements`);
-      return { k: 'batch', stmts: value.stmts.map(checkStatement), mode: checkMode(value.mode), ...optionalTxId(value.txId) };
-    }
+    case 'batch':
+      return { k: 'batch', stmts: checkStatements(value.stmts), mode: checkMode(value.mode), ...optionalTxId(value.txId) };
+    case 'script':
+      if (typeof value.sql !== 'string') fail('script needs the SQL text "sql"');
+      return { k: 'script', sql: value.sql, ...optionalTxId(value.txId) };
+    case 'migrate':
+      return { k: 'migrate', stmts: checkStatements(value.stmts) };
     case 'begin': {
       const timeoutMs = checkId(value.timeoutMs, 'timeoutMs');
       return { k: 'begin', mode: checkMode(value.mode), timeoutMs };
@@ -142,7 +152,8 @@ export function checkRequest(value: unknown): RequestFrame | InvalidRequest {
   if (!isPlainObject(value) || value.t !== 'req') fail('expected a request frame');
   const id = checkId(value.id, 'request id');
   try {
-    const low = typeof value.low === 'number' && Number.isSafeInteger(value.low) && value.low >= 0 && value.low <= id ? value.low : undefined;
+    const givenLow = typeof value.low === 'bigint' && value.low <= BigInt(id) ? Number(value.low) : value.low;
+    const low = typeof givenLow === 'number' && Number.isSafeInteger(givenLow) && givenLow >= 0 && givenLow <= id ? givenLow : undefined;
     const request: RequestFrame = { t: 'req', id, retry: value.retry === true, op: checkOperation(value.op) };
     if (low !== undefined) request.low = low;
     return request;

@@ -1,4 +1,5 @@
 /** Messages between a member's main thread and the leader worker it hosts. */
+import type { WireError } from '../errors';
 
 /** What the worker is created with (it then waits, modules loaded, for `start`). */
 export interface WorkerInput {
@@ -28,5 +29,5 @@ export type ToWorker = { t: 'start'; electionStartedAt: number } | ({ t: 'stop' 
 /** Worker to main thread. */
 export type FromWorker =
   | { t: 'ready'; epoch: number }
-  | { t: 'failed'; code: string; message: string; sqliteCode?: string }
+  | { t: 'failed'; err: WireError }
   | ({ t: 'stopped' } & StopReport);
