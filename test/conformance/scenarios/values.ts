@@ -41,7 +41,7 @@ const NEGATIVE_ZERO: Difference = {
   documented: '-0',
   steps: {
     '-0: select': { ok: { rows: [rowOf(['number', '0'], ['string', 'real'])] } },
-    '-0: stored': { ok: { rows: [rowOf(['number', '0'], ['string', 'real'], ['string', '0.0'])] } },
+    '-0: stored': { ok: { rows: [rowOf(['number', '0'], ['string', 'real'])] } },
     '-0: named': { ok: { rows: [rowOf(['number', '0'])] } },
   },
 };
@@ -66,7 +66,7 @@ function bindScenario(group: string, values: [string, unknown][], intMode: IntMo
         await step(`${label}: select`, () => client.execute('SELECT ? AS v, typeof(?) AS t', [arg, arg]));
         await step(`${label}: stored`, async () => {
           await client.execute('INSERT INTO v (k, x) VALUES (?, ?)', [label, arg]);
-          return client.execute('SELECT x, typeof(x) AS t, quote(x) AS q FROM v WHERE k = ?', [label]);
+          return client.execute('SELECT x, typeof(x) AS t FROM v WHERE k = ?', [label]);
         });
         await step(`${label}: named`, () => client.execute({ sql: 'SELECT :value AS v', args: { value: arg } }));
       }
@@ -86,6 +86,11 @@ export const VALUE_SCENARIOS: Scenario[] = INT_MODES.flatMap((intMode): Scenario
   {
     name: `reading REAL, TEXT, BLOB and NULL (intMode ${intMode}) does not depend on the mode`,
     intMode,
+    difference: {
+      reason: 'lastInsertRowid is exact beyond 2^53',
+      documented: 'lastInsertRowid is exact',
+      steps: { 'lastInsertRowid stays a bigint': { ok: { lastInsertRowid: ['bigint', '9007199254740993'] } } },
+    },
     async run({ client, step }) {
       await step('values', () => client.execute(`SELECT 2.0 AS r, 9007199254740993.0 AS big_real, '12' AS t, x'0102' AS b, NULL AS n, 1e308 * 10 AS inf`));
       await step('lastInsertRowid stays a bigint', async () => {
