@@ -7,7 +7,7 @@
  */
 import * as path from 'node:path';
 import { createClient as createLibsqlClient, type Client, type IntMode } from '@libsql/client';
-import { createClient as createBatonClient } from '@baton/store';
+import { createClient as createBatonClient, type Store } from '@baton/store';
 import { tempDir } from '../helpers/temp';
 
 /** One kind of client under test. */
@@ -16,7 +16,15 @@ export interface Backend {
   /** Whether this is Baton (which documented differences apply to). */
   baton: boolean;
   /** A client on a fresh database, and a way to make more clients on that same database. */
-  open(intMode: IntMode): Promise<{ client: Client; second: () => Promise<Client> }>;
+  open(intMode: IntMode): Promise<Opened>;
+}
+
+/** What `Backend.open` gives. */
+export interface Opened {
+  client: Client;
+  second: () => Promise<Client>;
+  /** Baton only: the role of the client's member (`'leader'` or `'follower'`). */
+  role?: () => string;
 }
 
 const open: { close(): unknown }[] = [];
@@ -31,7 +39,7 @@ function freshUrl(): string {
 }
 
 /** Baton's client, tracked for `closeAll`. */
-function baton(url: string, intMode: IntMode): Client {
+function baton(url: string, intMode: IntMode): Store {
   return track(createBatonClient({ url, intMode }));
 }
 
@@ -53,7 +61,7 @@ export const BATON_LEADER: Backend = {
     const url = freshUrl();
     const client = baton(url, intMode);
     await client.execute('SELECT 1');
-    return { client, second: async () => baton(url, intMode) };
+    return { client, second: async () => baton(url, intMode), role: () => client.role };
   },
 };
 
@@ -69,7 +77,7 @@ export const BATON_FORWARDING: Backend = {
     await baton(url, intMode).execute('SELECT 1');
     const client = baton(url, intMode);
     await client.execute('SELECT 1');
-    return { client, second: async () => baton(url, intMode) };
+    return { client, second: async () => baton(url, intMode), role: () => client.role };
   },
 };
 
