@@ -306,7 +306,7 @@ test('requests with wrong field types after a valid hello: each readable one is 
       for (const response of responses) expect(sentIds.has(response.id as number)).toBe(true);
       if (readable >= 0) expect(outcome.closedByLeader).toBe(true);
       // An operation that is not an object, or of an unknown kind, is answered PROTOCOL_ERROR by its id.
-      const known = new Set(['execute', 'batch', 'begin', 'commit', 'rollback', 'notify', 'status', 'ping']);
+      const known = new Set(['execute', 'batch', 'begin', 'commit', 'rollback', 'notify', 'status', 'ping', 'script', 'migrate']);
       for (const r of answered) {
         const k = typeof r.op === 'object' && r.op !== null && !Array.isArray(r.op) ? (r.op as { k?: unknown }).k : undefined;
         if (typeof k === 'string' && known.has(k)) continue;

@@ -83,7 +83,8 @@ export async function connect(database: string, options: ConnectOptions, out: Ou
   const candidate = options.mayLead && suspect === null;
   let store: Store;
   try {
-    store = await openStore({ path: paths.database, name: `baton ${options.command}`, candidate, requestTimeoutMs: options.timeoutMs });
+    // bigint: `exec` shows every INTEGER exactly, beyond 2^53 too (a number would be a RangeError).
+    store = await openStore({ path: paths.database, name: `baton ${options.command}`, candidate, requestTimeoutMs: options.timeoutMs, intMode: 'bigint' });
   } catch (error) {
     if (isSilence(error)) {
       const failure = silenceError(paths, options.timeoutMs, error);

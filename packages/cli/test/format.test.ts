@@ -19,17 +19,19 @@ test('SQLite values get an exact JSON form: big integers as strings, blobs as ba
   expect(jsonSqlValue(42n)).toBe(42);
   expect(jsonSqlValue(2n ** 63n - 1n)).toBe('9223372036854775807');
   expect(jsonSqlValue(Buffer.from([1, 2, 255]))).toEqual({ base64: 'AQL/' });
+  expect(jsonSqlValue(new Uint8Array([1, 2, 255]).buffer)).toEqual({ base64: 'AQL/' });
   expect(toJson({ id: 2n ** 60n, blob: Buffer.from('hi'), list: [1n] })).toBe('{"id":"1152921504606846976","blob":{"base64":"aGk="},"list":[1]}');
 });
 
 test('values print as text cells and single-line tab-separated fields', () => {
   expect(displayValue(null)).toBe('NULL');
   expect(displayValue(new Uint8Array([0x0a, 0xff]))).toBe("x'0aff'");
+  expect(displayValue(new Uint8Array([0x0a, 0xff]).buffer)).toBe("x'0aff'"); // blobs come back as ArrayBuffers, as in @libsql/client
   expect(tsvValue('a\tb\nc\\')).toBe('a\\tb\\nc\\\\');
 });
 
 test('--json-args parses JSON scalars, keeps big integers exact, and rejects the rest', () => {
-  expect(['42', '1.5', 'null', 'true', '"x"'].map((a, i) => parseJsonArg(a, i + 1))).toEqual([42, 1.5, null, true, 'x']);
+  expect(['42', '1.5', 'null', 'true', '"x"'].map((a, i) => parseJsonArg(a, i + 1))).toEqual([42n, 1.5, null, true, 'x']);
   expect(parseJsonArg('9223372036854775807', 1)).toBe(9223372036854775807n);
   expect(() => parseJsonArg('text', 2)).toThrow(/argument 2 is not JSON/);
   expect(() => parseJsonArg('[1]', 3)).toThrow(/must be a JSON number, string, boolean or null/);

@@ -151,3 +151,33 @@ test('reset keeps Baton\'s own tables and drops application tables whose names m
     db.close();
   }
 });
+
+test('a script that fails part-way keeps what ran before, in its group, and a re-send gets its recorded error without running it again', () => {
+  const first = open('first');
+  first.migrate([{ version: 1, sql: 'CREATE TABLE t (id TEXT PRIMARY KEY)' }]);
+  const script = (seq: number, retry = false): WriteJob => ({
+    clientId: 'client-a',
+    seq,
+    retry,
+    work: { k: 'script', sql: "INSERT INTO t VALUES ('kept'); BEGIN; INSERT INTO t VALUES ('undone'); INSERT INTO t VALUES ('kept'); COMMIT;" },
+  });
+  const [outcome, other] = first.runGroup([script(1), insert(2, 'neighbour')]);
+  expect(outcome).toEqual({ err: expect.objectContaining({ code: 'SQLITE_CONSTRAINT' }) });
+  expect(other).toEqual({ ok: expect.objectContaining({ rowsAffected: 1 }) });
+  expect(ids()).toEqual(['kept', 'neighbour']);
+  first.close();
+  const second = open('second');
+  second.runGroup([insert(3, 'removed-meanwhile')]);
+  const [retried] = second.runGroup([script(1, true)]);
+  expect(retried).toEqual(outcome);
+  expect(ids()).toEqual(['kept', 'neighbour', 'removed-meanwhile']);
+});
+
+test('a migration runs as a group of its own with foreign keys off, and foreign keys are on again after it', () => {
+  const engine = open('leader');
+  engine.migrate([{ version: 1, sql: 'CREATE TABLE p (id INTEGER PRIMARY KEY); CREATE TABLE c (p INTEGER REFERENCES p(id))' }]);
+  const [migrated] = engine.runGroup([{ clientId: 'client-a', seq: 1, retry: false, work: { k: 'migrate', stmts: [{ sql: 'INSERT INTO c VALUES (1)' }] } }]);
+  expect(migrated).toEqual({ ok: [expect.objectContaining({ rowsAffected: 1 })] });
+  const [after] = engine.runGroup([{ clientId: 'client-a', seq: 2, retry: false, work: { k: 'execute', stmt: { sql: 'INSERT INTO c VALUES (2)' } } }]);
+  expect(after).toEqual({ err: expect.objectContaining({ extendedCode: 'SQLITE_CONSTRAINT_FOREIGNKEY' }) });
+});

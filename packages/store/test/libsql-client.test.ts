@@ -44,6 +44,18 @@ test('createClient is synchronous and connects on first use: the first client ho
   return lazy.close();
 });
 
+test('a client opens nothing until its first request, which fails with NO_LEADER when no candidate can lead', async () => {
+  const lonely = path.join(dir, 'lonely.db');
+  const client = createClient({ url: `file:${lonely}`, baton: { name: 'lonely', candidate: false, requestTimeoutMs: 300 } });
+  try {
+    expect(fs.existsSync(lonely)).toBe(false);
+    await expect(client.execute('SELECT 1')).rejects.toMatchObject({ code: 'NO_LEADER' });
+    expect(fs.existsSync(lonely)).toBe(false);
+  } finally {
+    await client.close();
+  }
+});
+
 test.each([
   [{ url: 'http://localhost:8080' }, { code: 'URL_SCHEME_NOT_SUPPORTED' }],
   [{ url: 'file::memory:' }, { code: 'INVALID_ARGUMENT', message: expect.stringContaining(':memory:') }],

@@ -31,3 +31,20 @@ test.each(['SELECT 1', 'INSERT INTO t VALUES (1)', 'PRAGMA journal_mode', 'PRAGM
     expect(refusalReason(sql)).toBeNull();
   },
 );
+
+test.each([
+  ['SAVEPOINT sp1', 'transaction', null],
+  ['release savepoint sp1', 'batch', null],
+  ['ROLLBACK TO sp1', 'script', null],
+  ['SAVEPOINT sp1', 'statement', /only allowed inside transaction\(\)/],
+  ['SAVEPOINT _baton_job', 'transaction', /belong to the leader/],
+  ['BEGIN', 'transaction', null],
+  ['COMMIT', 'transaction', /commit or rollback operation/],
+  ['ROLLBACK', 'transaction', /commit or rollback operation/],
+  ['ROLLBACK', 'batch', /leader owns transaction boundaries/],
+  ['VACUUM', 'transaction', /VACUUM is not allowed/],
+] as const)('%p in a %s is %p', (sql, context, reason) => {
+  const refusal = refusalReason(sql, context);
+  if (reason === null) expect(refusal).toBeNull();
+  else expect(refusal).toMatch(reason);
+});

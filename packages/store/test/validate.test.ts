@@ -33,6 +33,15 @@ test('every operation kind validates its fields', () => {
   expect(checkRequest({ t: 'req', id: 1, op: { k: 'begin', mode: 'write', timeoutMs: 'soon' } })).toMatchObject({ t: 'invalid' });
   expect(checkRequest({ t: 'req', id: 1, op: { k: 'notify', channel: '' } })).toMatchObject({ t: 'invalid' });
   expect(checkRequest({ t: 'req', id: 1, op: { k: 'commit', txId: 3 } })).toMatchObject({ t: 'req', op: { k: 'commit', txId: 3 } });
+  expect(checkRequest({ t: 'req', id: 1, op: { k: 'script', sql: 'SELECT 1; SELECT 2', txId: 4 } })).toMatchObject({ t: 'req', op: { k: 'script', txId: 4 } });
+  expect(checkRequest({ t: 'req', id: 1, op: { k: 'script', sql: 5 } })).toMatchObject({ t: 'invalid' });
+  expect(checkRequest({ t: 'req', id: 1, op: { k: 'migrate', stmts: [{ sql: 'CREATE TABLE m (x)' }] } })).toMatchObject({ t: 'req', op: { k: 'migrate' } });
+  expect(checkRequest({ t: 'req', id: 1, op: { k: 'migrate', stmts: 'CREATE TABLE m (x)' } })).toMatchObject({ t: 'invalid' });
+});
+
+test('ids sent as 64-bit integers (read as bigint) are accepted within the safe range', () => {
+  expect(checkRequest({ t: 'req', id: 9n, low: 3n, op: { k: 'commit', txId: 2n } })).toMatchObject({ t: 'req', id: 9, low: 3, op: { txId: 2 } });
+  expect(() => checkRequest({ t: 'req', id: 2n ** 60n, op: { k: 'ping' } })).toThrow(expect.objectContaining({ code: 'PROTOCOL_ERROR' }));
 });
 
 test('arguments must be SQL values', () => {

@@ -10,9 +10,10 @@ const BLOB_PREVIEW_BYTES = 32;
 /** A value for a table cell: `NULL`, numbers, text as is, blobs as `x'0a1b…'` (first 32 bytes). */
 export function displayValue(value: unknown): string {
   if (value === null || value === undefined) return 'NULL';
-  if (value instanceof Uint8Array) {
-    const hex = Buffer.from(value.buffer, value.byteOffset, Math.min(value.byteLength, BLOB_PREVIEW_BYTES)).toString('hex');
-    return `x'${hex}${value.byteLength > BLOB_PREVIEW_BYTES ? '…' : ''}'`;
+  if (value instanceof ArrayBuffer || value instanceof Uint8Array) {
+    const bytes = value instanceof ArrayBuffer ? new Uint8Array(value) : value;
+    const hex = Buffer.from(bytes.buffer, bytes.byteOffset, Math.min(bytes.byteLength, BLOB_PREVIEW_BYTES)).toString('hex');
+    return `x'${hex}${bytes.byteLength > BLOB_PREVIEW_BYTES ? '…' : ''}'`;
   }
   return String(value);
 }
@@ -23,11 +24,12 @@ export function tsvValue(value: unknown): string {
 }
 
 /**
- * Parses a `--json-args` argument: a JSON number, string, boolean or null. Integers beyond
- * 2^53 become bigint so they reach SQLite exactly.
+ * Parses a `--json-args` argument: a JSON number, string, boolean or null. A JSON integer
+ * becomes a bigint, so it is bound as an INTEGER (exactly, beyond 2^53 too); other numbers are
+ * bound as REAL, as @libsql/client binds every JavaScript number.
  */
 export function parseJsonArg(text: string, position: number): InValue {
-  if (/^-?\d+$/.test(text.trim()) && !Number.isSafeInteger(Number(text))) return BigInt(text.trim());
+  if (/^-?\d+$/.test(text.trim())) return BigInt(text.trim());
   let value: unknown;
   try {
     value = JSON.parse(text);

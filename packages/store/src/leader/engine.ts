@@ -9,7 +9,7 @@
 import * as fs from 'node:fs';
 import { StoreError, toStoreError, type BatonError } from '../errors';
 import { packValue } from '../protocol/framing';
-import { APPLIED_RETENTION_MS, type Migration, type TransactionMode, type WireResultSet, type WireStatement } from '../protocol/messages';
+import { APPLIED_RETENTION_MS, type Migration, type WireResultSet, type WireStatement } from '../protocol/messages';
 import type { EpochRecord } from '../protocol/status';
 import { databaseFileSizes, quarantineCompanions } from './database-files';
 import { readEpochHistory, takeNextEpoch } from './epochs';

@@ -9,7 +9,7 @@
  * `ROLLBACK TO` run as SQLite runs them, which is how ORMs nest transactions.
  */
 import { StoreError } from '../errors';
-import { leadingKeyword, stripLeading, transactionControl } from '../protocol/sql-text';
+import { controlOf, firstKeyword, stripLeading } from '../protocol/sql-text';
 
 /**
  * Where a statement runs: `statement` a single `execute` outside any transaction; `batch` one
@@ -28,12 +28,13 @@ export const ENGINE_SAVEPOINT_PREFIX = '_baton_';
  * Reading a pragma (`PRAGMA journal_mode`) is allowed; setting an engine pragma is not.
  */
 export function refusalReason(sql: string, context: StatementContext = 'statement'): string | null {
-  const keyword = leadingKeyword(sql);
+  const text = stripLeading(sql);
+  const keyword = firstKeyword(text);
   if (keyword === undefined) return null;
-  const control = transactionControl(sql);
+  const control = controlOf(text, keyword);
   if (control === 'savepoint' || control === 'release' || control === 'rollback-to') {
     if (context === 'statement') return `${keyword} is only allowed inside transaction(), batch() or executeMultiple(): the leader owns transaction boundaries`;
-    if (stripLeading(sql).toLowerCase().includes(ENGINE_SAVEPOINT_PREFIX)) return `savepoint names starting with ${ENGINE_SAVEPOINT_PREFIX} belong to the leader`;
+    if (text.toLowerCase().includes(ENGINE_SAVEPOINT_PREFIX)) return `savepoint names starting with ${ENGINE_SAVEPOINT_PREFIX} belong to the leader`;
     return null;
   }
   if (control !== null) {
@@ -51,7 +52,7 @@ export function refusalReason(sql: string, context: StatementContext = 'statemen
   }
   if (keyword === 'PRAGMA') {
     // SQLite accepts comments anywhere and quoted names ("x", 'x', [x], `x`): read past both.
-    const bare = stripLeading(sql).replace(/\/\*[\s\S]*?\*\/|--[^\n]*/g, ' ').replace(/["'`\[\]]/g, '');
+    const bare = text.replace(/\/\*[\s\S]*?\*\/|--[^\n]*/g, ' ').replace(/["'`[\]]/g, '');
     const match = /^PRAGMA\s+(?:\w+\s*\.\s*)?(\w+)\s*(=|\()/i.exec(bare);
     if (match && ENGINE_PRAGMAS.has(match[1]!.toLowerCase())) {
       return `setting PRAGMA ${match[1]!.toLowerCase()} is not allowed: the leader owns it`;

@@ -68,17 +68,18 @@ function toSqlArgs(args: InArgs | undefined, intMode: IntMode): SqlArgs | undefi
  * wire statement. Throws libsql's RangeError/TypeError for values it refuses, `INVALID_ARGUMENT`
  * for anything that is not a statement.
  */
-export function toWireStatement(statement: unknown, args: InArgs | undefined, intMode: IntMode): WireStatement {
+export function toWireStatement(statement: BatchStatement | undefined, args: InArgs | undefined, intMode: IntMode): WireStatement {
+  // Typed as libsql types it; checked anyway, for callers without types.
   let sql: unknown;
   let given: InArgs | undefined;
   if (typeof statement === 'string') {
     sql = statement;
     given = args;
   } else if (Array.isArray(statement)) {
-    [sql, given] = statement as [unknown, InArgs | undefined];
+    [sql, given] = statement;
   } else if (typeof statement === 'object' && statement !== null) {
     if (args !== undefined) throw new StoreError('INVALID_ARGUMENT', 'pass args either inside the statement object or as the second argument, not both');
-    ({ sql, args: given } = statement as { sql?: unknown; args?: InArgs });
+    ({ sql, args: given } = statement);
   }
   if (typeof sql !== 'string') throw new StoreError('INVALID_ARGUMENT', 'a statement is a SQL string, { sql, args } or (in a batch) [sql, args]');
   const wireArgs = toSqlArgs(given, intMode);

@@ -119,9 +119,9 @@ export class Store extends EventEmitter<StoreEvents> implements Client {
    * A Baton store has no remote replica to sync with: rejects with `SYNC_NOT_SUPPORTED`, as
    * libsql's client fails `sync()` for a plain local file.
    */
-  async sync(): Promise<Replicated> {
-    if (this.closed) throw closedError();
-    throw new StoreError('SYNC_NOT_SUPPORTED', 'SyncNotSupported("File"): a Baton store is one shared file with no replica to sync');
+  sync(): Promise<Replicated> {
+    if (this.closed) return Promise.reject(closedError());
+    return Promise.reject(new StoreError('SYNC_NOT_SUPPORTED', 'SyncNotSupported("File"): a Baton store is one shared file with no replica to sync'));
   }
 
   /**

@@ -18,8 +18,9 @@ export interface TransactionChannel {
 }
 
 /**
- * `open`: usable. `ended`: over on the leader (a COMMIT/ROLLBACK statement or an abort) but not
- * yet settled by `commit`/`rollback`/`close`. `settled`: done; libsql's `rollback()` is then a no-op.
+ * `open`: usable. `ended`: over on the leader by a COMMIT/ROLLBACK statement but not yet settled
+ * by `commit`/`rollback`/`close` (libsql's `rollback()` then fails). `settled`: done (committed,
+ * rolled back, closed or aborted); `rollback()` is then a no-op.
  */
 type State = 'open' | 'ended' | 'settled';
 
@@ -108,8 +109,10 @@ export class StoreTransaction implements Transaction {
     try {
       return await this.channel.request(op, this.generation);
     } catch (error) {
-      // The leader no longer holds it (a statement rolled it back, it timed out, the leader changed).
-      if (error instanceof StoreError && error.code === 'TRANSACTION_ABORTED' && this.state === 'open') this.state = 'ended';
+      // The leader no longer holds it (a statement rolled it back, it timed out, the leader
+      // changed): it is settled, so that an ORM's rollback() after this error does nothing and
+      // the TRANSACTION_ABORTED reaches the program instead of a TRANSACTION_CLOSED.
+      if (error instanceof StoreError && error.code === 'TRANSACTION_ABORTED') this.state = 'settled';
       throw error;
     }
   }

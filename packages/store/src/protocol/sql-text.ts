@@ -26,9 +26,9 @@ export function stripLeading(sql: string): string {
   }
 }
 
-/** The first keyword of `sql`, upper-cased (after white space, comments and `;`), or undefined. */
-export function leadingKeyword(sql: string): string | undefined {
-  return /^[A-Za-z]+/.exec(stripLeading(sql))?.[0]?.toUpperCase();
+/** The first keyword of a statement already stripped by `stripLeading`, upper-cased, or undefined. */
+export function firstKeyword(text: string): string | undefined {
+  return /^[A-Za-z]+/.exec(text)?.[0]?.toUpperCase();
 }
 
 /**
@@ -38,7 +38,11 @@ export function leadingKeyword(sql: string): string | undefined {
  */
 export function transactionControl(sql: string): TransactionControl | null {
   const text = stripLeading(sql);
-  const keyword = /^[A-Za-z]+/.exec(text)?.[0]?.toUpperCase();
+  return controlOf(text, firstKeyword(text));
+}
+
+/** `transactionControl` of a statement already stripped, whose first keyword is known. */
+export function controlOf(text: string, keyword: string | undefined): TransactionControl | null {
   switch (keyword) {
     case 'BEGIN':
       return 'begin';
