@@ -50,7 +50,7 @@ const CASES: ConfigCase[] = [
     name: 'a database directory that does not exist',
     config: (dir) => ({ url: `file:${dir}/missing/a.db` }),
     execute: true,
-    difference: { reason: 'reported by createClient as INVALID_ARGUMENT', documented: 'missing database directory', created: refused('INVALID_ARGUMENT') },
+    difference: { reason: 'reported by createClient as INVALID_ARGUMENT', documented: 'a missing directory throws `INVALID_ARGUMENT` at once', created: refused('INVALID_ARGUMENT') },
   },
   {
     name: 'an encryption key',

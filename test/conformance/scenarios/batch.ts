@@ -48,7 +48,7 @@ export const BATCH_SCENARIOS: Scenario[] = [
     setup: `${TABLE}; INSERT INTO t (name) VALUES ('a')`,
     difference: {
       reason: 'read mode is enforced',
-      documented: 'Read mode',
+      documented: "`batch(..., 'read')` and `transaction('read')` run writes",
       steps: { 'write in a read batch': refused('SQLITE_READONLY'), after: { ok: { rows: [rowOf(['number', '1'])] } } },
     },
     async run({ client, step }) {
@@ -62,7 +62,7 @@ export const BATCH_SCENARIOS: Scenario[] = [
     setup: TABLE,
     difference: {
       reason: 'the leader owns transaction boundaries: BEGIN and COMMIT in a batch are refused',
-      documented: 'STATEMENT_REFUSED',
+      documented: '`BEGIN`, `COMMIT`, `ROLLBACK`, `SAVEPOINT` through `execute` outside a transaction, or in a `batch`',
       steps: { BEGIN: refused('STATEMENT_REFUSED'), 'COMMIT in the middle': refused('STATEMENT_REFUSED'), after: { ok: { rows: [] } } },
     },
     async run({ client, step }) {

@@ -61,7 +61,7 @@ export const ERROR_SCENARIOS: Scenario[] = [
     name: 'argument count mismatches and missing named arguments',
     difference: {
       reason: 'a missing value or surplus positional values are refused',
-      documented: 'surplus positional',
+      documented: 'surplus positional values are ignored',
       steps: {
         'too many positional': refused('INVALID_ARGUMENT'),
         'too few positional': refused('INVALID_ARGUMENT'),
@@ -81,7 +81,7 @@ export const ERROR_SCENARIOS: Scenario[] = [
     name: 'statements that are not exactly one: empty, only a comment, two',
     difference: {
       reason: 'execute takes exactly one statement',
-      documented: 'Several statements in one',
+      documented: "execute('SELECT 1; SELECT 2')",
       steps: { empty: refused('INVALID_ARGUMENT'), whitespace: refused('INVALID_ARGUMENT'), 'comment only': refused('INVALID_ARGUMENT'), 'two statements': refused('INVALID_ARGUMENT') },
     },
     async run({ client, step }) {

@@ -103,7 +103,7 @@ export const RESULT_SCENARIOS: Scenario[] = [
   },
   {
     name: 'execute(sql, args) and execute({ sql, args }) are the same call',
-    difference: { reason: 'args given twice are refused', documented: 'both', steps: { 'args given twice': refused('INVALID_ARGUMENT') } },
+    difference: { reason: 'args given twice are refused', documented: 'execute({ sql, args }, more)', steps: { 'args given twice': refused('INVALID_ARGUMENT') } },
     async run({ client, step }) {
       await step('two arguments', () => client.execute('SELECT ? AS v', ['x']));
       await step('statement object', () => client.execute({ sql: 'SELECT ? AS v', args: ['x'] }));

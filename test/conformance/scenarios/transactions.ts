@@ -160,7 +160,7 @@ export const TRANSACTION_SCENARIOS: Scenario[] = [
     setup: `${TABLE}; INSERT INTO t (name) VALUES ('a')`,
     difference: {
       reason: 'read mode is enforced',
-      documented: 'Read mode',
+      documented: "`batch(..., 'read')` and `transaction('read')` run writes",
       steps: { write: refused('SQLITE_READONLY'), after: { ok: { rows: [rowOf(['string', 'a'])] } } },
     },
     async run({ client, step }) {
@@ -222,7 +222,7 @@ export const TRANSACTION_SCENARIOS: Scenario[] = [
     setup: TABLE,
     difference: {
       reason: 'one interactive transaction per client at a time',
-      documented: 'one interactive transaction',
+      documented: 'one at a time per client',
       steps: { 'open a second': refused('INVALID_ARGUMENT'), 'the second reads': { ok: ['string', 'none'] } },
     },
     async run({ client, step }) {

@@ -49,7 +49,7 @@ const NEGATIVE_ZERO: Difference = {
 /** Objects and arrays are refused with Baton's code rather than libsql's plain Error. */
 const NOT_A_VALUE: Difference = {
   reason: 'an object or array argument is refused with INVALID_ARGUMENT',
-  documented: 'An object, array',
+  documented: 'an object, array or symbol argument',
   steps: Object.fromEntries(['object', 'array'].flatMap((label) => ['select', 'stored', 'named'].map((how) => [`${label}: ${how}`, refused('INVALID_ARGUMENT')]))),
 };
 
