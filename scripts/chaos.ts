@@ -445,6 +445,7 @@ async function main(options: ChaosOptions): Promise<number> {
     } catch {
       // no socket left
     }
+    fs.rmSync(paths.socketLink, { force: true });
     if (!options.keep) fs.rmSync(dir, { recursive: true, force: true });
   };
   process.once('exit', cleanup);

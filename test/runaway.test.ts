@@ -3,7 +3,9 @@
  * stops it past `statementTimeoutMs`, leadership moves on, the issuing member gets
  * STATEMENT_TIMEOUT (its request is not run again by the next leader), everyone else carries on.
  */
+import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { storePaths } from '@baton/store';
 import { killAll, startMember, until } from './helpers/fleet';
 import { removeTempDirs, tempDir } from './helpers/temp';
 
@@ -28,6 +30,8 @@ test('a runaway statement stops its leader, fails alone with STATEMENT_TIMEOUT a
 
   const result = await issuer.exec(RUNAWAY);
   expect(result.code).toBe('STATEMENT_TIMEOUT');
+  // The next leader answered from the runaway list, which is private like every file Baton creates.
+  expect(fs.statSync(storePaths(file).runaways).mode & 0o777).toBe(0o600);
   await first.whenExited(); // its engine was stuck in native code: the member ended itself
   // Leadership moved on exactly once: the next leader did not run the statement again.
   await Promise.all([second, third].map((m) => m.waitFor((e) => e.ev === 'failover', 30_000)));

@@ -1,7 +1,8 @@
 /**
  * Who can get in. Baton trusts the user that runs the fleet and nobody else on the host: the
  * socket is 0600 inside a 0700 directory owned by the user, the lock file, the leader record
- * and the database are not writable by others, and a symlink planted at one of Baton's paths
+ * and the database are neither readable nor writable by others (test/file-modes.test.ts covers
+ * their modes under any umask), and a symlink planted at one of Baton's paths
  * is replaced or refused, never followed.
  *
  * Each test gives its members a private XDG_RUNTIME_DIR, so it can open the runtime directory
@@ -90,6 +91,26 @@ testAsRoot(`the lock file, the leader record and the database are not writable b
   for (const f of files) expect({ file: f, groupOrOtherWritable: (mode(f) & 0o022) !== 0 }).toEqual({ file: f, groupOrOtherWritable: false });
   fs.chmodSync(path.dirname(file), 0o755); // let the other user reach the files, so only their own modes decide
   expect(asNobody(OPEN_FOR_WRITING, ...files)).toEqual(files.map(() => 'EACCES'));
+});
+
+const OPEN_FOR_READING = `
+for (const file of process.argv.slice(1)) {
+  try { require('fs').closeSync(require('fs').openSync(file, 'r')); console.log('READABLE'); }
+  catch (error) { console.log(error.code); }
+}`;
+
+testAsRoot(`another user cannot read the database, its -wal and -shm, the lock file or the leader record, nor open it with sqlite3${needsRoot}`, async () => {
+  const { file, env } = setup();
+  const leader = await startMember({ path: file, name: 'leader' }, env);
+  expect((await leader.exec("INSERT INTO rows (id, member) VALUES ('secret', 'leader')")).code).toBeUndefined();
+  const paths = storePaths(file);
+  const files = [paths.database, `${paths.database}-wal`, `${paths.database}-shm`, paths.lock, paths.record];
+  fs.chmodSync(path.dirname(file), 0o755); // let the other user reach the files, so only their own modes decide
+  expect(asNobody(OPEN_FOR_READING, ...files)).toEqual(files.map(() => 'EACCES'));
+  const sqlite = spawnSync('sqlite3', ['-readonly', paths.database, 'SELECT id FROM rows'], { uid: NOBODY, gid: NOBODY, cwd: '/', encoding: 'utf8', timeout: 20_000 });
+  expect(sqlite.status).not.toBe(0);
+  expect(sqlite.stderr).toMatch(/unable to open database/);
+  expect(sqlite.stdout).not.toContain('secret');
 });
 
 test('a symlink planted at the socket path is replaced, not followed: its target is untouched', async () => {

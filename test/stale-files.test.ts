@@ -29,9 +29,14 @@ describe.each([
   ['removed', true],
 ])('a leader SIGKILLed with no other member running: its socket and record %s', (_how, remove) => {
   test('the next member to start becomes the leader, writes a new record, and every acknowledged row is there', async () => {
-    const file = path.join(tempDir(), 'alone.db');
-    const socket = socketOf(file);
-    const first = await startMember({ path: file, name: 'first' });
+    const dir = tempDir();
+    const file = path.join(dir, 'alone.db');
+    // A private runtime directory: a leader starting in a test alongside would rightly sweep
+    // this dead leader's socket away (see stale-sockets.test.ts) before it is looked at here.
+    const env = { XDG_RUNTIME_DIR: path.join(dir, 'xdg') };
+    fs.mkdirSync(env.XDG_RUNTIME_DIR);
+    const socket = path.join(env.XDG_RUNTIME_DIR, 'baton', path.basename(storePaths(file).socket));
+    const first = await startMember({ path: file, name: 'first' }, env);
     first.send({ cmd: 'write', prefix: 'first', count: 20 });
     await first.waitFor((e) => e.ev === 'writeDone');
     expect(first.acked.size).toBe(20);
@@ -45,7 +50,7 @@ describe.each([
       fs.unlinkSync(storePaths(file).record);
     }
 
-    const next = await startMember({ path: file, name: 'next' });
+    const next = await startMember({ path: file, name: 'next' }, env);
     expect(next.events[0]).toMatchObject({ ev: 'opened', role: 'leader', epoch: 2 });
     expect(readRecord(file)).toMatchObject({ pid: next.pid, epoch: 2 });
     const count = await next.exec("SELECT count(*) AS n FROM rows WHERE id LIKE 'first-%'");

@@ -64,7 +64,8 @@ export class Workspace {
    * its socket file behind in Baton's runtime directory, which is not under our root.
    */
   trackBatonSocket(databasePath: string): void {
-    this.sockets.add(storePaths(databasePath).socket);
+    const paths = storePaths(databasePath);
+    this.sockets.add(paths.socket).add(paths.socketLink); // the socket and the link naming its lock
   }
 
   /** Removes one run's directory and the sockets tracked so far (call once its processes are gone). */

@@ -14,13 +14,17 @@ export function tempDir(prefix = 'baton-test-'): string {
 }
 
 /**
- * Removes every directory made by `tempDir` so far, and the leader sockets of the databases in
- * them (they live in the per-user runtime directory, and a SIGKILLed leader leaves its socket).
+ * Removes every directory made by `tempDir` so far, and the leader sockets (with the links that
+ * name their lock files) of the databases in them: they live in the per-user runtime directory,
+ * and a SIGKILLed leader leaves them behind.
  */
 export function removeTempDirs(): void {
   for (const dir of created.splice(0)) {
     for (const entry of fs.readdirSync(dir, { recursive: true }) as string[]) {
-      if (entry.endsWith('.db')) fs.rmSync(storePaths(path.join(dir, entry)).socket, { force: true });
+      if (!entry.endsWith('.db')) continue;
+      const paths = storePaths(path.join(dir, entry));
+      fs.rmSync(paths.socket, { force: true });
+      fs.rmSync(paths.socketLink, { force: true });
     }
     fs.rmSync(dir, { recursive: true, force: true });
   }

@@ -3,6 +3,7 @@
  * precise message (commander turns the thrown InvalidArgumentError into a usage error, exit 1).
  */
 import { InvalidArgumentError, Option } from 'commander';
+import { DEFAULT_FILE_MODE, FILE_MODES, formatMode } from '@baton/store';
 
 /** Options every command takes. */
 export interface CommonOptions {
@@ -31,6 +32,22 @@ export function positiveInteger(flag: string): (value: string) => number {
     }
     return parsed;
   };
+}
+
+/**
+ * `--file-mode <mode>`: the permissions the deployment gives its files on purpose (the store's
+ * `fileMode`), against which files are reported too open. Octal, as chmod takes it.
+ */
+export function fileModeOption(): Option {
+  const accepted = FILE_MODES.map((mode) => formatMode(mode).slice(1)).join(', ');
+  return new Option('--file-mode <mode>', `the mode the store's files are meant to have (its fileMode): ${accepted}`)
+    .default(DEFAULT_FILE_MODE, formatMode(DEFAULT_FILE_MODE).slice(1))
+    .argParser((value: string) => {
+      const match = /^(?:0o?)?([0-7]{3})$/.exec(value.trim());
+      const mode = match === null ? NaN : parseInt(match[1]!, 8);
+      if (!FILE_MODES.includes(mode)) throw new InvalidArgumentError(`--file-mode expects one of ${accepted} (octal, as chmod takes it), got "${value}"`);
+      return mode;
+    });
 }
 
 /** The "Examples:" block of a command's help. */

@@ -22,6 +22,8 @@ export interface ConnectOptions {
   mayLead: boolean;
   /** How long the leader has to answer, connecting included. */
   timeoutMs: number;
+  /** The store's `fileMode`, for the files this command creates should it host the leader. Default 0600. */
+  fileMode?: number;
 }
 
 /** An open store and whether this process hosts its leader. */
@@ -83,8 +85,9 @@ export async function connect(database: string, options: ConnectOptions, out: Ou
   const candidate = options.mayLead && suspect === null;
   let store: Store;
   try {
+    const fileMode = options.fileMode === undefined ? {} : { fileMode: options.fileMode };
     // bigint: `exec` shows every INTEGER exactly, beyond 2^53 too (a number would be a RangeError).
-    store = await openStore({ path: paths.database, name: `baton ${options.command}`, candidate, requestTimeoutMs: options.timeoutMs, intMode: 'bigint' });
+    store = await openStore({ path: paths.database, name: `baton ${options.command}`, candidate, requestTimeoutMs: options.timeoutMs, intMode: 'bigint', ...fileMode });
   } catch (error) {
     if (isSilence(error)) {
       const failure = silenceError(paths, options.timeoutMs, error);

@@ -67,7 +67,8 @@ test('check passes on a healthy database and exits 2 on a copy with damaged page
   const healthy = await runBaton(['check', db, '--json']);
   expect(healthy.code).toBe(0);
   expect(parseJson<CheckReport>(healthy)).toEqual({
-    database: db, ok: true, integrity: { ok: true, messages: ['ok'] }, foreignKeys: { ok: true, violations: [] }, hostedLeader: false,
+    database: db, ok: true, integrity: { ok: true, messages: ['ok'] }, foreignKeys: { ok: true, violations: [] },
+    permissions: { ok: true, fileMode: '0600', exposed: [], fix: null }, staleSocketsRemoved: expect.any(Array), hostedLeader: false,
   });
 
   const copy = (await backup(db, path.join(dir, 'copy.db'))).dest;

@@ -6,6 +6,7 @@ import type { IntMode } from '@libsql/core/api';
 import * as path from 'node:path';
 import { didYouMean } from './did-you-mean';
 import { StoreError } from './errors';
+import { DEFAULT_FILE_MODE, FILE_MODES } from './file-modes';
 import { APPLIED_RETENTION_MS, MAX_TRANSACTION_MS, type Migration } from './protocol/messages';
 import { DEFAULT_MAX_FRAME_BYTES } from './protocol/framing';
 
@@ -36,6 +37,12 @@ export interface StoreOptions {
   maxFrameBytes?: number;
   /** How SQLite integers come back, as in @libsql/client: `number` (default; RangeError beyond 2^53), `bigint` or `string`. */
   intMode?: IntMode;
+  /**
+   * The permissions of every file Baton creates (the database when it does not exist yet, so
+   * its -wal and -shm too, the lock file, the leader record, temporary files), whatever the
+   * umask: `0o600` (default), or `0o640`/`0o660` to share with the group on purpose.
+   */
+  fileMode?: number;
 }
 
 /** Options with every default filled in. */
@@ -53,6 +60,7 @@ const KNOWN: (keyof StoreOptions)[] = [
   'lock',
   'maxFrameBytes',
   'intMode',
+  'fileMode',
 ];
 
 function invalid(message: string): never {
@@ -76,6 +84,16 @@ function boundedTimeout(value: unknown): number {
 function atMost(value: number, limit: number, name: string, why: string): number {
   if (value > limit) invalid(`Expected the "${name}" option to be at most ${limit} (${why})`);
   return value;
+}
+
+function checkFileMode(value: unknown): number {
+  if (value === undefined) return DEFAULT_FILE_MODE;
+  if (typeof value === 'number' && FILE_MODES.includes(value)) return value;
+  const octal = typeof value === 'number' && Number.isSafeInteger(value) && value >= 0;
+  const given = octal ? `0o${value.toString(8)}` : JSON.stringify(value);
+  // 640 written without its 0o is a decimal number, and a common slip: say so.
+  const slip = octal && FILE_MODES.includes(parseInt(String(value), 8)) ? ` (${value} is decimal; write 0o${value})` : '';
+  invalid(`Expected the "fileMode" option to be 0o600, 0o640 or 0o660 (the owner reads and writes, the group may read or read and write, others get nothing), got ${given}${slip}`);
 }
 
 function defaultName(): string {
@@ -125,5 +143,6 @@ export function resolveOptions(options: unknown): ResolvedOptions {
     lock: (given.lock as 'flock' | 'lockfile' | undefined) ?? 'flock',
     maxFrameBytes: positiveInteger(given.maxFrameBytes, 'maxFrameBytes', DEFAULT_MAX_FRAME_BYTES),
     intMode: (given.intMode as IntMode | undefined) ?? 'number',
+    fileMode: checkFileMode(given.fileMode),
   };
 }

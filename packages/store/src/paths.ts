@@ -7,6 +7,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { StoreError } from './errors';
+import { createWithMode } from './file-modes';
 
 /** The files that belong to one Baton store. */
 export interface StorePaths {
@@ -18,6 +19,8 @@ export interface StorePaths {
   record: string;
   /** The leader's Unix socket, in a directory only this user can enter. */
   socket: string;
+  /** A symlink next to the socket naming the lock file, so that a dead leader's socket can be proven dead. */
+  socketLink: string;
   /** Requests that ran away and were stopped (JSON), so the next leader does not run them again. */
   runaways: string;
 }
@@ -33,14 +36,27 @@ export function storePaths(databasePath: string): StorePaths {
   // Resolve a symlink to the file itself too: two members opening one file through two names
   // must meet at one lock, or each would elect its own leader on the same file.
   const database = existingRealPath(absolute) ?? path.join(realDirectory(path.dirname(absolute)), path.basename(absolute));
-  const digest = createHash('sha256').update(database).digest('hex').slice(0, 24);
+  const digest = socketDigest(database);
   return {
     database,
-    lock: `${database}-baton.lock`,
+    lock: `${database}${LOCK_SUFFIX}`,
     record: `${database}-baton.json`,
     socket: path.join(runtimeDirectory(), `${digest}.sock`),
+    socketLink: path.join(runtimeDirectory(), `${digest}.lock`),
     runaways: `${database}-baton.runaways.json`,
   };
+}
+
+const LOCK_SUFFIX = '-baton.lock';
+
+/** The name of a database's socket (and socket link) in the runtime directory: a hash of its real path. */
+export function socketDigest(database: string): string {
+  return createHash('sha256').update(database).digest('hex').slice(0, 24);
+}
+
+/** The database a lock file belongs to, or null when `lock` is not named like one. */
+export function lockFileDatabase(lock: string): string | null {
+  return path.isAbsolute(lock) && lock.endsWith(LOCK_SUFFIX) ? lock.slice(0, -LOCK_SUFFIX.length) : null;
 }
 
 /**
@@ -98,14 +114,13 @@ export function ensurePrivateDirectory(directory: string): void {
 }
 
 /**
- * Writes `contents` to `target` atomically: a temporary file in the same directory, then a
- * rename over the target. Rename replaces a symlink planted at `target` instead of following it.
- * `durable` (default) fsyncs the contents before the rename.
+ * Writes `contents` to `target` atomically: a temporary file in the same directory, created
+ * with exactly `mode`, then a rename over the target. Rename replaces a symlink planted at
+ * `target` instead of following it. `durable` fsyncs the contents before the rename.
  */
-export function writeFileAtomic(target: string, contents: string, options: { durable: boolean } = { durable: true }): void {
+export function writeFileAtomic(target: string, contents: string, options: { durable: boolean; mode: number }): void {
   const temporary = `${target}.${process.pid}.${Date.now()}.tmp`;
-  const flags = fs.constants.O_WRONLY | fs.constants.O_CREAT | fs.constants.O_EXCL | fs.constants.O_NOFOLLOW;
-  const fd = fs.openSync(temporary, flags, 0o644);
+  const fd = createWithMode(temporary, fs.constants.O_WRONLY, options.mode);
   try {
     fs.writeSync(fd, contents);
     if (options.durable) fs.fsyncSync(fd);
@@ -113,6 +128,23 @@ export function writeFileAtomic(target: string, contents: string, options: { dur
     fs.closeSync(fd);
   }
   fs.renameSync(temporary, target);
+}
+
+/**
+ * Names the lock file `lock` in the symlink `link` next to a socket, atomically (a new link
+ * under a temporary name, renamed over the old one). The socket's own name is a hash that
+ * cannot be turned back into the database's path; the link is what lets a sweeper find the
+ * lock that proves the socket's leader dead (see stale-sockets.ts).
+ */
+export function linkSocketToLock(link: string, lock: string): void {
+  const temporary = `${link}.${process.pid}.${Date.now()}.tmp`;
+  fs.symlinkSync(lock, temporary);
+  try {
+    fs.renameSync(temporary, link);
+  } catch (error) {
+    fs.rmSync(temporary, { force: true });
+    throw error;
+  }
 }
 
 /** The leader record written by each new leader next to the database. */

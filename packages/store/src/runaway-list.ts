@@ -18,9 +18,9 @@ export interface RunawayEntry {
   ms: number;
 }
 
-/** Adds `entry` to the runaway list at `file` (atomically), dropping expired entries. */
-export function recordRunaway(file: string, entry: RunawayEntry): void {
-  writeFileAtomic(file, JSON.stringify([...readRunaways(file), entry]) + '\n');
+/** Adds `entry` to the runaway list at `file` (atomically, a new file with `mode`), dropping expired entries. */
+export function recordRunaway(file: string, entry: RunawayEntry, mode: number): void {
+  writeFileAtomic(file, JSON.stringify([...readRunaways(file), entry]) + '\n', { durable: true, mode });
 }
 
 /** The unexpired runaway entries at `file` (none when it is missing or unreadable). */

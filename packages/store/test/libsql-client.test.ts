@@ -254,6 +254,21 @@ describe.each([
     await expect(member().execute(`INSERT INTO child_${tag} VALUES (43)`)).rejects.toMatchObject({ extendedCode: 'SQLITE_CONSTRAINT_FOREIGNKEY' });
   });
 
+  test("a migration that rebuilds a table as drizzle-kit writes it (PRAGMA foreign_keys=OFF ... ON) runs, the pragmas a no-op as in libsql's migrate", async () => {
+    await member().migrate([`CREATE TABLE rebuilt_${tag} (id INTEGER PRIMARY KEY, v TEXT)`, `INSERT INTO rebuilt_${tag} VALUES (1, 'a')`]);
+    await member().migrate([
+      'PRAGMA foreign_keys=OFF',
+      `CREATE TABLE __new_rebuilt_${tag} (id INTEGER PRIMARY KEY, v TEXT NOT NULL)`,
+      `INSERT INTO __new_rebuilt_${tag} SELECT id, v FROM rebuilt_${tag}`,
+      `DROP TABLE rebuilt_${tag}`,
+      `ALTER TABLE __new_rebuilt_${tag} RENAME TO rebuilt_${tag}`,
+      'PRAGMA foreign_keys=ON',
+    ]);
+    const rs = await member().execute(`SELECT v FROM rebuilt_${tag}`);
+    expect(rs.rows[0]!.v).toBe('a');
+    await expect(member().execute('PRAGMA foreign_keys=OFF')).rejects.toMatchObject({ code: 'STATEMENT_REFUSED' });
+  });
+
   test('sync() rejects as for a local file; savepoints outside a transaction stay refused with the reason', async () => {
     await expect(member().sync()).rejects.toMatchObject({ code: 'SYNC_NOT_SUPPORTED' });
     await expect(member().execute('SAVEPOINT x')).rejects.toMatchObject({ code: 'STATEMENT_REFUSED', message: expect.stringContaining('only allowed inside transaction()') });

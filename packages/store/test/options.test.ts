@@ -2,7 +2,7 @@ import { resolveOptions } from '../src/options';
 
 test('defaults are filled in', () => {
   const options = resolveOptions({ path: '/tmp/x.db' });
-  expect(options).toMatchObject({ candidate: true, synchronous: 'full', requestTimeoutMs: 30_000, lock: 'flock', migrations: [] });
+  expect(options).toMatchObject({ candidate: true, synchronous: 'full', requestTimeoutMs: 30_000, lock: 'flock', migrations: [], fileMode: 0o600 });
   expect(options.name).toMatch(/-\d+$/);
 });
 
@@ -24,8 +24,17 @@ test.each([
   [{ path: '/tmp/x.db', foo: 1 }, /Unknown option "foo"/],
   [{ path: '/tmp/x.db', requestTimeoutMs: 11 * 60 * 1000 }, /at most 600000/],
   [{ path: '/tmp/x.db', transactionTimeoutMs: 61_000 }, /at most 60000/],
+  [{ path: '/tmp/x.db', fileMode: 0o644 }, /^INVALID_ARGUMENT: Expected the "fileMode" option to be 0o600, 0o640 or 0o660 \(the owner reads and writes, the group may read or read and write, others get nothing\), got 0o644$/],
+  [{ path: '/tmp/x.db', fileMode: 640 }, /got 0o1200 \(640 is decimal; write 0o640\)$/],
+  [{ path: '/tmp/x.db', fileMode: '0640' }, /got "0640"$/],
+  [{ path: '/tmp/x.db', fileMode: 0o400 }, /got 0o400$/],
+  [{ path: '/tmp/x.db', filemode: 0o600 }, /Misspelled option "filemode" should be "fileMode"/],
 ])('%p is refused with INVALID_ARGUMENT', (options, message) => {
   expect(() => resolveOptions(options)).toThrow(expect.objectContaining({ code: 'INVALID_ARGUMENT', message: expect.stringMatching(message) }));
+});
+
+test.each([0o600, 0o640, 0o660])('fileMode %o is accepted', (fileMode) => {
+  expect(resolveOptions({ path: '/tmp/x.db', fileMode }).fileMode).toBe(fileMode);
 });
 
 test('a non-object is refused', () => {

@@ -43,6 +43,10 @@ test.each([
   ['ROLLBACK', 'transaction', /commit or rollback operation/],
   ['ROLLBACK', 'batch', /leader owns transaction boundaries/],
   ['VACUUM', 'transaction', /VACUUM is not allowed/],
+  ['PRAGMA foreign_keys=OFF', 'batch', null],
+  ['PRAGMA foreign_keys = ON', 'transaction', null],
+  ['PRAGMA foreign_keys=OFF', 'statement', /setting PRAGMA foreign_keys is not allowed/],
+  ['PRAGMA synchronous=OFF', 'batch', /setting PRAGMA synchronous is not allowed/],
 ] as const)('%p in a %s is %p', (sql, context, reason) => {
   const refusal = refusalReason(sql, context);
   if (reason === null) expect(refusal).toBeNull();

@@ -1,6 +1,6 @@
 /** `baton status <db>`: who leads, who is connected, load, files and leader changes. */
 import { Command } from 'commander';
-import { examples, jsonOption, timeoutOption, type CommonOptions } from '../args';
+import { examples, fileModeOption, jsonOption, timeoutOption, type CommonOptions } from '../args';
 import { resolveDatabase } from '../connect';
 import { EXIT_CODES_HELP, ExitCode } from '../exit-codes';
 import { StatusObserver } from '../status/status-observer';
@@ -16,14 +16,15 @@ export function statusCommand(context: CommandContext): Command {
     .description('show the leader, the members, the load, the database files and the last leader changes')
     .argument('<db>', 'the database file')
     .addOption(jsonOption())
+    .addOption(fileModeOption())
     .addOption(timeoutOption(STATUS_TIMEOUT_MS, 'report the leader unresponsive when it does not answer within this'))
     .addHelpText(
       'after',
       `${examples(['baton status /srv/hermes/kanban.db', 'baton status kanban.db --json | jq .leader.pid'])}\n\nNever becomes the leader. Exit code 2 when there is no leader or it does not answer.\n\n${EXIT_CODES_HELP}`,
     )
-    .action((db: string, options: CommonOptions) =>
+    .action((db: string, options: CommonOptions & { fileMode: number }) =>
       runAction(context, options.json === true, async (out) => {
-        const observer = new StatusObserver(resolveDatabase(db), options.timeout, 'baton status');
+        const observer = new StatusObserver(resolveDatabase(db), options.timeout, 'baton status', options.fileMode);
         const report = await observer.sample().finally(() => observer.close());
         if (out.json) out.document(report);
         else out.text(renderStatus(report, out.colors));

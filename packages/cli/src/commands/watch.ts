@@ -5,7 +5,7 @@
  * connection closes, the cursor comes back, exit code 0.
  */
 import { Command, Option } from 'commander';
-import { examples, jsonOption, positiveInteger, timeoutOption, type CommonOptions } from '../args';
+import { examples, fileModeOption, jsonOption, positiveInteger, timeoutOption, type CommonOptions } from '../args';
 import { resolveDatabase } from '../connect';
 import { EXIT_CODES_HELP, ExitCode } from '../exit-codes';
 import type { Output } from '../output';
@@ -17,6 +17,7 @@ import { STATUS_TIMEOUT_MS } from './status';
 
 interface WatchOptions extends CommonOptions {
   interval: number;
+  fileMode: number;
   count?: number;
 }
 
@@ -33,6 +34,7 @@ export function watchCommand(context: CommandContext): Command {
     .description('show status refreshed every second: redrawn in place on a terminal, one line per refresh when piped')
     .argument('<db>', 'the database file')
     .addOption(jsonOption())
+    .addOption(fileModeOption())
     .addOption(new Option('--interval <ms>', 'time between refreshes, in milliseconds').default(1_000).argParser(positiveInteger('--interval')))
     .addOption(new Option('-n, --count <n>', 'stop after n refreshes (default: until Ctrl-C)').argParser(positiveInteger('--count')))
     .addOption(timeoutOption(STATUS_TIMEOUT_MS, 'report the leader unresponsive when it does not answer within this'))
@@ -42,7 +44,7 @@ export function watchCommand(context: CommandContext): Command {
     )
     .action((db: string, options: WatchOptions) =>
       runAction(context, options.json === true, async (out) => {
-        await watch(new StatusObserver(resolveDatabase(db), options.timeout, 'baton watch'), options, out, context);
+        await watch(new StatusObserver(resolveDatabase(db), options.timeout, 'baton watch', options.fileMode), options, out, context);
         return ExitCode.Ok;
       }),
     );

@@ -4,7 +4,7 @@
  * follows failovers by itself; when the leader does not answer within the timeout, the report
  * says why from the kernel's view instead.
  */
-import { openStore, type Store, type StorePaths } from '@baton/store';
+import { DEFAULT_FILE_MODE, openStore, type Store, type StorePaths } from '@baton/store';
 import { isSilence } from '../connect';
 import { explainSilence, probeLeader } from '../probe/leader-probe';
 import { reportFromStatus, reportWithoutLeader, type StatusReport } from './status-report';
@@ -17,11 +17,13 @@ export class StatusObserver {
    * @param paths - the store's paths (see `resolveDatabase`)
    * @param timeoutMs - how long the leader has to answer before it is reported unresponsive
    * @param name - this observer's member name, as other `baton status` calls will see it
+   * @param fileMode - the store's `fileMode`: files more open than this are reported
    */
   constructor(
     private readonly paths: StorePaths,
     private readonly timeoutMs: number,
     private readonly name: string,
+    private readonly fileMode: number = DEFAULT_FILE_MODE,
   ) {}
 
   /** One report: the leader's answer, or why there is none. Never throws for a silent leader. */
@@ -47,6 +49,6 @@ export class StatusObserver {
   }
 
   private context() {
-    return { paths: this.paths, selfPid: process.pid, now: Date.now() };
+    return { paths: this.paths, selfPid: process.pid, now: Date.now(), fileMode: this.fileMode };
   }
 }

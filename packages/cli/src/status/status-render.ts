@@ -104,6 +104,11 @@ function filesSection(files: FilesView, colors: Colors): string[] {
     const command = holder.command.length > COMMAND_WIDTH ? `${holder.command.slice(0, COMMAND_WIDTH - 1)}…` : holder.command;
     lines.push(`    ${colors.dim('pid')} ${holder.pid}  ${command}`);
   }
+  const { exposed, fix } = files.permissions;
+  if (fix !== null) {
+    const list = exposed.map((file) => `${file.path} (${file.mode})`).join(', ');
+    lines.push(`  ${colors.yellow('WARNING')} other users can read or write ${list}: ${fix}`);
+  }
   return lines;
 }
 

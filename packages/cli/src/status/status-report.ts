@@ -7,6 +7,7 @@ import * as fs from 'node:fs';
 import type { StorePaths, StoreStatus } from '@baton/store';
 import type { LeaderProbe } from '../probe/leader-probe';
 import { suspectedLeader } from '../probe/leader-probe';
+import { permissionsReport, type PermissionsReport } from '../probe/permissions';
 import { processesHoldingOpen, type FileHolder, type ProcessState } from '../probe/proc';
 
 /** `ok`: a leader answered; `unresponsive`: a live leader holds the lock but did not answer; `no-leader`: nobody leads. */
@@ -58,6 +59,8 @@ export interface FilesView {
   schemaVersion: number | null;
   /** Processes with the database, -wal or -shm open (Baton's invariant: at most one). */
   openBy: FileHolder[];
+  /** Whether the store's files are closed to other users (see `baton check`). */
+  permissions: PermissionsReport;
 }
 
 /** One leader change, newest first: `fromPid` led before `toPid`, who took `takeoverMs` to commit its first epoch. */
@@ -100,11 +103,12 @@ export interface StatusReport {
   lockHolder: number | null | undefined;
 }
 
-/** Context for building a report: the store's paths, this CLI's pid (left out of members), the time. */
+/** Context for building a report: the store's paths, this CLI's pid (left out of members), the time, the store's `fileMode`. */
 export interface ReportContext {
   paths: StorePaths;
   selfPid: number;
   now: number;
+  fileMode: number;
 }
 
 function openBy(paths: StorePaths): FileHolder[] {
@@ -166,6 +170,7 @@ export function reportFromStatus(status: StoreStatus, probe: LeaderProbe, contex
       walBytes: status.database.walBytes,
       schemaVersion: leader.schemaVersion,
       openBy: openBy(context.paths),
+      permissions: permissionsReport(context.paths, context.fileMode),
     },
     failovers: status.failovers.map((f) => ({ epoch: f.epoch, at: f.startedAt, fromPid: f.previousPid, toPid: f.pid, toName: f.name, takeoverMs: f.takeoverMs })),
     record: recordView(probe),
@@ -195,6 +200,7 @@ export function reportWithoutLeader(probe: LeaderProbe, problem: string, context
       walBytes: size(`${context.paths.database}-wal`),
       schemaVersion: null,
       openBy: openBy(context.paths),
+      permissions: permissionsReport(context.paths, context.fileMode),
     },
     failovers: [],
     record: recordView(probe),

@@ -4,9 +4,9 @@
  */
 import * as fs from 'node:fs';
 import { flockSync } from 'fs-ext';
+import { openOrCreate } from '../file-modes';
 import type { Election, LeaderLock } from './election';
 
-const OPEN_FLAGS = fs.constants.O_RDWR | fs.constants.O_CREAT | fs.constants.O_NOFOLLOW;
 const MAX_INODE_RETRIES = 5;
 
 function isWouldBlock(error: unknown): boolean {
@@ -14,13 +14,16 @@ function isWouldBlock(error: unknown): boolean {
   return code === 'EAGAIN' || code === 'EWOULDBLOCK';
 }
 
-/** flock-based election on `lockPath` (created 0644 if missing, never unlinked). */
+/** flock-based election on `lockPath` (created with `fileMode` if missing, never unlinked). */
 export class FlockElection implements Election {
-  constructor(private readonly lockPath: string) {}
+  constructor(
+    private readonly lockPath: string,
+    private readonly fileMode: number,
+  ) {}
 
   async tryAcquire(): Promise<LeaderLock | null> {
     for (let attempt = 0; attempt < MAX_INODE_RETRIES; attempt++) {
-      const fd = fs.openSync(this.lockPath, OPEN_FLAGS, 0o644);
+      const fd = openOrCreate(this.lockPath, fs.constants.O_RDWR, this.fileMode);
       try {
         flockSync(fd, 'exnb');
       } catch (error) {

@@ -6,6 +6,7 @@
  */
 import * as fs from 'node:fs';
 import * as lockfile from 'proper-lockfile';
+import { openOrCreate } from '../file-modes';
 import type { Election, LeaderLock } from './election';
 
 /** A lease not refreshed for this long may be taken over. proper-lockfile's minimum is 2000. */
@@ -14,10 +15,13 @@ const UPDATE_MS = 1000;
 
 /** proper-lockfile-based election on `lockPath` (the lock itself is a `<lockPath>.lock` directory). */
 export class LockfileElection implements Election {
-  constructor(private readonly lockPath: string) {}
+  constructor(
+    private readonly lockPath: string,
+    private readonly fileMode: number,
+  ) {}
 
   async tryAcquire(onLost: (reason: string) => void): Promise<LeaderLock | null> {
-    fs.closeSync(fs.openSync(this.lockPath, fs.constants.O_RDWR | fs.constants.O_CREAT | fs.constants.O_NOFOLLOW, 0o644));
+    fs.closeSync(openOrCreate(this.lockPath, fs.constants.O_RDWR, this.fileMode));
     let release: () => Promise<void>;
     let held = true;
     try {

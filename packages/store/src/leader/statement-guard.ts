@@ -54,9 +54,13 @@ export function refusalReason(sql: string, context: StatementContext = 'statemen
     // SQLite accepts comments anywhere and quoted names ("x", 'x', [x], `x`): read past both.
     const bare = text.replace(/\/\*[\s\S]*?\*\/|--[^\n]*/g, ' ').replace(/["'`[\]]/g, '');
     const match = /^PRAGMA\s+(?:\w+\s*\.\s*)?(\w+)\s*(=|\()/i.exec(bare);
-    if (match && ENGINE_PRAGMAS.has(match[1]!.toLowerCase())) {
-      return `setting PRAGMA ${match[1]!.toLowerCase()} is not allowed: the leader owns it`;
-    }
+    const name = match?.[1]!.toLowerCase();
+    // Setting foreign_keys inside a transaction is a no-op in SQLite, and every statement of a
+    // batch, a migration, a script or an interactive transaction runs inside one: there it is
+    // allowed, as migration files (drizzle-kit's table rebuilds) carry it and libsql's migrate()
+    // and batch() ignore it the same way. Alone, it would silently do nothing: refused.
+    if (name === 'foreign_keys' && context !== 'statement') return null;
+    if (name !== undefined && ENGINE_PRAGMAS.has(name)) return `setting PRAGMA ${name} is not allowed: the leader owns it`;
   }
   return null;
 }

@@ -8,7 +8,8 @@ import { parentPort, workerData } from 'node:worker_threads';
 import Database from 'better-sqlite3';
 import * as path from 'node:path';
 import { StoreError, toStoreError } from '../errors';
-import { ensurePrivateDirectory, writeFileAtomic } from '../paths';
+import { createDatabaseFile } from '../file-modes';
+import { ensurePrivateDirectory, linkSocketToLock, writeFileAtomic } from '../paths';
 import { LeaderEngine } from './engine';
 import { BusyMarker } from '../protocol/busy-marker';
 import { LeaderServer } from './server';
@@ -31,11 +32,29 @@ function startFailure(error: unknown): FromWorker {
   return { t: 'failed', err: failure.toWire() };
 }
 
+/**
+ * SQLite would create a missing database with 0644 less the umask (and its -wal and -shm with
+ * the database's mode): create it first, empty, with the store's mode. An existing file is
+ * left as it is. A file this process cannot create, SQLite cannot open either, and it says why
+ * with its own code when the engine opens it.
+ */
+function createDatabase(): void {
+  try {
+    createDatabaseFile(input.databasePath, input.fileMode);
+  } catch {
+    // reported by SQLite
+  }
+}
+
 async function lead(electionStartedAt: number): Promise<void> {
   const startedAt = Date.now();
   let engine: LeaderEngine;
   try {
     ensurePrivateDirectory(path.dirname(input.socketPath));
+    // Before the socket exists, so that no socket of ours is ever without the link that lets
+    // a sweeper prove it dead once we are.
+    linkSocketToLock(input.socketLink, input.lockPath);
+    createDatabase();
     engine = LeaderEngine.open({
       databasePath: input.databasePath,
       synchronous: input.synchronous,
@@ -78,7 +97,7 @@ async function lead(electionStartedAt: number): Promise<void> {
   try {
     // Advisory, so not fsynced: a record torn by a power cut is rewritten by the next leader.
     const record = { pid: input.pid, name: input.name, epoch: engine.epoch, socketPath: input.socketPath, startedAt, version: input.version };
-    writeFileAtomic(input.recordPath, JSON.stringify(record) + '\n', { durable: false });
+    writeFileAtomic(input.recordPath, JSON.stringify(record) + '\n', { durable: false, mode: input.fileMode });
   } catch (error) {
     // A leader nobody can find is no use: stop (the database is closed before the main thread
     // hears of it and releases the lock).

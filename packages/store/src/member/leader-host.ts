@@ -21,6 +21,8 @@ export interface Standby {
   worker: Worker;
   marker: BusyMarker;
   runawayPath: string;
+  /** The mode of the runaway list if this host writes it. */
+  fileMode: number;
 }
 
 /** A running leader engine hosted by this process. */
@@ -45,7 +47,7 @@ export class LeaderHost {
     const worker = new Worker(WORKER_FILE, { workerData: { ...input, marker } satisfies WorkerInput });
     worker.unref();
     worker.on('error', () => undefined); // a standby that failed to boot is reported when started
-    return { worker, marker: new BusyMarker(marker), runawayPath: input.runawayPath };
+    return { worker, marker: new BusyMarker(marker), runawayPath: input.runawayPath, fileMode: input.fileMode };
   }
 
   /**
@@ -115,7 +117,7 @@ export class LeaderHost {
       if (busy === null || Date.now() - busy.since <= limitMs) return;
       clearInterval(timer);
       const ms = Date.now() - busy.since;
-      recordRunaway(standby.runawayPath, { clientId: busy.clientId, seq: busy.seq, at: Date.now(), ms });
+      recordRunaway(standby.runawayPath, { clientId: busy.clientId, seq: busy.seq, at: Date.now(), ms }, standby.fileMode);
       onRunaway(new StoreError('STATEMENT_TIMEOUT', `a request of client ${busy.clientId} ran for ${ms} ms (limit ${limitMs} ms); stopping the leader engine`));
       // Terminating the thread works if it is in JS; native SQLite code never yields to it,
       // and then ending this process is the only way to close the database file.

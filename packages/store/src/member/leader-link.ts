@@ -10,6 +10,7 @@
  * table) and requests made meanwhile wait, each bounded by its timeout.
  */
 import { randomUUID } from 'node:crypto';
+import * as path from 'node:path';
 import type { EventEmitter } from 'eventemitter3';
 import { StoreError, type WireError } from '../errors';
 import type { Election } from '../election/election';
@@ -18,12 +19,14 @@ import { LockfileElection } from '../election/lockfile-election';
 import type { ResolvedOptions } from '../options';
 import { storePaths, type StorePaths } from '../paths';
 import { PROTOCOL_VERSION, type HelloFrame, type LeaderFrame, type Operation, type ResultOf } from '../protocol/messages';
+import { removeStaleSockets } from '../stale-sockets';
 import { VERSION } from '../version';
 import { HeirStandby } from './heir-standby';
 import { LeaderConnection } from './leader-connection';
 import { LeaderHost } from './leader-host';
 import { LeaderWatcher } from './leader-watcher';
 import { PendingRequests, type PendingRequest } from './pending-requests';
+import { PermissionWarning } from './permission-warning';
 import type { StoreEvents, StoreRole } from './store-events';
 
 /** Errors after which electing again cannot help: the member gives up. */
@@ -48,6 +51,7 @@ export class LeaderLink {
   private currentGeneration = 0;
   private host: LeaderHost | null = null;
   private readonly heirStandby: HeirStandby;
+  private readonly permissionWarning: PermissionWarning;
   private currentRole: StoreRole = 'electing';
   private currentEpoch = 0;
   private leaderPid = 0;
@@ -72,7 +76,8 @@ export class LeaderLink {
     private readonly onFatal: () => void,
   ) {
     this.paths = storePaths(options.path);
-    this.election = options.lock === 'lockfile' ? new LockfileElection(this.paths.lock) : new FlockElection(this.paths.lock);
+    this.election = options.lock === 'lockfile' ? new LockfileElection(this.paths.lock, options.fileMode) : new FlockElection(this.paths.lock, options.fileMode);
+    this.permissionWarning = new PermissionWarning(this.paths, options.fileMode, (warning) => this.events.emit('error', warning));
     this.leaderWatcher = new LeaderWatcher(this.paths.record, this.paths.socket);
     this.pending = new PendingRequests(options.requestTimeoutMs, (request) => this.expire(request));
     this.heirStandby = new HeirStandby(
@@ -86,6 +91,9 @@ export class LeaderLink {
         version: VERSION,
         maxFrameBytes: options.maxFrameBytes,
         runawayPath: this.paths.runaways,
+        lockPath: this.paths.lock,
+        socketLink: this.paths.socketLink,
+        fileMode: options.fileMode,
       },
       () => options.candidate && !this.closing && this.host === null,
     );
@@ -129,7 +137,7 @@ export class LeaderLink {
     });
     this.started = true;
     void this.elect();
-    return connected;
+    return connected.then(() => this.permissionWarning.opened());
   }
 
   /** Sends one operation to the leader (now, or once one is reached) and resolves with its result. */
@@ -300,6 +308,9 @@ export class LeaderLink {
         onRunaway: (error) => this.events.emit('error', error),
       });
       this.host = host;
+      // A new leader tidies the runtime directory, and looks at who else can read its files.
+      removeStaleSockets(path.dirname(this.paths.socket));
+      this.permissionWarning.check();
       void host.whenStopped().then((stopped) => {
         if (this.host === host) this.host = null;
         this.candidacyPausedUntil = Date.now() + STEP_DOWN_PAUSE_MS;

@@ -31,6 +31,6 @@ export interface StoreEvents {
   failover: (event: FailoverEvent) => void;
   /** A member published a notification; delivered after the commit it followed. */
   notify: (event: NotifyEvent) => void;
-  /** A background failure (the hosted engine failed or stepped down); request failures reject their promise instead. */
+  /** A background failure (the hosted engine failed or stepped down), or the warning that the files are more open than `fileMode` (`PERMISSIONS_TOO_OPEN`); request failures reject their promise instead. */
   error: (error: StoreError) => void;
 }

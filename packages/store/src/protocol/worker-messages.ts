@@ -12,6 +12,12 @@ export interface WorkerInput {
   version: string;
   maxFrameBytes: number;
   runawayPath: string;
+  /** The election lock file, named by the link next to the socket. */
+  lockPath: string;
+  /** The symlink next to the socket that names `lockPath` (see stale-sockets.ts). */
+  socketLink: string;
+  /** The mode of every file the leader creates. */
+  fileMode: number;
   /** The shared busy mark (see protocol/busy-marker.ts). */
   marker: SharedArrayBuffer;
 }
