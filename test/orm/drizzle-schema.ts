@@ -9,6 +9,7 @@ export const authors = sqliteTable('authors', {
   id: integer('id').primaryKey({ autoIncrement: true }),
   name: text('name').notNull(),
   email: text('email').notNull().unique(),
+  bio: text('bio').notNull().default(''),
 });
 
 /** Posts, each by one author (a foreign key). */

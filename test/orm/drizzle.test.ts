@@ -3,11 +3,12 @@
  * migrations folder, inserts, selects, joins, updates, `db.batch`, transactions nested with
  * savepoints, and constraint errors. Every test runs on @libsql/client too, as the reference.
  */
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { asc, eq, sql } from 'drizzle-orm';
 import { drizzle, type LibSQLDatabase } from 'drizzle-orm/libsql';
 import { migrate } from 'drizzle-orm/libsql/migrator';
-import { LibsqlError } from '@libsql/client';
+import { LibsqlError, type Client } from '@libsql/client';
 import { removeTempDirs } from '../helpers/temp';
 import { BATON_FORWARDING, BATON_LEADER, closeAll, LIBSQL } from '../conformance/backends';
 import { authors, posts } from './drizzle-schema';
@@ -34,9 +35,10 @@ afterEach(async () => {
 
 describe.each([LIBSQL, BATON_LEADER, BATON_FORWARDING])('Drizzle on $name', (backend) => {
   let db: LibSQLDatabase;
+  let client: Client;
 
   beforeEach(async () => {
-    const { client } = await backend.open('number');
+    ({ client } = await backend.open('number'));
     db = drizzle(client);
     await migrate(db, { migrationsFolder: MIGRATIONS });
   });
@@ -44,15 +46,26 @@ describe.each([LIBSQL, BATON_LEADER, BATON_FORWARDING])('Drizzle on $name', (bac
   test('the runtime migrator applies the migrations folder once, recording each migration', async () => {
     await migrate(db, { migrationsFolder: MIGRATIONS });
     const applied = await db.all<{ created_at: number }>(sql`SELECT created_at FROM __drizzle_migrations ORDER BY created_at`);
-    expect(applied.map((row) => Number(row.created_at))).toEqual([1764460800000, 1764464400000]);
+    expect(applied.map((row) => Number(row.created_at))).toEqual([1764460800000, 1764464400000, 1764468000000]);
     const tables = await db.all<{ name: string }>(sql`SELECT name FROM sqlite_schema WHERE type = 'table' AND name IN ('authors', 'posts') ORDER BY name`);
     expect(tables.map((t) => t.name)).toEqual(['authors', 'posts']);
+  });
+
+  test("a drizzle-kit table rebuild (PRAGMA foreign_keys=OFF around it) keeps the rows and the other tables' references", async () => {
+    const rebuild = fs.readFileSync(path.join(MIGRATIONS, '0002_authors_bio.sql'), 'utf8').split('--> statement-breakpoint');
+    await db.insert(authors).values({ name: 'Ada', email: 'ada@example.com' });
+    await db.insert(posts).values({ authorId: 1, title: 'Engines' });
+    // The migrator ran the rebuild on empty tables; run again with rows and a post referencing
+    // them, its DROP TABLE passes only because foreign keys are off during migrate().
+    await client.migrate(rebuild);
+    expect(await db.select({ name: authors.name, bio: authors.bio }).from(authors)).toEqual([{ name: 'Ada', bio: '' }]);
+    expect(await db.all(sql`PRAGMA foreign_key_check`)).toEqual([]);
   });
 
   test('insert ... returning, select, join and update', async () => {
     const [ada] = await db.insert(authors).values({ name: 'Ada', email: 'ada@example.com' }).returning();
     const [bob] = await db.insert(authors).values({ name: 'Bob', email: 'bob@example.com' }).returning({ id: authors.id });
-    expect(ada).toEqual({ id: 1, name: 'Ada', email: 'ada@example.com' });
+    expect(ada).toEqual({ id: 1, name: 'Ada', email: 'ada@example.com', bio: '' });
     const published = new Date(1_700_000_000_123);
     await db.insert(posts).values([
       { authorId: ada!.id, title: 'Engines', publishedAt: published },
@@ -71,7 +84,7 @@ describe.each([LIBSQL, BATON_LEADER, BATON_FORWARDING])('Drizzle on $name', (bac
       { author: 'Bob', title: 'Drafts', views: 0, publishedAt: null },
       { author: 'Ada', title: 'Notes', views: 10, publishedAt: null },
     ]);
-    expect(await db.select().from(authors).where(eq(authors.email, 'bob@example.com')).get()).toEqual({ id: 2, name: 'Bob', email: 'bob@example.com' });
+    expect(await db.select().from(authors).where(eq(authors.email, 'bob@example.com')).get()).toEqual({ id: 2, name: 'Bob', email: 'bob@example.com', bio: '' });
   });
 
   test('db.batch returns every result, and a failing batch keeps nothing', async () => {
