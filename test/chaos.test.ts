@@ -1,5 +1,5 @@
 /**
- * A short chaos run inside `npm test`: the compiled runner (scripts/dist/chaos.js) as a
+ * A short chaos run inside `npm test`: the compiled runner (scripts/dist/chaos/main.js) as a
  * subprocess with a fixed seed, 20 s of faults on 7 members, its JSON summary parsed. The
  * runner itself checks the database with the sqlite3 CLI; this test asserts its verdict and
  * that the faults really happened. `npm run chaos -- --seconds 600` is the long version.
@@ -9,7 +9,7 @@ import * as path from 'node:path';
 
 jest.setTimeout(240_000);
 
-const RUNNER = path.join(__dirname, '..', '..', 'scripts', 'dist', 'chaos.js');
+const RUNNER = path.join(__dirname, '..', '..', 'scripts', 'dist', 'chaos', 'main.js');
 let runner: ChildProcess | null = null;
 
 afterEach(() => {
@@ -39,9 +39,9 @@ test('20 s of chaos on 7 members (seed 20241128): nothing lost, nothing applied 
     ok: boolean;
     violations: string[];
     checks: { name: string; ok: boolean; detail: string }[];
-    faults: { leaderKills: number; followerKills: number; gracefulRestarts: number; inits: number };
+    faults: { leaderKills: number; followerKills: number; pauses: number; followerPauses: number; gracefulRestarts: number; inits: number };
     writes: { opsAcked: number; rowsAcked: number; rowsInDatabase: number };
-    openers: { maxAtOnce: number; samples: number };
+    openers: { maxAtOnce: number; samples: number; overlaps: number };
     leaders: { epochs: number };
   };
   if (code !== 0) console.error(`chaos runner exited ${code}\n${stderr}\n${JSON.stringify(summary, null, 2)}`);
@@ -55,16 +55,18 @@ test('20 s of chaos on 7 members (seed 20241128): nothing lost, nothing applied 
     'no row is present twice',
     'no row that was never requested',
     'PRAGMA integrity_check',
-    'epoch history strictly increasing and matching the leaders seen',
+    'epoch history strictly increasing, no epoch led twice, matching the leaders seen',
     'never two processes with the database open',
   ]));
   expect(summary.faults.leaderKills).toBeGreaterThanOrEqual(3);
   expect(summary.faults.followerKills + summary.faults.gracefulRestarts + summary.faults.inits).toBeGreaterThan(0);
+  expect(summary.faults.pauses + summary.faults.followerPauses).toBeGreaterThan(0);
   expect(summary.leaders.epochs).toBeGreaterThan(summary.faults.leaderKills);
   expect(summary.writes.opsAcked).toBeGreaterThan(0);
   expect(summary.writes.rowsInDatabase).toBeGreaterThanOrEqual(summary.writes.rowsAcked);
   expect(summary.openers.samples).toBeGreaterThan(0);
   expect(summary.openers.maxAtOnce).toBe(1);
+  expect(summary.openers.overlaps).toBe(0);
 });
 
 test('--help and bad usage follow the documented exit codes', async () => {

@@ -14,6 +14,7 @@ import { nowMs } from './clock';
 import type { RunReport, RunSpec, StatusSample } from './messages';
 import { counterDelta, errorCode, type LeaderCounters, type Target } from './targets/target';
 import { randomRowId } from './workload';
+import { sleep } from '../shared';
 
 /** Runs `spec` against `target` and reports what this process measured. */
 export async function runLoad(target: Target, spec: RunSpec, seedRows: number): Promise<RunReport> {
@@ -100,8 +101,7 @@ export async function runLoad(target: Target, spec: RunSpec, seedRows: number): 
  * leader-hosting member, the echo server): only its CPU time over the same window counts.
  */
 export async function observeIdle(spec: RunSpec): Promise<RunReport> {
-  const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
-  await sleep(spec.warmupMs);
+    await sleep(spec.warmupMs);
   const openedAt = nowMs();
   const cpuAtOpen = process.cpuUsage();
   await sleep(spec.durationMs);

@@ -8,7 +8,8 @@
  */
 import * as fs from 'node:fs';
 import { describeMachine } from './machine';
-import { HELP, parseOptions, UsageError } from './options';
+import { ExitCode, runScript } from '../shared';
+import { HELP, parseOptions } from './options';
 import { buildPlan, type Plan } from './plan';
 import { killAll, killAllNow, liveCount } from './processes';
 import { renderReport } from './print';
@@ -90,19 +91,12 @@ async function runPlan(plan: Plan, workspace: Workspace): Promise<Measurements> 
 }
 
 async function main(argv: string[]): Promise<number> {
-  let options;
-  try {
-    options = parseOptions(argv);
-  } catch (error) {
-    if (!(error instanceof UsageError)) throw error;
-    process.stderr.write(`bench: ${error.message}\n\n${HELP}\n`);
-    return 2;
-  }
+  const options = parseOptions(argv);
   if (options.help) {
     process.stdout.write(`${HELP}\n`);
-    return 0;
+    return ExitCode.Ok;
   }
-  if (options.rounds < 3) progress(`bench: ${options.rounds} round(s): fine for trying things out, but issue 5 asks for at least 3`);
+  if (options.rounds < 3) progress(`bench: ${options.rounds} round(s): fine for trying things out; medians need at least 3`);
   const plan = buildPlan(options);
   const workspace = new Workspace();
   // Whatever happens from here on, no process and no temp file is left behind.
@@ -129,7 +123,7 @@ async function main(argv: string[]): Promise<number> {
       fs.writeFileSync(options.json, `${JSON.stringify(doc, null, 2)}\n`);
       progress(`bench: wrote ${options.json}`);
     }
-    return measurements.failures.length > 0 ? 1 : 0;
+    return measurements.failures.length > 0 ? ExitCode.Failed : ExitCode.Ok;
   } finally {
     await killAll();
     if (liveCount() > 0) progress(`bench: ${liveCount()} worker(s) still running after cleanup`);
@@ -137,12 +131,6 @@ async function main(argv: string[]): Promise<number> {
   }
 }
 
-main(process.argv.slice(2)).then(
-  (code) => {
-    process.exitCode = code;
-  },
-  (error: unknown) => {
-    progress(`bench: ${(error as Error).stack ?? String(error)}`);
-    process.exitCode = 1;
-  },
-);
+void runScript('bench', HELP, () => main(process.argv.slice(2))).then((code) => {
+  process.exitCode = code;
+});

@@ -1,7 +1,7 @@
 /** Command-line options of `npm run bench`: parsing, validation with precise messages, help text. */
-import { parseArgs } from 'node:util';
+import { numberFlag, parseFlags, UsageError } from '../shared';
 
-/** The six scenarios of issue 5, by the names `--only` takes. */
+/** The six scenarios, by the names `--only` takes. */
 export const SCENARIOS = ['writes', 'pipelined', 'mixed', 'read-latency', 'failover', 'memory'] as const;
 /** One of `SCENARIOS`. */
 export type ScenarioName = (typeof SCENARIOS)[number];
@@ -16,9 +16,6 @@ export interface BenchOptions {
   kills: number | null;
   only: ScenarioName[] | null;
 }
-
-/** A mistake on the command line: printed with the usage, exit code 2. */
-export class UsageError extends Error {}
 
 /** The `--help` text: usage, scenarios, options, output, exit codes, examples. */
 export const HELP = `Usage: npm run bench -- [options]
@@ -52,55 +49,42 @@ Output: the table goes to stdout, progress to stderr. Temporary databases live u
 system temp directory and are removed, and every forked process killed, even on Ctrl-C.
 
 Exit codes: 0 every run completed (targets missed or not), 1 some run failed (see stderr and
-"failures" in the JSON), 2 bad command line, 130/143 interrupted.
+"failures" in the JSON), 2 bad command line (as for every Baton command), 130/143 interrupted.
 
 Examples:
   npm run bench -- --quick
   npm run bench -- --json bench.json
   npm run bench -- --only writes --rounds 1 --duration 1000`;
 
-function positiveInteger(value: string | undefined, flag: string, minimum = 1): number | null {
-  if (value === undefined) return null;
-  if (!/^\d+$/.test(value) || Number(value) < minimum) throw new UsageError(`${flag} expects an integer >= ${minimum}, got "${value}"`);
-  return Number(value);
-}
-
 /** Parses `argv` (without node and the script). Throws `UsageError` with a precise message. */
 export function parseOptions(argv: string[]): BenchOptions {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args: argv,
-      strict: true,
-      allowPositionals: false,
-      options: {
-        help: { type: 'boolean', short: 'h' },
-        quick: { type: 'boolean' },
-        json: { type: 'string' },
-        rounds: { type: 'string' },
-        duration: { type: 'string' },
-        kills: { type: 'string' },
-        only: { type: 'string' },
-      },
-    });
-  } catch (error) {
-    throw new UsageError((error as Error).message);
-  }
-  const { values } = parsed;
+  const values = parseFlags(argv, {
+    help: { type: 'boolean', short: 'h' },
+    quick: { type: 'boolean' },
+    json: { type: 'string' },
+    rounds: { type: 'string' },
+    duration: { type: 'string' },
+    kills: { type: 'string' },
+    only: { type: 'string' },
+  });
   let only: ScenarioName[] | null = null;
   if (values.only !== undefined) {
-    only = values.only.split(',').map((name) => name.trim()).filter((name) => name !== '') as ScenarioName[];
-    const unknown = only.filter((name) => !(SCENARIOS as readonly string[]).includes(name));
-    if (unknown.length > 0 || only.length === 0) throw new UsageError(`--only takes a comma-separated list of ${SCENARIOS.join(', ')}; got "${values.only}"`);
+    const names = values.only.split(',').map((name) => name.trim()).filter((name) => name !== '');
+    only = names.filter(isScenario);
+    if (only.length !== names.length || only.length === 0) throw new UsageError(`--only takes a comma-separated list of ${SCENARIOS.join(', ')}; got "${values.only}"`);
   }
   if (values.json !== undefined && values.json.trim() === '') throw new UsageError('--json expects a file name');
   return {
     help: values.help === true,
     quick: values.quick === true,
     json: values.json ?? null,
-    rounds: positiveInteger(values.rounds, '--rounds') ?? 3,
-    durationMs: positiveInteger(values.duration, '--duration', 100),
-    kills: positiveInteger(values.kills, '--kills'),
+    rounds: numberFlag('rounds', values.rounds, { min: 1, integer: true }, 3),
+    durationMs: numberFlag('duration', values.duration, { min: 100, integer: true }, null),
+    kills: numberFlag('kills', values.kills, { min: 1, integer: true }, null),
     only,
   };
+}
+
+function isScenario(name: string): name is ScenarioName {
+  return (SCENARIOS as readonly string[]).includes(name);
 }

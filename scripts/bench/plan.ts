@@ -1,4 +1,4 @@
-/** What one invocation runs: the full set of issue 5, or the `--quick` subset. */
+/** What one invocation runs: the full set of scenarios, or the `--quick` subset. */
 import type { BenchOptions, ScenarioName } from './options';
 import type { ThroughputCase, Timing } from './scenarios/throughput';
 
@@ -27,7 +27,7 @@ export function buildPlan(options: BenchOptions): Plan {
   const wanted = (name: ScenarioName): boolean => options.only === null || options.only.includes(name);
   const cases: ThroughputCase[] = [];
   if (options.quick) {
-    // The issue's reduced set: 7 writers at FULL and at NORMAL with one in flight, 7
+    // The reduced set: 7 writers at FULL and at NORMAL with one in flight, 7
     // pipelined writers at NORMAL (and 10 failovers, below).
     if (wanted('writes')) for (const sync of ['full', 'normal'] as const) cases.push({ scenario: 'writes', sync, members: FLEET, inflight: 1, readFraction: 0 });
     if (wanted('pipelined')) cases.push({ scenario: 'pipelined', sync: 'normal', members: FLEET, inflight: PIPELINE_DEPTH, readFraction: 0 });

@@ -86,7 +86,7 @@ export function renderReport(doc: BenchDocument): string {
   }
 
   if (doc.targets.length > 0) {
-    out.push('', 'Targets of issue 5');
+    out.push('', 'Performance targets: Baton against direct WAL access');
     out.push(
       renderTable(
         ['target', 'requirement', 'measured', 'met'],

@@ -12,7 +12,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { parseArgs } from 'node:util';
+import { numberFlag, parseFlags, runScript, UsageError } from '../shared';
 import { createDatabase } from './database';
 import type { LeaderCounters, SyncMode } from './messages';
 import { killAll, killAllNow, setWorkerExecArgv, WorkerProcess } from './processes';
@@ -51,37 +51,28 @@ interface Options {
 }
 
 function parse(argv: string[]): Options | null {
-  const { values } = parseArgs({
-    args: argv,
-    strict: true,
-    options: {
-      system: { type: 'string', default: 'baton' },
-      sync: { type: 'string', default: 'full' },
-      members: { type: 'string', default: '7' },
-      inflight: { type: 'string', default: '1' },
-      reads: { type: 'string', default: '0' },
-      duration: { type: 'string', default: '4000' },
-      strace: { type: 'boolean', default: false },
-      'cpu-prof': { type: 'boolean', default: false },
-      out: { type: 'string' },
-      help: { type: 'boolean', short: 'h', default: false },
-    },
+  const values = parseFlags(argv, {
+    system: { type: 'string', default: 'baton' },
+    sync: { type: 'string', default: 'full' },
+    members: { type: 'string' },
+    inflight: { type: 'string' },
+    reads: { type: 'string' },
+    duration: { type: 'string' },
+    strace: { type: 'boolean', default: false },
+    'cpu-prof': { type: 'boolean', default: false },
+    out: { type: 'string' },
+    help: { type: 'boolean', short: 'h', default: false },
   });
   if (values.help) return null;
-  const int = (value: string, flag: string): number => {
-    if (!/^\d+$/.test(value) || Number(value) < 1) throw new Error(`${flag} expects a positive integer, got "${value}"`);
-    return Number(value);
-  };
-  if (values.system !== 'baton' && values.system !== 'direct') throw new Error(`--system is baton or direct, got "${values.system}"`);
-  if (values.sync !== 'full' && values.sync !== 'normal') throw new Error(`--sync is full or normal, got "${values.sync}"`);
-  if (!/^\d+$/.test(values.reads) || Number(values.reads) > 100) throw new Error(`--reads expects a percentage 0-100, got "${values.reads}"`);
+  if (values.system !== 'baton' && values.system !== 'direct') throw new UsageError(`--system is baton or direct, got "${values.system}"`);
+  if (values.sync !== 'full' && values.sync !== 'normal') throw new UsageError(`--sync is full or normal, got "${values.sync}"`);
   return {
     system: values.system,
     sync: values.sync,
-    members: int(values.members, '--members'),
-    inflight: int(values.inflight, '--inflight'),
-    readFraction: Number(values.reads) / 100,
-    durationMs: int(values.duration, '--duration'),
+    members: numberFlag('members', values.members, { min: 1, integer: true }, 7),
+    inflight: numberFlag('inflight', values.inflight, { min: 1, integer: true }, 1),
+    readFraction: numberFlag('reads', values.reads, { min: 0, max: 100, integer: true }, 0) / 100,
+    durationMs: numberFlag('duration', values.duration, { min: 1, integer: true }, 4000),
     strace: values.strace,
     cpuProf: values['cpu-prof'],
     out: values.out ?? null,
@@ -226,10 +217,6 @@ async function main(argv: string[]): Promise<number> {
   }
 }
 
-main(process.argv.slice(2)).then(
-  (code) => (process.exitCode = code),
-  (error: unknown) => {
-    process.stderr.write(`profile: ${(error as Error).message}\n`);
-    process.exitCode = 1;
-  },
-);
+void runScript('profile', HELP, () => main(process.argv.slice(2))).then((code) => {
+  process.exitCode = code;
+});

@@ -1,7 +1,7 @@
 /**
- * The results document (`--json`): the shape issue 5 specifies, with extra fields that make the
- * numbers checkable (per-round figures, CPU per request, group sizes, verification), and the
- * check of each target of the issue against what was measured.
+ * The results document (`--json`, described in docs/benchmarks.md), with extra fields that make
+ * the numbers checkable (per-round figures, CPU per request, group sizes, verification), and the
+ * check of each performance target against what was measured.
  *
  * Every figure in `results` is the median over rounds; `ratios` are medians of per-round
  * ratios (each round pairs the two systems measured back to back).
@@ -15,7 +15,8 @@ import type { FailoverRun } from './scenarios/failover';
 import type { MemoryRound } from './scenarios/memory';
 import { READ_SYNC } from './scenarios/read-latency';
 import type { ThroughputCase } from './scenarios/throughput';
-import { median, percentile, round } from './stats';
+import { percentile } from '../shared';
+import { median, round } from './stats';
 import { formatSigned } from './table';
 
 /** Everything one invocation measured. */
@@ -67,7 +68,7 @@ export interface RatioEntry {
   p50VsSocket?: number;
 }
 
-/** One target of issue 5 and whether this run met it. */
+/** One performance target and whether this run met it. */
 export interface TargetCheck {
   target: string;
   requirement: string;
@@ -246,7 +247,7 @@ function memorySummary(rounds: MemoryRound[]): NonNullable<BenchDocument['memory
   };
 }
 
-/** The targets table of issue 5, checked against this run. */
+/** The performance targets (throughput ratios, read latency, failover time, memory), checked against this run. */
 function checkTargets(results: ResultEntry[], ratios: RatioEntry[], failover: BenchDocument['failover'], memory: BenchDocument['memory']): TargetCheck[] {
   const ratioOf = (scenario: string, sync: SyncMode, inflight: number): RatioEntry | undefined =>
     ratios.find((r) => r.scenario === scenario && r.sync === sync && r.members === FLEET && r.inflight === inflight);

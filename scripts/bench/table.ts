@@ -1,4 +1,4 @@
-/** Plain-text tables for the terminal: no colours, so the output pastes cleanly into Markdown and issues. */
+/** Plain-text tables for the terminal: no colours, so the output pastes cleanly into Markdown. */
 
 /** Column alignment. */
 export type Align = 'left' | 'right';

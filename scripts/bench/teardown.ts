@@ -53,7 +53,7 @@ async function main(): Promise<void> {
       const times: number[] = [];
       for (let i = 0; i < TRIALS; i++) times.push(await trial(server, socketPath, mb));
       times.sort((a, b) => a - b);
-      rows.push([String(mb), n(times[Math.floor(times.length / 2)]!, 1), n(times[0]!, 1), n(times[times.length - 1]!, 1)]);
+      rows.push([String(mb), n(times[Math.floor(times.length / 2)], 1), n(times[0], 1), n(times[times.length - 1], 1)]);
     }
   } finally {
     server.close();

@@ -12,7 +12,7 @@ export const INSERT_SQL = 'INSERT INTO bench (member, payload) VALUES (?, ?)';
 /** One point read by primary key. */
 export const SELECT_SQL = 'SELECT id, member, payload FROM bench WHERE id = ?';
 
-/** Row payload size in bytes (the "200-byte rows"). */
+/** Row payload size in bytes (the "200-byte rows" of the throughput targets). */
 export const PAYLOAD_BYTES = 200;
 
 /**

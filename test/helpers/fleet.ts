@@ -14,8 +14,6 @@ const live = new Set<Member>();
 /** A forked member and everything it has reported. */
 export class Member {
   readonly events: MemberEvent[] = [];
-  /** When (test-side Date.now()) each event arrived, index-aligned with `events`. */
-  readonly arrivals: number[] = [];
   readonly acked = new Set<string>();
   readonly failed: Extract<MemberEvent, { ev: 'failed' }>[] = [];
   private waiters: { test: (e: MemberEvent) => boolean; resolve: (e: MemberEvent) => void }[] = [];
@@ -37,7 +35,6 @@ export class Member {
 
   private record(event: MemberEvent): void {
     this.events.push(event);
-    this.arrivals.push(Date.now());
     if (event.ev === 'acked') event.ids.forEach((id) => this.acked.add(id));
     if (event.ev === 'failed') this.failed.push(event);
     this.waiters = this.waiters.filter((w) => {

@@ -26,31 +26,32 @@ export function decodeFrames(bytes: Buffer): unknown[] {
 }
 
 /**
- * Connects, writes `bytes`, half-closes only if `end` is set, and resolves with everything the
- * leader sent back once it closes the connection (or after `idleMs` of silence).
+ * Connects, writes `chunks`, half-closes only if `end` is set, and resolves with everything the
+ * leader sent back once it closes the connection, or once `responses` answers (`res` frames)
+ * have arrived. Nothing else ends the wait but a 30 s bound, which rejects.
  */
-export function exchange(socketPath: string, chunks: Buffer[], options: { end?: boolean; idleMs?: number } = {}): Promise<{ frames: unknown[]; closedByLeader: boolean }> {
+export function exchange(socketPath: string, chunks: Buffer[], options: { end?: boolean; responses?: number } = {}): Promise<{ frames: unknown[]; closedByLeader: boolean }> {
   return new Promise((resolve, reject) => {
     const socket = net.connect(socketPath);
     const received: Buffer[] = [];
-    let timer: NodeJS.Timeout | undefined;
+    const give = setTimeout(() => {
+      socket.destroy();
+      reject(new Error(`the leader neither closed the connection nor sent ${options.responses ?? 'the expected'} answers within 30 s`));
+    }, 30_000);
     const done = (closedByLeader: boolean): void => {
-      clearTimeout(timer);
+      clearTimeout(give);
       socket.destroy();
       resolve({ frames: decodeFrames(Buffer.concat(received)), closedByLeader });
-    };
-    const arm = (): void => {
-      clearTimeout(timer);
-      timer = setTimeout(() => done(false), options.idleMs ?? 2000);
     };
     socket.on('connect', () => {
       for (const chunk of chunks) socket.write(chunk);
       if (options.end) socket.end();
-      arm();
     });
     socket.on('data', (chunk: Buffer) => {
       received.push(chunk);
-      arm();
+      if (options.responses === undefined) return;
+      const answers = decodeFrames(Buffer.concat(received)).filter((f) => (f as { t?: unknown }).t === 'res').length;
+      if (answers >= options.responses) done(false);
     });
     socket.on('close', () => done(true));
     socket.on('error', (error: NodeJS.ErrnoException) => (error.code === 'EPIPE' || error.code === 'ECONNRESET' ? undefined : reject(error)));

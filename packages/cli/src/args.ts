@@ -1,6 +1,6 @@
 /**
  * Option definitions shared by several commands, with parsers that reject bad values with a
- * precise message (commander turns the thrown InvalidArgumentError into a usage error, exit 1).
+ * precise message (commander turns the thrown InvalidArgumentError into a usage error, exit 2).
  */
 import { InvalidArgumentError, Option } from 'commander';
 import { DEFAULT_FILE_MODE, FILE_MODES, formatMode } from '@baton/store';

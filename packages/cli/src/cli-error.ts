@@ -16,8 +16,8 @@ export type CliErrorCode =
   | 'STEP_DOWN_UNCONFIRMED'
   | 'INTERNAL';
 
-/** Store codes that mean "there is nobody to talk to": the meaningful negative, exit 2. */
-const NEGATIVE_CODES = new Set<string>(['NO_LEADER', 'LEADER_UNRESPONSIVE']);
+/** Codes that mean the command line was wrong and nothing was done: exit 2. Every other code exits 1. */
+const USAGE_CODES = new Set<string>(['USAGE', 'INVALID_ARGUMENT', 'DATABASE_NOT_FOUND', 'DESTINATION_EXISTS', 'CONFIRMATION_REQUIRED']);
 
 /** A failure of a command, with its code, exit code and optional extra JSON fields. */
 export class CliError extends Error {
@@ -37,7 +37,7 @@ export class CliError extends Error {
 
   /** The exit code this error ends the process with. */
   get exitCode(): ExitCode {
-    return NEGATIVE_CODES.has(this.code) ? ExitCode.Negative : ExitCode.Failure;
+    return USAGE_CODES.has(this.code) ? ExitCode.Usage : ExitCode.Failed;
   }
 }
 

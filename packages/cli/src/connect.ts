@@ -56,7 +56,7 @@ export function isSilence(error: unknown): error is StoreError {
 /**
  * Explains a leader that did not answer within `timeoutMs` (null: was not asked) as
  * `LEADER_UNRESPONSIVE` (a live process holds the election lock) or `NO_LEADER` (nobody
- * does), both exit code 2.
+ * does), both exit code 1.
  */
 export function silenceError(paths: StorePaths, timeoutMs: number | null, cause?: StoreError): CliError {
   const probe = probeLeader(paths);

@@ -11,7 +11,7 @@ import { createProgram } from './program';
 
 /**
  * Parses `argv` (node's `process.argv` layout: node, script, arguments), runs the command and
- * returns its exit code. Usage errors exit 1; under `--json` they print `{"error":{...}}`.
+ * returns its exit code. Usage errors exit 2; under `--json` they print `{"error":{...}}`.
  */
 export async function main(argv: readonly string[], io: Io = processIo()): Promise<ExitCode> {
   let exitCode: ExitCode = ExitCode.Ok;
@@ -28,7 +28,7 @@ export async function main(argv: readonly string[], io: Io = processIo()): Promi
     // --help and --version end here too, with exit code 0.
     if (error.exitCode === 0) return ExitCode.Ok;
     if (json) new Output(io, true).error(new CliError('USAGE', error.message.replace(/^error: /, '')));
-    return ExitCode.Failure;
+    return ExitCode.Usage;
   } finally {
     clearInterval(keepAlive);
   }

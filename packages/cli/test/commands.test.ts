@@ -55,7 +55,7 @@ test('reset without --yes refuses and changes nothing; with --yes it empties the
   await writeRows(members[1]!, 'keep', 5);
 
   const refused = await runBaton(['reset', db, '--json']);
-  expect(refused.code).toBe(1);
+  expect(refused.code).toBe(2);
   expect(parseJson<ErrorDocument>(refused).error.code).toBe('CONFIRMATION_REQUIRED');
   expect(await countRows(db)).toBe(5);
 
@@ -73,7 +73,9 @@ test('step-down hands the lead to another candidate and reports who took over an
   const { db, members } = await startFleet(3);
   const [leader, ...others] = members as [Member, Member, Member];
 
+  const startedAt = Date.now();
   const run = await runBaton(['step-down', db, '--json']);
+  const runMs = Date.now() - startedAt;
 
   expect(run.code).toBe(0);
   const report = parseJson<StepDownReport>(run);
@@ -81,25 +83,32 @@ test('step-down hands the lead to another candidate and reports who took over an
   expect(report.to.epoch).toBe(2);
   expect(others.map((m) => m.pid)).toContain(report.to.pid);
   expect(report.sameProcess).toBe(false);
-  expect(report.ms).toBeGreaterThanOrEqual(0);
-  expect(report.takeoverMs).toEqual(expect.any(Number));
+  // Durations measured inside the CLI's run: the hand-over took some time, and less than the whole run.
+  expect(report.ms).toBeGreaterThan(0);
+  expect(report.ms).toBeLessThan(runMs);
   // The fleet agrees on who took over.
   const seen = await Promise.all(members.map(failoverOf));
   expect(new Set(seen.map((e) => e.toPid))).toEqual(new Set([report.to.pid]));
+  // The takeover is the one the new leader recorded in its epoch history, and it ended before
+  // that leader's own member was welcomed (both measured from losing the old leader).
+  const recorded = await others[0].exec('SELECT takeover_ms AS takeoverMs FROM _baton_epochs WHERE epoch = 2');
+  expect(report.takeoverMs).toBe((recorded.ok as { rows: { takeoverMs: number }[] }).rows[0]!.takeoverMs);
+  const newLeader = members.find((m) => m.pid === report.to.pid)!;
+  expect(report.takeoverMs).toBeLessThanOrEqual(seen[members.indexOf(newLeader)]!.ms);
 
   const text = await runBaton(['step-down', db]);
   expect(text.code).toBe(0);
   expect(text.stdout).toMatch(new RegExp(`^pid ${report.to.pid} "m\\d" \\(epoch 2\\) handed over to pid \\d+ "m\\d" \\(epoch 3\\) in [\\d.]+ (ms|s)`));
 });
 
-test('step-down with no leader running exits 2 and does not become the leader', async () => {
+test('step-down with no leader running exits 1 and does not become the leader', async () => {
   const { db, members } = await startFleet(1);
   members[0]!.kill('SIGKILL');
   await members[0]!.whenExited();
 
   const run = await runBaton(['step-down', db, '--json']);
 
-  expect(run.code).toBe(2);
+  expect(run.code).toBe(1);
   expect(parseJson<ErrorDocument>(run).error.code).toBe('NO_LEADER');
   expect(run.stderr).not.toMatch(/hosts the leader/);
 });

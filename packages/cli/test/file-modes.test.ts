@@ -33,7 +33,7 @@ test('check fails a database others can read, lists each file with its mode and 
   const { db, files } = await exposedFleet();
 
   const json = await runBaton(['check', db, '--json']);
-  expect(json.code).toBe(ExitCode.Negative);
+  expect(json.code).toBe(ExitCode.Failed);
   const report = parseJson<CheckReport>(json);
   expect(report).toMatchObject({ ok: false, integrity: { ok: true }, foreignKeys: { ok: true } });
   expect(report.permissions).toEqual({
@@ -44,7 +44,7 @@ test('check fails a database others can read, lists each file with its mode and 
   });
 
   const text = await runBaton(['check', db]);
-  expect(text.code).toBe(ExitCode.Negative);
+  expect(text.code).toBe(ExitCode.Failed);
   expect(text.stdout).toMatch(/permissions\s+TOO OPEN \(4 files beyond 0600\)/);
   for (const file of files) expect(text.stdout).toContain(`0644 ${file}`);
   expect(text.stdout).toContain(`fix: chmod 600 ${files.join(' ')}`);
@@ -64,14 +64,14 @@ test('--file-mode 640 accepts a group-readable database and still fails one othe
 
   fs.chmodSync(db, 0o644);
   const world = await runBaton(['check', db, '--file-mode', '0640', '--json']);
-  expect(world.code).toBe(ExitCode.Negative);
+  expect(world.code).toBe(ExitCode.Failed);
   expect(parseJson<CheckReport>(world).permissions).toMatchObject({ ok: false, exposed: [{ path: db, mode: '0644' }], fix: `chmod 640 ${db}` });
 });
 
 test('--file-mode refuses a mode that would let others in', async () => {
   const { db } = await startFleet(1);
   const run = await runBaton(['check', db, '--file-mode', '644', '--json']);
-  expect(run.code).toBe(ExitCode.Failure);
+  expect(run.code).toBe(ExitCode.Usage);
   const { error } = parseJson<ErrorDocument>(run);
   expect(error.code).toBe('USAGE');
   expect(error.message).toContain('--file-mode expects one of 600, 640, 660 (octal, as chmod takes it), got "644"');

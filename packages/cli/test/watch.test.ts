@@ -21,7 +21,7 @@ test('piped, prints one summary line per refresh and stops after --count', async
   const lines = run.stdout.trimEnd().split('\n');
   expect(lines).toHaveLength(2);
   for (const line of lines) expect(line).toMatch(new RegExp(`^\\S+Z state=ok leader=${members[0]!.pid} name="m0" epoch=1 members=2 `));
-  expect(run.stdout).not.toMatch(/\x1b\[/);
+  expect(run.stdout).not.toContain('\x1b[');
 });
 
 test('with --json, prints one status document per line', async () => {

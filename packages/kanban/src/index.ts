@@ -24,7 +24,6 @@ export { GatewayProcess, killAllGateways, GATEWAY_BIN } from './fleet/gateway-pr
 export type { StartOptions } from './fleet/gateway-process';
 export { writeProfile } from './fleet/profiles';
 export type { KanbanSection } from './fleet/profiles';
-export { openTargets } from './fleet/open-files';
 export { runCli, helpText, EXIT } from './cli/main';
 export type { CliIo } from './cli/main';
 export { auditBoard } from './fleet/audit';

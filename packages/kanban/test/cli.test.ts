@@ -105,13 +105,20 @@ describe('through the built binary', () => {
 
   test('reset needs --yes, then empties the board and keeps the file', async () => {
     const env = { KANBAN_BOARD: board };
-    await kanban(['create', 'doomed'], env);
+    const created = await kanban(['--json', 'create', 'doomed'], env);
+    expect(created.code).toBe(0);
+    const { task } = json(created) as { task: { id: string } };
     const refused = await kanban(['reset'], env);
     expect(refused.code).toBe(EXIT.usage);
     expect(refused.stderr).toMatch(/confirm with --yes/);
+    // Refused means untouched: the task is still there.
+    const kept = await kanban(['--json', 'show', task.id], env);
+    expect(kept.code).toBe(0);
+    expect(json(kept)).toMatchObject({ task: { id: task.id, title: 'doomed' } });
     const inode = fs.statSync(board).ino;
     expect((await kanban(['--json', 'reset', '--yes'], env)).code).toBe(0);
     expect(json(await kanban(['--json', 'stats'], env))).toMatchObject({ total: 0, events: 0 });
+    expect((await kanban(['--json', 'show', task.id], env)).code).toBe(EXIT.failed);
     expect(fs.statSync(board).ino).toBe(inode);
   });
 });
@@ -123,6 +130,9 @@ describe('command-line validation (no store needed)', () => {
     [['--board', '/x.db', 'create'], /"create" takes 1 argument\(s\), got 0/],
     [['--board', '/x.db', 'list', '--limit', 'ten'], /--limit must be an integer, got "ten"/],
     [['list'], /no board: pass --board <path> or set KANBAN_BOARD/],
+    [['--limit', '5', 'list'], /unknown option --limit \(INVALID_ARGUMENT\)/],
+    [['--board', '/x.db', 'list', '--status'], /Option '--status <value>' argument missing/],
+    [['--board', '/x.db', 'reset', '--yes=1'], /Option '--yes' does not take an argument/],
   ])('%j exits 2 with a precise message on stderr and nothing on stdout', async (args, message) => {
     const run = await inProcess(args);
     expect(run.code).toBe(EXIT.usage);
@@ -148,7 +158,10 @@ describe('command-line validation (no store needed)', () => {
     const help = await inProcess(['--help']);
     expect(help.code).toBe(0);
     for (const command of ['init', 'reset', 'create', 'list', 'show', 'claim', 'complete', 'block', 'comment', 'tail', 'stats']) expect(help.stdout).toMatch(new RegExp(`^  ${command} `, 'm'));
-    expect(help.stdout).toMatch(/Exit codes:/);
+    expect(help.stdout).toMatch(/Exit codes/);
+    // 0, 1 and 2 are the convention every Baton command shares; 3 is claim's "nothing ready".
+    expect(EXIT).toEqual({ ok: 0, failed: 1, usage: 2, nothingToDo: 3 });
+    for (const line of ['0  ok', '1  the operation failed', '2  bad command line', '3  nothing to do']) expect(help.stdout).toContain(line);
     expect((await inProcess([])).code).toBe(EXIT.usage);
   });
 });

@@ -7,7 +7,7 @@ import { execFile } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import Database from 'better-sqlite3';
-import { openStore, storePaths, type Store } from '@baton/store';
+import { openStore, pidsHoldingOpen, storePaths, type Store } from '@baton/store';
 import {
   auditBoard,
   Board,
@@ -15,7 +15,6 @@ import {
   GatewayProcess,
   KANBAN_MIGRATIONS,
   killAllGateways,
-  openTargets,
   writeProfile,
   type BoardAudit,
   type GatewayReport,
@@ -46,11 +45,16 @@ function profiles(root: string, board: string, specs: Record<string, KanbanSecti
 /** Every acknowledged create and every failure reported by the fleet, across restarts. */
 class Reports {
   readonly acked = new Set<string>();
+  /** For each idempotency key, every task id a create with that key was answered with. */
+  readonly byKey = new Map<string, Set<string>>();
   readonly failures: string[] = [];
 
   watch(gateway: GatewayProcess): GatewayProcess {
     const take = (r: GatewayReport): void => {
-      if (r.ev === 'created') this.acked.add(r.taskId);
+      if (r.ev === 'created') {
+        this.acked.add(r.taskId);
+        this.byKey.set(r.key, (this.byKey.get(r.key) ?? new Set()).add(r.taskId));
+      }
       if (r.ev === 'createFailed' || r.ev === 'error') this.failures.push(`${gateway.profile}: ${JSON.stringify(r)}`);
     };
     gateway.reports.forEach(take);
@@ -99,8 +103,9 @@ test('2 dispatching + 5 non-dispatching gateways, 500 tasks, leader SIGKILLed mi
   const reports = new Reports();
   const start = async (name: string): Promise<GatewayProcess> => reports.watch(await GatewayProcess.start({ home: homes.get(name)!, board, stderr: 'collect' }));
   const fleet = new Map<string, GatewayProcess>();
-  fleet.set('architect', await start('architect'));
-  for (const [name, gateway] of await Promise.all([...homes.keys()].filter((n) => n !== 'architect').map(async (n) => [n, await start(n)] as const))) fleet.set(name, gateway);
+  // A creator starts first and leads, so the leader killed below is one whose creates are in flight.
+  fleet.set('a-dev', await start('a-dev'));
+  for (const [name, gateway] of await Promise.all([...homes.keys()].filter((n) => n !== 'a-dev').map(async (n) => [n, await start(n)] as const))) fleet.set(name, gateway);
   watcher = await openStore({ path: board, name: 'test-watcher', candidate: false, migrations: KANBAN_MIGRATIONS });
   const watch = new Board(watcher, 'test-watcher');
 
@@ -114,19 +119,28 @@ test('2 dispatching + 5 non-dispatching gateways, 500 tasks, leader SIGKILLed mi
 
   await whenAcked(reports, [...fleet.values()], 150);
   const leader = [...fleet.values()].find((g) => g.role === 'leader')!;
+  expect(leader.profile).toBe('a-dev');
   const survivors = [...fleet.values()].filter((g) => g !== leader);
   const elected = Promise.any(survivors.map((g) => g.waitForNext((r) => r.ev === 'role' && r.role === 'leader', 20_000).then((r) => (r.ev === 'role' ? g : Promise.reject(new Error(r.ev))))));
   const ackedAtKill = reports.acked.size;
+  const keysAckedBeforeKill = new Set([...reports.byKey.keys()].filter((k) => k.startsWith(`${leader.profile}/`)));
   leader.kill('SIGKILL');
   const newLeader = await elected;
   expect(newLeader).not.toBe(leader);
   expect(ackedAtKill).toBeLessThan(500);
 
-  // The killed gateway comes back (as a supervisor would restart it); a creator re-sends its keys.
+  // The killed gateway comes back (as a supervisor would restart it) and re-sends all its keys:
+  // those committed before the crash (acknowledged or not) are answered with their task.
   const restarted = await start(leader.profile);
   fleet.set(leader.profile, restarted);
-  if (creators.includes(leader.profile)) creating.push(createAll(restarted));
+  const resent = createAll(restarted);
+  creating.push(resent);
   await Promise.all(creating);
+  expect(await resent).toMatchObject({ ev: 'createDone', created: 100 });
+  expect(keysAckedBeforeKill.size).toBeGreaterThan(0);
+  // Every key, re-sent or not, was answered with one task only.
+  expect([...reports.byKey].filter(([, ids]) => ids.size !== 1)).toEqual([]);
+  expect(reports.byKey.size).toBe(500);
   await drained(watch, 500);
   await Promise.all([...fleet.values()].filter((g) => g.running).map((g) => g.close()));
   await watcher.close();
@@ -167,10 +181,11 @@ test('a gateway with enabled: false holds no socket and no handle on any of the 
       })
       .filter((t) => t.startsWith('socket:'));
   expect(sockets(disabled.pid)).toEqual([]);
-  expect(openTargets(disabled.pid).filter((t) => storeFiles.has(t))).toEqual([]);
+  expect(pidsHoldingOpen([...storeFiles])).not.toContain(disabled.pid);
   // The same check finds what an enabled member holds: a socket to the leader (so it can fail).
   expect(sockets(follower.pid).length).toBeGreaterThan(0);
-  expect(openTargets(leader.pid).filter((t) => storeFiles.has(t))).toEqual(expect.arrayContaining([paths.database, paths.lock]));
+  expect(pidsHoldingOpen([paths.database])).toContain(leader.pid);
+  expect(pidsHoldingOpen([paths.lock])).toContain(leader.pid);
 
   // And the leader does not know it: it is not a member.
   watcher = await openStore({ path: board, name: 'test-watcher', candidate: false, migrations: KANBAN_MIGRATIONS });

@@ -117,3 +117,77 @@ test('a worker whose claim was released stops at its next heartbeat, and its res
   expect(detail.runs.map((r) => [r.id === first.runId, r.status])).toEqual([[true, 'released'], [false, 'completed']]);
   expect(detail.task.result).toBe(`did ${task.id}`);
 });
+
+/**
+ * Holds the next call of `board[method]` at its start until the returned `release` is called;
+ * `entered` resolves when that call has begun. The real method runs after the release.
+ */
+function holdNext(target: Board, method: 'promote' | 'claim'): { entered: Promise<void>; release: () => void } {
+  let release!: () => void;
+  const gate = new Promise<void>((resolve) => (release = resolve));
+  let entered!: () => void;
+  const hasEntered = new Promise<void>((resolve) => (entered = resolve));
+  const original = target[method].bind(target) as (...args: unknown[]) => Promise<unknown>;
+  let held = false;
+  const wrapped = async (...args: unknown[]): Promise<unknown> => {
+    if (!held) {
+      held = true;
+      entered();
+      await gate;
+    }
+    return original(...args);
+  };
+  Object.assign(target, { [method]: wrapped });
+  return { entered: hasEntered, release };
+}
+
+/** Every background error of `gateway`, collected. */
+function errorsOf(gateway: Gateway): Error[] {
+  const errors: Error[] = [];
+  gateway.on('error', (error) => errors.push(error));
+  return errors;
+}
+
+/**
+ * Starts `gateway.close()` and lets every step it can take without I/O run (one turn of the
+ * event loop), so a close that does not wait would have closed the store by then.
+ * @returns the close in progress (wrapped: an async function would otherwise wait for it)
+ */
+async function startClosing(gateway: Gateway): Promise<{ closing: Promise<void> }> {
+  const closing = gateway.close();
+  await new Promise((resolve) => setImmediate(resolve));
+  return { closing };
+}
+
+test('closing a gateway while its sweep is between two requests: the sweep finishes first, no background error', async () => {
+  const gateway = await start('kanban: { dispatch_in_gateway: true, sweep_ms: 3600000 }', quick);
+  const errors = errorsOf(gateway);
+  const promote = holdNext(gateway.board!, 'promote');
+  const sweeping = gateway.dispatcher!.sweep();
+  await promote.entered; // releaseStale is done, promote not yet sent
+  const { closing } = await startClosing(gateway);
+  expect(gateway.store!.role).not.toBe('closed');
+  promote.release();
+  await sweeping;
+  await closing;
+  expect(errors).toEqual([]);
+  expect(gateway.store!.role).toBe('closed');
+});
+
+test('closing a gateway while a claim is in flight: the claimed task is worked and recorded before the store closes, no background error', async () => {
+  const gateway = await start('kanban: { dispatch_in_gateway: true, sweep_ms: 3600000 }', quick);
+  const errors = errorsOf(gateway);
+  const claim = holdNext(gateway.board!, 'claim');
+  const { task } = await new Board(outsider, 'a-dev').create({ title: 'claimed while closing' });
+  await claim.entered; // the ready notice started a claim pass
+  const { closing } = await startClosing(gateway);
+  const outcome = Promise.race([
+    next<{ taskId: string }>(gateway, 'completed', (e) => e.taskId === task.id).then(() => 'completed'),
+    new Promise<string>((resolve) => gateway.once('error', (error) => resolve(`error: ${error.message}`))),
+  ]);
+  claim.release();
+  expect(await outcome).toBe('completed');
+  await closing;
+  expect(errors).toEqual([]);
+  expect((await new Board(outsider, 'a-dev').show(task.id)).task).toMatchObject({ status: 'done', result: `did ${task.id}` });
+});

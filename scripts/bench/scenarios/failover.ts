@@ -16,6 +16,7 @@ import type { SyncMode } from '../messages';
 import { killAll, WorkerProcess } from '../processes';
 import type { Workspace } from '../workspace';
 import { SEED_ROWS } from '../workload';
+import { sleep } from '../../shared';
 
 /** What the failover scenario measured. */
 export interface FailoverRun {
@@ -41,7 +42,6 @@ export const RECOVERY_TIMEOUT_MS = 10_000;
 const SETTLE_MS = 200;
 const SYNC: SyncMode = 'full';
 
-const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** Runs `kills` failovers on a fleet of `members`, calling `progress` after each. */
 export async function measureFailover(kills: number, members: number, workspace: Workspace, progress: (kill: number, ms: number) => void): Promise<FailoverRun> {

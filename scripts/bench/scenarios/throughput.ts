@@ -11,7 +11,7 @@ import type { Workspace } from '../workspace';
 import { SEED_ROWS } from '../workload';
 import { combineReports, errorCount, type SystemRun } from './measurement';
 
-/** The throughput scenarios of the issue. */
+/** The throughput scenarios: writers at FULL and NORMAL, pipelined writers, a read-mostly mix. */
 export type ThroughputScenario = 'writes' | 'pipelined' | 'mixed';
 
 /** One configuration, run against both systems. */

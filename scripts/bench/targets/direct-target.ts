@@ -9,7 +9,7 @@ import type { SyncMode } from '../messages';
 import { INSERT_SQL, PAYLOAD, SELECT_SQL } from '../workload';
 import { errorCode, type Target } from './target';
 
-/** The busy timeout of the baseline, as in the deployment the issue describes. */
+/** The busy timeout of the baseline, as in the gateway deployment that motivated Baton. */
 export const BUSY_TIMEOUT_MS = 5_000;
 /** Give up on one request after this many escaped BUSY errors (it is then reported as an error). */
 const MAX_BUSY_RETRIES = 20;
@@ -68,7 +68,8 @@ class DirectTarget implements Target {
     }
   }
 
-  async close(): Promise<void> {
+  close(): Promise<void> {
     this.db.close();
+    return Promise.resolve();
   }
 }

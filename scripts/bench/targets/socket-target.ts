@@ -58,7 +58,8 @@ class SocketTarget implements Target {
     });
   }
 
-  async close(): Promise<void> {
+  close(): Promise<void> {
     this.socket.destroy();
+    return Promise.resolve();
   }
 }

@@ -104,7 +104,7 @@ export function checkCommand(context: CommandContext): Command {
     .addOption(timeoutOption(60_000))
     .addHelpText(
       'after',
-      `${examples(['baton check /srv/hermes/kanban.db', 'baton check kanban.db --json | jq .integrity.messages', 'baton check kanban.db --file-mode 640'])}\n\nExit code 2 when a check fails, including files that users other than the owner (and the\ngroup, with --file-mode 640 or 660) can read or write; the report says which chmod fixes it. With no leader running, this command hosts the leader\nfor its own duration (and says so on stderr).\n\n${EXIT_CODES_HELP}`,
+      `${examples(['baton check /srv/hermes/kanban.db', 'baton check kanban.db --json | jq .integrity.messages', 'baton check kanban.db --file-mode 640'])}\n\nExit code 1 when a check fails, including files that users other than the owner (and the\ngroup, with --file-mode 640 or 660) can read or write; the report says which chmod fixes it.\nWith no leader running, this command hosts the leader\nfor its own duration (and says so on stderr).\n\n${EXIT_CODES_HELP}`,
     )
     .action((db: string, options: CommonOptions & { fileMode: number }) =>
       runAction(context, options.json === true, async (out) => {
@@ -128,7 +128,7 @@ export function checkCommand(context: CommandContext): Command {
         });
         if (out.json) out.document(report);
         else out.text(render(report, out));
-        return report.ok ? ExitCode.Ok : ExitCode.Negative;
+        return report.ok ? ExitCode.Ok : ExitCode.Failed;
       }),
     );
 }

@@ -20,7 +20,7 @@ export function statusCommand(context: CommandContext): Command {
     .addOption(timeoutOption(STATUS_TIMEOUT_MS, 'report the leader unresponsive when it does not answer within this'))
     .addHelpText(
       'after',
-      `${examples(['baton status /srv/hermes/kanban.db', 'baton status kanban.db --json | jq .leader.pid'])}\n\nNever becomes the leader. Exit code 2 when there is no leader or it does not answer.\n\n${EXIT_CODES_HELP}`,
+      `${examples(['baton status /srv/hermes/kanban.db', 'baton status kanban.db --json | jq .leader.pid'])}\n\nNever becomes the leader. Exit code 1 when there is no leader or it does not answer.\n\n${EXIT_CODES_HELP}`,
     )
     .action((db: string, options: CommonOptions & { fileMode: number }) =>
       runAction(context, options.json === true, async (out) => {
@@ -28,7 +28,7 @@ export function statusCommand(context: CommandContext): Command {
         const report = await observer.sample().finally(() => observer.close());
         if (out.json) out.document(report);
         else out.text(renderStatus(report, out.colors));
-        return report.state === 'ok' ? ExitCode.Ok : ExitCode.Negative;
+        return report.state === 'ok' ? ExitCode.Ok : ExitCode.Failed;
       }),
     );
 }

@@ -66,7 +66,7 @@ export function stepDownCommand(context: CommandContext): Command {
     .addOption(timeoutOption(30_000, 'how long to wait for the leader to answer and for a new one to take over'))
     .addHelpText(
       'after',
-      `${examples(['baton step-down /srv/hermes/kanban.db', 'baton step-down kanban.db --json | jq .ms'])}\n\nNeeds a running leader (exit code 2 otherwise). Requests in flight are finished or re-sent\nto the new leader, so no member sees an error.\n\n${EXIT_CODES_HELP}`,
+      `${examples(['baton step-down /srv/hermes/kanban.db', 'baton step-down kanban.db --json | jq .ms'])}\n\nNeeds a running leader (exit code 1 otherwise). Requests in flight are finished or re-sent\nto the new leader, so no member sees an error.\n\n${EXIT_CODES_HELP}`,
     )
     .action((db: string, options: CommonOptions) =>
       runAction(context, options.json === true, async (out) => {

@@ -3,12 +3,12 @@
  * arguments as SQLite values.
  */
 import { InvalidArgumentError } from 'commander';
-import type { InValue } from '@baton/store';
+import type { InValue, SqlValue, Value } from '@baton/store';
 
 const BLOB_PREVIEW_BYTES = 32;
 
 /** A value for a table cell: `NULL`, numbers, text as is, blobs as `x'0a1b…'` (first 32 bytes). */
-export function displayValue(value: unknown): string {
+export function displayValue(value: SqlValue | Value | undefined): string {
   if (value === null || value === undefined) return 'NULL';
   if (value instanceof ArrayBuffer || value instanceof Uint8Array) {
     const bytes = value instanceof ArrayBuffer ? new Uint8Array(value) : value;
@@ -19,7 +19,7 @@ export function displayValue(value: unknown): string {
 }
 
 /** A value for one tab-separated field: tabs, newlines and backslashes escaped, so one row stays one line. */
-export function tsvValue(value: unknown): string {
+export function tsvValue(value: SqlValue | Value | undefined): string {
   return displayValue(value).replace(/\\/g, '\\\\').replace(/\t/g, '\\t').replace(/\n/g, '\\n').replace(/\r/g, '\\r');
 }
 

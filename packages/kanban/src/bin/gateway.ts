@@ -6,6 +6,7 @@
  *
  * Exit codes: 0 closed cleanly, 1 failed to start or crashed, 2 bad command line or config.
  */
+import { parseArgs } from 'node:util';
 import { loadGatewayConfig } from '../gateway/config';
 import { Gateway } from '../gateway/gateway';
 import { bridgeToParent } from '../gateway/ipc-bridge';
@@ -23,23 +24,25 @@ Options:
 
 Exit codes: 0 closed cleanly, 1 failed to start, 2 bad command line or config.`;
 
-function parseArgs(argv: string[]): { home: string; board: string | undefined } {
-  let home: string | undefined;
-  let board: string | undefined;
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i]!;
-    if (arg === '-h' || arg === '--help') {
-      process.stdout.write(`${USAGE}\n`);
-      process.exit(0);
-    }
-    const value = argv[i + 1];
-    if ((arg === '--home' || arg === '--board') && (value === undefined || value.startsWith('--'))) usage(`${arg} needs a value`);
-    if (arg === '--home') home = argv[++i];
-    else if (arg === '--board') board = argv[++i];
-    else usage(`unknown argument ${JSON.stringify(arg)}`);
+/** The command line, by node's own parser: `--home` and `--board` take a value, nothing else is accepted. */
+function parseCommandLine(argv: string[]): { home: string; board: string | undefined } {
+  let values: { home?: string; board?: string; help?: boolean };
+  try {
+    ({ values } = parseArgs({
+      args: argv,
+      strict: true,
+      allowPositionals: false,
+      options: { home: { type: 'string' }, board: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
+    }));
+  } catch (error) {
+    usage(error instanceof Error ? error.message : String(error));
   }
-  if (home === undefined) usage('--home is required');
-  return { home, board };
+  if (values.help === true) {
+    process.stdout.write(`${USAGE}\n`);
+    process.exit(0);
+  }
+  if (values.home === undefined) usage('--home is required');
+  return { home: values.home, board: values.board };
 }
 
 function usage(message: string): never {
@@ -48,7 +51,7 @@ function usage(message: string): never {
 }
 
 async function main(): Promise<void> {
-  const { home, board } = parseArgs(process.argv.slice(2));
+  const { home, board } = parseCommandLine(process.argv.slice(2));
   const config = loadGatewayConfig(home);
   const gateway = await Gateway.start(config, board === undefined ? {} : { board });
   const send = (report: GatewayReport): void => {

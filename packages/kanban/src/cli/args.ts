@@ -1,7 +1,10 @@
 /**
  * Command-line parsing for `kanban`: global options, a command, its positionals and flags.
  * Every command declares its flags; anything else is a usage error with a precise message.
+ * The syntax is node's own `parseArgs`; this file adds the two-step lookup (the command decides
+ * which flags exist), integer flags, and did-you-mean hints.
  */
+import { parseArgs as parseNodeArgs, type ParseArgsConfig } from 'node:util';
 import { didYouMean } from '@baton/store';
 import { KanbanError } from '../errors';
 
@@ -31,61 +34,69 @@ export class UsageError extends KanbanError {
 /** Options every command accepts. */
 export const GLOBAL_FLAGS: FlagSpec = { board: 'string', json: 'boolean', as: 'string', help: 'boolean', 'timeout-ms': 'int' };
 
+/** `parseArgs`'s option table for a flag spec (`-h` is `--help`). */
+function nodeOptions(spec: FlagSpec): NonNullable<ParseArgsConfig['options']> {
+  const options: NonNullable<ParseArgsConfig['options']> = {};
+  for (const [name, kind] of Object.entries(spec)) {
+    options[name] = kind === 'boolean' ? { type: 'boolean' } : { type: 'string', multiple: kind === 'list' };
+  }
+  options.help = { type: 'boolean', short: 'h' };
+  return options;
+}
+
+/** The tokens of `argv` as node reads them against `spec`, without rejecting anything. */
+function tokensOf(argv: string[], spec: FlagSpec) {
+  return parseNodeArgs({ args: argv, options: nodeOptions(spec), strict: false, allowPositionals: true, tokens: true }).tokens;
+}
+
+/** The first option in `argv` that `spec` does not declare, as a usage error with a hint. */
+function unknownOption(argv: string[], spec: FlagSpec, command: string | null): UsageError | null {
+  for (const token of tokensOf(argv, spec)) {
+    if (token.kind !== 'option' || Object.hasOwn(spec, token.name) || token.name === 'h') continue;
+    const hint = didYouMean(token.name, Object.keys(spec));
+    return new UsageError(`unknown option ${token.rawName}${command === null ? '' : ` for "${command}"`}${hint === undefined ? '' : `; did you mean --${hint}?`}`);
+  }
+  return null;
+}
+
 /**
- * Parses `argv` (without node and the script) against the global flags and, once the command
- * is known, that command's flags. `--flag=value` and `--flag value` both work; `-h` is `--help`.
+ * Parses `argv` (without node and the script): the command is the first positional once the
+ * global options are read; then the whole line is read again against the global options and
+ * that command's. `--flag=value` and `--flag value` both work; `-h` is `--help`.
  */
 export function parseArgs(argv: string[], commands: Record<string, { flags: FlagSpec }>): ParsedArgs {
-  const parsed: ParsedArgs = { command: null, positionals: [], flags: {} };
-  let spec: FlagSpec = GLOBAL_FLAGS;
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i]!;
-    if (arg === '-h') {
-      parsed.flags.help = true;
-      continue;
-    }
-    if (arg === '--') {
-      parsed.positionals.push(...argv.slice(i + 1));
-      break;
-    }
-    if (arg.startsWith('--')) {
-      const eq = arg.indexOf('=');
-      const name = arg.slice(2, eq < 0 ? undefined : eq);
-      const kind = spec[name];
-      if (kind === undefined) {
-        const hint = didYouMean(name, Object.keys(spec));
-        throw new UsageError(`unknown option --${name}${parsed.command === null ? '' : ` for "${parsed.command}"`}${hint === undefined ? '' : `; did you mean --${hint}?`}`);
-      }
-      if (kind === 'boolean') {
-        if (eq >= 0) throw new UsageError(`--${name} takes no value`);
-        parsed.flags[name] = true;
-        continue;
-      }
-      const value = eq >= 0 ? arg.slice(eq + 1) : argv[++i];
-      if (value === undefined) throw new UsageError(`--${name} needs a value`);
-      if (kind === 'int') {
-        if (!/^-?\d+$/.test(value)) throw new UsageError(`--${name} must be an integer, got ${JSON.stringify(value)}`);
-        parsed.flags[name] = Number(value);
-      } else if (kind === 'list') {
-        const list = parsed.flags[name];
-        parsed.flags[name] = [...(Array.isArray(list) ? list : []), value];
-      } else {
-        parsed.flags[name] = value;
-      }
-      continue;
-    }
-    if (arg.startsWith('-') && arg.length > 1 && !/^-\d/.test(arg)) throw new UsageError(`unknown option ${arg}`);
-    if (parsed.command === null) {
-      parsed.command = arg;
-      const command = Object.hasOwn(commands, arg) ? commands[arg] : undefined;
-      if (command === undefined) {
-        const hint = didYouMean(arg, Object.keys(commands));
-        throw new UsageError(`unknown command ${JSON.stringify(arg)}${hint === undefined ? '' : `; did you mean "${hint}"?`}`);
-      }
-      spec = { ...GLOBAL_FLAGS, ...command.flags };
+  const first = tokensOf(argv, GLOBAL_FLAGS).find((token) => token.kind === 'positional');
+  // Before the command, only global options exist.
+  const unknownGlobal = unknownOption(argv.slice(0, first?.index ?? argv.length), GLOBAL_FLAGS, null);
+  if (unknownGlobal !== null) throw unknownGlobal;
+  const command = first?.kind === 'positional' ? first.value : null;
+  const spec = command === null ? GLOBAL_FLAGS : { ...GLOBAL_FLAGS, ...commandSpec(commands, command) };
+  let parsed;
+  try {
+    parsed = parseNodeArgs({ args: argv, options: nodeOptions(spec), strict: true, allowPositionals: true });
+  } catch (error) {
+    throw unknownOption(argv, spec, command) ?? new UsageError(error instanceof Error ? error.message : String(error));
+  }
+  const flags: Flags = {};
+  for (const [name, value] of Object.entries(parsed.values)) {
+    if (value === undefined) continue;
+    if (spec[name] === 'int' && typeof value === 'string') {
+      if (!/^-?\d+$/.test(value)) throw new UsageError(`--${name} must be an integer, got ${JSON.stringify(value)}`);
+      flags[name] = Number(value);
     } else {
-      parsed.positionals.push(arg);
+      // List flags are string options, so their elements are strings.
+      flags[name] = Array.isArray(value) ? value.map(String) : value;
     }
   }
-  return parsed;
+  return { command, positionals: parsed.positionals.slice(command === null ? 0 : 1), flags };
+}
+
+/** The flags of `command`, or a usage error with a hint when there is no such command. */
+function commandSpec(commands: Record<string, { flags: FlagSpec }>, command: string): FlagSpec {
+  const found = Object.hasOwn(commands, command) ? commands[command] : undefined;
+  if (found === undefined) {
+    const hint = didYouMean(command, Object.keys(commands));
+    throw new UsageError(`unknown command ${JSON.stringify(command)}${hint === undefined ? '' : `; did you mean "${hint}"?`}`);
+  }
+  return found.flags;
 }

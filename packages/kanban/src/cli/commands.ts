@@ -37,9 +37,9 @@ export interface Command {
   run: (ctx: CommandContext) => Promise<CommandResult>;
 }
 
-const str = (flags: Flags, name: string): string | undefined => (typeof flags[name] === 'string' ? (flags[name] as string) : undefined);
-const int = (flags: Flags, name: string): number | undefined => (typeof flags[name] === 'number' ? (flags[name] as number) : undefined);
-const list = (flags: Flags, name: string): string[] => (Array.isArray(flags[name]) ? (flags[name] as string[]) : []);
+const str = (flags: Flags, name: string): string | undefined => (typeof flags[name] === 'string' ? flags[name] : undefined);
+const int = (flags: Flags, name: string): number | undefined => (typeof flags[name] === 'number' ? flags[name] : undefined);
+const list = (flags: Flags, name: string): string[] => (Array.isArray(flags[name]) ? flags[name] : []);
 
 /** Every command, by name. */
 export const COMMANDS: Record<string, Command> = {

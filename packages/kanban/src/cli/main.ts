@@ -11,7 +11,7 @@ import { KANBAN_MIGRATIONS } from '../schema';
 import { parseArgs, UsageError, type ParsedArgs } from './args';
 import { COMMANDS } from './commands';
 
-/** Exit codes of `kanban`. */
+/** Exit codes of `kanban`: 0, 1 and 2 as every Baton command (`baton` too); 3 is claim's "nothing ready". */
 export const EXIT = { ok: 0, failed: 1, usage: 2, nothingToDo: 3 } as const;
 
 /** Where the CLI writes; replaceable in tests. */
@@ -41,7 +41,11 @@ Options:
   --timeout-ms <n>   give up after n ms without a leader (default 10000)
   -h, --help         help (kanban <command> --help for one command)
 
-Exit codes: 0 ok, 1 the operation failed (error on stderr), 2 bad command line, 3 nothing to do (claim found no ready task).
+Exit codes (0, 1 and 2 mean the same for every Baton command):
+  0  ok
+  1  the operation failed (error on stderr)
+  2  bad command line: nothing was done
+  3  nothing to do: claim found no ready task
 
 Examples:
   kanban --board ~/.hermes/kanban.db init

@@ -57,11 +57,18 @@ export interface DispatcherOptions {
 /** Claims and runs ready tasks for one gateway. */
 export class Dispatcher extends EventEmitter<DispatcherEvents> {
   private readonly running = new Map<string, AbortController>();
-  private readonly finishing = new Set<Promise<void>>();
+  /**
+   * Everything started in the background that talks to the store: sweeps, claim passes and
+   * work being run and recorded. `stop` waits for all of it, so the gateway closes its store
+   * only once nothing is left that would send a request to a closed store.
+   */
+  private readonly busy = new Set<Promise<void>>();
   private pumping = false;
   private pumpAgain: ClaimTrigger | null = null;
   private sweepTimer: NodeJS.Timeout | null = null;
   private stopped = false;
+  /** Set by a stop without drain: work claimed by a pass still in flight is aborted at once. */
+  private abortNewWork = false;
   /** Claim passes started so far; a notice is "direct" for the pass that follows it. */
   private passes = 0;
   /** For announced tasks not yet claimed here: the pass that will see them first. Bounded. */
@@ -104,20 +111,36 @@ export class Dispatcher extends EventEmitter<DispatcherEvents> {
   }
 
   /**
-   * Stops claiming. With `drain`, waits for the work in progress to finish and be recorded;
-   * without, aborts it (the claims expire and another dispatcher picks the tasks up).
+   * Stops claiming and waits until the dispatcher sends no more requests: a sweep or a claim
+   * pass already under way finishes (a task it claims is worked like the others). With `drain`,
+   * waits for the work in progress to finish and be recorded; without, aborts it (the claims
+   * expire and another dispatcher picks the tasks up).
    */
   async stop(drain: boolean): Promise<void> {
     this.stopped = true;
     this.store.off('notify', this.onNotify);
     if (this.sweepTimer !== null) clearInterval(this.sweepTimer);
-    if (!drain) for (const controller of this.running.values()) controller.abort();
-    while (this.finishing.size > 0) await Promise.allSettled([...this.finishing]);
+    if (!drain) {
+      this.abortNewWork = true;
+      for (const controller of this.running.values()) controller.abort();
+    }
+    while (this.busy.size > 0) await Promise.allSettled([...this.busy]);
   }
 
   /** The safety sweep: release stale claims, promote, claim what is left. Public for tests and the CLI. */
-  async sweep(): Promise<void> {
-    if (this.stopped) return;
+  sweep(): Promise<void> {
+    if (this.stopped) return Promise.resolve();
+    return this.track(this.sweepOnce());
+  }
+
+  /** Adds `work` to what `stop` waits for, until it settles. */
+  private track(work: Promise<void>): Promise<void> {
+    this.busy.add(work);
+    void work.finally(() => this.busy.delete(work));
+    return work;
+  }
+
+  private async sweepOnce(): Promise<void> {
     try {
       const released = await this.board.releaseStale();
       if (released.length > 0) this.emit('released', { taskIds: released });
@@ -136,12 +159,14 @@ export class Dispatcher extends EventEmitter<DispatcherEvents> {
       return;
     }
     this.pumping = true;
-    void this.claimWhileFree(trigger).finally(() => {
-      this.pumping = false;
-      const again = this.pumpAgain;
-      this.pumpAgain = null;
-      if (again !== null) this.pump(again);
-    });
+    void this.track(
+      this.claimWhileFree(trigger).finally(() => {
+        this.pumping = false;
+        const again = this.pumpAgain;
+        this.pumpAgain = null;
+        if (again !== null) this.pump(again);
+      }),
+    );
   }
 
   private async claimWhileFree(trigger: ClaimTrigger): Promise<void> {
@@ -164,13 +189,14 @@ export class Dispatcher extends EventEmitter<DispatcherEvents> {
 
   private startWork(claim: Claim): void {
     const controller = new AbortController();
+    if (this.abortNewWork) controller.abort();
     this.running.set(claim.run.id, controller);
-    const done = this.runWork(claim, controller).finally(() => {
-      this.running.delete(claim.run.id);
-      this.finishing.delete(done);
-      this.pump('capacity');
-    });
-    this.finishing.add(done);
+    void this.track(
+      this.runWork(claim, controller).finally(() => {
+        this.running.delete(claim.run.id);
+        this.pump('capacity');
+      }),
+    );
   }
 
   /** Runs the work with heartbeats, then records its outcome. */

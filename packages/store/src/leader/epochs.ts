@@ -18,8 +18,11 @@ export function takeNextEpoch(writer: SqliteConnection, pid: number, name: strin
       const epoch = (row === undefined ? 0 : Number(row[0])) + 1;
       writer.write(`INSERT OR REPLACE INTO _baton_meta (key, value) VALUES ('epoch', ?)`, epoch);
       const previous = writer.first(`SELECT pid FROM _baton_epochs ORDER BY epoch DESC LIMIT 1`);
+      // A plain INSERT: an epoch already in the history (two leaders counting from the same
+      // value) fails this leader's first commit instead of overwriting its predecessor's row,
+      // so the history can never hide a repeated epoch.
       writer.write(
-        `INSERT OR REPLACE INTO _baton_epochs (epoch, pid, name, started_at, previous_pid, takeover_ms) VALUES (?, ?, ?, ?, ?, ?)`,
+        `INSERT INTO _baton_epochs (epoch, pid, name, started_at, previous_pid, takeover_ms) VALUES (?, ?, ?, ?, ?, ?)`,
         epoch,
         pid,
         name,

@@ -41,7 +41,10 @@ export class LiveView {
   private lastPlain = 0;
 
   /** @param tty - redraw in place (a terminal, and not `--plain`) */
-  constructor(private readonly out: NodeJS.WriteStream, private readonly tty: boolean) {}
+  constructor(
+    private readonly out: NodeJS.WriteStream,
+    private readonly tty: boolean,
+  ) {}
 
   /** Records a timeline entry: printed now in plain mode, shown under the frame on a terminal. */
   note(elapsedS: number, line: string): void {
@@ -58,15 +61,22 @@ export class LiveView {
   /** Shows the current state: a redraw on a terminal, a line a second otherwise. */
   render(state: ViewState): void {
     const done = state.stats?.byStatus.done ?? 0;
-    const counts = state.stats === null ? 'waiting for the board' : STATUSES.map((s) => `${s} ${state.stats!.byStatus[s]}`).join('  ');
+    const counts =
+      state.stats === null
+        ? 'waiting for the board'
+        : STATUSES.map((s) => `${s} ${state.stats!.byStatus[s]}`).join('  ');
     const progress = `${bar(state.target === 0 ? 0 : done / state.target, 30)} ${done}/${state.target} done`;
     if (!this.tty) {
       if (state.elapsedS - this.lastPlain < 1) return;
       this.lastPlain = state.elapsedS;
-      this.out.write(`${state.elapsedS.toFixed(1).padStart(5)}s  ${bar(state.target === 0 ? 0 : done / state.target, 10)} leader ${state.leader}  created ${state.created}  ${counts}  ${state.completedPerS.toFixed(0)} done/s  db holders ${state.holders}\n`);
+      this.out.write(
+        `${state.elapsedS.toFixed(1).padStart(5)}s  ${bar(state.target === 0 ? 0 : done / state.target, 10)} leader ${state.leader}  created ${state.created}  ${counts}  ${state.completedPerS.toFixed(0)} done/s  db holders ${state.holders}\n`,
+      );
       return;
     }
-    const members = state.members.map((m) => `${m.alive ? (m.role === 'leader' ? '*' : ' ') : 'x'}${m.profile}${m.dispatch ? '(d)' : ''}`).join(' ');
+    const members = state.members
+      .map((m) => `${m.alive ? (m.role === 'leader' ? '*' : ' ') : 'x'}${m.profile}${m.dispatch ? '(d)' : ''}`)
+      .join(' ');
     const lines = [
       `Baton kanban demo  ${state.elapsedS.toFixed(1)}s`,
       `leader   ${state.leader}    processes holding kanban.db open: ${state.holders}`,

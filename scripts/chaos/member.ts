@@ -1,16 +1,16 @@
 /**
- * One member of the chaos fleet (forked by chaos.ts). It opens the store and keeps `loops`
+ * One member of the chaos fleet (forked by the runner, fleet.ts). It opens the store and keeps `loops`
  * writer loops running (single inserts and small batches), runs the bursts the runner asks for
  * (large batches, interactive transactions, pipelined inserts), and logs every operation to its
- * write log before sending it and after its answer (see chaos-protocol.ts). In `init` mode it
+ * write log before sending it and after its answer (see protocol.ts). In `init` mode it
  * only opens the store with the same migrations, checks the schema version and closes.
  *
  * It exits when the runner disconnects, so a runner that dies leaves no member behind.
  */
 import * as fs from 'node:fs';
 import { openStore, type Store, type StoreError, type StoreOptions } from '@baton/store';
-import { CHAOS_MIGRATIONS, INSERT_SQL, type ChaosCommand, type ChaosEvent, type ChaosMemberConfig, type OpKind } from './chaos-protocol';
-import { Random } from './chaos-random';
+import { CHAOS_MIGRATIONS, INSERT_SQL, type ChaosCommand, type ChaosEvent, type ChaosMemberConfig, type OpKind } from './protocol';
+import { Random } from './random';
 
 const config = JSON.parse(process.argv[2] ?? '{}') as ChaosMemberConfig;
 const random = new Random(config.seed);

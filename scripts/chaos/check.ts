@@ -235,19 +235,27 @@ export async function checkDatabase(database: string, recordPath: string, observ
     }
   });
   if (meta !== epochs.length) problems.push(`_baton_meta says epoch ${meta}, the history has ${epochs.length}`);
-  const byEpoch = new Map(epochs.map((row) => [row.epoch, row]));
-  const seen = new Set<string>();
+  // The history holds one row per epoch (its primary key), so a repeated epoch can only show
+  // in what the members reported: two processes that each said they led the same epoch.
+  const leadersOf = new Map<number, Map<number, string>>();
   for (const leader of observed) {
-    const key = `${leader.epoch}:${leader.pid}`;
-    if (seen.has(key)) continue;
-    seen.add(key);
-    const row = byEpoch.get(leader.epoch);
-    if (row === undefined || row.pid !== leader.pid) problems.push(`${leader.member} (pid ${leader.pid}) led epoch ${leader.epoch}, the history says ${row ? `pid ${row.pid}` : 'nothing'}`);
+    const pids = leadersOf.get(leader.epoch) ?? new Map<number, string>();
+    leadersOf.set(leader.epoch, pids.set(leader.pid, leader.member));
+  }
+  const byEpoch = new Map(epochs.map((row) => [row.epoch, row]));
+  let leaderships = 0;
+  for (const [epoch, pids] of leadersOf) {
+    leaderships += pids.size;
+    if (pids.size > 1) problems.push(`epoch ${epoch} was led by ${[...pids].map(([pid, member]) => `${member} (pid ${pid})`).join(' and ')}`);
+    const row = byEpoch.get(epoch);
+    for (const [pid, member] of pids) {
+      if (row === undefined || row.pid !== pid) problems.push(`${member} (pid ${pid}) led epoch ${epoch}, the history says ${row ? `pid ${row.pid}` : 'nothing'}`);
+    }
   }
   checks.push({
-    name: 'epoch history strictly increasing and matching the leaders seen',
+    name: 'epoch history strictly increasing, no epoch led twice, matching the leaders seen',
     ok: problems.length === 0 && epochs.length > 0,
-    detail: problems.length === 0 ? `epochs 1..${epochs.length}, contiguous; ${seen.size} leaderships seen by the runner all recorded` : problems.slice(0, 5).join('; '),
+    detail: problems.length === 0 ? `epochs 1..${epochs.length}, contiguous; ${leaderships} leaderships seen by the runner all recorded, one process per epoch` : problems.slice(0, 5).join('; '),
   });
 
   let record: { pid?: number; epoch?: number } = {};

@@ -6,9 +6,9 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type { ChaosCommand, ChaosEvent, ChaosMemberConfig } from './chaos-protocol';
+import type { ChaosCommand, ChaosEvent, ChaosMemberConfig } from './protocol';
 
-const MEMBER_SCRIPT = path.join(__dirname, 'chaos-member.js');
+const MEMBER_SCRIPT = path.join(__dirname, 'member.js');
 
 /** One process of the fleet (a member incarnation or an init call). */
 export class ChaosProcess {
@@ -20,6 +20,8 @@ export class ChaosProcess {
   killed = false;
   /** SIGSTOPped and not yet continued. */
   stopped = false;
+  /** SIGSTOPped while it reported itself leader, and has not started another leadership since. */
+  pausedAsLeader = false;
   /** Asked to close. */
   closing = false;
   exitCode: number | null = null;
@@ -44,6 +46,9 @@ export class ChaosProcess {
     );
     child.on('message', (event: ChaosEvent) => {
       if (event.ev === 'opened' || event.ev === 'role') {
+        // A new leadership starts unpaused; a paused leader stays marked until then, however
+        // it reports its step-down (it may still hold the file while it says so).
+        if (event.role === 'leader' && event.epoch !== this.epoch) this.pausedAsLeader = false;
         this.role = event.role;
         this.epoch = event.epoch;
         this.roleAt = Date.now();
@@ -102,7 +107,10 @@ export class ChaosProcess {
       // already gone
     }
     if (signal === 'SIGKILL') this.killed = true;
-    if (signal === 'SIGSTOP') this.stopped = true;
+    if (signal === 'SIGSTOP') {
+      this.stopped = true;
+      if (this.role === 'leader') this.pausedAsLeader = true;
+    }
     if (signal === 'SIGCONT') this.stopped = false;
   }
 }
@@ -185,7 +193,7 @@ export class ChaosFleet {
     return found;
   }
 
-  /** Live members that are not the leader and not closing. */
+  /** Live members that are not the leader (as last reported) and not closing. */
   followers(): ChaosProcess[] {
     const leader = this.leader();
     return this.slots.filter((m): m is ChaosProcess => m !== null && m.alive && !m.closing && m !== leader);

@@ -1,0 +1,104 @@
+/**
+ * One chaos run from start to stop: the fleet comes up, the seeded schedule's faults are
+ * injected for the given time while /proc is sampled for a second opener, then every member is
+ * asked to close (and killed if it does not). The verdict is taken afterwards (summary.ts).
+ */
+import { ChaosFleet, type ChaosProcess } from './fleet';
+import { CLOSE_TIMEOUT_MS, FaultInjector, sleep } from './faults';
+import { OpenerSampler } from './openers';
+import type { ChaosOptions } from './options';
+import { Random } from './random';
+import { Schedule, TIMINGS } from './schedule';
+import { newTally, recordEvent, type Tally } from './tally';
+
+const SAMPLE_EVERY_MS = 200;
+const PROGRESS_EVERY_MS = 10_000;
+
+/** A chaos run on one database in one temporary directory. */
+export class ChaosRun {
+  readonly tally: Tally = newTally();
+  readonly fleet: ChaosFleet;
+  readonly sampler: OpenerSampler;
+  readonly startedAt = Date.now();
+  private readonly faults: FaultInjector;
+
+  constructor(
+    readonly options: ChaosOptions,
+    readonly dir: string,
+    database: string,
+  ) {
+    const config = { path: database, loops: options.loops, requestTimeoutMs: TIMINGS[options.lock].requestTimeoutMs, lock: options.lock };
+    this.fleet = new ChaosFleet(config, dir, options.seed, options.members, (member, event) => recordEvent(this.tally, member, event));
+    this.sampler = new OpenerSampler(database, () => this.fleet.all);
+    this.faults = new FaultInjector(this.fleet, this.tally, options.lock);
+  }
+
+  /** Starts the fleet, injects faults for `options.seconds`, and stops the fleet again. */
+  async run(): Promise<void> {
+    await this.startFleet();
+    this.sampler.start(SAMPLE_EVERY_MS);
+    try {
+      await this.inject();
+      await this.stopFleet();
+    } finally {
+      this.sampler.stop();
+    }
+  }
+
+  private log(message: string): void {
+    process.stderr.write(`[chaos ${((Date.now() - this.startedAt) / 1000).toFixed(1).padStart(6)} s] ${message}\n`);
+  }
+
+  /** Starts slot 0 (it leads), then the others together. */
+  private async startFleet(): Promise<void> {
+    if ((await this.fleet.startMember(0)) === null) throw new Error('the first member could not open the store');
+    const rest = await Promise.all(Array.from({ length: this.options.members - 1 }, (_, i) => this.fleet.startMember(i + 1)));
+    if (rest.some((m) => m === null)) throw new Error('a member could not open the store');
+  }
+
+  /** Runs the fault schedule for `seconds`. */
+  private async inject(): Promise<void> {
+    const schedule = new Schedule(new Random(this.options.seed), this.options.lock);
+    const start = Date.now();
+    const end = this.options.seconds * 1000;
+    let nextProgress = PROGRESS_EVERY_MS;
+    for (let fault = schedule.next(); fault.atMs < end; fault = schedule.next()) {
+      await sleep(start + fault.atMs - Date.now());
+      await this.faults.perform(fault);
+      if (Date.now() - start >= nextProgress) {
+        nextProgress += PROGRESS_EVERY_MS;
+        this.logProgress();
+      }
+    }
+    await sleep(start + end - Date.now());
+  }
+
+  private logProgress(): void {
+    const leader = this.fleet.leader();
+    const t = this.tally;
+    this.log(`leader ${leader ? `${leader.name} (epoch ${leader.epoch})` : 'being elected'}; so far ${t.leaderKills} leader kills, ${t.followerKills} follower kills, ${t.pauses} leader pauses, ${t.followerPauses} follower pauses, ${t.gracefulRestarts} graceful restarts, ${t.inits} inits`);
+  }
+
+  /** Ends the faults, lets every member close, and kills whatever does not. */
+  private async stopFleet(): Promise<void> {
+    this.log('faults over; waiting for restarts in progress, then closing every member');
+    await this.faults.settle();
+    for (const member of this.fleet.all) if (member.stopped) member.signal('SIGCONT');
+    const members = this.fleet.slots.filter((m): m is ChaosProcess => m !== null && !m.hasExited);
+    for (const member of members) {
+      member.closing = true;
+      member.send({ cmd: 'close' });
+    }
+    await Promise.all(members.map(async (member) => {
+      const exited = await Promise.race([member.exited.then(() => true), sleep(CLOSE_TIMEOUT_MS).then(() => false)]);
+      if (!exited) {
+        this.tally.hungAtClose.push(`${member.name} did not close within ${CLOSE_TIMEOUT_MS / 1000} s at the end`);
+        member.signal('SIGKILL');
+        await member.exited;
+      }
+    }));
+    // Init calls still running end on their own (bounded by their request timeout).
+    await Promise.all([...this.fleet.all].map((p) => Promise.race([p.exited, sleep(TIMINGS[this.options.lock].requestTimeoutMs + 10_000)])));
+    this.fleet.killEverything();
+  }
+}
