@@ -47,9 +47,12 @@ function baton(url: string, intMode: IntMode): Store {
 export const LIBSQL: Backend = {
   name: '@libsql/client',
   baton: false,
-  async open(intMode) {
+  open(intMode) {
     const url = freshUrl();
-    return { client: track(createLibsqlClient({ url, intMode })), second: async () => track(createLibsqlClient({ url, intMode })) };
+    return Promise.resolve({
+      client: track(createLibsqlClient({ url, intMode })),
+      second: () => Promise.resolve(track(createLibsqlClient({ url, intMode }))),
+    });
   },
 };
 
@@ -61,7 +64,7 @@ export const BATON_LEADER: Backend = {
     const url = freshUrl();
     const client = baton(url, intMode);
     await client.execute('SELECT 1');
-    return { client, second: async () => baton(url, intMode), role: () => client.role };
+    return { client, second: () => Promise.resolve(baton(url, intMode)), role: () => client.role };
   },
 };
 
@@ -77,7 +80,7 @@ export const BATON_FORWARDING: Backend = {
     await baton(url, intMode).execute('SELECT 1');
     const client = baton(url, intMode);
     await client.execute('SELECT 1');
-    return { client, second: async () => baton(url, intMode), role: () => client.role };
+    return { client, second: () => Promise.resolve(baton(url, intMode)), role: () => client.role };
   },
 };
 

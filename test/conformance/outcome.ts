@@ -30,10 +30,22 @@ export interface DescribedError {
   statementIndex: Described;
 }
 
-const hex = (bytes: Uint8Array): string => Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('hex');
+const hex = (bytes: Uint8Array): string =>
+  Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('hex');
 
-function isResultSet(value: object): value is { columns: unknown; columnTypes: unknown; rows: unknown[]; rowsAffected: unknown; lastInsertRowid: unknown; toJSON?: () => unknown } {
-  return 'columns' in value && 'rows' in value && 'rowsAffected' in value && Array.isArray((value as { rows: unknown }).rows);
+function isResultSet(
+  value: object,
+): value is {
+  columns: unknown;
+  columnTypes: unknown;
+  rows: unknown[];
+  rowsAffected: unknown;
+  lastInsertRowid: unknown;
+  toJSON?: () => unknown;
+} {
+  return (
+    'columns' in value && 'rows' in value && 'rowsAffected' in value && Array.isArray((value as { rows: unknown }).rows)
+  );
 }
 
 /** `JSON.stringify` as a program would call it; it throws for a row holding a bigint. */
@@ -77,7 +89,8 @@ export function describe(value: unknown): Described {
     case 'object':
       break;
     default:
-      return [typeof value, String(value)];
+      // A symbol or a function: no client returns one; its type is enough to tell.
+      return [typeof value, ''];
   }
   if (value instanceof ArrayBuffer) return ['ArrayBuffer', hex(new Uint8Array(value))];
   if (value instanceof Uint8Array) return [value.constructor.name === 'Buffer' ? 'Buffer' : 'Uint8Array', hex(value)];
@@ -98,7 +111,17 @@ export function describe(value: unknown): Described {
 /** Plain data for a thrown value. */
 export function describeError(error: unknown): DescribedError {
   if (!(error instanceof Error)) {
-    return { class: typeof error, name: '', message: String(error), libsqlError: false, batchError: false, code: null, extendedCode: null, rawCode: null, statementIndex: null };
+    return {
+      class: typeof error,
+      name: '',
+      message: String(error),
+      libsqlError: false,
+      batchError: false,
+      code: null,
+      extendedCode: null,
+      rawCode: null,
+      statementIndex: null,
+    };
   }
   const fields = error as Error & Partial<Record<'code' | 'extendedCode' | 'rawCode' | 'statementIndex', unknown>>;
   return {

@@ -15,9 +15,9 @@ export interface ScenarioContext {
    * scenario carries on after a failed step; the returned promise resolves with the value, or
    * `undefined` when the step failed.
    */
-  step<T>(label: string, work: () => T): Promise<Awaited<T> | undefined>;
+  step: <T>(label: string, work: () => T) => Promise<Awaited<T> | undefined>;
   /** A second client of the same kind on the same database (another Baton member, another libsql client). */
-  second(): Promise<Client>;
+  second: () => Promise<Client>;
 }
 
 /** A difference from @libsql/client that Baton makes on purpose, documented in docs/api.md. */

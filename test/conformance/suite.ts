@@ -24,7 +24,13 @@ export const ERROR_CLASSES: Record<string, string> = { StoreError: 'LibsqlError'
 export function asLibsqlClasses(outcome: Outcome): Outcome {
   if (!('error' in outcome)) return outcome;
   const { error } = outcome;
-  return { error: { ...error, class: ERROR_CLASSES[error.class] ?? error.class, name: ERROR_CLASSES[error.name] ?? error.name } };
+  return {
+    error: {
+      ...error,
+      class: ERROR_CLASSES[error.class] ?? error.class,
+      name: ERROR_CLASSES[error.name] ?? error.name,
+    },
+  };
 }
 
 /** The section of docs/api.md that lists every deliberate difference. */
@@ -52,10 +58,14 @@ export function differentialSuite(scenarios: Scenario[]): void {
   describe.each([BATON_LEADER, BATON_FORWARDING])('$name agrees with @libsql/client', (backend) => {
     for (const scenario of scenarios) {
       const { difference } = scenario;
-      const title = difference === undefined ? scenario.name : `${scenario.name} (documented difference: ${difference.reason})`;
+      const title =
+        difference === undefined ? scenario.name : `${scenario.name} (documented difference: ${difference.reason})`;
       test(title, async () => {
         const expected = await runScenario(LIBSQL, scenario);
-        const actual: Trace = (await runScenario(backend, scenario)).map(([label, outcome]) => [label, asLibsqlClasses(outcome)]);
+        const actual: Trace = (await runScenario(backend, scenario)).map(([label, outcome]) => [
+          label,
+          asLibsqlClasses(outcome),
+        ]);
         const differing = Object.keys(difference?.steps ?? {});
         expect(pick(actual, differing, false)).toEqual(pick(expected, differing, false));
         for (const [label, batonDoes] of Object.entries(difference?.steps ?? {})) {

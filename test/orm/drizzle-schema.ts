@@ -15,7 +15,9 @@ export const authors = sqliteTable('authors', {
 /** Posts, each by one author (a foreign key). */
 export const posts = sqliteTable('posts', {
   id: integer('id').primaryKey({ autoIncrement: true }),
-  authorId: integer('author_id').notNull().references(() => authors.id),
+  authorId: integer('author_id')
+    .notNull()
+    .references(() => authors.id),
   title: text('title').notNull(),
   views: integer('views').notNull().default(0),
   publishedAt: integer('published_at', { mode: 'timestamp_ms' }),

@@ -27,12 +27,14 @@ describe.each([LIBSQL, BATON_LEADER, BATON_FORWARDING])('Kysely on $name', (back
   beforeEach(async () => {
     const { client } = await backend.open('number');
     db = new Kysely<Database>({ dialect: new LibsqlDialect({ client }) });
-    await db.schema.createTable('authors')
+    await db.schema
+      .createTable('authors')
       .addColumn('id', 'integer', (c) => c.primaryKey().autoIncrement())
       .addColumn('name', 'text', (c) => c.notNull())
       .addColumn('email', 'text', (c) => c.notNull().unique())
       .execute();
-    await db.schema.createTable('posts')
+    await db.schema
+      .createTable('posts')
       .addColumn('id', 'integer', (c) => c.primaryKey().autoIncrement())
       .addColumn('author_id', 'integer', (c) => c.notNull().references('authors.id'))
       .addColumn('title', 'text', (c) => c.notNull())
@@ -45,21 +47,46 @@ describe.each([LIBSQL, BATON_LEADER, BATON_FORWARDING])('Kysely on $name', (back
   });
 
   test('insert, select, join and update', async () => {
-    const ada = await db.insertInto('authors').values({ name: 'Ada', email: 'ada@example.com' }).executeTakeFirstOrThrow();
+    const ada = await db
+      .insertInto('authors')
+      .values({ name: 'Ada', email: 'ada@example.com' })
+      .executeTakeFirstOrThrow();
     expect(ada.insertId).toBe(1n);
-    const bob = await db.insertInto('authors').values({ name: 'Bob', email: 'bob@example.com' }).returning(['id', 'name']).executeTakeFirstOrThrow();
+    const bob = await db
+      .insertInto('authors')
+      .values({ name: 'Bob', email: 'bob@example.com' })
+      .returning(['id', 'name'])
+      .executeTakeFirstOrThrow();
     expect(bob).toEqual({ id: 2, name: 'Bob' });
-    await db.insertInto('posts').values([{ author_id: 1, title: 'Engines' }, { author_id: 2, title: 'Drafts' }, { author_id: 1, title: 'Notes' }]).execute();
-    const updated = await db.updateTable('posts').set((eb) => ({ views: eb('views', '+', 5) })).where('author_id', '=', 1).executeTakeFirst();
+    await db
+      .insertInto('posts')
+      .values([
+        { author_id: 1, title: 'Engines' },
+        { author_id: 2, title: 'Drafts' },
+        { author_id: 1, title: 'Notes' },
+      ])
+      .execute();
+    const updated = await db
+      .updateTable('posts')
+      .set((eb) => ({ views: eb('views', '+', 5) }))
+      .where('author_id', '=', 1)
+      .executeTakeFirst();
     expect(updated.numUpdatedRows).toBe(2n);
-    const joined = await db.selectFrom('posts').innerJoin('authors', 'authors.id', 'posts.author_id')
-      .select(['authors.name', 'posts.title', 'posts.views']).orderBy('posts.id').execute();
+    const joined = await db
+      .selectFrom('posts')
+      .innerJoin('authors', 'authors.id', 'posts.author_id')
+      .select(['authors.name', 'posts.title', 'posts.views'])
+      .orderBy('posts.id')
+      .execute();
     expect(joined).toEqual([
       { name: 'Ada', title: 'Engines', views: 5 },
       { name: 'Bob', title: 'Drafts', views: 0 },
       { name: 'Ada', title: 'Notes', views: 5 },
     ]);
-    const counted = await db.selectFrom('posts').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+    const counted = await db
+      .selectFrom('posts')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .executeTakeFirstOrThrow();
     expect(counted.n).toBe(3);
   });
 
@@ -67,17 +94,20 @@ describe.each([LIBSQL, BATON_LEADER, BATON_FORWARDING])('Kysely on $name', (back
     await db.transaction().execute(async (tx) => {
       await tx.insertInto('authors').values({ name: 'Kept', email: 'kept@example.com' }).execute();
     });
-    await expect(db.transaction().execute(async (tx) => {
-      await tx.insertInto('authors').values({ name: 'Undone', email: 'undone@example.com' }).execute();
-      throw new Error('change of mind');
-    })).rejects.toThrow('change of mind');
+    await expect(
+      db.transaction().execute(async (tx) => {
+        await tx.insertInto('authors').values({ name: 'Undone', email: 'undone@example.com' }).execute();
+        throw new Error('change of mind');
+      }),
+    ).rejects.toThrow('change of mind');
     expect(await db.selectFrom('authors').select('name').execute()).toEqual([{ name: 'Kept' }]);
   });
 
   test('constraint errors are LibsqlErrors with SQLite codes', async () => {
     await db.insertInto('authors').values({ name: 'Ada', email: 'ada@example.com' }).execute();
-    await expect(db.insertInto('authors').values({ name: 'Ada 2', email: 'ada@example.com' }).execute())
-      .rejects.toMatchObject({ code: 'SQLITE_CONSTRAINT', extendedCode: 'SQLITE_CONSTRAINT_UNIQUE' });
+    await expect(
+      db.insertInto('authors').values({ name: 'Ada 2', email: 'ada@example.com' }).execute(),
+    ).rejects.toMatchObject({ code: 'SQLITE_CONSTRAINT', extendedCode: 'SQLITE_CONSTRAINT_UNIQUE' });
     const orphan = db.insertInto('posts').values({ author_id: 42, title: 'Orphan' }).execute();
     await expect(orphan).rejects.toBeInstanceOf(LibsqlError);
     await expect(orphan).rejects.toMatchObject({ extendedCode: 'SQLITE_CONSTRAINT_FOREIGNKEY' });

@@ -6,8 +6,7 @@
  * record: the ORM call succeeds, and the row is there once.
  */
 import * as path from 'node:path';
-import { createClient } from '@baton/store';
-import type { Client } from '@libsql/client';
+import { createClient, type Store } from '@baton/store';
 import { LibsqlDialect } from '@libsql/kysely-libsql';
 import { eq, sql as drizzleSql } from 'drizzle-orm';
 import { drizzle } from 'drizzle-orm/libsql';
@@ -21,7 +20,7 @@ interface MemberTables {
   rows: { id: string; member: string; epoch: number | null };
 }
 
-let client: Client | undefined;
+let client: Store | undefined;
 
 afterEach(async () => {
   await client?.close();
@@ -36,7 +35,10 @@ afterEach(async () => {
  */
 async function fleetWithDoomedLeader(marker: string): Promise<{ leader: Member; heir: Member; url: string }> {
   const file = path.join(tempDir('baton-orm-failover-'), 'orm.db');
-  const leader = await startMember({ path: file, name: 'doomed-leader' }, { BATON_FAULT: `crash-after-commit:${marker}` });
+  const leader = await startMember(
+    { path: file, name: 'doomed-leader' },
+    { BATON_FAULT: `crash-after-commit:${marker}` },
+  );
   const heir = await startMember({ path: file, name: 'heir' });
   expect(leader.events[0]).toMatchObject({ ev: 'opened', role: 'leader' });
   expect(heir.events[0]).toMatchObject({ ev: 'opened', role: 'follower' });
@@ -56,15 +58,24 @@ test('Drizzle: an insert in flight when the leader is SIGKILLed succeeds once, t
   const db = drizzle(app);
   await db.insert(memberRows).values({ id: 'before', member: 'drizzle-app' });
 
-  const inserted = await db.insert(memberRows).values({ id: 'in-flight', member: drizzleSql`'drizzle-in-flight'` }).returning({ id: memberRows.id });
+  const inserted = await db
+    .insert(memberRows)
+    .values({ id: 'in-flight', member: drizzleSql`'drizzle-in-flight'` })
+    .returning({ id: memberRows.id });
   expect(inserted).toEqual([{ id: 'in-flight' }]);
   await failedOver(leader, heir);
 
-  expect(await db.select({ id: memberRows.id }).from(memberRows).where(eq(memberRows.id, 'in-flight'))).toEqual([{ id: 'in-flight' }]);
+  expect(await db.select({ id: memberRows.id }).from(memberRows).where(eq(memberRows.id, 'in-flight'))).toEqual([
+    { id: 'in-flight' },
+  ]);
   await db.transaction(async (tx) => {
     await tx.insert(memberRows).values({ id: 'after', member: 'drizzle-app' });
   });
-  expect((await db.select({ id: memberRows.id }).from(memberRows).orderBy(memberRows.id)).map((r) => r.id)).toEqual(['after', 'before', 'in-flight']);
+  expect((await db.select({ id: memberRows.id }).from(memberRows).orderBy(memberRows.id)).map((r) => r.id)).toEqual([
+    'after',
+    'before',
+    'in-flight',
+  ]);
 });
 
 test('Kysely: an insert in flight when the leader is SIGKILLed succeeds once, through a forwarding member', async () => {
@@ -73,15 +84,26 @@ test('Kysely: an insert in flight when the leader is SIGKILLed succeeds once, th
   const db = new Kysely<MemberTables>({ dialect: new LibsqlDialect({ client: app }) });
   await db.insertInto('rows').values({ id: 'before', member: 'kysely-app', epoch: null }).execute();
 
-  const result = await db.insertInto('rows').values({ id: 'in-flight', member: kyselySql<string>`'kysely-in-flight'`, epoch: null }).executeTakeFirstOrThrow();
+  const result = await db
+    .insertInto('rows')
+    .values({ id: 'in-flight', member: kyselySql<string>`'kysely-in-flight'`, epoch: null })
+    .executeTakeFirstOrThrow();
   expect(result.numInsertedOrUpdatedRows).toBe(1n);
   await failedOver(leader, heir);
 
   const rows = await db.selectFrom('rows').select(['id', 'member']).orderBy('id').execute();
-  expect(rows).toEqual([{ id: 'before', member: 'kysely-app' }, { id: 'in-flight', member: 'kysely-in-flight' }]);
+  expect(rows).toEqual([
+    { id: 'before', member: 'kysely-app' },
+    { id: 'in-flight', member: 'kysely-in-flight' },
+  ]);
   await db.transaction().execute(async (tx) => {
     await tx.insertInto('rows').values({ id: 'after', member: 'kysely-app', epoch: null }).execute();
   });
-  expect(await db.selectFrom('rows').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow()).toEqual({ n: 3 });
+  expect(
+    await db
+      .selectFrom('rows')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .executeTakeFirstOrThrow(),
+  ).toEqual({ n: 3 });
   await db.destroy();
 });

@@ -48,8 +48,10 @@ export class KanbanError extends Error {
  */
 export function fromClientError(error: unknown, what: string): unknown {
   if (error instanceof LibsqlError) {
-    if (error.extendedCode === 'SQLITE_CONSTRAINT_FOREIGNKEY') return new KanbanError('NOT_FOUND', `${what}: a referenced task does not exist`, error);
-    if (error.extendedCode === 'SQLITE_CONSTRAINT_CHECK') return new KanbanError('INVALID_ARGUMENT', `${what}: ${error.message}`, error);
+    if (error.extendedCode === 'SQLITE_CONSTRAINT_FOREIGNKEY')
+      return new KanbanError('NOT_FOUND', `${what}: a referenced task does not exist`, error);
+    if (error.extendedCode === 'SQLITE_CONSTRAINT_CHECK')
+      return new KanbanError('INVALID_ARGUMENT', `${what}: ${error.message}`, error);
   }
   return error;
 }

@@ -15,7 +15,10 @@ const TRANSACTION_ATTEMPTS = 3;
  * that Baton's leader rolled back because it died (`TRANSACTION_ABORTED`) committed nothing,
  * so it is run again.
  */
-export async function inTransaction<T>(client: Pick<Client, 'transaction'>, work: (tx: Transaction) => Promise<T>): Promise<T> {
+export async function inTransaction<T>(
+  client: Pick<Client, 'transaction'>,
+  work: (tx: Transaction) => Promise<T>,
+): Promise<T> {
   for (let attempt = 1; ; attempt++) {
     const tx = await client.transaction('write');
     try {
@@ -24,7 +27,8 @@ export async function inTransaction<T>(client: Pick<Client, 'transaction'>, work
       return result;
     } catch (error) {
       tx.close();
-      if (error instanceof LibsqlError && error.code === 'TRANSACTION_ABORTED' && attempt < TRANSACTION_ATTEMPTS) continue;
+      if (error instanceof LibsqlError && error.code === 'TRANSACTION_ABORTED' && attempt < TRANSACTION_ATTEMPTS)
+        continue;
       throw fromClientError(error, 'transaction');
     }
   }
@@ -39,7 +43,13 @@ export async function requireTask(tx: Transaction, taskId: string): Promise<Task
 }
 
 /** Appends a `kind` event for `taskId` by `actor` to the log, in the transaction. */
-export async function logEvent(tx: Transaction, actor: string, taskId: string, kind: string, data: unknown): Promise<void> {
+export async function logEvent(
+  tx: Transaction,
+  actor: string,
+  taskId: string,
+  kind: string,
+  data: unknown,
+): Promise<void> {
   await tx.execute({
     sql: `INSERT INTO task_events (task_id, kind, actor, data, at) VALUES (?, ?, ?, ?, ?)`,
     args: [taskId, kind, actor, data === null ? null : JSON.stringify(data), Date.now()],

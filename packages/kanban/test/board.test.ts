@@ -5,73 +5,11 @@
  * client on the same database ("the other member") for races and announcements. The Baton board
  * is reset (a leader transaction, the file kept) before each test; libsql gets a fresh file.
  */
-import * as path from 'node:path';
-import { openStore, type NotifyEvent, type Store } from '@baton/store';
-import { createClient, type Client } from '@libsql/client';
-import { Board, KANBAN_MIGRATIONS, KanbanError, READY_CHANNEL, type BoardStore, type ReadyNotice, type TaskEvent } from '../src';
-import { removeTempDirs, tempDir } from './helpers';
+import type { NotifyEvent } from '@baton/store';
+import { Board, KanbanError, READY_CHANNEL, type ReadyNotice, type TaskEvent } from '../src';
+import { useBoardBackends, type Members } from './board-backends';
 
-let leaderStore: Store;
-let forwardingStore: Store;
-
-beforeAll(async () => {
-  const file = path.join(tempDir(), 'kanban.db');
-  leaderStore = await openStore({ path: file, name: 'hosting', migrations: KANBAN_MIGRATIONS });
-  forwardingStore = await openStore({ path: file, name: 'forwarding', candidate: false, migrations: KANBAN_MIGRATIONS });
-});
-
-afterAll(async () => {
-  await forwardingStore?.close();
-  await leaderStore?.close();
-  removeTempDirs();
-});
-
-/** The clients of one test: the one under test, the other member's, and (Baton) the other member's store to listen on. */
-interface Members {
-  main: BoardStore;
-  other: BoardStore;
-  /** Where the other member hears announcements; only Baton members have `notify`. */
-  listener?: Store;
-}
-
-/** A backend of the board. */
-interface Backend {
-  name: string;
-  /** Whether members hear each other's announcements: Baton's notify; a libSQL client has none (dispatchers sweep instead). */
-  notifies: boolean;
-  open(): Promise<Members>;
-  close(): void;
-}
-
-const libsqlClients: Client[] = [];
-
-/** Two libsql clients on a fresh board file, with the kanban schema applied as a libsql user would. */
-async function libsqlMembers(): Promise<Members> {
-  const url = `file:${path.join(tempDir(), 'kanban.db')}`;
-  const main = createClient({ url });
-  libsqlClients.push(main);
-  for (const migration of KANBAN_MIGRATIONS) await main.executeMultiple(migration.sql);
-  const other = createClient({ url });
-  libsqlClients.push(other);
-  return { main, other };
-}
-
-/** Baton's members on the shared board, reset first (a leader transaction; the file is kept). */
-async function batonMembers(main: Store, other: Store): Promise<Members> {
-  await leaderStore.reset();
-  return { main, other, listener: other };
-}
-
-const BACKENDS: Backend[] = [
-  { name: 'a leader-hosting Baton member', notifies: true, open: () => batonMembers(leaderStore, forwardingStore), close: () => undefined },
-  { name: 'a forwarding Baton member', notifies: true, open: () => batonMembers(forwardingStore, leaderStore), close: () => undefined },
-  {
-    name: '@libsql/client',
-    notifies: false,
-    open: libsqlMembers,
-    close: () => libsqlClients.splice(0).forEach((client) => client.close()),
-  },
-];
+const { backends, leader, forwarding } = useBoardBackends();
 
 /** Rejects unless `promise` fails with a KanbanError of `code`. */
 async function expectCode(promise: Promise<unknown>, code: string): Promise<void> {
@@ -82,11 +20,11 @@ async function expectCode(promise: Promise<unknown>, code: string): Promise<void
 const kinds = (events: TaskEvent[]): string[] => events.map((e) => e.kind);
 
 test('the two Baton members are what the suite claims: one hosts the leader, one forwards', () => {
-  expect(leaderStore.role).toBe('leader');
-  expect(forwardingStore.role).toBe('follower');
+  expect(leader().role).toBe('leader');
+  expect(forwarding().role).toBe('follower');
 });
 
-describe.each(BACKENDS)('through $name', (backend) => {
+describe.each(backends)('through $name', (backend) => {
   let members: Members;
   let board: Board;
   let other: Board;
@@ -101,7 +39,14 @@ describe.each(BACKENDS)('through $name', (backend) => {
     test('creates a ready task with a t_ id and one "created" event', async () => {
       const { task, created } = await board.create({ title: 'write docs', body: 'b', priority: 5 });
       expect(created).toBe(true);
-      expect(task).toMatchObject({ title: 'write docs', body: 'b', priority: 5, status: 'ready', createdBy: 'architect', claimLock: null });
+      expect(task).toMatchObject({
+        title: 'write docs',
+        body: 'b',
+        priority: 5,
+        status: 'ready',
+        createdBy: 'architect',
+        claimLock: null,
+      });
       expect(task.id).toMatch(/^t_[0-9a-f]{8}$/);
       expect(kinds((await board.show(task.id)).events)).toEqual(['created']);
     });
@@ -144,26 +89,30 @@ describe.each(BACKENDS)('through $name', (backend) => {
       await expectCode(board.create({ title: 'x', assignee: 'not a profile!' }), 'INVALID_ARGUMENT');
     });
 
-    (backend.notifies ? test : test.skip)('a new ready task is announced to every member on the ready channel (Baton only: a libSQL client has no notify)', async () => {
-      const seen: ReadyNotice[] = [];
-      const listener = (event: NotifyEvent): void => {
-        if (event.channel === READY_CHANNEL) seen.push(event.payload as ReadyNotice);
-      };
-      // The announcement reaches the other member too, whichever created the task.
-      const listening = members.listener;
-      if (listening === undefined) throw new Error(`${backend.name} has no member to listen on`);
-      listening.on('notify', listener);
-      try {
-        const { task } = await board.create({ title: 'announce me' });
-        await new Promise<void>((resolve) => {
-          const check = (): void => (seen.some((n) => n.taskIds.includes(task.id)) ? resolve() : void setImmediate(check));
-          check();
-        });
-        expect(seen.find((n) => n.taskIds.includes(task.id))).toEqual({ taskIds: [task.id], reason: 'created' });
-      } finally {
-        listening.off('notify', listener);
-      }
-    });
+    (backend.notifies ? test : test.skip)(
+      'a new ready task is announced to every member on the ready channel (Baton only: a libSQL client has no notify)',
+      async () => {
+        const seen: ReadyNotice[] = [];
+        const listener = (event: NotifyEvent): void => {
+          if (event.channel === READY_CHANNEL) seen.push(event.payload as ReadyNotice);
+        };
+        // The announcement reaches the other member too, whichever created the task.
+        const listening = members.listener;
+        if (listening === undefined) throw new Error(`${backend.name} has no member to listen on`);
+        listening.on('notify', listener);
+        try {
+          const { task } = await board.create({ title: 'announce me' });
+          await new Promise<void>((resolve) => {
+            const check = (): void =>
+              seen.some((n) => n.taskIds.includes(task.id)) ? resolve() : void setImmediate(check);
+            check();
+          });
+          expect(seen.find((n) => n.taskIds.includes(task.id))).toEqual({ taskIds: [task.id], reason: 'created' });
+        } finally {
+          listening.off('notify', listener);
+        }
+      },
+    );
   });
 
   describe('link and unlink', () => {
@@ -205,7 +154,7 @@ describe.each(BACKENDS)('through $name', (backend) => {
       expect(kinds((await board.show(task.id)).events)).toEqual(['created', 'assigned', 'claimed']);
     });
 
-    test('unassigning with null makes it anyone\'s again', async () => {
+    test("unassigning with null makes it anyone's again", async () => {
       const { task } = await board.create({ title: 't', assignee: 'wikid' });
       expect((await board.assign(task.id, null)).assignee).toBeNull();
       expect((await board.claim())?.task.id).toBe(task.id);
@@ -217,7 +166,12 @@ describe.each(BACKENDS)('through $name', (backend) => {
       await board.create({ title: 'low', priority: 1 });
       const high = (await board.create({ title: 'high', priority: 9 })).task;
       const claim = await board.claim({ ttlMs: 60_000 });
-      expect(claim?.task).toMatchObject({ id: high.id, status: 'running', claimLock: claim?.run.id, workerPid: process.pid });
+      expect(claim?.task).toMatchObject({
+        id: high.id,
+        status: 'running',
+        claimLock: claim?.run.id,
+        workerPid: process.pid,
+      });
       expect(claim?.run).toMatchObject({ taskId: high.id, profile: 'architect', status: 'running' });
       expect(kinds((await board.show(high.id)).events)).toEqual(['created', 'claimed']);
     });
@@ -247,7 +201,12 @@ describe.each(BACKENDS)('through $name', (backend) => {
       expect(done).toMatchObject({ status: 'done', result: 'shipped', claimLock: null });
       const detail = await board.show(claim.task.id);
       expect(detail.runs[0]).toMatchObject({ status: 'completed', outcome: 'shipped' });
-      expect(kinds(await board.tail({ skipHeartbeats: false }))).toEqual(['created', 'claimed', 'heartbeat', 'completed']);
+      expect(kinds(await board.tail({ skipHeartbeats: false }))).toEqual([
+        'created',
+        'claimed',
+        'heartbeat',
+        'completed',
+      ]);
     });
 
     test('a second complete of the same run fails with CLAIM_LOST and changes nothing', async () => {
@@ -264,11 +223,24 @@ describe.each(BACKENDS)('through $name', (backend) => {
       for (let attempt = 1; attempt <= 3; attempt++) {
         const claim = (await board.claim({ taskId: task.id }))!;
         const after = await board.fail(claim.run.id, `boom ${attempt}`);
-        expect(after).toMatchObject({ status: attempt < 3 ? 'ready' : 'blocked', consecutiveFailures: attempt, claimLock: null });
+        expect(after).toMatchObject({
+          status: attempt < 3 ? 'ready' : 'blocked',
+          consecutiveFailures: attempt,
+          claimLock: null,
+        });
       }
       const detail = await board.show(task.id);
       expect(detail.runs.map((r) => r.status)).toEqual(['failed', 'failed', 'failed']);
-      expect(kinds(detail.events)).toEqual(['created', 'claimed', 'failed', 'claimed', 'failed', 'claimed', 'failed', 'blocked']);
+      expect(kinds(detail.events)).toEqual([
+        'created',
+        'claimed',
+        'failed',
+        'claimed',
+        'failed',
+        'claimed',
+        'failed',
+        'blocked',
+      ]);
     });
   });
 
@@ -374,7 +346,10 @@ describe.each(BACKENDS)('through $name', (backend) => {
       await board.subscribe('a-only', { from: 0, taskId: a });
       const b = (await board.create({ title: 'b' })).task.id;
       await board.comment(a, 'note');
-      expect((await board.poll('watcher', 2)).map((e) => [e.taskId, e.kind])).toEqual([[a, 'created'], [b, 'created']]);
+      expect((await board.poll('watcher', 2)).map((e) => [e.taskId, e.kind])).toEqual([
+        [a, 'created'],
+        [b, 'created'],
+      ]);
       expect((await board.poll('watcher')).map((e) => e.kind)).toEqual(['commented']);
       expect(await board.poll('watcher')).toEqual([]);
       expect((await board.poll('a-only')).map((e) => e.kind)).toEqual(['created', 'commented']);
@@ -390,7 +365,11 @@ describe.each(BACKENDS)('through $name', (backend) => {
 
   test('the event log is append-only: the database refuses to change or delete an event', async () => {
     await board.create({ title: 'a' });
-    const refused = { code: 'SQLITE_CONSTRAINT', extendedCode: 'SQLITE_CONSTRAINT_TRIGGER', message: 'SQLITE_CONSTRAINT: task_events is append-only' };
+    const refused = {
+      code: 'SQLITE_CONSTRAINT',
+      extendedCode: 'SQLITE_CONSTRAINT_TRIGGER',
+      message: 'SQLITE_CONSTRAINT: task_events is append-only',
+    };
     await expect(members.main.execute('UPDATE task_events SET kind = ?', ['forged'])).rejects.toMatchObject(refused);
     await expect(members.main.execute('DELETE FROM task_events')).rejects.toMatchObject(refused);
   });

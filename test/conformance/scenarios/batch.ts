@@ -8,7 +8,11 @@ export const BATCH_SCENARIOS: Scenario[] = [
     name: 'a batch returns one result set per statement, in order, in every mode and by default',
     setup: TABLE,
     async run({ client, step }) {
-      const statements = [`INSERT INTO t (name) VALUES ('a')`, { sql: 'INSERT INTO t (name) VALUES (?)', args: ['b'] }, `SELECT * FROM t ORDER BY id`];
+      const statements = [
+        `INSERT INTO t (name) VALUES ('a')`,
+        { sql: 'INSERT INTO t (name) VALUES (?)', args: ['b'] },
+        `SELECT * FROM t ORDER BY id`,
+      ];
       await step('default mode', () => client.batch(statements));
       await step('write', () => client.batch([`INSERT INTO t (name) VALUES ('c')`, COUNT], 'write'));
       await step('deferred', () => client.batch([`INSERT INTO t (name) VALUES ('d')`, COUNT], 'deferred'));
@@ -20,13 +24,18 @@ export const BATCH_SCENARIOS: Scenario[] = [
     name: 'the [sql, args] tuple form, with and without args, mixed with strings and objects',
     setup: TABLE,
     async run({ client, step }) {
-      await step('tuples', () => client.batch([
-        ['INSERT INTO t (name) VALUES (?)', ['x']],
-        ['INSERT INTO t (name) VALUES (:name)', { name: 'y' }],
-        [`INSERT INTO t (name) VALUES ('z')`],
-        'SELECT name FROM t ORDER BY id',
-        { sql: 'SELECT ? AS one', args: [1] },
-      ], 'write'));
+      await step('tuples', () =>
+        client.batch(
+          [
+            ['INSERT INTO t (name) VALUES (?)', ['x']],
+            ['INSERT INTO t (name) VALUES (:name)', { name: 'y' }],
+            [`INSERT INTO t (name) VALUES ('z')`],
+            'SELECT name FROM t ORDER BY id',
+            { sql: 'SELECT ? AS one', args: [1] },
+          ],
+          'write',
+        ),
+      );
     },
   },
   {
@@ -34,7 +43,17 @@ export const BATCH_SCENARIOS: Scenario[] = [
     setup: `${TABLE}; INSERT INTO t (name) VALUES ('taken')`,
     async run({ client, step }) {
       for (const mode of ['write', 'deferred'] as const) {
-        await step(`${mode}: fails at index 2`, () => client.batch([`INSERT INTO t (name) VALUES ('${mode}1')`, `INSERT INTO t (name) VALUES ('${mode}2')`, `INSERT INTO t (name) VALUES ('taken')`, `INSERT INTO t (name) VALUES ('${mode}3')`], mode));
+        await step(`${mode}: fails at index 2`, () =>
+          client.batch(
+            [
+              `INSERT INTO t (name) VALUES ('${mode}1')`,
+              `INSERT INTO t (name) VALUES ('${mode}2')`,
+              `INSERT INTO t (name) VALUES ('taken')`,
+              `INSERT INTO t (name) VALUES ('${mode}3')`,
+            ],
+            mode,
+          ),
+        );
         await step(`${mode}: nothing kept`, () => client.execute(COUNT));
       }
       await step('fails at index 0', () => client.batch(['SELEC 1', COUNT]));
@@ -63,11 +82,17 @@ export const BATCH_SCENARIOS: Scenario[] = [
     difference: {
       reason: 'the leader owns transaction boundaries: BEGIN and COMMIT in a batch are refused',
       documented: '`BEGIN`, `COMMIT`, `ROLLBACK`, `SAVEPOINT` through `execute` outside a transaction, or in a `batch`',
-      steps: { BEGIN: refused('STATEMENT_REFUSED'), 'COMMIT in the middle': refused('STATEMENT_REFUSED'), after: { ok: { rows: [] } } },
+      steps: {
+        BEGIN: refused('STATEMENT_REFUSED'),
+        'COMMIT in the middle': refused('STATEMENT_REFUSED'),
+        after: { ok: { rows: [] } },
+      },
     },
     async run({ client, step }) {
       await step('BEGIN', () => client.batch(['BEGIN', COUNT]));
-      await step('COMMIT in the middle', () => client.batch([`INSERT INTO t (name) VALUES ('a')`, 'COMMIT', `INSERT INTO t (name) VALUES ('b')`]));
+      await step('COMMIT in the middle', () =>
+        client.batch([`INSERT INTO t (name) VALUES ('a')`, 'COMMIT', `INSERT INTO t (name) VALUES ('b')`]),
+      );
       await step('after', () => client.execute('SELECT name FROM t ORDER BY name'));
     },
   },
@@ -82,13 +107,18 @@ export const BATCH_SCENARIOS: Scenario[] = [
     name: 'statements in a batch see the changes of the ones before',
     setup: TABLE,
     async run({ client, step }) {
-      await step('batch', () => client.batch([
-        `INSERT INTO t (name) VALUES ('a')`,
-        `UPDATE t SET name = name || '!' WHERE id = last_insert_rowid()`,
-        `SELECT id, name FROM t`,
-        `DELETE FROM t`,
-        COUNT,
-      ], 'write'));
+      await step('batch', () =>
+        client.batch(
+          [
+            `INSERT INTO t (name) VALUES ('a')`,
+            `UPDATE t SET name = name || '!' WHERE id = last_insert_rowid()`,
+            `SELECT id, name FROM t`,
+            `DELETE FROM t`,
+            COUNT,
+          ],
+          'write',
+        ),
+      );
     },
   },
 ];

@@ -36,7 +36,11 @@ export const CLIENT_SCENARIOS: Scenario[] = [
   {
     name: 'sync on a local database and reconnect after close',
     setup: TABLE,
-    difference: { reason: 'sync() rejects with SYNC_NOT_SUPPORTED, a LibsqlError', documented: 'SYNC_NOT_SUPPORTED', steps: { sync: refused('SYNC_NOT_SUPPORTED') } },
+    difference: {
+      reason: 'sync() rejects with SYNC_NOT_SUPPORTED, a LibsqlError',
+      documented: 'SYNC_NOT_SUPPORTED',
+      steps: { sync: refused('SYNC_NOT_SUPPORTED') },
+    },
     async run({ client, step }) {
       await step('sync', () => client.sync());
       await step('write', () => client.execute(`INSERT INTO t (name) VALUES ('a')`));

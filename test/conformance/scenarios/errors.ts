@@ -37,7 +37,9 @@ export const ERROR_SCENARIOS: Scenario[] = [
       await step('check', () => client.execute(`INSERT INTO t (name, n) VALUES ('c', -1)`));
       await step('strict datatype', () => client.execute(`INSERT INTO s (a) VALUES ('not a number')`));
       await step('trigger RAISE(ABORT)', () => client.execute('DELETE FROM log'));
-      await step('nothing was changed', () => client.execute('SELECT (SELECT count(*) FROM t) AS t, (SELECT count(*) FROM log) AS log'));
+      await step('nothing was changed', () =>
+        client.execute('SELECT (SELECT count(*) FROM t) AS t, (SELECT count(*) FROM log) AS log'),
+      );
     },
   },
   {
@@ -52,7 +54,9 @@ export const ERROR_SCENARIOS: Scenario[] = [
     name: 'a failing statement changes nothing and the client carries on',
     setup: SCHEMA,
     async run({ client, step }) {
-      await step('multi-row insert failing on its second row', () => client.execute(`INSERT INTO t (name, n) VALUES ('x', 1), ('a', 1)`));
+      await step('multi-row insert failing on its second row', () =>
+        client.execute(`INSERT INTO t (name, n) VALUES ('x', 1), ('a', 1)`),
+      );
       await step('first row not kept', () => client.execute(`SELECT count(*) AS n FROM t WHERE name = 'x'`));
       await step('next statement works', () => client.execute(`INSERT INTO t (name, n) VALUES ('x', 1)`));
     },
@@ -82,7 +86,12 @@ export const ERROR_SCENARIOS: Scenario[] = [
     difference: {
       reason: 'execute takes exactly one statement',
       documented: "execute('SELECT 1; SELECT 2')",
-      steps: { empty: refused('INVALID_ARGUMENT'), whitespace: refused('INVALID_ARGUMENT'), 'comment only': refused('INVALID_ARGUMENT'), 'two statements': refused('INVALID_ARGUMENT') },
+      steps: {
+        empty: refused('INVALID_ARGUMENT'),
+        whitespace: refused('INVALID_ARGUMENT'),
+        'comment only': refused('INVALID_ARGUMENT'),
+        'two statements': refused('INVALID_ARGUMENT'),
+      },
     },
     async run({ client, step }) {
       await step('empty', () => client.execute(''));

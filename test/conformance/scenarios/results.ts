@@ -1,5 +1,5 @@
 /** Result sets: rows (by index and by name), columns, declared column types, counts, rowids, toJSON. */
-import type { Client, InArgs, InStatement, ResultSet } from '@libsql/client';
+import type { InArgs, InStatement, ResultSet } from '@libsql/client';
 import { refused, type Scenario } from '../scenario';
 import { rowOf } from './expect';
 
@@ -9,12 +9,18 @@ export const RESULT_SCENARIOS: Scenario[] = [
   {
     name: 'a row holds every storage class, by index and by name',
     async run({ client, step }) {
-      await step('select', () => client.execute(`SELECT 1 AS i, 1.5 AS r, 'text' AS t, x'00ff10' AS b, NULL AS n, 2.0 AS two`));
+      await step('select', () =>
+        client.execute(`SELECT 1 AS i, 1.5 AS r, 'text' AS t, x'00ff10' AS b, NULL AS n, 2.0 AS two`),
+      );
     },
   },
   {
     name: 'a REAL negative zero',
-    difference: { reason: '-0 arrives as 0', documented: '-0', steps: { select: { ok: { rows: [rowOf(['number', '0'])] } } } },
+    difference: {
+      reason: '-0 arrives as 0',
+      documented: '-0',
+      steps: { select: { ok: { rows: [rowOf(['number', '0'])] } } },
+    },
     async run({ client, step }) {
       await step('select', () => client.execute('SELECT -0.0 AS z'));
     },
@@ -23,9 +29,13 @@ export const RESULT_SCENARIOS: Scenario[] = [
     name: 'columns and columnTypes follow the declared types of table columns; expressions have none',
     setup: TYPED_TABLE,
     async run({ client, step }) {
-      await step('insert', () => client.execute(`INSERT INTO t (name, score, price, data, anything) VALUES ('a', 1, 2.5, x'01', 'x')`));
+      await step('insert', () =>
+        client.execute(`INSERT INTO t (name, score, price, data, anything) VALUES ('a', 1, 2.5, x'01', 'x')`),
+      );
       await step('select *', () => client.execute('SELECT * FROM t'));
-      await step('expressions and aliases', () => client.execute('SELECT id + 1 AS next, name AS n, upper(name), count(*) OVER () AS total FROM t'));
+      await step('expressions and aliases', () =>
+        client.execute('SELECT id + 1 AS next, name AS n, upper(name), count(*) OVER () AS total FROM t'),
+      );
       await step('empty result keeps its columns', () => client.execute('SELECT id, name FROM t WHERE 0'));
     },
   },
@@ -55,7 +65,9 @@ export const RESULT_SCENARIOS: Scenario[] = [
       },
     },
     async run({ client, step }) {
-      await step('insert returning', () => client.execute(`INSERT INTO t (name, score) VALUES ('a', 1.5), ('b', 2) RETURNING id, name, score`));
+      await step('insert returning', () =>
+        client.execute(`INSERT INTO t (name, score) VALUES ('a', 1.5), ('b', 2) RETURNING id, name, score`),
+      );
       await step('update returning', () => client.execute(`UPDATE t SET score = score * 2 RETURNING *`));
       await step('delete returning', () => client.execute(`DELETE FROM t WHERE name = 'a' RETURNING id`));
     },
@@ -73,14 +85,18 @@ export const RESULT_SCENARIOS: Scenario[] = [
     async run({ client, step }) {
       await step('positional', () => client.execute('SELECT ?, ?', [1, 'two']));
       await step('equal aliases', () => client.execute(`SELECT 1 AS a, 2 AS a, 3 AS b`));
-      await step('join with equal column names', () => client.execute(`SELECT * FROM (SELECT 1 AS id, 'l' AS v) l JOIN (SELECT 1 AS id, 'r' AS v) r USING (id)`));
+      await step('join with equal column names', () =>
+        client.execute(`SELECT * FROM (SELECT 1 AS id, 'l' AS v) l JOIN (SELECT 1 AS id, 'r' AS v) r USING (id)`),
+      );
     },
   },
   {
     name: 'column names that look like numbers or prototype keys stay by name',
     async run({ client, step }) {
       await step('numeric names', () => client.execute(`SELECT 'a' AS "0", 'b' AS "1", 'c' AS "length"`));
-      await step('prototype names', () => client.execute(`SELECT 1 AS "constructor", 2 AS "toString", 3 AS "__proto__"`));
+      await step('prototype names', () =>
+        client.execute(`SELECT 1 AS "constructor", 2 AS "toString", 3 AS "__proto__"`),
+      );
     },
   },
   {
@@ -88,30 +104,44 @@ export const RESULT_SCENARIOS: Scenario[] = [
     intMode: 'bigint',
     setup: TYPED_TABLE,
     async run({ client, step }) {
-      await step('insert', async () => (await client.execute(`INSERT INTO t (name, data) VALUES ('a', x'cafe')`)).toJSON());
-      await step('select', async () => (await client.execute('SELECT id, name, data, 9007199254740993 AS big FROM t')).toJSON());
+      await step('insert', async (): Promise<unknown> =>
+        (await client.execute(`INSERT INTO t (name, data) VALUES ('a', x'cafe')`)).toJSON(),
+      );
+      await step('select', async (): Promise<unknown> =>
+        (await client.execute('SELECT id, name, data, 9007199254740993 AS big FROM t')).toJSON(),
+      );
     },
   },
   {
     name: 'named parameters: :a, $a and @a, given with or without their prefix',
     async run({ client, step }) {
-      await step('bare keys', () => client.execute({ sql: 'SELECT :a AS a, $b AS b, @c AS c', args: { a: 1, b: 'two', c: null } }));
-      await step('prefixed keys', () => client.execute({ sql: 'SELECT :a AS a, $b AS b, @c AS c', args: { ':a': 1, $b: 'two', '@c': 3.5 } }));
-      await step('one name used twice', () => client.execute({ sql: 'SELECT :x AS first, :x AS again', args: { x: 'same' } }));
+      await step('bare keys', () =>
+        client.execute({ sql: 'SELECT :a AS a, $b AS b, @c AS c', args: { a: 1, b: 'two', c: null } }),
+      );
+      await step('prefixed keys', () =>
+        client.execute({ sql: 'SELECT :a AS a, $b AS b, @c AS c', args: { ':a': 1, $b: 'two', '@c': 3.5 } }),
+      );
+      await step('one name used twice', () =>
+        client.execute({ sql: 'SELECT :x AS first, :x AS again', args: { x: 'same' } }),
+      );
       await step('numbered', () => client.execute({ sql: 'SELECT ?2 AS second, ?1 AS first', args: ['one', 'two'] }));
     },
   },
   {
     name: 'execute(sql, args) and execute({ sql, args }) are the same call',
-    difference: { reason: 'args given twice are refused', documented: 'execute({ sql, args }, more)', steps: { 'args given twice': refused('INVALID_ARGUMENT') } },
+    difference: {
+      reason: 'args given twice are refused',
+      documented: 'execute({ sql, args }, more)',
+      steps: { 'args given twice': refused('INVALID_ARGUMENT') },
+    },
     async run({ client, step }) {
       await step('two arguments', () => client.execute('SELECT ? AS v', ['x']));
       await step('statement object', () => client.execute({ sql: 'SELECT ? AS v', args: ['x'] }));
       await step('statement object without args', () => client.execute({ sql: 'SELECT 1 AS v' }));
       await step('plain string', () => client.execute('SELECT 1 AS v'));
       // A JavaScript caller can pass both; the types of Client do not allow it.
-      const execute: (this: Client, stmt: InStatement, args: InArgs) => Promise<ResultSet> = client.execute;
-      await step('args given twice', () => execute.call(client, { sql: 'SELECT ? AS v', args: ['object'] }, ['second']));
+      const execute: (stmt: InStatement, args: InArgs) => Promise<ResultSet> = client.execute.bind(client);
+      await step('args given twice', () => execute({ sql: 'SELECT ? AS v', args: ['object'] }, ['second']));
     },
   },
   {
@@ -120,7 +150,10 @@ export const RESULT_SCENARIOS: Scenario[] = [
       await step('empty', () => client.execute('SELECT ? AS v, length(?) AS n', ['', '']));
       await step('unicode', () => client.execute('SELECT ? AS v, length(?) AS n', ['héllo ✓ 🎉', 'héllo ✓ 🎉']));
       await step('embedded NUL', () => client.execute('SELECT ? AS v', ['a\u0000b']));
-      await step('100k characters', async () => (await client.execute('SELECT length(?) AS n', ['x'.repeat(100_000)])).rows[0]?.n);
+      await step(
+        '100k characters',
+        async () => (await client.execute('SELECT length(?) AS n', ['x'.repeat(100_000)])).rows[0]?.n,
+      );
     },
   },
   {
@@ -129,12 +162,26 @@ export const RESULT_SCENARIOS: Scenario[] = [
     difference: {
       reason: "Baton's own _baton_* tables are in the database file, so sqlite_schema lists them",
       documented: '_baton_',
-      steps: { 'every table': { ok: { rows: ['_baton_applied', '_baton_epochs', '_baton_meta', '_baton_migrations', 't'].map((name) => rowOf(['string', name])) } } },
+      steps: {
+        'every table': {
+          ok: {
+            rows: ['_baton_applied', '_baton_epochs', '_baton_meta', '_baton_migrations', 't'].map((name) =>
+              rowOf(['string', name]),
+            ),
+          },
+        },
+      },
     },
     async run({ client, step }) {
       await step('table_info', () => client.execute(`PRAGMA table_info(t)`));
-      await step('application tables', () => client.execute(`SELECT name, type FROM sqlite_schema WHERE name NOT LIKE 'sqlite\\_%' ESCAPE '\\' AND name NOT LIKE '\\_baton\\_%' ESCAPE '\\' ORDER BY name`));
-      await step('every table', () => client.execute(`SELECT name FROM sqlite_schema WHERE type = 'table' ORDER BY name`));
+      await step('application tables', () =>
+        client.execute(
+          `SELECT name, type FROM sqlite_schema WHERE name NOT LIKE 'sqlite\\_%' ESCAPE '\\' AND name NOT LIKE '\\_baton\\_%' ESCAPE '\\' ORDER BY name`,
+        ),
+      );
+      await step('every table', () =>
+        client.execute(`SELECT name FROM sqlite_schema WHERE type = 'table' ORDER BY name`),
+      );
     },
   },
 ];

@@ -56,7 +56,7 @@ export const TRANSACTION_SCENARIOS: Scenario[] = [
     setup: TABLE,
     difference: {
       reason: "the ROLLBACK statement's result has no lastInsertRowid",
-      documented: 'tx.execute(\'COMMIT\'',
+      documented: "tx.execute('COMMIT'",
       steps: { ROLLBACK: { ok: { rowsAffected: ['number', '0'], lastInsertRowid: ['undefined', ''] } } },
     },
     async run({ client, step }) {
@@ -75,7 +75,7 @@ export const TRANSACTION_SCENARIOS: Scenario[] = [
     setup: TABLE,
     difference: {
       reason: "the COMMIT statement's result has no lastInsertRowid",
-      documented: 'tx.execute(\'COMMIT\'',
+      documented: "tx.execute('COMMIT'",
       steps: { COMMIT: { ok: { rowsAffected: ['number', '0'], lastInsertRowid: ['undefined', ''] } } },
     },
     async run({ client, step }) {
@@ -127,8 +127,16 @@ export const TRANSACTION_SCENARIOS: Scenario[] = [
     setup: `${TABLE}; INSERT INTO t (name) VALUES ('taken')`,
     async run({ client, step }) {
       const tx = await client.transaction('write');
-      await step('batch', () => tx.batch([`INSERT INTO t (name) VALUES ('a')`, { sql: 'INSERT INTO t (name) VALUES (?)', args: ['b'] }, NAMES]));
-      await step('failing batch', () => tx.batch([`INSERT INTO t (name) VALUES ('c')`, `INSERT INTO t (name) VALUES ('taken')`, `INSERT INTO t (name) VALUES ('d')`]));
+      await step('batch', () =>
+        tx.batch([`INSERT INTO t (name) VALUES ('a')`, { sql: 'INSERT INTO t (name) VALUES (?)', args: ['b'] }, NAMES]),
+      );
+      await step('failing batch', () =>
+        tx.batch([
+          `INSERT INTO t (name) VALUES ('c')`,
+          `INSERT INTO t (name) VALUES ('taken')`,
+          `INSERT INTO t (name) VALUES ('d')`,
+        ]),
+      );
       await step('seen inside', () => tx.execute(NAMES));
       await step('commit', () => tx.commit());
       await step('after', () => client.execute(NAMES));
@@ -139,7 +147,9 @@ export const TRANSACTION_SCENARIOS: Scenario[] = [
     setup: TABLE,
     async run({ client, step }) {
       const tx = await client.transaction('write');
-      await step('script', () => tx.executeMultiple(`INSERT INTO t (name) VALUES ('a'); INSERT INTO t (name) VALUES ('b');`));
+      await step('script', () =>
+        tx.executeMultiple(`INSERT INTO t (name) VALUES ('a'); INSERT INTO t (name) VALUES ('b');`),
+      );
       await step('rollback', () => tx.rollback());
       await step('after', () => client.execute(NAMES));
     },
@@ -229,7 +239,9 @@ export const TRANSACTION_SCENARIOS: Scenario[] = [
       const first = await client.transaction('write');
       await step('insert in the first', () => first.execute(`INSERT INTO t (name) VALUES ('a')`));
       const second = await step('open a second', () => client.transaction('read'));
-      await step('the second reads', async () => (second === undefined ? 'none' : (await second.execute(NAMES)).rows.length));
+      await step('the second reads', async () =>
+        second === undefined ? 'none' : (await second.execute(NAMES)).rows.length,
+      );
       second?.close();
       await step('commit the first', () => first.commit());
       await step('after', () => client.execute(NAMES));
