@@ -33,9 +33,7 @@ export interface DescribedError {
 const hex = (bytes: Uint8Array): string =>
   Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('hex');
 
-function isResultSet(
-  value: object,
-): value is {
+function isResultSet(value: object): value is {
   columns: unknown;
   columnTypes: unknown;
   rows: unknown[];
