@@ -44,7 +44,6 @@ export const TRANSACTION_SCENARIOS: Scenario[] = [
       const tx = await client.transaction('write');
       await step('commit', () => tx.commit());
       await step('execute', () => tx.execute('SELECT 1'));
-      await step('batch', () => tx.batch(['SELECT 1']));
       await step('executeMultiple', () => tx.executeMultiple('SELECT 1'));
       await step('commit again', () => tx.commit());
       await step('rollback', () => tx.rollback());
@@ -251,6 +250,15 @@ export const TRANSACTION_SCENARIOS: Scenario[] = [
     name: 'an unknown transaction mode is a RangeError',
     async run({ client, step }) {
       await step('bogus mode', () => client.transaction('bogus' as 'write'));
+    },
+  },
+  {
+    name: 'tx.batch on a finished transaction fails as a batch error at its first statement',
+    setup: TABLE,
+    async run({ client, step }) {
+      const tx = await client.transaction('write');
+      await step('commit', () => tx.commit());
+      await step('batch', () => tx.batch(['SELECT 1']));
     },
   },
 ];
