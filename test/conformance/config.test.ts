@@ -41,6 +41,7 @@ const CASES: ConfigCase[] = [
     config: (dir) => ({ url: `file:${path.relative(process.cwd(), dir)}/a.db` }),
     execute: true,
   },
+  { name: 'file: with a host', config: (dir) => ({ url: `file://elsewhere${dir}/a.db` }), execute: true },
   {
     name: 'file: with an unsupported query parameter',
     config: (dir) => ({ url: `file:${dir}/a.db?mode=ro` }),

@@ -97,6 +97,13 @@ export const BATCH_SCENARIOS: Scenario[] = [
     },
   },
   {
+    name: 'an unknown batch mode is a RangeError',
+    setup: TABLE,
+    async run({ client, step }) {
+      await step('bogus mode', () => client.batch([COUNT], 'bogus' as 'write'));
+    },
+  },
+  {
     name: 'statements in a batch see the changes of the ones before',
     setup: TABLE,
     async run({ client, step }) {

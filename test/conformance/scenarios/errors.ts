@@ -120,4 +120,11 @@ export const ERROR_SCENARIOS: Scenario[] = [
       await step('protocol', () => client.protocol);
     },
   },
+  {
+    name: 'a STRICT table refuses a value of the wrong type with a constraint error',
+    setup: SCHEMA,
+    async run({ client, step }) {
+      await step('strict datatype', () => client.execute(`INSERT INTO s (a) VALUES ('not a number')`));
+    },
+  },
 ];

@@ -73,6 +73,14 @@ export const RESULT_SCENARIOS: Scenario[] = [
     },
   },
   {
+    name: 'DDL reports no rows affected',
+    async run({ client, step }) {
+      await step('create table', () => client.execute('CREATE TABLE x (a)'));
+      await step('create index', () => client.execute('CREATE INDEX x_a ON x (a)'));
+      await step('drop table', () => client.execute('DROP TABLE x'));
+    },
+  },
+  {
     name: 'SELECT ?, ?: both columns by index, the first of equal names by name',
     async run({ client, step }) {
       await step('positional', () => client.execute('SELECT ?, ?', [1, 'two']));
@@ -172,6 +180,18 @@ export const RESULT_SCENARIOS: Scenario[] = [
       await step('every table', () =>
         client.execute(`SELECT name FROM sqlite_schema WHERE type = 'table' ORDER BY name`),
       );
+    },
+  },
+  {
+    name: 'numbered parameters (?2, ?1) bind from an array by number',
+    async run({ client, step }) {
+      await step('numbered', () => client.execute({ sql: 'SELECT ?2 AS second, ?1 AS first', args: ['one', 'two'] }));
+    },
+  },
+  {
+    name: 'a string with an embedded NUL',
+    async run({ client, step }) {
+      await step('embedded NUL', () => client.execute('SELECT ? AS v', ['a\u0000b']));
     },
   },
 ];

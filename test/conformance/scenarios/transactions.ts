@@ -194,6 +194,21 @@ export const TRANSACTION_SCENARIOS: Scenario[] = [
     },
   },
   {
+    name: 'closing the client ends its open transaction: nothing committed, TRANSACTION_CLOSED after',
+    setup: TABLE,
+    async run({ client, second, step }) {
+      const tx = await client.transaction('write');
+      await step('insert', () => tx.execute(`INSERT INTO t (name) VALUES ('a')`));
+      await step('close the client', () => client.close());
+      await step('closed', () => tx.closed);
+      await step('execute after', () => tx.execute('SELECT 1'));
+      await step('commit after', () => tx.commit());
+      await step('rollback after', () => tx.rollback());
+      const other = await second();
+      await step('nothing committed', () => other.execute(NAMES));
+    },
+  },
+  {
     name: 'a statement that rolls the whole transaction back (RAISE(ROLLBACK)) ends it',
     setup: `${TABLE}; CREATE TRIGGER no_x BEFORE INSERT ON t WHEN NEW.name = 'x' BEGIN SELECT RAISE(ROLLBACK, 'no x'); END`,
     difference: {
@@ -229,6 +244,21 @@ export const TRANSACTION_SCENARIOS: Scenario[] = [
       second?.close();
       await step('commit the first', () => first.commit());
       await step('after', () => client.execute(NAMES));
+    },
+  },
+  {
+    name: 'an unknown transaction mode is a RangeError',
+    async run({ client, step }) {
+      await step('bogus mode', () => client.transaction('bogus' as 'write'));
+    },
+  },
+  {
+    name: 'tx.batch on a finished transaction fails as a batch error at its first statement',
+    setup: TABLE,
+    async run({ client, step }) {
+      const tx = await client.transaction('write');
+      await step('commit', () => tx.commit());
+      await step('batch', () => tx.batch(['SELECT 1']));
     },
   },
 ];
