@@ -1,36 +1,29 @@
 /**
- * The board: every kanban operation, each one transaction through the store, and each change
- * writing its `task_events` entry in that same transaction.
+ * The board: every kanban operation, each one transaction through the client, and each change
+ * writing its `task_events` entry in that same transaction. The client is anything shaped like
+ * `@libsql/client`'s `Client`: a Baton member (where `notify` announces ready tasks to every
+ * member) or a libSQL client on a file or a server (where dispatchers find new work by their
+ * periodic sweep instead).
  *
- * The hot paths (create, claim, heartbeat, complete, fail, release, promote) are single atomic
- * batches: one round trip, grouped with other members' writes by the leader. Their guards are
- * in the SQL itself (`... WHERE claim_lock = :run`, `INSERT ... SELECT ... WHERE`), so a batch
- * never needs to read before it writes. The rare operations that need a precise refusal
- * (link with its cycle check, block, archive...) use an interactive transaction instead.
+ * The hot paths here (create, claim, heartbeat, complete, fail, release, promote) are single
+ * atomic batches: one round trip, grouped with other members' writes by the leader. Their
+ * guards are in the SQL itself (`... WHERE claim_lock = :run`, `INSERT ... SELECT ... WHERE`),
+ * so a batch never needs to read before it writes. The rare operations that need a precise
+ * refusal (link with its cycle check, block, archive...) are in task-edits.ts.
  *
- * A board works the same whether this process hosts the leader or forwards to it.
+ * On Baton a board works the same whether this process hosts the leader or forwards to it.
  */
-import { StoreError, type Row, type Store, type StoreTransaction } from '@baton/store';
-import { fromStoreError, KanbanError } from './errors';
+import { LibsqlError } from '@libsql/core/api';
+import { PARENTS_DONE } from './board-store';
+import { fromClientError, KanbanError } from './errors';
 import { newRunId, newTaskId } from './ids';
-import { BoardQueries } from './queries';
-import { toRun, toTask } from './rows';
+import { text, toRun, toTask } from './rows';
 import { stmt, type Params } from './statement';
+import { TaskEdits } from './task-edits';
 import type { Task, TaskRun, TaskStatus } from './types';
 import * as check from './validate';
 
-/** The part of a `Store` the board uses (a structural subset, so tests can wrap or fake it). */
-export type BoardStore = Pick<Store, 'execute' | 'batch' | 'transaction' | 'notify'>;
-
-/** The store channel on which the board announces tasks that became ready. */
-export const READY_CHANNEL = 'kanban.ready';
-
-/** The payload of a `READY_CHANNEL` notification. */
-export interface ReadyNotice {
-  taskIds: string[];
-  /** Why they became ready: created, promoted, released, failed (retry) or unblocked. */
-  reason: string;
-}
+export { READY_CHANNEL, type BoardStore, type ReadyNotice } from './board-store';
 
 /** Input of `create`. */
 export interface CreateInput {
@@ -66,26 +59,17 @@ export interface ClaimOptions {
 export const DEFAULT_MAX_FAILURES = 3;
 const DEFAULT_TTL_MS = 30_000;
 const MAX_PARENTS = 50;
-const TRANSACTION_ATTEMPTS = 3;
 
-/** Condition (on alias `t`) that no parent of task `t` is unfinished. */
-const PARENTS_DONE = `NOT EXISTS (SELECT 1 FROM task_links l JOIN tasks p ON p.id = l.parent WHERE l.child = t.id AND p.status <> 'done')`;
 const HAS_PARENT = `EXISTS (SELECT 1 FROM task_links l WHERE l.child = t.id)`;
 
 /** The kanban board of one member. */
-export class Board extends BoardQueries {
-  /**
-   * @param store - the member's store (leader-hosting or forwarding, it makes no difference)
-   * @param actor - who this member is in the event log (its profile name)
-   */
-  constructor(
-    protected override readonly store: BoardStore,
-    readonly actor: string,
-  ) {
-    super(store);
-    check.profile(actor, 'actor');
-  }
 
+/**
+ * The kanban board of one member: creating tasks and their work cycle (claim, heartbeat,
+ * complete or fail, release, promote); the edits of one task (links, assignment, comments,
+ * blocking, archiving, subscriptions) come from `TaskEdits`.
+ */
+export class Board extends TaskEdits {
   /**
    * Creates a task. With an `idempotencyKey` already used, returns the first task and
    * `created: false`. A task with unfinished parents starts in `todo` and is promoted to
@@ -94,33 +78,62 @@ export class Board extends BoardQueries {
   async create(input: CreateInput): Promise<{ task: Task; created: boolean }> {
     const title = check.text(input.title, 'title', 1, 500);
     const body = input.body === undefined ? '' : check.text(input.body, 'body', 0, 100_000);
-    const assignee = input.assignee === undefined || input.assignee === null ? null : check.profile(input.assignee, 'assignee');
+    const assignee =
+      input.assignee === undefined || input.assignee === null ? null : check.profile(input.assignee, 'assignee');
     const priority = input.priority === undefined ? 0 : check.integer(input.priority, 'priority', -1000, 1000);
     const parents = [...new Set((input.parents ?? []).map((p) => check.taskId(p, 'parent id')))];
-    if (parents.length > MAX_PARENTS) throw new KanbanError('INVALID_ARGUMENT', `a task may have at most ${MAX_PARENTS} parents`);
+    if (parents.length > MAX_PARENTS)
+      throw new KanbanError('INVALID_ARGUMENT', `a task may have at most ${MAX_PARENTS} parents`);
     const key = input.idempotencyKey === undefined ? null : check.text(input.idempotencyKey, 'idempotency key', 1, 200);
     const wanted = input.status ?? 'ready';
-    if (wanted !== 'ready' && wanted !== 'todo' && wanted !== 'triage') throw new KanbanError('INVALID_ARGUMENT', `a new task's status must be ready, todo or triage, got ${JSON.stringify(wanted)}`);
+    if (wanted !== 'ready' && wanted !== 'todo' && wanted !== 'triage')
+      throw new KanbanError(
+        'INVALID_ARGUMENT',
+        `a new task's status must be ready, todo or triage, got ${JSON.stringify(wanted)}`,
+      );
     const waitsForParents = wanted === 'ready' && parents.length > 0;
 
     // A 32-bit id can collide with an existing task: try again with a fresh one.
     for (let attempt = 1; ; attempt++) {
       const now = Date.now();
-      const p: Params = { id: newTaskId(), title, body, assignee, priority, key, now, actor: this.actor, status: waitsForParents ? 'todo' : wanted, data: JSON.stringify({ title, priority, assignee, parents }) };
+      const p: Params = {
+        id: newTaskId(),
+        title,
+        body,
+        assignee,
+        priority,
+        key,
+        now,
+        actor: this.actor,
+        status: waitsForParents ? 'todo' : wanted,
+        data: JSON.stringify({ title, priority, assignee, parents }),
+      };
       const statements = [
-        stmt(`INSERT INTO tasks (id, title, body, assignee, status, priority, created_by, created_at, idempotency_key)
-              VALUES (:id, :title, :body, :assignee, :status, :priority, :actor, :now, :key) ON CONFLICT (idempotency_key) DO NOTHING`, p),
-        stmt(`INSERT INTO task_events (task_id, kind, actor, data, at) SELECT id, 'created', :actor, :data, :now FROM tasks WHERE id = :id`, p),
-        ...parents.map((parent) => stmt(`INSERT INTO task_links (parent, child, created_at) SELECT :parent, id, :now FROM tasks WHERE id = :id`, { ...p, parent })),
+        stmt(
+          `INSERT INTO tasks (id, title, body, assignee, status, priority, created_by, created_at, idempotency_key)
+              VALUES (:id, :title, :body, :assignee, :status, :priority, :actor, :now, :key) ON CONFLICT (idempotency_key) DO NOTHING`,
+          p,
+        ),
+        stmt(
+          `INSERT INTO task_events (task_id, kind, actor, data, at) SELECT id, 'created', :actor, :data, :now FROM tasks WHERE id = :id`,
+          p,
+        ),
+        ...parents.map((parent) =>
+          stmt(
+            `INSERT INTO task_links (parent, child, created_at) SELECT :parent, id, :now FROM tasks WHERE id = :id`,
+            { ...p, parent },
+          ),
+        ),
         ...(waitsForParents ? this.promoteStatements(`t.id = :id`, p) : []),
         stmt(`SELECT * FROM tasks WHERE id = :id OR (:key IS NOT NULL AND idempotency_key = :key)`, p),
       ];
       let results;
       try {
-        results = await this.store.batch(statements);
+        results = await this.store.batch(statements, 'write');
       } catch (error) {
-        if (error instanceof StoreError && error.extendedCode === 'SQLITE_CONSTRAINT_PRIMARYKEY' && attempt < 5) continue;
-        throw fromStoreError(error, 'create');
+        if (error instanceof LibsqlError && error.extendedCode === 'SQLITE_CONSTRAINT_PRIMARYKEY' && attempt < 5)
+          continue;
+        throw fromClientError(error, 'create');
       }
       const row = results[results.length - 1]!.rows[0];
       if (row === undefined) throw new KanbanError('INVALID_STATE', 'create: the task vanished in its own transaction');
@@ -142,20 +155,40 @@ export class Board extends BoardQueries {
     const ttlMs = options.ttlMs === undefined ? DEFAULT_TTL_MS : check.integer(options.ttlMs, 'ttlMs', 100, 86_400_000);
     const only = options.taskId === undefined ? null : check.taskId(options.taskId);
     const now = Date.now();
-    const p: Params = { run: newRunId(), actor: this.actor, now, expires: now + ttlMs, pid: options.workerPid ?? process.pid, only };
-    const pick = only === null
-      ? `SELECT id FROM tasks WHERE status = 'ready' AND claim_lock IS NULL AND (assignee IS NULL OR assignee = :actor) ORDER BY priority DESC, created_at, id LIMIT 1`
-      : `SELECT :only`;
-    const results = await this.store.batch([
-      stmt(`UPDATE tasks SET status = 'running', claim_lock = :run, claim_expires = :expires, started_at = :now, worker_pid = :pid,
+    const p: Params = {
+      run: newRunId(),
+      actor: this.actor,
+      now,
+      expires: now + ttlMs,
+      pid: options.workerPid ?? process.pid,
+      only,
+    };
+    const pick =
+      only === null
+        ? `SELECT id FROM tasks WHERE status = 'ready' AND claim_lock IS NULL AND (assignee IS NULL OR assignee = :actor) ORDER BY priority DESC, created_at, id LIMIT 1`
+        : `SELECT :only`;
+    const results = await this.store.batch(
+      [
+        stmt(
+          `UPDATE tasks SET status = 'running', claim_lock = :run, claim_expires = :expires, started_at = :now, worker_pid = :pid,
                    last_heartbeat_at = :now, current_run_id = :run
-            WHERE id = (${pick}) AND status = 'ready' AND claim_lock IS NULL RETURNING *`, p),
-      stmt(`INSERT INTO task_runs (id, task_id, profile, worker_pid, status, started_at)
-            SELECT :run, id, :actor, :pid, 'running', :now FROM tasks WHERE claim_lock = :run`, p),
-      stmt(`INSERT INTO task_events (task_id, kind, actor, run_id, data, at)
-            SELECT id, 'claimed', :actor, :run, json_object('workerPid', :pid, 'expires', :expires), :now FROM tasks WHERE claim_lock = :run`, p),
-      stmt(`SELECT * FROM task_runs WHERE id = :run`, p),
-    ]);
+            WHERE id = (${pick}) AND status = 'ready' AND claim_lock IS NULL RETURNING *`,
+          p,
+        ),
+        stmt(
+          `INSERT INTO task_runs (id, task_id, profile, worker_pid, status, started_at)
+            SELECT :run, id, :actor, :pid, 'running', :now FROM tasks WHERE claim_lock = :run`,
+          p,
+        ),
+        stmt(
+          `INSERT INTO task_events (task_id, kind, actor, run_id, data, at)
+            SELECT id, 'claimed', :actor, :run, json_object('workerPid', :pid, 'expires', :expires), :now FROM tasks WHERE claim_lock = :run`,
+          p,
+        ),
+        stmt(`SELECT * FROM task_runs WHERE id = :run`, p),
+      ],
+      'write',
+    );
     const taskRow = results[0]!.rows[0];
     const runRow = results[3]!.rows[0];
     if (taskRow === undefined || runRow === undefined) return null;
@@ -165,13 +198,28 @@ export class Board extends BoardQueries {
   /** Extends a claim by `ttlMs` from now. Throws `CLAIM_LOST` when the claim is no longer this run's. */
   async heartbeat(run: string, ttlMs = DEFAULT_TTL_MS): Promise<void> {
     const now = Date.now();
-    const p: Params = { run: check.runId(run), now, expires: now + check.integer(ttlMs, 'ttlMs', 100, 86_400_000), actor: this.actor };
-    const [updated] = await this.store.batch([
-      stmt(`UPDATE tasks SET last_heartbeat_at = :now, claim_expires = :expires WHERE claim_lock = :run RETURNING id`, p),
-      stmt(`INSERT INTO task_events (task_id, kind, actor, run_id, data, at)
-            SELECT id, 'heartbeat', :actor, :run, json_object('expires', :expires), :now FROM tasks WHERE claim_lock = :run`, p),
-    ]);
-    if (updated!.rows.length === 0) throw new KanbanError('CLAIM_LOST', `run ${run} no longer holds its task (released, blocked or finished)`);
+    const p: Params = {
+      run: check.runId(run),
+      now,
+      expires: now + check.integer(ttlMs, 'ttlMs', 100, 86_400_000),
+      actor: this.actor,
+    };
+    const [updated] = await this.store.batch(
+      [
+        stmt(
+          `UPDATE tasks SET last_heartbeat_at = :now, claim_expires = :expires WHERE claim_lock = :run RETURNING id`,
+          p,
+        ),
+        stmt(
+          `INSERT INTO task_events (task_id, kind, actor, run_id, data, at)
+            SELECT id, 'heartbeat', :actor, :run, json_object('expires', :expires), :now FROM tasks WHERE claim_lock = :run`,
+          p,
+        ),
+      ],
+      'write',
+    );
+    if (updated!.rows.length === 0)
+      throw new KanbanError('CLAIM_LOST', `run ${run} no longer holds its task (released, blocked or finished)`);
   }
 
   /**
@@ -180,23 +228,41 @@ export class Board extends BoardQueries {
    * released meanwhile: someone else may be working on the task, so this result is discarded.
    */
   async complete(run: string, result: string | null = null): Promise<Task> {
-    const p: Params = { run: check.runId(run), result: result === null ? null : check.text(result, 'result', 0, 100_000), now: Date.now(), actor: this.actor };
+    const p: Params = {
+      run: check.runId(run),
+      result: result === null ? null : check.text(result, 'result', 0, 100_000),
+      now: Date.now(),
+      actor: this.actor,
+    };
     const finishedTask = `(SELECT task_id FROM task_runs WHERE id = :run AND status = 'completed' AND ended_at = :now)`;
-    const results = await this.store.batch([
-      stmt(`UPDATE tasks SET status = 'done', completed_at = :now, result = :result, claim_lock = NULL, claim_expires = NULL,
+    const results = await this.store.batch(
+      [
+        stmt(
+          `UPDATE tasks SET status = 'done', completed_at = :now, result = :result, claim_lock = NULL, claim_expires = NULL,
                    worker_pid = NULL, consecutive_failures = 0
-            WHERE claim_lock = :run RETURNING *`, p),
-      stmt(`UPDATE task_runs SET status = 'completed', ended_at = :now, outcome = :result
+            WHERE claim_lock = :run RETURNING *`,
+          p,
+        ),
+        stmt(
+          `UPDATE task_runs SET status = 'completed', ended_at = :now, outcome = :result
             WHERE id = :run AND status = 'running'
-              AND EXISTS (SELECT 1 FROM tasks t WHERE t.id = task_runs.task_id AND t.current_run_id = :run AND t.status = 'done')`, p),
-      stmt(`INSERT INTO task_events (task_id, kind, actor, run_id, data, at)
+              AND EXISTS (SELECT 1 FROM tasks t WHERE t.id = task_runs.task_id AND t.current_run_id = :run AND t.status = 'done')`,
+          p,
+        ),
+        stmt(
+          `INSERT INTO task_events (task_id, kind, actor, run_id, data, at)
             SELECT task_id, 'completed', :actor, :run, json_object('result', :result), :now FROM task_runs
-            WHERE id = :run AND status = 'completed' AND ended_at = :now`, p),
-      ...this.promoteStatements(`t.id IN (SELECT child FROM task_links WHERE parent = ${finishedTask})`, p),
-    ]);
+            WHERE id = :run AND status = 'completed' AND ended_at = :now`,
+          p,
+        ),
+        ...this.promoteStatements(`t.id IN (SELECT child FROM task_links WHERE parent = ${finishedTask})`, p),
+      ],
+      'write',
+    );
     const row = results[0]!.rows[0];
-    if (row === undefined) throw new KanbanError('CLAIM_LOST', `run ${run} no longer holds its task; the result was not recorded`);
-    const promoted = results[results.length - 1]!.rows.map((r) => String(r.id));
+    if (row === undefined)
+      throw new KanbanError('CLAIM_LOST', `run ${run} no longer holds its task; the result was not recorded`);
+    const promoted = results[results.length - 1]!.rows.map((r) => text(r.id));
     if (promoted.length > 0) await this.announce(promoted, 'promoted');
     return toTask(row);
   }
@@ -207,21 +273,43 @@ export class Board extends BoardQueries {
    * was already released.
    */
   async fail(run: string, error: string, maxFailures = DEFAULT_MAX_FAILURES): Promise<Task> {
-    const p: Params = { run: check.runId(run), error: check.text(error, 'error', 1, 10_000), now: Date.now(), actor: this.actor, max: check.integer(maxFailures, 'maxFailures', 1, 1000) };
-    const results = await this.store.batch([
-      stmt(`INSERT INTO task_events (task_id, kind, actor, run_id, data, at)
-            SELECT id, 'failed', :actor, :run, json_object('error', :error, 'failures', consecutive_failures + 1), :now FROM tasks WHERE claim_lock = :run`, p),
-      stmt(`UPDATE task_runs SET status = 'failed', ended_at = :now, error = :error
-            WHERE id = :run AND status = 'running' AND EXISTS (SELECT 1 FROM tasks t WHERE t.id = task_runs.task_id AND t.claim_lock = :run)`, p),
-      stmt(`UPDATE tasks SET status = CASE WHEN consecutive_failures + 1 >= :max THEN 'blocked' ELSE 'ready' END,
+    const p: Params = {
+      run: check.runId(run),
+      error: check.text(error, 'error', 1, 10_000),
+      now: Date.now(),
+      actor: this.actor,
+      max: check.integer(maxFailures, 'maxFailures', 1, 1000),
+    };
+    const results = await this.store.batch(
+      [
+        stmt(
+          `INSERT INTO task_events (task_id, kind, actor, run_id, data, at)
+            SELECT id, 'failed', :actor, :run, json_object('error', :error, 'failures', consecutive_failures + 1), :now FROM tasks WHERE claim_lock = :run`,
+          p,
+        ),
+        stmt(
+          `UPDATE task_runs SET status = 'failed', ended_at = :now, error = :error
+            WHERE id = :run AND status = 'running' AND EXISTS (SELECT 1 FROM tasks t WHERE t.id = task_runs.task_id AND t.claim_lock = :run)`,
+          p,
+        ),
+        stmt(
+          `UPDATE tasks SET status = CASE WHEN consecutive_failures + 1 >= :max THEN 'blocked' ELSE 'ready' END,
                    consecutive_failures = consecutive_failures + 1, claim_lock = NULL, claim_expires = NULL, worker_pid = NULL, current_run_id = NULL
-            WHERE claim_lock = :run RETURNING *`, p),
-      stmt(`INSERT INTO task_events (task_id, kind, actor, run_id, data, at)
+            WHERE claim_lock = :run RETURNING *`,
+          p,
+        ),
+        stmt(
+          `INSERT INTO task_events (task_id, kind, actor, run_id, data, at)
             SELECT t.id, 'blocked', :actor, :run, json_object('reason', 'too many consecutive failures'), :now FROM tasks t
-            WHERE t.id = (SELECT task_id FROM task_runs WHERE id = :run AND status = 'failed' AND ended_at = :now) AND t.status = 'blocked'`, p),
-    ]);
+            WHERE t.id = (SELECT task_id FROM task_runs WHERE id = :run AND status = 'failed' AND ended_at = :now) AND t.status = 'blocked'`,
+          p,
+        ),
+      ],
+      'write',
+    );
     const row = results[2]!.rows[0];
-    if (row === undefined) throw new KanbanError('CLAIM_LOST', `run ${run} no longer holds its task; the failure was not recorded`);
+    if (row === undefined)
+      throw new KanbanError('CLAIM_LOST', `run ${run} no longer holds its task; the failure was not recorded`);
     const task = toTask(row);
     if (task.status === 'ready') await this.announce([task.id], 'failed');
     return task;
@@ -234,16 +322,28 @@ export class Board extends BoardQueries {
    */
   async releaseStale(now = Date.now()): Promise<string[]> {
     const p: Params = { now, actor: this.actor };
-    const results = await this.store.batch([
-      stmt(`INSERT INTO task_events (task_id, kind, actor, run_id, data, at)
+    const results = await this.store.batch(
+      [
+        stmt(
+          `INSERT INTO task_events (task_id, kind, actor, run_id, data, at)
             SELECT id, 'released', :actor, current_run_id, json_object('reason', 'claim expired', 'workerPid', worker_pid, 'expired', claim_expires), :now
-            FROM tasks WHERE status = 'running' AND claim_expires < :now`, p),
-      stmt(`UPDATE task_runs SET status = 'released', ended_at = :now, error = 'claim expired'
-            WHERE status = 'running' AND id IN (SELECT current_run_id FROM tasks WHERE status = 'running' AND claim_expires < :now)`, p),
-      stmt(`UPDATE tasks SET status = 'ready', claim_lock = NULL, claim_expires = NULL, worker_pid = NULL, current_run_id = NULL
-            WHERE status = 'running' AND claim_expires < :now RETURNING id`, p),
-    ]);
-    const released = results[2]!.rows.map((r) => String(r.id));
+            FROM tasks WHERE status = 'running' AND claim_expires < :now`,
+          p,
+        ),
+        stmt(
+          `UPDATE task_runs SET status = 'released', ended_at = :now, error = 'claim expired'
+            WHERE status = 'running' AND id IN (SELECT current_run_id FROM tasks WHERE status = 'running' AND claim_expires < :now)`,
+          p,
+        ),
+        stmt(
+          `UPDATE tasks SET status = 'ready', claim_lock = NULL, claim_expires = NULL, worker_pid = NULL, current_run_id = NULL
+            WHERE status = 'running' AND claim_expires < :now RETURNING id`,
+          p,
+        ),
+      ],
+      'write',
+    );
+    const released = results[2]!.rows.map((r) => text(r.id));
     if (released.length > 0) await this.announce(released, 'released');
     return released;
   }
@@ -256,208 +356,22 @@ export class Board extends BoardQueries {
   async promote(taskId?: string): Promise<string[]> {
     const p: Params = { now: Date.now(), actor: this.actor, id: taskId === undefined ? null : check.taskId(taskId) };
     const which = taskId === undefined ? HAS_PARENT : `t.id = :id`;
-    const results = await this.store.batch(this.promoteStatements(which, p));
-    const promoted = results[1]!.rows.map((r) => String(r.id));
+    const results = await this.store.batch(this.promoteStatements(which, p), 'write');
+    const promoted = results[1]!.rows.map((r) => text(r.id));
     if (promoted.length > 0) await this.announce(promoted, 'promoted');
     return promoted;
-  }
-
-  /** Links `parent` before `child`: the child waits for the parent. Refuses cycles (`CYCLE`). */
-  async link(parent: string, child: string): Promise<{ linked: boolean }> {
-    check.taskId(parent, 'parent id');
-    check.taskId(child, 'child id');
-    if (parent === child) throw new KanbanError('CYCLE', `a task cannot be its own parent (${parent})`);
-    return this.inTransaction(async (tx) => {
-      const parentTask = await this.requireTask(tx, parent);
-      const childTask = await this.requireTask(tx, child);
-      const cycle = await tx.execute(
-        `WITH RECURSIVE ancestors(id) AS (SELECT :parent UNION SELECT l.parent FROM task_links l JOIN ancestors a ON l.child = a.id)
-         SELECT 1 FROM ancestors WHERE id = :child LIMIT 1`,
-        { parent, child },
-      );
-      if (cycle.rows.length > 0) throw new KanbanError('CYCLE', `${child} is already an ancestor of ${parent}; linking them would make a cycle`);
-      const inserted = await tx.execute(`INSERT INTO task_links (parent, child, created_at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING`, [parent, child, Date.now()]);
-      if (inserted.rowsAffected === 0) return { linked: false };
-      await this.logEvent(tx, child, 'linked', { parent });
-      if (childTask.status === 'ready' && parentTask.status !== 'done') {
-        await tx.execute(`UPDATE tasks SET status = 'todo' WHERE id = ?`, [child]);
-        await this.logEvent(tx, child, 'demoted', { waitingFor: parent });
-      }
-      return { linked: true };
-    });
-  }
-
-  /** Removes a link; a `todo` child left with no unfinished parent becomes ready. */
-  async unlink(parent: string, child: string): Promise<{ unlinked: boolean }> {
-    check.taskId(parent, 'parent id');
-    check.taskId(child, 'child id');
-    const result = await this.inTransaction(async (tx) => {
-      const removed = await tx.execute(`DELETE FROM task_links WHERE parent = ? AND child = ?`, [parent, child]);
-      if (removed.rowsAffected === 0) return { unlinked: false, promoted: false };
-      await this.logEvent(tx, child, 'unlinked', { parent });
-      const promoted = await tx.execute(`UPDATE tasks AS t SET status = 'ready' WHERE t.id = ? AND t.status = 'todo' AND ${PARENTS_DONE} RETURNING id`, [child]);
-      if (promoted.rows.length > 0) await this.logEvent(tx, child, 'promoted', null);
-      return { unlinked: true, promoted: promoted.rows.length > 0 };
-    });
-    if (result.promoted) await this.announce([child], 'promoted');
-    return { unlinked: result.unlinked };
-  }
-
-  /** Assigns a task to a profile (only that profile's dispatcher will claim it), or unassigns it with `null`. */
-  async assign(taskId: string, assignee: string | null): Promise<Task> {
-    check.taskId(taskId);
-    const who = assignee === null ? null : check.profile(assignee, 'assignee');
-    return this.inTransaction(async (tx) => {
-      const before = await this.requireTask(tx, taskId);
-      const after = await tx.execute(`UPDATE tasks SET assignee = ? WHERE id = ? RETURNING *`, [who, taskId]);
-      await this.logEvent(tx, taskId, 'assigned', { from: before.assignee, to: who });
-      return toTask(after.rows[0]!);
-    });
-  }
-
-  /** Adds a comment to a task. */
-  async comment(taskId: string, body: string): Promise<{ id: number }> {
-    const p: Params = { id: check.taskId(taskId), body: check.text(body, 'comment', 1, 10_000), actor: this.actor, now: Date.now() };
-    let results;
-    try {
-      results = await this.store.batch([
-        stmt(`INSERT INTO task_comments (task_id, author, body, created_at) SELECT id, :actor, :body, :now FROM tasks WHERE id = :id RETURNING id`, p),
-        stmt(`INSERT INTO task_events (task_id, kind, actor, data, at)
-              SELECT task_id, 'commented', :actor, json_object('commentId', id), :now FROM task_comments WHERE id = last_insert_rowid() AND task_id = :id`, p),
-      ]);
-    } catch (error) {
-      throw fromStoreError(error, 'comment');
-    }
-    const row = results[0]!.rows[0];
-    if (row === undefined) throw new KanbanError('NOT_FOUND', `task ${taskId} does not exist`);
-    return { id: Number(row.id) };
-  }
-
-  /** Blocks a task (from any status but done and archived); a running task's claim is released. */
-  async block(taskId: string, reason: string): Promise<Task> {
-    check.taskId(taskId);
-    const why = check.text(reason, 'reason', 1, 2000);
-    return this.inTransaction(async (tx) => {
-      const task = await this.requireTask(tx, taskId);
-      if (task.status === 'done' || task.status === 'archived' || task.status === 'blocked') {
-        throw new KanbanError('INVALID_STATE', `task ${taskId} is ${task.status}; only an open task can be blocked`);
-      }
-      const now = Date.now();
-      if (task.claimLock !== null) {
-        await tx.execute(`UPDATE task_runs SET status = 'released', ended_at = ?, error = ? WHERE id = ? AND status = 'running'`, [now, `blocked: ${why}`, task.claimLock]);
-      }
-      const after = await tx.execute(
-        `UPDATE tasks SET status = 'blocked', claim_lock = NULL, claim_expires = NULL, worker_pid = NULL, current_run_id = NULL WHERE id = ? RETURNING *`,
-        [taskId],
-      );
-      await this.logEvent(tx, taskId, 'blocked', { reason: why, from: task.status });
-      return toTask(after.rows[0]!);
-    });
-  }
-
-  /** Unblocks a blocked task: ready again (or todo while it has unfinished parents), failures reset. */
-  async unblock(taskId: string): Promise<Task> {
-    check.taskId(taskId);
-    const task = await this.inTransaction(async (tx) => {
-      const before = await this.requireTask(tx, taskId);
-      if (before.status !== 'blocked') throw new KanbanError('INVALID_STATE', `task ${taskId} is ${before.status}, not blocked`);
-      const after = await tx.execute(
-        `UPDATE tasks AS t SET status = CASE WHEN ${PARENTS_DONE} THEN 'ready' ELSE 'todo' END, consecutive_failures = 0 WHERE t.id = ? RETURNING *`,
-        [taskId],
-      );
-      const unblocked = toTask(after.rows[0]!);
-      await this.logEvent(tx, taskId, 'unblocked', { to: unblocked.status });
-      return unblocked;
-    });
-    if (task.status === 'ready') await this.announce([taskId], 'unblocked');
-    return task;
-  }
-
-  /** Archives a task that is not running (it stays in the database and the log). */
-  async archive(taskId: string): Promise<Task> {
-    check.taskId(taskId);
-    return this.inTransaction(async (tx) => {
-      const task = await this.requireTask(tx, taskId);
-      if (task.status === 'running' || task.status === 'archived') {
-        throw new KanbanError('INVALID_STATE', `task ${taskId} is ${task.status}; ${task.status === 'running' ? 'block it first' : 'nothing to do'}`);
-      }
-      const after = await tx.execute(`UPDATE tasks SET status = 'archived' WHERE id = ? RETURNING *`, [taskId]);
-      await this.logEvent(tx, taskId, 'archived', { from: task.status });
-      return toTask(after.rows[0]!);
-    });
-  }
-
-  /**
-   * Registers (or moves) a subscriber's cursor on the event log, optionally for one task.
-   * @param from - the event id after which `poll` starts; default: the current end of the log
-   */
-  async subscribe(subscriber: string, options: { taskId?: string; from?: number } = {}): Promise<{ cursor: number }> {
-    const p: Params = {
-      who: check.profile(subscriber, 'subscriber'),
-      task: options.taskId === undefined ? null : check.taskId(options.taskId),
-      from: options.from === undefined ? null : check.integer(options.from, 'from', 0, Number.MAX_SAFE_INTEGER),
-      now: Date.now(),
-    };
-    try {
-      const [result] = await this.store.batch([
-        stmt(`INSERT INTO notify_subs (subscriber, task_id, cursor, created_at, updated_at)
-              VALUES (:who, :task, COALESCE(:from, (SELECT COALESCE(MAX(id), 0) FROM task_events)), :now, :now)
-              ON CONFLICT (subscriber) DO UPDATE SET task_id = excluded.task_id, cursor = excluded.cursor, updated_at = excluded.updated_at
-              RETURNING cursor`, p),
-      ]);
-      return { cursor: Number(result!.rows[0]!.cursor) };
-    } catch (error) {
-      throw fromStoreError(error, 'subscribe');
-    }
-  }
-
-  /** Announces ready tasks to every member's dispatcher. Best effort: the dispatchers' sweep covers a lost notice. */
-  private async announce(taskIds: string[], reason: string): Promise<void> {
-    const notice: ReadyNotice = { taskIds, reason };
-    try {
-      await this.store.notify(READY_CHANNEL, notice);
-    } catch {
-      // The change is committed; a dispatcher's periodic sweep finds the task anyway.
-    }
   }
 
   /** The statements promoting the `todo` tasks matching `which` (on alias `t`) whose parents are done: event first, then the update. */
   private promoteStatements(which: string, p: Params) {
     const match = `t.status = 'todo' AND (${which}) AND ${PARENTS_DONE}`;
     return [
-      stmt(`INSERT INTO task_events (task_id, kind, actor, at) SELECT t.id, 'promoted', :actor, :now FROM tasks t WHERE ${match}`, p),
+      stmt(
+        `INSERT INTO task_events (task_id, kind, actor, at) SELECT t.id, 'promoted', :actor, :now FROM tasks t WHERE ${match}`,
+        p,
+      ),
       stmt(`UPDATE tasks AS t SET status = 'ready' WHERE ${match} RETURNING id`, p),
     ];
-  }
-
-  private async requireTask(tx: StoreTransaction, taskId: string): Promise<Task> {
-    const result = await tx.execute(`SELECT * FROM tasks WHERE id = ?`, [taskId]);
-    const row: Row | undefined = result.rows[0];
-    if (row === undefined) throw new KanbanError('NOT_FOUND', `task ${taskId} does not exist`);
-    return toTask(row);
-  }
-
-  private async logEvent(tx: StoreTransaction, taskId: string, kind: string, data: unknown): Promise<void> {
-    await tx.execute(`INSERT INTO task_events (task_id, kind, actor, data, at) VALUES (?, ?, ?, ?, ?)`, [taskId, kind, this.actor, data === null ? null : JSON.stringify(data), Date.now()]);
-  }
-
-  /**
-   * Runs `work` in an interactive write transaction and commits it. A transaction the leader
-   * rolled back because it died (`TRANSACTION_ABORTED`) committed nothing, so it is run again.
-   */
-  private async inTransaction<T>(work: (tx: StoreTransaction) => Promise<T>): Promise<T> {
-    for (let attempt = 1; ; attempt++) {
-      const tx = await this.store.transaction('write');
-      try {
-        const result = await work(tx);
-        await tx.commit();
-        return result;
-      } catch (error) {
-        tx.close();
-        if (error instanceof StoreError && error.code === 'TRANSACTION_ABORTED' && attempt < TRANSACTION_ATTEMPTS) continue;
-        throw fromStoreError(error, 'transaction');
-      }
-    }
   }
 }
 

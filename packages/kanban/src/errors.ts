@@ -1,9 +1,10 @@
 /**
  * The kanban package's error class. Board operations fail with a `KanbanError` carrying a
- * stable `code`; failures of the store underneath (a timeout, no leader) stay `StoreError`s so
- * a caller can tell "the board said no" from "the store could not be reached".
+ * stable `code`; failures of the client underneath (a timeout, no leader: `LibsqlError`s, which
+ * Baton's `StoreError`s are) stay as they are, so a caller can tell "the board said no" from
+ * "the database could not be reached".
  */
-import { StoreError } from '@baton/store';
+import { LibsqlError } from '@libsql/core/api';
 
 /** Every code a `KanbanError` can carry. */
 export const KANBAN_ERROR_CODES = [
@@ -42,13 +43,15 @@ export class KanbanError extends Error {
 }
 
 /**
- * Maps a store failure caused by the board's own constraints to a `KanbanError`; anything else
+ * Maps a client failure caused by the board's own constraints to a `KanbanError`; anything else
  * is returned as is. A foreign key failure means a referenced task does not exist.
  */
-export function fromStoreError(error: unknown, what: string): unknown {
-  if (error instanceof StoreError && error.code === 'SQLITE_CONSTRAINT') {
-    if (error.extendedCode === 'SQLITE_CONSTRAINT_FOREIGNKEY') return new KanbanError('NOT_FOUND', `${what}: a referenced task does not exist`, error);
-    if (error.extendedCode === 'SQLITE_CONSTRAINT_CHECK') return new KanbanError('INVALID_ARGUMENT', `${what}: ${error.message}`, error);
+export function fromClientError(error: unknown, what: string): unknown {
+  if (error instanceof LibsqlError) {
+    if (error.extendedCode === 'SQLITE_CONSTRAINT_FOREIGNKEY')
+      return new KanbanError('NOT_FOUND', `${what}: a referenced task does not exist`, error);
+    if (error.extendedCode === 'SQLITE_CONSTRAINT_CHECK')
+      return new KanbanError('INVALID_ARGUMENT', `${what}: ${error.message}`, error);
   }
   return error;
 }

@@ -1,11 +1,12 @@
 /**
- * The board's reads: list, show, tail, stats, and polling a subscription. Reads are served by
- * the leader's reader connection (the last committed state); multi-statement reads run as one
- * `read` batch so they see one snapshot.
+ * The board's reads: list, show, tail, stats, and polling a subscription, through any
+ * `@libsql/client`-shaped client (on Baton they are served by the leader's reader connection,
+ * the last committed state). Multi-statement reads run as one `read` batch so they see one
+ * snapshot.
  */
-import type { Store } from '@baton/store';
+import type { Client } from '@libsql/core/api';
 import { KanbanError } from './errors';
-import { toComment, toEvent, toRun, toTask } from './rows';
+import { text, toComment, toEvent, toRun, toTask } from './rows';
 import { TASK_STATUSES } from './schema';
 import { stmt, type Params } from './statement';
 import type { BoardStats, Task, TaskDetail, TaskEvent, TaskStatus } from './types';
@@ -32,8 +33,8 @@ export interface TailFilter {
 
 /** The read side of a board. */
 export class BoardQueries {
-  /** @param store - the member's store */
-  constructor(protected readonly store: Pick<Store, 'execute' | 'batch'>) {}
+  /** @param store - the client the board reads through (a Baton member or any libSQL client) */
+  constructor(protected readonly store: Pick<Client, 'execute' | 'batch'>) {}
 
   /** Tasks, newest first, optionally filtered by status and assignee. */
   async list(filter: ListFilter = {}): Promise<Task[]> {
@@ -43,8 +44,11 @@ export class BoardQueries {
       limit: filter.limit === undefined ? 100 : check.integer(filter.limit, 'limit', 1, 10_000),
     };
     const result = await this.store.execute(
-      stmt(`SELECT * FROM tasks WHERE (:status IS NULL OR status = :status) AND (:assignee IS NULL OR assignee = :assignee)
-            ORDER BY created_at DESC, id LIMIT :limit`, p),
+      stmt(
+        `SELECT * FROM tasks WHERE (:status IS NULL OR status = :status) AND (:assignee IS NULL OR assignee = :assignee)
+            ORDER BY created_at DESC, id LIMIT :limit`,
+        p,
+      ),
     );
     return result.rows.map(toTask);
   }
@@ -67,8 +71,8 @@ export class BoardQueries {
     if (row === undefined) throw new KanbanError('NOT_FOUND', `task ${taskId} does not exist`);
     return {
       task: toTask(row),
-      parents: parents!.rows.map((r) => String(r.parent)),
-      children: children!.rows.map((r) => String(r.child)),
+      parents: parents!.rows.map((r) => text(r.parent)),
+      children: children!.rows.map((r) => text(r.child)),
       comments: comments!.rows.map(toComment),
       runs: runs!.rows.map(toRun),
       events: events!.rows.map(toEvent),
@@ -84,8 +88,11 @@ export class BoardQueries {
       skip: filter.skipHeartbeats === false ? 0 : 1,
     };
     const result = await this.store.execute(
-      stmt(`SELECT * FROM task_events WHERE id > :after AND (:task IS NULL OR task_id = :task) AND (:skip = 0 OR kind <> 'heartbeat')
-            ORDER BY id LIMIT :limit`, p),
+      stmt(
+        `SELECT * FROM task_events WHERE id > :after AND (:task IS NULL OR task_id = :task) AND (:skip = 0 OR kind <> 'heartbeat')
+            ORDER BY id LIMIT :limit`,
+        p,
+      ),
     );
     return result.rows.map(toEvent);
   }
@@ -95,15 +102,26 @@ export class BoardQueries {
    * and moves its cursor past them, in one transaction. Throws `NOT_FOUND` for an unknown subscriber.
    */
   async poll(subscriber: string, limit = 100): Promise<TaskEvent[]> {
-    const p: Params = { who: check.profile(subscriber, 'subscriber'), limit: check.integer(limit, 'limit', 1, 10_000), now: Date.now() };
+    const p: Params = {
+      who: check.profile(subscriber, 'subscriber'),
+      limit: check.integer(limit, 'limit', 1, 10_000),
+      now: Date.now(),
+    };
     const pending = `SELECT e.* FROM task_events e JOIN notify_subs s ON s.subscriber = :who
                      WHERE e.id > s.cursor AND (s.task_id IS NULL OR e.task_id = s.task_id) ORDER BY e.id LIMIT :limit`;
-    const [sub, events] = await this.store.batch([
-      stmt(`SELECT cursor FROM notify_subs WHERE subscriber = :who`, p),
-      stmt(pending, p),
-      stmt(`UPDATE notify_subs SET cursor = COALESCE((SELECT MAX(id) FROM (${pending})), cursor), updated_at = :now WHERE subscriber = :who`, p),
-    ]);
-    if (sub!.rows.length === 0) throw new KanbanError('NOT_FOUND', `no subscriber named ${subscriber}; subscribe first`);
+    const [sub, events] = await this.store.batch(
+      [
+        stmt(`SELECT cursor FROM notify_subs WHERE subscriber = :who`, p),
+        stmt(pending, p),
+        stmt(
+          `UPDATE notify_subs SET cursor = COALESCE((SELECT MAX(id) FROM (${pending})), cursor), updated_at = :now WHERE subscriber = :who`,
+          p,
+        ),
+      ],
+      'write',
+    );
+    if (sub!.rows.length === 0)
+      throw new KanbanError('NOT_FOUND', `no subscriber named ${subscriber}; subscribe first`);
     return events!.rows.map(toEvent);
   }
 
@@ -120,12 +138,12 @@ export class BoardQueries {
     const counts = Object.fromEntries(TASK_STATUSES.map((s) => [s, 0])) as Record<TaskStatus, number>;
     let total = 0;
     for (const row of byStatus!.rows) {
-      counts[String(row.status) as TaskStatus] = Number(row.n);
+      counts[text(row.status) as TaskStatus] = Number(row.n);
       total += Number(row.n);
     }
     const runCounts = { total: 0, running: 0, completed: 0, failed: 0, released: 0 };
     for (const row of runs!.rows) {
-      const key = String(row.status) as keyof typeof runCounts;
+      const key = text(row.status) as keyof typeof runCounts;
       runCounts[key] = Number(row.n);
       runCounts.total += Number(row.n);
     }

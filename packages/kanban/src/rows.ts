@@ -1,13 +1,15 @@
-/** Maps rows of the store (snake_case columns, SQLite values) to the board's records. */
-import type { Row, Value } from '@baton/store';
+/** Maps rows (snake_case columns, SQLite values, as any `@libsql/client`-shaped client returns them) to the board's records. */
+import type { Row, Value } from '@libsql/core/api';
 import type { Task, TaskComment, TaskEvent, TaskRun, TaskStatus } from './types';
 
-function text(value: Value | undefined): string {
-  return value === null || value === undefined ? '' : String(value);
+/** A column value as text: `''` for NULL, a BLOB (an ArrayBuffer from libSQL clients) decoded as UTF-8. */
+export function text(value: Value | undefined): string {
+  if (value === null || value === undefined) return '';
+  return value instanceof ArrayBuffer ? Buffer.from(value).toString('utf8') : String(value);
 }
 
 function textOrNull(value: Value | undefined): string | null {
-  return value === null || value === undefined ? null : String(value);
+  return value === null || value === undefined ? null : text(value);
 }
 
 function int(value: Value | undefined): number {
@@ -73,5 +75,11 @@ export function toRun(row: Row): TaskRun {
 
 /** A `task_comments` row as a `TaskComment`. */
 export function toComment(row: Row): TaskComment {
-  return { id: int(row.id), taskId: text(row.task_id), author: text(row.author), body: text(row.body), createdAt: int(row.created_at) };
+  return {
+    id: int(row.id),
+    taskId: text(row.task_id),
+    author: text(row.author),
+    body: text(row.body),
+    createdAt: int(row.created_at),
+  };
 }

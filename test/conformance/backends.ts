@@ -1,0 +1,91 @@
+/**
+ * The clients the differential suite compares: @libsql/client itself on a `file:` URL, and
+ * Baton's `createClient` as a member that hosts the leader and as one that forwards every
+ * statement over the socket to a leader hosted by another member. Each run gets a fresh
+ * database in its own temporary directory; `closeAll` closes every client made so far and
+ * waits until Baton's members have shut down (their leaders released the database).
+ */
+import * as path from 'node:path';
+import { createClient as createLibsqlClient, type Client, type IntMode } from '@libsql/client';
+import { createClient as createBatonClient, type Store } from '@baton/store';
+import { tempDir } from '../helpers/temp';
+
+/** One kind of client under test. */
+export interface Backend {
+  name: string;
+  /** Whether this is Baton (which documented differences apply to). */
+  baton: boolean;
+  /** A client on a fresh database, and a way to make more clients on that same database. */
+  open(intMode: IntMode): Promise<Opened>;
+}
+
+/** What `Backend.open` gives. */
+export interface Opened {
+  client: Client;
+  second: () => Promise<Client>;
+  /** Baton only: the role of the client's member (`'leader'` or `'follower'`). */
+  role?: () => string;
+}
+
+const open: { close(): unknown }[] = [];
+
+function track<C extends { close(): unknown }>(client: C): C {
+  open.push(client);
+  return client;
+}
+
+function freshUrl(): string {
+  return `file:${path.join(tempDir('baton-conformance-'), 'db.sqlite')}`;
+}
+
+/** Baton's client, tracked for `closeAll`. */
+function baton(url: string, intMode: IntMode): Store {
+  return track(createBatonClient({ url, intMode }));
+}
+
+/** @libsql/client on a `file:` URL: the reference. */
+export const LIBSQL: Backend = {
+  name: '@libsql/client',
+  baton: false,
+  open(intMode) {
+    const url = freshUrl();
+    return Promise.resolve({
+      client: track(createLibsqlClient({ url, intMode })),
+      second: () => Promise.resolve(track(createLibsqlClient({ url, intMode }))),
+    });
+  },
+};
+
+/** A Baton member that wins the election on first use and so hosts the leader engine. */
+export const BATON_LEADER: Backend = {
+  name: 'Baton, leader-hosting member',
+  baton: true,
+  async open(intMode) {
+    const url = freshUrl();
+    const client = baton(url, intMode);
+    await client.execute('SELECT 1');
+    return { client, second: () => Promise.resolve(baton(url, intMode)), role: () => client.role };
+  },
+};
+
+/**
+ * A Baton member that forwards: another member is started first and made to lead (its first
+ * statement wins the election), so every statement of the client under test crosses the socket.
+ */
+export const BATON_FORWARDING: Backend = {
+  name: 'Baton, forwarding member',
+  baton: true,
+  async open(intMode) {
+    const url = freshUrl();
+    await baton(url, intMode).execute('SELECT 1');
+    const client = baton(url, intMode);
+    await client.execute('SELECT 1');
+    return { client, second: () => Promise.resolve(baton(url, intMode)), role: () => client.role };
+  },
+};
+
+/** Closes every client opened so far (Baton's `close` resolves once the member has shut down). */
+export async function closeAll(): Promise<void> {
+  const clients = open.splice(0).reverse();
+  for (const client of clients) await client.close();
+}
