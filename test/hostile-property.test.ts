@@ -151,7 +151,7 @@ const leaderDecoder = new Packr({ useRecords: false, mapsAsObjects: true, moreTy
 function decodedAsLeader(payload: Buffer): { id?: unknown; op?: unknown } | undefined {
   try {
     const value = leaderDecoder.unpack(payload) as unknown;
-    return typeof value === 'object' && value !== null ? (value as { id?: unknown; op?: unknown }) : undefined;
+    return typeof value === 'object' && value !== null ? (value) : undefined;
   } catch {
     return undefined;
   }
@@ -233,7 +233,7 @@ test('random msgpack values as frames, before or after a hello: refused with PRO
     fc.asyncProperty(anyValue, fc.boolean(), async (value, afterHello) => {
       const payload = packable(value);
       fc.pre(payload !== null);
-      const outcome = await probe(Buffer.concat([afterHello ? frame(hello) : Buffer.alloc(0), rawFrame(payload!)]));
+      const outcome = await probe(Buffer.concat([afterHello ? frame(hello) : Buffer.alloc(0), rawFrame(payload)]));
       refusedAndClosed(outcome);
       expect(outcome.frames.some((f) => f.t === 'refuse')).toBe(true);
     }),
@@ -255,7 +255,7 @@ test('hellos with wrong field types: welcomed only when well-formed, otherwise r
     fc.asyncProperty(helloArb, async (h) => {
       const payload = packable(h);
       fc.pre(payload !== null);
-      const outcome = await probe(Buffer.concat([rawFrame(payload!), frame({ t: 'req', id: 1, op: { k: 'ping' } })]), { responses: 1 });
+      const outcome = await probe(Buffer.concat([rawFrame(payload), frame({ t: 'req', id: 1, op: { k: 'ping' } })]), { responses: 1 });
       for (const f of outcome.frames) {
         expect(LEADER_FRAMES.has(String(f.t))).toBe(true);
         if (f.t === 'refuse') expect(['PROTOCOL_ERROR', 'SCHEMA_CONFLICT']).toContain(f.err?.code);
@@ -299,10 +299,10 @@ test('requests with wrong field types after a valid hello: each readable one is 
       fc.pre(payloads.every((p) => p !== null));
       // The leader reads frames up to the first it cannot decode or whose id it cannot read:
       // that one closes the connection. (Decoded as the leader decodes, see docs/protocol.md.)
-      const seen = payloads.map((p) => decodedAsLeader(p!));
+      const seen = payloads.map((p) => decodedAsLeader(p));
       const readable = seen.findIndex((r) => r === undefined || typeof r.id !== 'number' || !Number.isSafeInteger(r.id) || r.id < 0);
       const answered = (readable < 0 ? seen : seen.slice(0, readable)) as { id: number; op: unknown }[];
-      const bytes = Buffer.concat([frame(hello), ...payloads.map((p) => rawFrame(p!))]);
+      const bytes = Buffer.concat([frame(hello), ...payloads.map((p) => rawFrame(p))]);
       // An unreadable frame closes the connection: wait for that. Otherwise every request is answered: wait for all of them.
       const outcome = await probe(bytes, readable >= 0 ? {} : { responses: answered.length });
       onlyProtocolFrames(outcome);

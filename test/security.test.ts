@@ -12,7 +12,7 @@
 import { spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { PROTOCOL_VERSION, storePaths } from '@baton/store';
+import { storePaths } from '@baton/store';
 import { killAll, startMember, type Member } from './helpers/fleet';
 import { removeTempDirs, tempDir } from './helpers/temp';
 
@@ -226,7 +226,7 @@ net.createServer((c) => {
   try {
     const seen: string[] = [];
     await new Promise<void>((resolve, reject) => {
-      rogue.stdout!.on('data', (chunk: Buffer) => {
+      rogue.stdout.on('data', (chunk: Buffer) => {
         seen.push(...chunk.toString().trim().split('\n'));
         if (seen.includes('READY')) resolve();
       });

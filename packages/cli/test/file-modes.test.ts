@@ -103,8 +103,8 @@ test("check removes the socket of a dead leader from the runtime directory and k
   const live = path.join(root, 'live.db');
   // Both start while both live (a leader starting after the kill would sweep the socket itself).
   const [doomed, leader] = await Promise.all([fleet.startMember({ path: dead, name: 'doomed' }, env), fleet.startMember({ path: live, name: 'leader' }, env)]);
-  doomed!.kill('SIGKILL');
-  await doomed!.whenExited();
+  doomed.kill('SIGKILL');
+  await doomed.whenExited();
   expect([fs.lstatSync(inRuntime(dead)).isSocket(), fs.lstatSync(inRuntime(live)).isSocket()]).toEqual([true, true]);
 
   const run = await runBaton(['check', live, '--json'], { env });
@@ -114,5 +114,5 @@ test("check removes the socket of a dead leader from the runtime directory and k
   expect(report).toMatchObject({ ok: true, hostedLeader: false, staleSocketsRemoved: [inRuntime(dead)] });
   expect(fs.existsSync(inRuntime(dead))).toBe(false);
   expect(fs.lstatSync(inRuntime(live)).isSocket()).toBe(true);
-  expect((await leader!.exec("INSERT INTO rows (id, member) VALUES ('after', 'leader')")).code).toBeUndefined();
+  expect((await leader.exec("INSERT INTO rows (id, member) VALUES ('after', 'leader')")).code).toBeUndefined();
 });

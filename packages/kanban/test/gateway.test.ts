@@ -47,7 +47,7 @@ function next<T>(gateway: Gateway, name: 'completed' | 'failed' | 'lost' | 'clai
 }
 
 /** Work that succeeds at once. */
-const quick: Work = async (task) => ({ ok: true, result: `did ${task.id}` });
+const quick: Work = (task) => Promise.resolve({ ok: true, result: `did ${task.id}` });
 
 test('a dispatching gateway claims a new task on its ready notice alone (the sweep is an hour away)', async () => {
   const gateway = await start('kanban: { dispatch_in_gateway: true, sweep_ms: 3600000 }', quick);
@@ -85,7 +85,7 @@ test('an enabled gateway without a board path fails with CONFIG_INVALID', async 
 
 test('failed work is recorded and the task retried until it succeeds', async () => {
   let attempts = 0;
-  const flaky: Work = async () => (++attempts === 1 ? { ok: false, error: 'first try fails' } : { ok: true, result: 'second try' });
+  const flaky: Work = () => Promise.resolve(++attempts === 1 ? { ok: false, error: 'first try fails' } : { ok: true, result: 'second try' });
   const gateway = await start('kanban: { dispatch_in_gateway: true }', flaky);
   const failed = next<{ taskId: string; blocked: boolean }>(gateway, 'failed', () => true);
   const { task } = await new Board(outsider, 'a-dev').create({ title: 'flaky' });

@@ -1,16 +1,11 @@
 /** Small helpers of the kanban tests: temporary directories, waiting for a condition, an independent reader. */
-import * as path from 'node:path';
 import Database from 'better-sqlite3';
-import type * as TempHelpers from '../../../test/helpers/temp';
 
 /**
- * The repository's temporary directories (test/helpers/temp.ts: `tempDir`, `removeTempDirs`,
- * which also removes the leader sockets of the databases in them), loaded from where it is
- * compiled: this file runs from packages/kanban/dist/test/, so no relative import names
- * test/dist from both the source and the compiled file. The types come from the source.
+ * The repository's temporary directories (`tempDir`, `removeTempDirs`, which also removes the
+ * leader sockets of the databases in them), from the shared test support package.
  */
-const temp = require(path.join(__dirname, '..', '..', '..', '..', 'test', 'dist', 'helpers', 'temp.js')) as typeof TempHelpers;
-export const { tempDir, removeTempDirs } = temp;
+export { removeTempDirs, tempDir } from '@baton/test-support/temp';
 
 /**
  * Waits until `check` resolves true, re-checking every `everyMs`. For conditions that no event

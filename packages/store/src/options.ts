@@ -133,16 +133,16 @@ export function resolveOptions(options: unknown): ResolvedOptions {
   if (given.intMode !== undefined && given.intMode !== 'number' && given.intMode !== 'bigint' && given.intMode !== 'string') invalid('Expected the "intMode" option to be "number", "bigint" or "string"');
   return {
     path: given.path,
-    name: (given.name as string | undefined) ?? defaultName(),
-    candidate: (given.candidate as boolean | undefined) ?? true,
+    name: (given.name) ?? defaultName(),
+    candidate: (given.candidate) ?? true,
     migrations: checkMigrations(given.migrations),
-    synchronous: (given.synchronous as 'full' | 'normal' | undefined) ?? 'full',
+    synchronous: (given.synchronous) ?? 'full',
     requestTimeoutMs: boundedTimeout(given.requestTimeoutMs),
     transactionTimeoutMs: atMost(positiveInteger(given.transactionTimeoutMs, 'transactionTimeoutMs', 5_000), MAX_TRANSACTION_MS, 'transactionTimeoutMs', 'the leader rolls back any transaction after that long'),
     statementTimeoutMs: positiveInteger(given.statementTimeoutMs, 'statementTimeoutMs', 15_000),
-    lock: (given.lock as 'flock' | 'lockfile' | undefined) ?? 'flock',
+    lock: (given.lock) ?? 'flock',
     maxFrameBytes: positiveInteger(given.maxFrameBytes, 'maxFrameBytes', DEFAULT_MAX_FRAME_BYTES),
-    intMode: (given.intMode as IntMode | undefined) ?? 'number',
+    intMode: (given.intMode) ?? 'number',
     fileMode: checkFileMode(given.fileMode),
   };
 }

@@ -4,11 +4,11 @@
  * its one runtime test drives a client typed only as `Client`.
  */
 import type { Client, InArgs, InStatement, IntMode, ResultSet, Row, Transaction, TransactionMode } from '@libsql/core/api';
-import { LibsqlBatchError, LibsqlError } from '@libsql/core/api';
+import { type LibsqlBatchError, type LibsqlError } from '@libsql/core/api';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { createClient, StoreBatchError, StoreError, type Store, type StoreTransaction } from '../src';
+import { createClient, type StoreBatchError, type StoreError, type Store, type StoreTransaction } from '../src';
 
 /** Every call shape of `Client` that Drizzle, Kysely and libsql's own docs use, typed against Baton's client. */
 export async function clientShapes(client: Store, tx: StoreTransaction): Promise<void> {
@@ -27,7 +27,7 @@ export async function clientShapes(client: Store, tx: StoreTransaction): Promise
   await client.transaction('read');
   await client.executeMultiple('SELECT 1; SELECT 2');
   await client.sync().catch(() => undefined);
-  client.reconnect();
+  void client.reconnect();
   const protocol: string = client.protocol;
   const closed: boolean = client.closed;
   await tx.execute(statement);
@@ -44,7 +44,7 @@ export async function clientShapes(client: Store, tx: StoreTransaction): Promise
   const count: number | undefined = row?.length;
   const json: unknown = single.toJSON();
   void [asClient, asTransaction, tuples, open, protocol, closed, txClosed, first, byName, count, json];
-  client.close();
+  void client.close();
 }
 
 /** Baton's error classes are libsql's, and `StoreError` still names every Baton error. */
@@ -59,7 +59,7 @@ export function errorShapes(error: StoreError, batch: StoreBatchError): void {
 /** Config mistakes that @libsql/client's types reject are rejected here too. */
 export function configShapes(url: string): void {
   const intMode: IntMode = 'bigint';
-  createClient({ url, intMode, baton: { name: 'typed', candidate: true, requestTimeoutMs: 1000 } }).close();
+  void createClient({ url, intMode, baton: { name: 'typed', candidate: true, requestTimeoutMs: 1000 } }).close();
   // @ts-expect-error intMode is one of libsql's three
   createClient({ url, intMode: 'float' });
   // @ts-expect-error Baton's own options are checked too

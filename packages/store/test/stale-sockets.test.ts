@@ -57,7 +57,7 @@ async function holder(script: string, file: string): Promise<void> {
   const child = spawn(process.execPath, ['-e', script, file], { stdio: ['ignore', 'pipe', 'inherit'] });
   children.push(child);
   await new Promise<void>((resolve, reject) => {
-    child.stdout!.on('data', (chunk: Buffer) => chunk.toString().includes('READY') && resolve());
+    child.stdout.on('data', (chunk: Buffer) => chunk.toString().includes('READY') && resolve());
     child.once('exit', () => reject(new Error('the holder exited early')));
   });
 }

@@ -5,7 +5,7 @@
  * dead leaders from the runtime directory.
  */
 import { Command } from 'commander';
-import { removeStaleSockets, StoreError, type Store } from '@baton/store';
+import { removeStaleSockets, StoreError, type Store, type Value } from '@baton/store';
 import { examples, fileModeOption, jsonOption, timeoutOption, type CommonOptions } from '../args';
 import { connect, withConnection } from '../connect';
 import { EXIT_CODES_HELP, ExitCode } from '../exit-codes';
@@ -44,12 +44,18 @@ function isCorruption(error: unknown): error is StoreError {
   return error instanceof StoreError && /^SQLITE_(CORRUPT|NOTADB)/.test(error.extendedCode ?? '');
 }
 
+/** A text column of a PRAGMA's result (SQLite reports names and messages as text). */
+function textOf(value: Value | undefined): string {
+  if (typeof value === 'string') return value;
+  return typeof value === 'number' || typeof value === 'bigint' ? value.toString() : '';
+}
+
 async function integrity(store: Store): Promise<string[]> {
   try {
     const result = await store.execute('PRAGMA integrity_check');
     // Newer SQLite packs its findings into one value, one per line, under a per-schema header.
     return result.rows
-      .flatMap((row) => String(Object.values(row)[0]).split('\n'))
+      .flatMap((row) => textOf(row[0]).split('\n'))
       .filter((line) => line !== '' && !/^\*\*\* in database \S+ \*\*\*$/.test(line));
   } catch (error) {
     if (isCorruption(error)) return [error.toWire().message];
@@ -61,9 +67,9 @@ async function foreignKeys(store: Store): Promise<{ violations: ForeignKeyViolat
   try {
     const result = await store.execute('PRAGMA foreign_key_check');
     const violations = result.rows.map((row) => ({
-      table: String(row.table),
+      table: textOf(row.table),
       rowid: row.rowid === null || row.rowid === undefined ? null : Number(row.rowid),
-      parent: String(row.parent),
+      parent: textOf(row.parent),
       fkid: Number(row.fkid),
     }));
     return { violations, error: null };

@@ -3,7 +3,7 @@
  * Members start one at a time, so the first one is the leader.
  */
 import * as path from 'node:path';
-import type { MemberEvent } from '../../../../test/fixtures/member-protocol';
+import type { MemberEvent } from '@baton/test-support/fixtures/member-protocol';
 import { fleet, temp, type Member } from './shared';
 
 /** The `failover` event a member reports. */

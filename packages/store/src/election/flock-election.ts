@@ -21,7 +21,12 @@ export class FlockElection implements Election {
     private readonly fileMode: number,
   ) {}
 
-  async tryAcquire(): Promise<LeaderLock | null> {
+  tryAcquire(): Promise<LeaderLock | null> {
+    // flock with LOCK_NB never waits: the work is synchronous, a failure becomes a rejection.
+    return new Promise((resolve) => resolve(this.acquireNow()));
+  }
+
+  private acquireNow(): LeaderLock | null {
     for (let attempt = 0; attempt < MAX_INODE_RETRIES; attempt++) {
       const fd = openOrCreate(this.lockPath, fs.constants.O_RDWR, this.fileMode);
       try {

@@ -8,7 +8,7 @@
  * fsyncs one group, the next requests wait in the socket buffers and form the next group, so
  * the group size adapts to the load without any timer.
  */
-import * as net from 'node:net';
+import type * as net from 'node:net';
 import { StoreError, toStoreError } from '../errors';
 import { decodePayload } from '../protocol/framing';
 import { PROTOCOL_VERSION, type HelloFrame, type RequestFrame, type TransactionMode, type WireStatement } from '../protocol/messages';

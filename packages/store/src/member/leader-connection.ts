@@ -3,7 +3,7 @@
  * directions until either side closes.
  */
 import * as net from 'node:net';
-import { StoreError, type WireError } from '../errors';
+import { StoreError } from '../errors';
 import { decodePayload, encodeFrame, FrameDecoder, payloadBytes, writeFrame } from '../protocol/framing';
 import type { ClientFrame, HelloFrame, LeaderFrame, WelcomeFrame } from '../protocol/messages';
 
@@ -72,7 +72,7 @@ export class LeaderConnection {
               connection = new LeaderConnection(socket, frame, maxFrameBytes);
               resolve(connection);
             } else if (frame.t === 'refuse') {
-              return fail(StoreError.fromWire(frame.err as WireError));
+              return fail(StoreError.fromWire(frame.err));
             } else {
               return fail(new StoreError('NO_LEADER', `the leader answered the hello with "${String((frame as { t?: unknown }).t)}"`));
             }

@@ -12,7 +12,7 @@
 import { randomUUID } from 'node:crypto';
 import * as path from 'node:path';
 import type { EventEmitter } from 'eventemitter3';
-import { StoreError, type WireError } from '../errors';
+import { StoreError } from '../errors';
 import type { Election } from '../election/election';
 import { FlockElection } from '../election/flock-election';
 import { LockfileElection } from '../election/lockfile-election';
@@ -226,7 +226,7 @@ export class LeaderLink {
     if (frame.t === 'res') {
       const request = this.pending.get(frame.id);
       if (request === undefined) return this.onLateResponse(frame); // timed out meanwhile
-      this.pending.settle(request, frame.err !== undefined ? StoreError.fromWire(frame.err as WireError) : { ok: frame.ok });
+      this.pending.settle(request, frame.err !== undefined ? StoreError.fromWire(frame.err) : { ok: frame.ok });
     } else if (frame.t === 'notify') {
       this.events.emit('notify', { channel: frame.channel, payload: frame.payload });
     } else if (frame.t === 'heir') {
