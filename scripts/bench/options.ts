@@ -15,6 +15,8 @@ export interface BenchOptions {
   durationMs: number | null;
   kills: number | null;
   only: ScenarioName[] | null;
+  /** Extra ms per fsync/fdatasync for every case; null: the full run's default (0, plus the FULL write cases again at 1). */
+  flushMs: number | null;
 }
 
 /** A mistake on the command line: printed with the usage, exit code 2. */
@@ -46,6 +48,11 @@ Options:
   --duration <ms>     measured window of each run (default 3000, --quick 1000), after a 1000 ms warmup
   --kills <n>         failovers to measure (default 20, --quick 10)
   --only <list>       comma-separated scenarios to run, e.g. --only writes,failover
+  --flush-ms <n>      make every fsync/fdatasync of both systems take at least n ms longer
+                      (an LD_PRELOAD shim compiled with the machine's cc; 0 = the machine's
+                      own flush). Without it the full run measures every case at the
+                      machine's flush and the FULL write cases again at 1 ms; the measured
+                      flush time is printed
   -h, --help          show this help
 
 Output: the table goes to stdout, progress to stderr. Temporary databases live under the
@@ -57,7 +64,8 @@ Exit codes: 0 every run completed (targets missed or not), 1 some run failed (se
 Examples:
   npm run bench -- --quick
   npm run bench -- --json bench.json
-  npm run bench -- --only writes --rounds 1 --duration 1000`;
+  npm run bench -- --only writes --rounds 1 --duration 1000
+  npm run bench -- --only writes --flush-ms 1`;
 
 function positiveInteger(value: string | undefined, flag: string, minimum = 1): number | null {
   if (value === undefined) return null;
@@ -81,6 +89,7 @@ export function parseOptions(argv: string[]): BenchOptions {
         duration: { type: 'string' },
         kills: { type: 'string' },
         only: { type: 'string' },
+        'flush-ms': { type: 'string' },
       },
     });
   } catch (error) {
@@ -94,6 +103,8 @@ export function parseOptions(argv: string[]): BenchOptions {
     if (unknown.length > 0 || only.length === 0) throw new UsageError(`--only takes a comma-separated list of ${SCENARIOS.join(', ')}; got "${values.only}"`);
   }
   if (values.json !== undefined && values.json.trim() === '') throw new UsageError('--json expects a file name');
+  const flush = values['flush-ms'];
+  if (flush !== undefined && !(/^\d+(\.\d+)?$/.test(flush) && Number(flush) <= 1000)) throw new UsageError(`--flush-ms expects a number of milliseconds from 0 to 1000, got "${flush}"`);
   return {
     help: values.help === true,
     quick: values.quick === true,
@@ -102,5 +113,6 @@ export function parseOptions(argv: string[]): BenchOptions {
     durationMs: positiveInteger(values.duration, '--duration', 100),
     kills: positiveInteger(values.kills, '--kills'),
     only,
+    flushMs: flush === undefined ? null : Number(flush),
   };
 }
