@@ -13,13 +13,14 @@ import { HELP, parseOptions } from './options';
 import { buildPlan, type Plan } from './plan';
 import { killAll, killAllNow, liveCount } from './processes';
 import { renderReport } from './print';
-import { buildDocument, type Measurements } from './report';
+import { buildDocument, type FlushLevel, type Measurements } from './report';
 import { measureFailover } from './scenarios/failover';
 import type { SystemRun } from './scenarios/measurement';
 import { measureMemory } from './scenarios/memory';
 import { measureReadLatency, type ReadSystem } from './scenarios/read-latency';
 import { caseLabel, measureThroughput } from './scenarios/throughput';
 import { BUSY_TIMEOUT_MS } from './targets/direct-target';
+import { buildSlowFlushLibrary, measureFlushMs, slowFlushEnv } from './slow-flush';
 import { formatNumber as n } from './table';
 import { Workspace } from './workspace';
 
@@ -52,15 +53,26 @@ async function attempt<T>(what: string, failures: string[], work: () => Promise<
   }
 }
 
+/** Builds the slow-flush shim when a case needs it, and measures each flush level's real flush time. */
+function prepareFlushLevels(plan: Plan, workspace: Workspace): { envs: Map<number, NodeJS.ProcessEnv>; measured: FlushLevel[] } {
+  const levels = [...new Set(plan.cases.map((c) => c.flushMs))].sort((a, b) => a - b);
+  const library = levels.some((ms) => ms > 0) ? buildSlowFlushLibrary(workspace.root) : null;
+  const envs = new Map(levels.map((ms) => [ms, slowFlushEnv(library, ms)]));
+  const measured = levels.map((flushMs) => ({ flushMs, measuredMs: measureFlushMs(workspace.root, envs.get(flushMs)!) }));
+  for (const level of measured) progress(`flush ${level.flushMs} ms extra: one fsync measured at ${n(level.measuredMs, 3)} ms (median of 50)`);
+  return { envs, measured };
+}
+
 async function runPlan(plan: Plan, workspace: Workspace): Promise<Measurements> {
-  const m: Measurements = { throughput: plan.cases.map((c) => ({ c, runs: [] })), read: [], failover: null, memory: [], failures: [] };
+  const { envs, measured } = prepareFlushLevels(plan, workspace);
+  const m: Measurements = { throughput: plan.cases.map((c) => ({ c, runs: [] })), read: [], failover: null, memory: [], failures: [], flush: measured };
   const started = Date.now();
   const elapsed = (): string => `${((Date.now() - started) / 1000).toFixed(0)} s`;
   for (let round = 1; round <= plan.rounds; round++) {
     const tag = `[round ${round}/${plan.rounds}]`;
     for (const entry of m.throughput) {
       for (const system of ['baton', 'direct'] as const) {
-        const run = await attempt(`${caseLabel(entry.c)} ${system} round ${round}`, m.failures, () => measureThroughput(entry.c, system, round, plan.timing, workspace));
+        const run = await attempt(`${caseLabel(entry.c)} ${system} round ${round}`, m.failures, () => measureThroughput(entry.c, system, round, plan.timing, workspace, envs.get(entry.c.flushMs)!));
         if (run === null) continue;
         entry.runs.push(run);
         progress(`${tag} ${caseLabel(entry.c)} ${system}: ${describeRun(run)} (${elapsed()})`);

@@ -15,6 +15,8 @@ export interface BenchOptions {
   durationMs: number | null;
   kills: number | null;
   only: ScenarioName[] | null;
+  /** Extra ms per fsync/fdatasync for every case; null: the full run's default (0, plus the FULL write cases again at 1). */
+  flushMs: number | null;
 }
 
 /** The `--help` text: usage, scenarios, options, output, exit codes, examples. */
@@ -43,6 +45,11 @@ Options:
   --duration <ms>     measured window of each run (default 3000, --quick 1000), after a 1000 ms warmup
   --kills <n>         failovers to measure (default 20, --quick 10)
   --only <list>       comma-separated scenarios to run, e.g. --only writes,failover
+  --flush-ms <n>      make every fsync/fdatasync of both systems take at least n ms longer
+                      (an LD_PRELOAD shim compiled with the machine's cc; 0 = the machine's
+                      own flush). Without it the full run measures every case at the
+                      machine's flush and the FULL write cases again at 1 ms; the measured
+                      flush time is printed
   -h, --help          show this help
 
 Output: the table goes to stdout, progress to stderr. Temporary databases live under the
@@ -54,7 +61,8 @@ Exit codes: 0 every run completed (targets missed or not), 1 some run failed (se
 Examples:
   npm run bench -- --quick
   npm run bench -- --json bench.json
-  npm run bench -- --only writes --rounds 1 --duration 1000`;
+  npm run bench -- --only writes --rounds 1 --duration 1000
+  npm run bench -- --only writes --flush-ms 1`;
 
 /** Parses `argv` (without node and the script). Throws `UsageError` with a precise message. */
 export function parseOptions(argv: string[]): BenchOptions {
@@ -66,6 +74,7 @@ export function parseOptions(argv: string[]): BenchOptions {
     duration: { type: 'string' },
     kills: { type: 'string' },
     only: { type: 'string' },
+    'flush-ms': { type: 'string' },
   });
   let only: ScenarioName[] | null = null;
   if (values.only !== undefined) {
@@ -82,6 +91,7 @@ export function parseOptions(argv: string[]): BenchOptions {
     durationMs: numberFlag('duration', values.duration, { min: 100, integer: true }, null),
     kills: numberFlag('kills', values.kills, { min: 1, integer: true }, null),
     only,
+    flushMs: numberFlag('flush-ms', values['flush-ms'], { min: 0, max: 1000 }, null),
   };
 }
 

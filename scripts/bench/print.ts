@@ -9,19 +9,25 @@ export function renderReport(doc: BenchDocument): string {
   out.push(`Baton vs direct WAL access, ${doc.date}`);
   out.push(`Machine: ${machine.cpus} CPUs (${machine.cpuModel}), ${machine.memoryMb} MB, ${machine.kernel}, ${machine.fs}, node ${machine.node}, load ${machine.loadAverage} at start`);
   out.push(`Command: ${doc.command}`);
+  if (doc.flush.some((level) => level.flushMs > 0)) {
+    const levels = doc.flush.map((level) => `+${level.flushMs} ms: ${n(level.measuredMs, 3)} ms`).join(', ');
+    out.push(`Flush: every fsync/fdatasync of both systems slowed by an LD_PRELOAD shim in the 'flush' cases; one fsync measured (median) at ${levels}`);
+  }
   out.push(
     `Each figure is the median of ${settings.rounds} rounds; a round runs each system once (A B A B ...), ${settings.durationMs} ms measured after ${settings.warmupMs} ms warmup, fresh database and processes each time.`,
   );
 
   const throughput = doc.results.filter((r) => r.scenario !== 'read-latency');
   if (throughput.length > 0) {
-    out.push('', 'Throughput and latency (ms); cpu = CPU time of all processes per request; group = writes per Baton commit; ratio = baton/direct ops/s');
+    out.push('', 'Throughput and latency (ms); flush = extra ms per fsync; cpu = CPU time of all processes per request; group = writes per Baton commit; ratio = baton/direct ops/s');
     const rows = throughput.map((r) => {
-      const ratio = r.system === 'baton' ? doc.ratios.find((q) => q.scenario === r.scenario && q.sync === r.sync && q.members === r.members && q.inflight === r.inflight) : undefined;
+      const ratio =
+        r.system === 'baton' ? doc.ratios.find((q) => q.scenario === r.scenario && q.sync === r.sync && q.members === r.members && q.inflight === r.inflight && q.flushMs === r.flushMs) : undefined;
       const flags = [r.errors > 0 ? `${r.errors} errors` : '', r.verified === false ? 'ROWS MISSING' : ''].filter(Boolean).join(', ');
       return [
         r.scenario,
         r.sync,
+        r.flushMs === 0 ? '0' : `+${r.flushMs}`,
         String(r.members),
         String(r.inflight),
         r.system,
@@ -40,9 +46,9 @@ export function renderReport(doc: BenchDocument): string {
     });
     out.push(
       renderTable(
-        ['scenario', 'sync', 'procs', 'inflight', 'system', 'ops/s', 'p50', 'p99', 'max', 'worst max', 'busy', 'cpu us/op', 'group', 'ratio', 'rounds', 'notes'],
+        ['scenario', 'sync', 'flush', 'procs', 'inflight', 'system', 'ops/s', 'p50', 'p99', 'max', 'worst max', 'busy', 'cpu us/op', 'group', 'ratio', 'rounds', 'notes'],
         rows,
-        ['left', 'left', 'right', 'right', 'left', 'right', 'right', 'right', 'right', 'right', 'right', 'right', 'right', 'right', 'left', 'left'],
+        ['left', 'left', 'right', 'right', 'right', 'left', 'right', 'right', 'right', 'right', 'right', 'right', 'right', 'right', 'right', 'left', 'left'],
       ),
     );
     out.push(

@@ -49,9 +49,10 @@ export class WorkerProcess {
     });
   }
 
-  /** Forks the worker script with `config`. Its stdout/stderr go to ours (stderr: diagnostics). */
-  static spawn(config: WorkerConfig, label: string): WorkerProcess {
+  /** Forks the worker script with `config` (and `env`, ours by default). Its stdout/stderr go to ours (stderr: diagnostics). */
+  static spawn(config: WorkerConfig, label: string, env: NodeJS.ProcessEnv = process.env): WorkerProcess {
     const child = fork(WORKER_SCRIPT, [JSON.stringify(config)], {
+      env,
       serialization: 'advanced',
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
       execArgv: [...process.execArgv, ...extraExecArgv],

@@ -22,6 +22,8 @@ export interface ThroughputCase {
   inflight: number;
   /** Share of point reads (0 for the write scenarios, 0.8 for the mix). */
   readFraction: number;
+  /** Extra milliseconds every fsync/fdatasync takes in this case's processes (see slow-flush.ts). */
+  flushMs: number;
 }
 
 /** Warmup and window of each run. */
@@ -30,13 +32,13 @@ export interface Timing {
   durationMs: number;
 }
 
-/** A short name for progress lines and directories: `writes-full-7x1`. */
+/** A short name for progress lines and directories: `writes-full-7x1`, `writes-full-7x1-flush1ms`. */
 export function caseLabel(c: ThroughputCase): string {
-  return `${c.scenario}-${c.sync}-${c.members}x${c.inflight}`;
+  return `${c.scenario}-${c.sync}-${c.members}x${c.inflight}${c.flushMs > 0 ? `-flush${c.flushMs}ms` : ''}`;
 }
 
 /** Runs `c` once against `system` and returns what it measured. */
-export async function measureThroughput(c: ThroughputCase, system: 'baton' | 'direct', round: number, timing: Timing, workspace: Workspace): Promise<SystemRun> {
+export async function measureThroughput(c: ThroughputCase, system: 'baton' | 'direct', round: number, timing: Timing, workspace: Workspace, env: NodeJS.ProcessEnv): Promise<SystemRun> {
   const dir = workspace.runDir(`${caseLabel(c)}-${system}-r${round}`);
   const database = path.join(dir, 'bench.db');
   createDatabase(database, SEED_ROWS);
@@ -44,7 +46,7 @@ export async function measureThroughput(c: ThroughputCase, system: 'baton' | 'di
   // All members start at once, as a fleet of gateways does; for Baton the election decides
   // which one hosts the leader (and that member generates load like the others).
   const members = Array.from({ length: c.members }, (_, index) =>
-    WorkerProcess.spawn({ kind: 'load', system, path: database, sync: c.sync, index, seedRows: SEED_ROWS }, `${system} member ${index}`),
+    WorkerProcess.spawn({ kind: 'load', system, path: database, sync: c.sync, index, seedRows: SEED_ROWS }, `${system} member ${index}`, env),
   );
   try {
     await Promise.all(members.map((member) => member.ready()));
