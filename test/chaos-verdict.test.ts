@@ -271,7 +271,7 @@ test('flock: any tracked overlap fails, even with a leader the runner had paused
     name: 'never two processes with the database open',
     ok: false,
     detail:
-      '1 overlap: m1.1 (pid 102) opened chaos.db, chaos.db-wal while m0.1 (pid 101) held the files, for 1500010 µs (from 6000000 µs)',
+      '1 overlap: m1.1 (pid 102) opened chaos.db, chaos.db-wal while m0.1 (pid 101) held the files, for 1500010 µs (from 1970-01-01T00:00:06.000Z)',
   });
   expect(seen.overlaps).toEqual([THE_TAKEOVER]);
 });

@@ -52,7 +52,8 @@ export interface OpenersVerdict {
 const FLOCK_NAME = 'never two processes with the database open';
 const LOCKFILE_NAME = 'never two processes with the database open, except a paused leader overtaken (lockfile)';
 
-const plural = (n: number, word: string): string => `${n} ${word}${n === 1 ? '' : 's'}`;
+/** `1 open`, `2 opens`. */
+export const plural = (n: number, word: string): string => `${n} ${word}${n === 1 ? '' : 's'}`;
 
 /** The process the runner had forked under `pid` at `atUs` (the latest one forked before then). */
 function processAt(processes: readonly TrackedProcess[], pid: number, atUs: number): TrackedProcess | undefined {
@@ -125,7 +126,7 @@ function describeExact(list: readonly ExactOverlap[]): string {
     .slice(0, 3)
     .map(
       (o) =>
-        `${o.opener} opened ${o.files.join(', ')} while ${o.heldBy} held the files, ${o.durationUs === null ? 'until the end' : `for ${o.durationUs} µs`} (from ${o.fromUs} µs)`,
+        `${o.opener} opened ${o.files.join(', ')} while ${o.heldBy} held the files, ${o.durationUs === null ? 'until the end' : `for ${o.durationUs} µs`} (from ${new Date(Math.floor(o.fromUs / 1000)).toISOString()})`,
     )
     .join('; ');
 }

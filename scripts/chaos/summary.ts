@@ -5,7 +5,7 @@
  */
 import type { EpochRecord } from '@baton/store';
 import type { Check, WriteTotals } from './check';
-import type { OpenersSeen } from './opener-verdict';
+import { plural, type OpenersSeen } from './opener-verdict';
 import { SAMPLE_EVERY_MS } from './openers';
 import type { ChaosRun } from './run';
 import type { Tally } from './tally';
@@ -148,7 +148,7 @@ export function summarize(
 function openersLines(o: OpenersSeen): string[] {
   if (o.method === 'sample') {
     return [
-      `Openers:  sampled /proc every ${SAMPLE_EVERY_MS} ms${o.fallbackReason === null ? ' (as asked)' : `, not exact: ${o.fallbackReason}`}: ${o.samples} samples, at most ${o.maxAtOnce} holder(s) at once, ${o.overlaps.length} samples with two holders`,
+      `Openers:  sampled /proc every ${SAMPLE_EVERY_MS} ms${o.fallbackReason === null ? ' (as asked)' : `, not exact: ${o.fallbackReason}`}: ${plural(o.samples, 'sample')}, at most ${plural(o.maxAtOnce, 'holder')} at once, ${plural(o.overlaps.length, 'sample')} with two holders`,
       ...o.overlaps
         .slice(0, 10)
         .map(
@@ -158,7 +158,7 @@ function openersLines(o: OpenersSeen): string[] {
     ];
   }
   return [
-    `Openers:  exact (opener tracker, every open seen): ${o.opens} opens of the database, -wal and -shm, at most ${o.maxAtOnce} holder(s) at once, ${o.overlaps.length} overlaps, ${o.lostEvents} lost events`,
+    `Openers:  exact (opener tracker, every open seen): ${plural(o.opens, 'open')} of the database, -wal and -shm, at most ${plural(o.maxAtOnce, 'holder')} at once, ${plural(o.overlaps.length, 'overlap')}, ${plural(o.lostEvents, 'lost event')}`,
     ...o.overlaps
       .slice(0, 10)
       .map(
