@@ -64,9 +64,9 @@ function processAt(processes: readonly TrackedProcess[], pid: number, atUs: numb
   return found;
 }
 
-function pausedLeaderAt(process: TrackedProcess | undefined, atUs: number): boolean {
+function pausedLeaderAt(tracked: TrackedProcess | undefined, atUs: number): boolean {
   return (
-    process?.leaderPauses.some((p) => p.fromMs * 1000 <= atUs && (p.toMs === null || atUs < p.toMs * 1000)) ?? false
+    tracked?.leaderPauses.some((p) => p.fromMs * 1000 <= atUs && (p.toMs === null || atUs < p.toMs * 1000)) ?? false
   );
 }
 
