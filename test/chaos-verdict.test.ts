@@ -1,19 +1,23 @@
 /**
  * The chaos runner's own checks, fed what they must catch: an epoch led by two processes (the
- * history keeps one row per epoch, so only the members' reports can show it), and two real
+ * history keeps one row per epoch, so only the members' reports can show it), two real
  * processes holding the database in one /proc sample (flock: a violation; lockfile: allowed
- * only when one of them is a leader the runner paused). The runner is compiled JS under
- * scripts/dist, loaded by path (the scripts project is not a reference of this one).
+ * only when one of them is a leader the runner paused), and the opener tracker's events
+ * written by hand (the same rule on exact overlaps, and lost events failing either mode).
+ * The runner is compiled JS under scripts/dist, loaded by path (the scripts project is not a
+ * reference of this one).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
+import { createRequire } from 'node:module';
 import * as path from 'node:path';
 import Database from 'better-sqlite3';
+import type { OpenerEvent } from './helpers/opener-tracker';
 import { removeTempDirs, tempDir } from './helpers/temp';
 
 const CHAOS = path.join(__dirname, '..', '..', 'scripts', 'dist', 'chaos');
 
-/** The parts of scripts/chaos/check.ts and openers.ts used here, as they are declared there. */
+/** The parts of scripts/chaos/check.ts, openers.ts and opener-verdict.ts used here, as they are declared there. */
 interface Check {
   name: string;
   ok: boolean;
@@ -30,11 +34,41 @@ interface Sampled {
   killed: boolean;
   pausedAsLeader: boolean;
 }
-const { checkDatabase } = require(path.join(CHAOS, 'check.js')) as {
-  checkDatabase(database: string, recordPath: string, observed: ObservedLeader[]): Promise<{ checks: Check[] }>;
+interface TrackedProcess {
+  pid: number;
+  name: string;
+  spawnedAtMs: number;
+  leaderPauses: { fromMs: number; toMs: number | null }[];
+}
+interface ExactOverlap {
+  opener: string;
+  heldBy: string;
+  pids: [number, number];
+  files: string[];
+  fromUs: number;
+  toUs: number | null;
+  durationUs: number | null;
+  pausedLeaderInvolved: boolean;
+}
+const load = createRequire(__filename);
+const { checkDatabase } = load(path.join(CHAOS, 'check.js')) as {
+  checkDatabase: (database: string, recordPath: string, observed: ObservedLeader[]) => Promise<{ checks: Check[] }>;
 };
-const { OpenerSampler } = require(path.join(CHAOS, 'openers.js')) as {
-  OpenerSampler: new (database: string, processes: () => Iterable<Sampled>) => {
+const { exactOpenersVerdict } = load(path.join(CHAOS, 'opener-verdict.js')) as {
+  exactOpenersVerdict: (
+    events: readonly OpenerEvent[],
+    processes: readonly TrackedProcess[],
+    lock: 'flock' | 'lockfile',
+  ) => {
+    check: Check;
+    seen: { method: 'exact'; opens: number; maxAtOnce: number; lostEvents: number; overlaps: ExactOverlap[] };
+  };
+};
+const { OpenerSampler } = load(path.join(CHAOS, 'openers.js')) as {
+  OpenerSampler: new (
+    database: string,
+    processes: () => Iterable<Sampled>,
+  ) => {
     sample(): number;
     overlaps: { holders: string[]; pausedLeaderInvolved: boolean }[];
   };
@@ -43,11 +77,16 @@ const { OpenerSampler } = require(path.join(CHAOS, 'openers.js')) as {
 const holders: ChildProcess[] = [];
 
 afterEach(async () => {
-  await Promise.all(holders.splice(0).map((child) => new Promise<void>((resolve) => {
-    if (child.exitCode !== null || child.signalCode !== null) return resolve();
-    child.once('exit', () => resolve());
-    child.kill('SIGKILL');
-  })));
+  await Promise.all(
+    holders.splice(0).map(
+      (child) =>
+        new Promise<void>((resolve) => {
+          if (child.exitCode !== null || child.signalCode !== null) return resolve();
+          child.once('exit', () => resolve());
+          child.kill('SIGKILL');
+        }),
+    ),
+  );
   removeTempDirs();
 });
 
@@ -72,7 +111,11 @@ const EPOCH_CHECK = 'epoch history strictly increasing, no epoch led twice, matc
 
 test('the epoch check passes a history that matches the leaders the members reported', async () => {
   const { database, record } = historyOfThree();
-  const observed = [{ pid: 101, epoch: 1, member: 'm0.1' }, { pid: 102, epoch: 2, member: 'm1.1' }, { pid: 103, epoch: 3, member: 'm2.1' }];
+  const observed = [
+    { pid: 101, epoch: 1, member: 'm0.1' },
+    { pid: 102, epoch: 2, member: 'm1.1' },
+    { pid: 103, epoch: 3, member: 'm2.1' },
+  ];
   const { checks } = await checkDatabase(database, record, observed);
   expect(checks.find((c) => c.name === EPOCH_CHECK)).toMatchObject({ ok: true });
   expect(checks.filter((c) => !c.ok)).toEqual([]);
@@ -81,7 +124,12 @@ test('the epoch check passes a history that matches the leaders the members repo
 test('the epoch check sees an epoch led by two processes, even one the history does not name', async () => {
   const { database, record } = historyOfThree();
   // pid 202 also said it led epoch 2; the history (one row per epoch) names 102 only.
-  const observed = [{ pid: 101, epoch: 1, member: 'm0.1' }, { pid: 102, epoch: 2, member: 'm1.1' }, { pid: 202, epoch: 2, member: 'm4.2' }, { pid: 103, epoch: 3, member: 'm2.1' }];
+  const observed = [
+    { pid: 101, epoch: 1, member: 'm0.1' },
+    { pid: 102, epoch: 2, member: 'm1.1' },
+    { pid: 202, epoch: 2, member: 'm4.2' },
+    { pid: 103, epoch: 3, member: 'm2.1' },
+  ];
   const { checks } = await checkDatabase(database, record, observed);
   const epochCheck = checks.find((c) => c.name === EPOCH_CHECK)!;
   expect(epochCheck.ok).toBe(false);
@@ -90,10 +138,17 @@ test('the epoch check sees an epoch led by two processes, even one the history d
 
 /** Starts a process that opens `file` and holds it until killed; resolves once it holds it. */
 async function holdOpen(file: string): Promise<ChildProcess> {
-  const child = spawn(process.execPath, ['-e', `require('fs').openSync(${JSON.stringify(file)}, 'r'); process.stdout.write('held\\n'); setInterval(() => {}, 1 << 30);`], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(
+    process.execPath,
+    [
+      '-e',
+      `require('fs').openSync(${JSON.stringify(file)}, 'r'); process.stdout.write('held\\n'); setInterval(() => {}, 1 << 30);`,
+    ],
+    { stdio: ['ignore', 'pipe', 'inherit'] },
+  );
   holders.push(child);
   await new Promise<void>((resolve, reject) => {
-    child.stdout!.once('data', () => resolve());
+    child.stdout.once('data', () => resolve());
     child.once('exit', (code) => reject(new Error(`the holder exited (${code}) before holding ${file}`)));
   });
   return child;
@@ -111,7 +166,9 @@ test('one /proc sample that sees two processes holding the database counts as an
   const second = await holdOpen(database);
   seen.push({ pid: second.pid!, name: 'm1.1', killed: false, pausedAsLeader: false });
   expect(sampler.sample()).toBe(2);
-  expect(sampler.overlaps).toEqual([{ holders: [`m0.1 (pid ${first.pid})`, `m1.1 (pid ${second.pid})`], pausedLeaderInvolved: false }]);
+  expect(sampler.overlaps).toEqual([
+    { holders: [`m0.1 (pid ${first.pid})`, `m1.1 (pid ${second.pid})`], pausedLeaderInvolved: false },
+  ]);
 });
 
 test('an overlap with a leader the runner paused is marked as such; a SIGKILLed holder does not count', async () => {
@@ -119,7 +176,10 @@ test('an overlap with a leader the runner paused is marked as such; a SIGKILLed 
   fs.writeFileSync(database, '');
   const paused = await holdOpen(database);
   const taker = await holdOpen(database);
-  const seen: Sampled[] = [{ pid: paused.pid!, name: 'm0.1', killed: false, pausedAsLeader: true }, { pid: taker.pid!, name: 'm1.1', killed: false, pausedAsLeader: false }];
+  const seen: Sampled[] = [
+    { pid: paused.pid!, name: 'm0.1', killed: false, pausedAsLeader: true },
+    { pid: taker.pid!, name: 'm1.1', killed: false, pausedAsLeader: false },
+  ];
   const sampler = new OpenerSampler(database, () => seen);
   expect(sampler.sample()).toBe(2);
   expect(sampler.overlaps[0]).toMatchObject({ pausedLeaderInvolved: true });
@@ -127,4 +187,118 @@ test('an overlap with a leader the runner paused is marked as such; a SIGKILLed 
   seen[0]!.killed = true;
   expect(sampler.sample()).toBe(1);
   expect(sampler.overlaps).toHaveLength(1);
+});
+
+/**
+ * What the tracker prints when m1.1 (pid 102) takes over from m0.1 (pid 101) while m0.1 still
+ * holds the files: m0.1 opened the database, -wal and -shm at 2 s; m1.1 opens the database and
+ * -wal at 6 s (one OVERLAP line before each OPEN); m0.1 releases its last file at 7.5 s.
+ * Times in microseconds of the wall clock, as the tracker prints them.
+ */
+function takeover(): OpenerEvent[] {
+  return [
+    { kind: 'OPEN', atUs: 2_000_000, pid: 101, name: 'chaos.db' },
+    { kind: 'OPEN', atUs: 2_000_100, pid: 101, name: 'chaos.db-wal' },
+    { kind: 'OPEN', atUs: 2_000_200, pid: 101, name: 'chaos.db-shm' },
+    { kind: 'OVERLAP', atUs: 6_000_000, pid: 102, name: 'chaos.db', heldBy: 101 },
+    { kind: 'OPEN', atUs: 6_000_000, pid: 102, name: 'chaos.db' },
+    { kind: 'OVERLAP', atUs: 6_000_300, pid: 102, name: 'chaos.db-wal', heldBy: 101 },
+    { kind: 'OPEN', atUs: 6_000_300, pid: 102, name: 'chaos.db-wal' },
+    { kind: 'CLOSE', atUs: 7_500_000, pid: 101, name: 'chaos.db-shm', stillHolds: true },
+    { kind: 'CLOSE', atUs: 7_500_010, pid: 101, name: 'chaos.db', stillHolds: false },
+  ];
+}
+
+/** m0.1 and m1.1 as the runner knows them; m0.1 paused as leader at `pausedAtMs` (null: never). */
+function twoMembers(pausedAtMs: number | null): TrackedProcess[] {
+  return [
+    {
+      pid: 101,
+      name: 'm0.1',
+      spawnedAtMs: 1_000,
+      leaderPauses: pausedAtMs === null ? [] : [{ fromMs: pausedAtMs, toMs: null }],
+    },
+    { pid: 102, name: 'm1.1', spawnedAtMs: 1_500, leaderPauses: [] },
+  ];
+}
+
+const THE_TAKEOVER: ExactOverlap = {
+  opener: 'm1.1 (pid 102)',
+  heldBy: 'm0.1 (pid 101)',
+  pids: [102, 101],
+  files: ['chaos.db', 'chaos.db-wal'],
+  fromUs: 6_000_000,
+  toUs: 7_500_010,
+  durationUs: 1_500_010,
+  pausedLeaderInvolved: true,
+};
+
+test('tracked opens with one holder at a time pass, with the opens counted', () => {
+  const events: OpenerEvent[] = [
+    ...takeover().slice(0, 3),
+    { kind: 'CLOSE', atUs: 3_000_000, pid: 101, name: 'chaos.db', stillHolds: false },
+    { kind: 'OPEN', atUs: 3_000_500, pid: 102, name: 'chaos.db' },
+  ];
+  for (const lock of ['flock', 'lockfile'] as const) {
+    const { check, seen } = exactOpenersVerdict(events, twoMembers(null), lock);
+    expect(check.ok).toBe(true);
+    expect(seen).toEqual({ method: 'exact', opens: 4, maxAtOnce: 1, lostEvents: 0, overlaps: [] });
+  }
+});
+
+test('lockfile: a tracked overlap in which one holder is a leader the runner had paused is reported and passes', () => {
+  const { check, seen } = exactOpenersVerdict(takeover(), twoMembers(3_000), 'lockfile');
+  expect(seen.overlaps).toEqual([THE_TAKEOVER]);
+  expect(seen.maxAtOnce).toBe(2);
+  expect(check.ok).toBe(true);
+  expect(check.detail).toMatch(
+    /1 overlap, each with a leader the runner had paused: m1\.1 \(pid 102\) opened chaos\.db, chaos\.db-wal while m0\.1 \(pid 101\) held the files, for 1500010 µs/,
+  );
+});
+
+test('lockfile: a tracked overlap without a paused leader, or before the pause, fails', () => {
+  for (const members of [twoMembers(null), twoMembers(6_500)]) {
+    const { check, seen } = exactOpenersVerdict(takeover(), members, 'lockfile');
+    expect(seen.overlaps).toEqual([{ ...THE_TAKEOVER, pausedLeaderInvolved: false }]);
+    expect(check.ok).toBe(false);
+    expect(check.detail).toMatch(/^1 overlap with no paused leader among the holders: m1\.1 \(pid 102\)/);
+  }
+});
+
+test('flock: any tracked overlap fails, even with a leader the runner had paused', () => {
+  const { check, seen } = exactOpenersVerdict(takeover(), twoMembers(3_000), 'flock');
+  expect(check).toEqual({
+    name: 'never two processes with the database open',
+    ok: false,
+    detail:
+      '1 overlap: m1.1 (pid 102) opened chaos.db, chaos.db-wal while m0.1 (pid 101) held the files, for 1500010 µs (from 1970-01-01T00:00:06.000Z)',
+  });
+  expect(seen.overlaps).toEqual([THE_TAKEOVER]);
+});
+
+test('a process the runner never started is named as such, and three holders at once count as three', () => {
+  const events: OpenerEvent[] = [
+    ...takeover().slice(0, 5),
+    { kind: 'OVERLAP', atUs: 6_100_000, pid: 999, name: 'chaos.db', heldBy: 101 },
+    { kind: 'OVERLAP', atUs: 6_100_000, pid: 999, name: 'chaos.db', heldBy: 102 },
+    { kind: 'OPEN', atUs: 6_100_000, pid: 999, name: 'chaos.db' },
+  ];
+  const { check, seen } = exactOpenersVerdict(events, twoMembers(3_000), 'lockfile');
+  expect(seen.maxAtOnce).toBe(3);
+  expect(seen.overlaps.map((o) => [o.opener, o.heldBy, o.pausedLeaderInvolved])).toEqual([
+    ['m1.1 (pid 102)', 'm0.1 (pid 101)', true],
+    ['not started by the runner (pid 999)', 'm0.1 (pid 101)', true],
+    ['not started by the runner (pid 999)', 'm1.1 (pid 102)', false],
+  ]);
+  expect(check.ok).toBe(false);
+});
+
+test('lost events (an overflow) fail the tracked check in either mode, with no overlap seen', () => {
+  const events: OpenerEvent[] = [...takeover().slice(0, 3), { kind: 'OVERFLOW', atUs: 4_000_000 }];
+  for (const lock of ['flock', 'lockfile'] as const) {
+    const { check, seen } = exactOpenersVerdict(events, twoMembers(null), lock);
+    expect(seen).toMatchObject({ lostEvents: 1, overlaps: [] });
+    expect(check.ok).toBe(false);
+    expect(check.detail).toMatch(/the tracker lost events \(1 overflow\): nothing is proven/);
+  }
 });

@@ -32,14 +32,17 @@ const enum Outcome {
 function certainlyNotApplied(code: string, stage: string): boolean {
   if (stage === 'body') return true; // a transaction whose commit was never sent
   const base = code.split('/')[0]!;
-  return base.startsWith('SQLITE_') || ['STATEMENT_REFUSED', 'INVALID_ARGUMENT', 'TRANSACTION_ABORTED', 'ROLLED_BACK'].includes(base);
+  return (
+    base.startsWith('SQLITE_') ||
+    ['STATEMENT_REFUSED', 'INVALID_ARGUMENT', 'TRANSACTION_ABORTED', 'ROLLED_BACK'].includes(base)
+  );
 }
 
 /** The operations of one member incarnation, indexed by sequence number. */
 class IncarnationLog {
   readonly kind: number[] = [];
   readonly rows: number[] = [];
-  readonly outcome: number[] = [];
+  readonly outcome: Outcome[] = [];
   readonly present: number[] = [];
 }
 
@@ -55,8 +58,14 @@ export class WriteLogs {
   /** Reads every `*.log` in `directory`. */
   static async read(directory: string): Promise<WriteLogs> {
     const logs = new WriteLogs();
-    for (const file of fs.readdirSync(directory).filter((f) => f.endsWith('.log')).sort()) {
-      const lines = readline.createInterface({ input: fs.createReadStream(path.join(directory, file)), crlfDelay: Infinity });
+    for (const file of fs
+      .readdirSync(directory)
+      .filter((f) => f.endsWith('.log'))
+      .sort()) {
+      const lines = readline.createInterface({
+        input: fs.createReadStream(path.join(directory, file)),
+        crlfDelay: Infinity,
+      });
       for await (const line of lines) logs.parse(line);
     }
     return logs;
@@ -96,13 +105,17 @@ export class WriteLogs {
 /** Runs one statement in the sqlite3 shell and calls `onLine` for each output line. */
 export function sqliteLines(database: string, sql: string, onLine: (line: string) => void): Promise<void> {
   return new Promise((resolve, reject) => {
-    const child = spawn('sqlite3', ['-batch', '-bail', '-noheader', '-list', '-separator', '|', database, sql], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn('sqlite3', ['-batch', '-bail', '-noheader', '-list', '-separator', '|', database, sql], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let stderr = '';
     child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
     const lines = readline.createInterface({ input: child.stdout, crlfDelay: Infinity });
     lines.on('line', onLine);
     child.on('error', reject);
-    child.on('close', (code) => (code === 0 ? resolve() : reject(new Error(`sqlite3 exited with ${code}: ${stderr.trim()}`))));
+    child.on('close', (code) =>
+      code === 0 ? resolve() : reject(new Error(`sqlite3 exited with ${code}: ${stderr.trim()}`)),
+    );
   });
 }
 
@@ -169,7 +182,15 @@ export async function checkRows(database: string, logs: WriteLogs): Promise<{ ch
   let partialCount = 0;
   const appliedAfterFailure: string[] = [];
   let appliedAfterFailureCount = 0;
-  const totals: WriteTotals = { opsSent: 0, opsAcked: 0, opsUncertainApplied: 0, opsUncertainNotApplied: 0, rowsAcked: 0, rowsInDatabase, failuresByCode: Object.fromEntries(logs.failures) };
+  const totals: WriteTotals = {
+    opsSent: 0,
+    opsAcked: 0,
+    opsUncertainApplied: 0,
+    opsUncertainNotApplied: 0,
+    rowsAcked: 0,
+    rowsInDatabase,
+    failuresByCode: Object.fromEntries(logs.failures),
+  };
   for (const [key, log] of logs.incarnations) {
     log.rows.forEach((rows, seq) => {
       const present = log.present[seq]!;
@@ -200,29 +221,93 @@ export async function checkRows(database: string, logs: WriteLogs): Promise<{ ch
   }
 
   const checks: Check[] = [
-    { name: 'every acknowledged row is present', ok: lostRows === 0, detail: lostRows === 0 ? `${totals.rowsAcked} rows of ${totals.opsAcked} acknowledged operations` : `${lostRows} acknowledged rows missing: ${examples(lost, lost.length)}` },
-    { name: 'no row is present twice', ok: duplicatedCount === 0, detail: duplicatedCount === 0 ? `${rowsInDatabase} rows, all distinct` : `${duplicatedCount} ids applied more than once: ${examples(duplicated, duplicatedCount)}` },
-    { name: 'no row that was never requested', ok: unrequestedCount === 0, detail: unrequestedCount === 0 ? 'every row matches a logged request' : examples(unrequested, unrequestedCount) },
-    { name: 'no batch or transaction partly applied', ok: partialCount === 0, detail: partialCount === 0 ? `unanswered operations (member killed or request failed in doubt): ${totals.opsUncertainApplied} applied whole, ${totals.opsUncertainNotApplied} not at all` : examples(partial, partialCount) },
-    { name: 'nothing applied that was refused or rolled back', ok: appliedAfterFailureCount === 0, detail: appliedAfterFailureCount === 0 ? 'none' : examples(appliedAfterFailure, appliedAfterFailureCount) },
-    { name: 'write logs well-formed', ok: logs.malformedLines === 0, detail: logs.malformedLines === 0 ? `${logs.incarnations.size} member incarnations` : `${logs.malformedLines} unparseable lines` },
-    { name: 'no corruption or I/O error reported to any member', ok: logs.alarming.length === 0, detail: logs.alarming.length === 0 ? 'none' : logs.alarming.slice(0, 5).join('; ') },
+    {
+      name: 'every acknowledged row is present',
+      ok: lostRows === 0,
+      detail:
+        lostRows === 0
+          ? `${totals.rowsAcked} rows of ${totals.opsAcked} acknowledged operations`
+          : `${lostRows} acknowledged rows missing: ${examples(lost, lost.length)}`,
+    },
+    {
+      name: 'no row is present twice',
+      ok: duplicatedCount === 0,
+      detail:
+        duplicatedCount === 0
+          ? `${rowsInDatabase} rows, all distinct`
+          : `${duplicatedCount} ids applied more than once: ${examples(duplicated, duplicatedCount)}`,
+    },
+    {
+      name: 'no row that was never requested',
+      ok: unrequestedCount === 0,
+      detail: unrequestedCount === 0 ? 'every row matches a logged request' : examples(unrequested, unrequestedCount),
+    },
+    {
+      name: 'no batch or transaction partly applied',
+      ok: partialCount === 0,
+      detail:
+        partialCount === 0
+          ? `unanswered operations (member killed or request failed in doubt): ${totals.opsUncertainApplied} applied whole, ${totals.opsUncertainNotApplied} not at all`
+          : examples(partial, partialCount),
+    },
+    {
+      name: 'nothing applied that was refused or rolled back',
+      ok: appliedAfterFailureCount === 0,
+      detail: appliedAfterFailureCount === 0 ? 'none' : examples(appliedAfterFailure, appliedAfterFailureCount),
+    },
+    {
+      name: 'write logs well-formed',
+      ok: logs.malformedLines === 0,
+      detail:
+        logs.malformedLines === 0
+          ? `${logs.incarnations.size} member incarnations`
+          : `${logs.malformedLines} unparseable lines`,
+    },
+    {
+      name: 'no corruption or I/O error reported to any member',
+      ok: logs.alarming.length === 0,
+      detail: logs.alarming.length === 0 ? 'none' : logs.alarming.slice(0, 5).join('; '),
+    },
   ];
   return { checks, totals };
 }
 
 /** Checks the database itself: integrity, schema, epoch history, and the leader record. */
-export async function checkDatabase(database: string, recordPath: string, observed: ObservedLeader[]): Promise<{ checks: Check[]; epochs: EpochRecord[] }> {
+export async function checkDatabase(
+  database: string,
+  recordPath: string,
+  observed: ObservedLeader[],
+): Promise<{ checks: Check[]; epochs: EpochRecord[] }> {
   const checks: Check[] = [];
   const integrity = await sqlite(database, 'PRAGMA integrity_check');
-  checks.push({ name: 'PRAGMA integrity_check', ok: integrity.length === 1 && integrity[0] === 'ok', detail: integrity.slice(0, 5).join('; ') });
+  checks.push({
+    name: 'PRAGMA integrity_check',
+    ok: integrity.length === 1 && integrity[0] === 'ok',
+    detail: integrity.slice(0, 5).join('; '),
+  });
 
   const migrations = await sqlite(database, 'SELECT version FROM _baton_migrations ORDER BY version');
-  checks.push({ name: 'schema applied once per version', ok: migrations.join(',') === '1,2', detail: `versions ${migrations.join(', ')}` });
+  checks.push({
+    name: 'schema applied once per version',
+    ok: migrations.join(',') === '1,2',
+    detail: `versions ${migrations.join(', ')}`,
+  });
 
-  const epochs = (await sqlite(database, "SELECT epoch, pid, name, started_at, coalesce(previous_pid, ''), coalesce(takeover_ms, '') FROM _baton_epochs ORDER BY rowid")).map((line): EpochRecord => {
+  const epochs = (
+    await sqlite(
+      database,
+      "SELECT epoch, pid, name, started_at, coalesce(previous_pid, ''), coalesce(takeover_ms, '') FROM _baton_epochs ORDER BY rowid",
+    )
+  ).map((line): EpochRecord => {
     const [epoch, pid, name, startedAt, previousPid, takeoverMs] = line.split('|');
-    return { epoch: Number(epoch), pid: Number(pid), name: name!, startedAt: Number(startedAt), previousPid: previousPid === '' ? null : Number(previousPid), takeoverMs: takeoverMs === '' ? null : Number(takeoverMs) };
+    return {
+      epoch: Number(epoch),
+      pid: Number(pid),
+      name: name!,
+      startedAt: Number(startedAt),
+      previousPid: previousPid === '' ? null : Number(previousPid),
+      takeoverMs: takeoverMs === '' ? null : Number(takeoverMs),
+    };
   });
   const meta = Number((await sqlite(database, "SELECT value FROM _baton_meta WHERE key = 'epoch'"))[0]);
   const problems: string[] = [];
@@ -231,7 +316,10 @@ export async function checkDatabase(database: string, recordPath: string, observ
     const before = epochs[i - 1];
     if (before !== undefined) {
       if (row.startedAt < before.startedAt) problems.push(`epoch ${row.epoch} started before epoch ${before.epoch}`);
-      if (row.previousPid !== before.pid) problems.push(`epoch ${row.epoch} names ${row.previousPid} as previous leader, but epoch ${before.epoch} was pid ${before.pid}`);
+      if (row.previousPid !== before.pid)
+        problems.push(
+          `epoch ${row.epoch} names ${row.previousPid} as previous leader, but epoch ${before.epoch} was pid ${before.pid}`,
+        );
     }
   });
   if (meta !== epochs.length) problems.push(`_baton_meta says epoch ${meta}, the history has ${epochs.length}`);
@@ -246,16 +334,25 @@ export async function checkDatabase(database: string, recordPath: string, observ
   let leaderships = 0;
   for (const [epoch, pids] of leadersOf) {
     leaderships += pids.size;
-    if (pids.size > 1) problems.push(`epoch ${epoch} was led by ${[...pids].map(([pid, member]) => `${member} (pid ${pid})`).join(' and ')}`);
+    if (pids.size > 1)
+      problems.push(
+        `epoch ${epoch} was led by ${[...pids].map(([pid, member]) => `${member} (pid ${pid})`).join(' and ')}`,
+      );
     const row = byEpoch.get(epoch);
     for (const [pid, member] of pids) {
-      if (row === undefined || row.pid !== pid) problems.push(`${member} (pid ${pid}) led epoch ${epoch}, the history says ${row ? `pid ${row.pid}` : 'nothing'}`);
+      if (row === undefined || row.pid !== pid)
+        problems.push(
+          `${member} (pid ${pid}) led epoch ${epoch}, the history says ${row ? `pid ${row.pid}` : 'nothing'}`,
+        );
     }
   }
   checks.push({
     name: 'epoch history strictly increasing, no epoch led twice, matching the leaders seen',
     ok: problems.length === 0 && epochs.length > 0,
-    detail: problems.length === 0 ? `epochs 1..${epochs.length}, contiguous; ${leaderships} leaderships seen by the runner all recorded, one process per epoch` : problems.slice(0, 5).join('; '),
+    detail:
+      problems.length === 0
+        ? `epochs 1..${epochs.length}, contiguous; ${leaderships} leaderships seen by the runner all recorded, one process per epoch`
+        : problems.slice(0, 5).join('; '),
   });
 
   let record: { pid?: number; epoch?: number } = {};
@@ -263,12 +360,20 @@ export async function checkDatabase(database: string, recordPath: string, observ
     record = JSON.parse(fs.readFileSync(recordPath, 'utf8')) as typeof record;
   } catch (error) {
     record = {};
-    checks.push({ name: 'leader record names the last leader', ok: false, detail: `unreadable: ${(error as Error).message}` });
+    checks.push({
+      name: 'leader record names the last leader',
+      ok: false,
+      detail: `unreadable: ${(error as Error).message}`,
+    });
   }
   const last = epochs[epochs.length - 1];
   if (record.epoch !== undefined || record.pid !== undefined) {
     const ok = last !== undefined && record.epoch === last.epoch && record.pid === last.pid;
-    checks.push({ name: 'leader record names the last leader', ok, detail: `record: pid ${record.pid} epoch ${record.epoch}; history: pid ${last?.pid} epoch ${last?.epoch}` });
+    checks.push({
+      name: 'leader record names the last leader',
+      ok,
+      detail: `record: pid ${record.pid} epoch ${record.epoch}; history: pid ${last?.pid} epoch ${last?.epoch}`,
+    });
   }
   return { checks, epochs };
 }

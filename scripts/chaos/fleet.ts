@@ -20,8 +20,12 @@ export class ChaosProcess {
   killed = false;
   /** SIGSTOPped and not yet continued. */
   stopped = false;
-  /** SIGSTOPped while it reported itself leader, and has not started another leadership since. */
-  pausedAsLeader = false;
+  /**
+   * Each time the runner SIGSTOPped it while it reported itself leader (runner clock, ms): from
+   * the pause until it started another leadership (null: it never did). Paused leaders may be
+   * overtaken under the lockfile lease, and may hold the database until they step down.
+   */
+  readonly leaderPauses: { fromMs: number; toMs: number | null }[] = [];
   /** Asked to close. */
   closing = false;
   exitCode: number | null = null;
@@ -35,6 +39,8 @@ export class ChaosProcess {
     readonly slot: number,
     readonly incarnation: number,
     readonly child: ChildProcess,
+    /** When the runner forked it (ms, taken before the fork): what the pid named before is another process. */
+    readonly spawnedAtMs: number,
   ) {
     this.exited = new Promise((resolve) =>
       child.once('exit', (code, signal) => {
@@ -48,7 +54,9 @@ export class ChaosProcess {
       if (event.ev === 'opened' || event.ev === 'role') {
         // A new leadership starts unpaused; a paused leader stays marked until then, however
         // it reports its step-down (it may still hold the file while it says so).
-        if (event.role === 'leader' && event.epoch !== this.epoch) this.pausedAsLeader = false;
+        const pause = this.leaderPauses[this.leaderPauses.length - 1];
+        if (event.role === 'leader' && event.epoch !== this.epoch && pause !== undefined && pause.toMs === null)
+          pause.toMs = Date.now();
         this.role = event.role;
         this.epoch = event.epoch;
         this.roleAt = Date.now();
@@ -60,6 +68,11 @@ export class ChaosProcess {
 
   get pid(): number {
     return this.child.pid ?? -1;
+  }
+
+  /** SIGSTOPped while it reported itself leader, and has not started another leadership since. */
+  get pausedAsLeader(): boolean {
+    return this.leaderPauses[this.leaderPauses.length - 1]?.toMs === null;
   }
 
   /** Alive as far as the runner knows: not exited and not SIGKILLed. */
@@ -109,7 +122,7 @@ export class ChaosProcess {
     if (signal === 'SIGKILL') this.killed = true;
     if (signal === 'SIGSTOP') {
       this.stopped = true;
-      if (this.role === 'leader') this.pausedAsLeader = true;
+      if (this.role === 'leader' && !this.pausedAsLeader) this.leaderPauses.push({ fromMs: Date.now(), toMs: null });
     }
     if (signal === 'SIGCONT') this.stopped = false;
   }
@@ -119,6 +132,8 @@ export class ChaosProcess {
 export class ChaosFleet {
   readonly slots: (ChaosProcess | null)[];
   readonly all = new Set<ChaosProcess>();
+  /** Every process started, exited ones included, in order: the names behind the pids the opener tracker saw. */
+  readonly started: ChaosProcess[] = [];
   private readonly incarnations: number[];
   private roleWaiters: (() => void)[] = [];
 
@@ -166,13 +181,15 @@ export class ChaosFleet {
     };
     const stderr = fs.openSync(path.join(this.dir, `${name}.stderr`), 'a');
     let child: ChildProcess;
+    const spawnedAtMs = Date.now();
     try {
       child = fork(MEMBER_SCRIPT, [JSON.stringify(config)], { stdio: ['ignore', 'ignore', stderr, 'ipc'] });
     } finally {
       fs.closeSync(stderr);
     }
-    const member = new ChaosProcess(name, slot, incarnation, child);
+    const member = new ChaosProcess(name, slot, incarnation, child, spawnedAtMs);
     this.all.add(member);
+    this.started.push(member);
     member.onEvent((event) => {
       this.onEvent(member, event);
       if (event.ev === 'role' || event.ev === 'opened') this.wakeRoleWaiters();
@@ -188,7 +205,13 @@ export class ChaosFleet {
   leader(): ChaosProcess | null {
     let found: ChaosProcess | null = null;
     for (const member of this.slots) {
-      if (member !== null && member.alive && member.role === 'leader' && (found === null || member.roleAt > found.roleAt)) found = member;
+      if (
+        member !== null &&
+        member.alive &&
+        member.role === 'leader' &&
+        (found === null || member.roleAt > found.roleAt)
+      )
+        found = member;
     }
     return found;
   }

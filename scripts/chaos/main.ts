@@ -6,9 +6,11 @@
  * the leader every 0.5-2 s, SIGKILLs followers, pauses the leader and followers
  * (SIGSTOP/SIGCONT), restarts members gracefully, runs schema init calls, and asks members for
  * bursts of large batches, interactive transactions and pipelined writes; killed and closed
- * members are restarted. Meanwhile it samples /proc (openers.ts) for a second process with the
- * database open. Then it stops every member and checks the database with the sqlite3 CLI
- * (check.ts); summary.ts gives the verdict.
+ * members are restarted. Meanwhile an opener tracker (opener-tracking.ts) sees every open of
+ * the database, its -wal and -shm, or, where it cannot run (it needs root and cc), /proc is
+ * sampled (openers.ts), for a second process with the database open. Then it stops every member
+ * and the watch, and checks the database with the sqlite3 CLI (check.ts); summary.ts gives the
+ * verdict.
  *
  * Exit code 0 when every check passed, 1 on any violation or when the runner itself failed,
  * 2 on bad usage. Every child is killed and the temporary directory removed on any exit.
@@ -19,6 +21,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { storePaths } from '@baton/store';
 import { checkDatabase, checkRows, WriteLogs } from './check';
+import { exactCheckUnavailable } from './opener-tracking';
 import { CHAOS_HELP, ChaosUsageError, parseChaosOptions, type ChaosOptions } from './options';
 import { ChaosRun } from './run';
 import { formatSummary, summarize } from './summary';
@@ -27,16 +30,26 @@ async function main(options: ChaosOptions): Promise<number> {
   try {
     execFileSync('sqlite3', ['-version'], { stdio: 'ignore' });
   } catch {
-    process.stderr.write('chaos: the sqlite3 command-line shell is needed for the final check and was not found on PATH\n');
+    process.stderr.write(
+      'chaos: the sqlite3 command-line shell is needed for the final check and was not found on PATH\n',
+    );
+    return 1;
+  }
+  const exactUnavailable = exactCheckUnavailable();
+  if (options.openers === 'exact' && exactUnavailable !== null) {
+    process.stderr.write(
+      `chaos: --openers exact cannot run here: ${exactUnavailable} (--openers sample checks by sampling /proc)\n`,
+    );
     return 1;
   }
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'baton-chaos-'));
   const paths = storePaths(path.join(dir, 'chaos.db'));
-  const run = new ChaosRun(options, dir, paths.database);
+  const run = new ChaosRun(options, dir, paths.database, exactUnavailable);
 
   // Whatever happens from here (error, Ctrl-C, a check failing), no child and no file stays.
   const cleanup = (): void => {
     run.fleet.killEverything();
+    run.endWatch();
     try {
       if (fs.lstatSync(paths.socket).isSocket()) fs.unlinkSync(paths.socket);
     } catch {
@@ -53,9 +66,13 @@ async function main(options: ChaosOptions): Promise<number> {
     });
   }
 
-  process.stderr.write(`chaos: seed ${options.seed}, ${options.members} members, ${options.seconds} s of faults, lock ${options.lock}, in ${dir}\n`);
+  process.stderr.write(
+    `chaos: seed ${options.seed}, ${options.members} members, ${options.seconds} s of faults, lock ${options.lock}, in ${dir}\n`,
+  );
   await run.run();
-  process.stderr.write('chaos: every member stopped; checking the database with the sqlite3 CLI\n');
+  process.stderr.write(
+    'chaos: every member stopped, openers no longer watched; checking the database with the sqlite3 CLI\n',
+  );
 
   const logs = await WriteLogs.read(dir);
   const { checks: rowChecks, totals } = await checkRows(paths.database, logs);

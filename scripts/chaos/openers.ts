@@ -9,6 +9,9 @@
  */
 import * as fs from 'node:fs';
 
+/** How often the chaos runner samples. */
+export const SAMPLE_EVERY_MS = 200;
+
 /** A process the sampler may look at. */
 export interface Sampled {
   pid: number;
@@ -51,7 +54,10 @@ export class OpenerSampler {
   private readonly files: Set<string>;
   private timer: NodeJS.Timeout | null = null;
 
-  constructor(database: string, private readonly processes: () => Iterable<Sampled>) {
+  constructor(
+    database: string,
+    private readonly processes: () => Iterable<Sampled>,
+  ) {
     this.files = new Set([database, `${database}-wal`, `${database}-shm`]);
   }
 
@@ -73,7 +79,10 @@ export class OpenerSampler {
     for (let i = candidates.length - 1; i >= 0; i--) backwards[i] = holds(candidates[i]!.pid, this.files);
     const holders = candidates.filter((p, i) => forwards[i] && backwards[i] && !p.killed);
     if (holders.length > 1) {
-      this.overlaps.push({ holders: holders.map((p) => `${p.name} (pid ${p.pid})`), pausedLeaderInvolved: holders.some((p) => p.pausedAsLeader) });
+      this.overlaps.push({
+        holders: holders.map((p) => `${p.name} (pid ${p.pid})`),
+        pausedLeaderInvolved: holders.some((p) => p.pausedAsLeader),
+      });
     }
     this.maxHolders = Math.max(this.maxHolders, holders.length);
     return holders.length;

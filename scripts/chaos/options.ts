@@ -10,6 +10,12 @@ export interface ChaosOptions {
   loops: number;
   /** The members' election: `flock` (default) or `lockfile` (a lease; see the help). */
   lock: 'flock' | 'lockfile';
+  /**
+   * How the one-opener guarantee is checked: `exact` (the fanotify opener tracker, every open
+   * seen; needs root and a C compiler), `sample` (/proc sampled every 200 ms), or null: exact
+   * when available, else sample (said on stderr and in the summary).
+   */
+  openers: 'exact' | 'sample' | null;
   json: boolean;
   /** Keep the temporary directory (database, write logs, member stderr) for inspection. */
   keep: boolean;
@@ -25,7 +31,9 @@ interactive transactions and pipelined writes), then stops everything and checks
 database with the sqlite3 CLI: every acknowledged row present exactly once, no row that was
 never requested, no batch or transaction partly applied, PRAGMA integrity_check = ok, an
 epoch history that is strictly increasing, has no epoch led by two processes and matches the
-leaders seen, and never two processes with the database open.
+leaders seen, and never two processes with the database open (checked by an opener tracker
+that sees every open of the database, -wal and -shm when the runner is root and cc is found,
+else by sampling /proc).
 
 Options:
   --seconds <n>   how long to inject faults (default 60)
@@ -39,6 +47,10 @@ Options:
                   then have the database open while one of them is a leader the runner
                   paused (reported; any other overlap is a violation), and requests may
                   fail with TIMEOUT or NO_LEADER
+  --openers <m>   how "never two processes with the database open" is checked: exact (every
+                  open seen by a fanotify tracker; needs root and cc) or sample (/proc read
+                  every 200 ms; can miss a short overlap). Default: exact when available,
+                  else sample, and the summary says which
   --json          print the summary as one JSON document on stdout (progress goes to stderr)
   --keep          keep the temporary directory (database, write logs, member stderr)
   -h, --help      show this help
@@ -49,7 +61,8 @@ operating system's timing still varies, so a failing seed usually, not always, f
 Exit codes:
   0  every check passed
   1  a check failed (the summary lists each violation), or the runner itself failed
-     (for example the sqlite3 CLI is missing; the message says which)
+     (for example the sqlite3 CLI is missing, or --openers exact cannot run; the message
+     says which)
   2  bad command-line usage
 
 Examples:
@@ -67,6 +80,7 @@ const SPEC = {
   seed: { type: 'string' },
   loops: { type: 'string' },
   lock: { type: 'string' },
+  openers: { type: 'string' },
   json: { type: 'boolean' },
   keep: { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
@@ -75,7 +89,8 @@ const SPEC = {
 function integer(name: string, text: string | undefined, fallback: number, min: number, max: number): number {
   if (text === undefined) return fallback;
   const value = Number(text);
-  if (text.trim() === '' || !Number.isInteger(value) || value < min || value > max) throw new ChaosUsageError(`--${name} must be an integer from ${min} to ${max}, got ${JSON.stringify(text)}`);
+  if (text.trim() === '' || !Number.isInteger(value) || value < min || value > max)
+    throw new ChaosUsageError(`--${name} must be an integer from ${min} to ${max}, got ${JSON.stringify(text)}`);
   return value;
 }
 
@@ -84,7 +99,9 @@ function usageError(error: Error & { code?: string }): ChaosUsageError {
   const unknown = /^Unknown option '(-{1,2}[^']*)'/.exec(error.message)?.[1];
   if (error.code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION' && unknown !== undefined) {
     const near = didYouMean(unknown.replace(/^-+/, ''), Object.keys(SPEC));
-    return new ChaosUsageError(`unknown option ${JSON.stringify(unknown)}${near === undefined ? '' : ` (did you mean --${near}?)`}`);
+    return new ChaosUsageError(
+      `unknown option ${JSON.stringify(unknown)}${near === undefined ? '' : ` (did you mean --${near}?)`}`,
+    );
   }
   return new ChaosUsageError(error.message);
 }
@@ -101,7 +118,11 @@ function parse(argv: string[]) {
 export function parseChaosOptions(argv: string[]): ChaosOptions {
   const values = parse(argv);
   const lock = values.lock ?? 'flock';
-  if (lock !== 'flock' && lock !== 'lockfile') throw new ChaosUsageError(`--lock must be flock or lockfile, got ${JSON.stringify(lock)}`);
+  if (lock !== 'flock' && lock !== 'lockfile')
+    throw new ChaosUsageError(`--lock must be flock or lockfile, got ${JSON.stringify(lock)}`);
+  const openers = values.openers ?? null;
+  if (openers !== null && openers !== 'exact' && openers !== 'sample')
+    throw new ChaosUsageError(`--openers must be exact or sample, got ${JSON.stringify(openers)}`);
   if (values.seed === '') throw new ChaosUsageError('--seed needs a value');
   return {
     seconds: integer('seconds', values.seconds, 60, 1, 24 * 3600),
@@ -109,6 +130,7 @@ export function parseChaosOptions(argv: string[]): ChaosOptions {
     seed: values.seed ?? String(Date.now() % 1_000_000),
     loops: integer('loops', values.loops, 2, 1, 16),
     lock,
+    openers,
     json: values.json === true,
     keep: values.keep === true,
     help: values.help === true,

@@ -1,48 +1,108 @@
 /**
- * One chaos run from start to stop: the fleet comes up, the seeded schedule's faults are
- * injected for the given time while /proc is sampled for a second opener, then every member is
- * asked to close (and killed if it does not). The verdict is taken afterwards (summary.ts).
+ * One chaos run from start to stop: the watch on who opens the database starts (the opener
+ * tracker, or the /proc sampler where the tracker cannot run), the fleet comes up, the seeded
+ * schedule's faults are injected for the given time, then every member is asked to close (and
+ * killed if it does not) and the watch ends, before anything else opens the database. The
+ * verdict is taken afterwards (summary.ts).
  */
 import { ChaosFleet, type ChaosProcess } from './fleet';
 import { CLOSE_TIMEOUT_MS, FaultInjector, sleep } from './faults';
-import { OpenerSampler } from './openers';
+import { exactOpenersVerdict, sampledOpenersVerdict, type OpenersVerdict } from './opener-verdict';
+import { OpenerTracker } from './opener-tracking';
+import { OpenerSampler, SAMPLE_EVERY_MS } from './openers';
 import type { ChaosOptions } from './options';
 import { Random } from './random';
 import { Schedule, TIMINGS } from './schedule';
 import { newTally, recordEvent, type Tally } from './tally';
 
-const SAMPLE_EVERY_MS = 200;
 const PROGRESS_EVERY_MS = 10_000;
+
+/** How the run watches who opens the database. */
+type OpenerWatch =
+  | { method: 'exact'; tracker: OpenerTracker }
+  | { method: 'sample'; sampler: OpenerSampler; fallbackReason: string | null };
 
 /** A chaos run on one database in one temporary directory. */
 export class ChaosRun {
   readonly tally: Tally = newTally();
   readonly fleet: ChaosFleet;
-  readonly sampler: OpenerSampler;
   readonly startedAt = Date.now();
   private readonly faults: FaultInjector;
+  private watch: OpenerWatch | null = null;
 
+  /**
+   * `exactUnavailable`: why the opener tracker cannot run here (null: it can). Unless the user
+   * asked for the sampler, the run uses the tracker when it can, else says why and samples.
+   */
   constructor(
     readonly options: ChaosOptions,
     readonly dir: string,
-    database: string,
+    private readonly database: string,
+    private readonly exactUnavailable: string | null,
   ) {
-    const config = { path: database, loops: options.loops, requestTimeoutMs: TIMINGS[options.lock].requestTimeoutMs, lock: options.lock };
-    this.fleet = new ChaosFleet(config, dir, options.seed, options.members, (member, event) => recordEvent(this.tally, member, event));
-    this.sampler = new OpenerSampler(database, () => this.fleet.all);
+    const config = {
+      path: database,
+      loops: options.loops,
+      requestTimeoutMs: TIMINGS[options.lock].requestTimeoutMs,
+      lock: options.lock,
+    };
+    this.fleet = new ChaosFleet(config, dir, options.seed, options.members, (member, event) =>
+      recordEvent(this.tally, member, event),
+    );
     this.faults = new FaultInjector(this.fleet, this.tally, options.lock);
   }
 
-  /** Starts the fleet, injects faults for `options.seconds`, and stops the fleet again. */
+  /**
+   * Starts watching the openers, starts the fleet, injects faults for `options.seconds`, stops
+   * the fleet again, then the watch: every open by a member is recorded, and none by the
+   * sqlite3 checks that follow.
+   */
   async run(): Promise<void> {
-    await this.startFleet();
-    this.sampler.start(SAMPLE_EVERY_MS);
+    this.watch = await this.startWatch();
     try {
+      await this.startFleet();
       await this.inject();
       await this.stopFleet();
-    } finally {
-      this.sampler.stop();
+    } catch (error) {
+      this.endWatch();
+      throw error;
     }
+    if (this.watch.method === 'exact') await this.watch.tracker.stop();
+    else this.watch.sampler.stop();
+  }
+
+  /** Ends the watch at once (synchronous: safe in an exit handler). */
+  endWatch(): void {
+    if (this.watch?.method === 'exact') void this.watch.tracker.kill();
+    else this.watch?.sampler.stop();
+  }
+
+  /** The opener check's verdict, once `run()` has finished. */
+  openersVerdict(): OpenersVerdict {
+    if (this.watch === null) throw new Error('the openers were never watched');
+    if (this.watch.method === 'exact')
+      return exactOpenersVerdict(this.watch.tracker.events, this.fleet.started, this.options.lock);
+    return sampledOpenersVerdict(this.watch.sampler, this.options.lock, this.watch.fallbackReason);
+  }
+
+  /** The tracker when it can run and was not declined; otherwise the sampler, saying why. */
+  private async startWatch(): Promise<OpenerWatch> {
+    let fallbackReason = this.options.openers === 'sample' ? null : this.exactUnavailable;
+    if (this.options.openers !== 'sample' && fallbackReason === null) {
+      try {
+        return { method: 'exact', tracker: await OpenerTracker.start(this.database) };
+      } catch (error) {
+        if (this.options.openers === 'exact') throw error;
+        fallbackReason = error instanceof Error ? error.message : String(error);
+      }
+    }
+    if (fallbackReason !== null)
+      process.stderr.write(
+        `chaos: openers checked by sampling /proc every ${SAMPLE_EVERY_MS} ms, not exactly: ${fallbackReason}\n`,
+      );
+    const sampler = new OpenerSampler(this.database, () => this.fleet.all);
+    sampler.start(SAMPLE_EVERY_MS);
+    return { method: 'sample', sampler, fallbackReason };
   }
 
   private log(message: string): void {
@@ -52,7 +112,9 @@ export class ChaosRun {
   /** Starts slot 0 (it leads), then the others together. */
   private async startFleet(): Promise<void> {
     if ((await this.fleet.startMember(0)) === null) throw new Error('the first member could not open the store');
-    const rest = await Promise.all(Array.from({ length: this.options.members - 1 }, (_, i) => this.fleet.startMember(i + 1)));
+    const rest = await Promise.all(
+      Array.from({ length: this.options.members - 1 }, (_, i) => this.fleet.startMember(i + 1)),
+    );
     if (rest.some((m) => m === null)) throw new Error('a member could not open the store');
   }
 
@@ -76,7 +138,9 @@ export class ChaosRun {
   private logProgress(): void {
     const leader = this.fleet.leader();
     const t = this.tally;
-    this.log(`leader ${leader ? `${leader.name} (epoch ${leader.epoch})` : 'being elected'}; so far ${t.leaderKills} leader kills, ${t.followerKills} follower kills, ${t.pauses} leader pauses, ${t.followerPauses} follower pauses, ${t.gracefulRestarts} graceful restarts, ${t.inits} inits`);
+    this.log(
+      `leader ${leader ? `${leader.name} (epoch ${leader.epoch})` : 'being elected'}; so far ${t.leaderKills} leader kills, ${t.followerKills} follower kills, ${t.pauses} leader pauses, ${t.followerPauses} follower pauses, ${t.gracefulRestarts} graceful restarts, ${t.inits} inits`,
+    );
   }
 
   /** Ends the faults, lets every member close, and kills whatever does not. */
@@ -89,16 +153,22 @@ export class ChaosRun {
       member.closing = true;
       member.send({ cmd: 'close' });
     }
-    await Promise.all(members.map(async (member) => {
-      const exited = await Promise.race([member.exited.then(() => true), sleep(CLOSE_TIMEOUT_MS).then(() => false)]);
-      if (!exited) {
-        this.tally.hungAtClose.push(`${member.name} did not close within ${CLOSE_TIMEOUT_MS / 1000} s at the end`);
-        member.signal('SIGKILL');
-        await member.exited;
-      }
-    }));
+    await Promise.all(
+      members.map(async (member) => {
+        const exited = await Promise.race([member.exited.then(() => true), sleep(CLOSE_TIMEOUT_MS).then(() => false)]);
+        if (!exited) {
+          this.tally.hungAtClose.push(`${member.name} did not close within ${CLOSE_TIMEOUT_MS / 1000} s at the end`);
+          member.signal('SIGKILL');
+          await member.exited;
+        }
+      }),
+    );
     // Init calls still running end on their own (bounded by their request timeout).
-    await Promise.all([...this.fleet.all].map((p) => Promise.race([p.exited, sleep(TIMINGS[this.options.lock].requestTimeoutMs + 10_000)])));
+    await Promise.all(
+      [...this.fleet.all].map((p) =>
+        Promise.race([p.exited, sleep(TIMINGS[this.options.lock].requestTimeoutMs + 10_000)]),
+      ),
+    );
     this.fleet.killEverything();
   }
 }

@@ -5,7 +5,8 @@
  */
 import type { EpochRecord } from '@baton/store';
 import type { Check, WriteTotals } from './check';
-import type { OpenerSampler } from './openers';
+import { plural, type OpenersSeen } from './opener-verdict';
+import { SAMPLE_EVERY_MS } from './openers';
 import type { ChaosRun } from './run';
 import type { Tally } from './tally';
 
@@ -17,11 +18,26 @@ export interface ChaosSummary {
   members: number;
   lock: 'flock' | 'lockfile';
   elapsedSeconds: number;
-  faults: Pick<Tally, 'leaderKills' | 'followerKills' | 'pauses' | 'followerPauses' | 'gracefulRestarts' | 'gracefulLeaderRestarts' | 'inits' | 'bursts' | 'skipped' | 'restarts'>;
+  faults: Pick<
+    Tally,
+    | 'leaderKills'
+    | 'followerKills'
+    | 'pauses'
+    | 'followerPauses'
+    | 'gracefulRestarts'
+    | 'gracefulLeaderRestarts'
+    | 'inits'
+    | 'bursts'
+    | 'skipped'
+    | 'restarts'
+  >;
   writes: WriteTotals;
-  leaders: { epochs: number; failoverMs: { count: number; median: number | null; p99: number | null; max: number | null } };
-  /** `overlaps`: samples that saw two processes with the database open at once. */
-  openers: { samples: number; maxAtOnce: number; overlaps: number };
+  leaders: {
+    epochs: number;
+    failoverMs: { count: number; median: number | null; p99: number | null; max: number | null };
+  };
+  /** How the openers were checked (`exact`: the opener tracker; `sample`: /proc) and what was seen. */
+  openers: OpenersSeen;
   backgroundErrors: Record<string, number>;
   backgroundExamples: Record<string, string[]>;
   checks: Check[];
@@ -34,52 +50,60 @@ function percentile(sorted: number[], p: number): number | null {
   return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
 }
 
-/**
- * One opener. With flock any overlap is a violation. The lockfile lease lets a paused leader be
- * overtaken, so there an overlap is allowed only while one holder is a leader the runner
- * paused; every overlap is reported either way.
- */
-function openersCheck(sampler: OpenerSampler, lock: 'flock' | 'lockfile'): Check {
-  const overlaps = sampler.overlaps;
-  const seen = `${sampler.samples} samples of /proc, at most ${sampler.maxHolders} holder${sampler.maxHolders === 1 ? '' : 's'} at once`;
-  const describe = (list: typeof overlaps): string => list.slice(0, 3).map((o) => `${o.holders.join(' and ')} had the database open at once`).join('; ');
-  if (lock === 'flock') return { name: 'never two processes with the database open', ok: overlaps.length === 0, detail: overlaps.length === 0 ? seen : describe(overlaps) };
-  const unexplained = overlaps.filter((o) => !o.pausedLeaderInvolved);
-  return {
-    name: 'never two processes with the database open, except a paused leader overtaken (lockfile)',
-    ok: unexplained.length === 0,
-    detail: unexplained.length > 0
-      ? `${unexplained.length} samples with two holders and no paused leader among them: ${describe(unexplained)}`
-      : overlaps.length === 0
-        ? `${seen}`
-        : `${seen}; ${overlaps.length} with two holders, each with a leader the runner had paused (e.g. ${overlaps[0]!.holders.join(' and ')})`,
-  };
-}
-
 /** Joins the database checks with what the runner saw into the verdict. */
-export function summarize(run: ChaosRun, rowChecks: Check[], totals: WriteTotals, dbChecks: Check[], epochs: EpochRecord[]): ChaosSummary {
+export function summarize(
+  run: ChaosRun,
+  rowChecks: Check[],
+  totals: WriteTotals,
+  dbChecks: Check[],
+  epochs: EpochRecord[],
+): ChaosSummary {
   const { options, tally: t } = run;
   // A request may fail only when its transaction died with its leader (or was rolled back on
   // purpose): every other request must be answered, faults or not, within its timeout.
   // With a lease (lockfile), a request to a paused leader times out by design, and one sent
   // during the takeover may find no leader in time.
-  const allowed = options.lock === 'lockfile' ? /^(TRANSACTION_ABORTED|ROLLED_BACK|TIMEOUT|NO_LEADER)\b/ : /^(TRANSACTION_ABORTED|ROLLED_BACK)\b/;
+  const allowed =
+    options.lock === 'lockfile'
+      ? /^(TRANSACTION_ABORTED|ROLLED_BACK|TIMEOUT|NO_LEADER)\b/
+      : /^(TRANSACTION_ABORTED|ROLLED_BACK)\b/;
+  const openers = run.openersVerdict();
   const unexpectedFailures = Object.entries(totals.failuresByCode).filter(([code]) => !allowed.test(code));
   const checks: Check[] = [
     ...rowChecks,
     ...dbChecks,
-    openersCheck(run.sampler, options.lock),
-    { name: 'every schema init call succeeded', ok: t.initFailures.length === 0, detail: t.initFailures.length === 0 ? `${t.inits - t.initsTimedOut} calls saw schema version 2${t.initsTimedOut > 0 ? `, ${t.initsTimedOut} found no leader in time (lockfile)` : ''}` : t.initFailures.slice(0, 3).join('; ') },
-    { name: 'every member closed when asked', ok: t.hungAtClose.length === 0, detail: t.hungAtClose.length === 0 ? 'yes' : t.hungAtClose.slice(0, 3).join('; ') },
-    { name: 'no corruption reported by any member', ok: t.alarming.length === 0, detail: t.alarming.length === 0 ? 'none' : t.alarming.slice(0, 3).join('; ') },
+    openers.check,
+    {
+      name: 'every schema init call succeeded',
+      ok: t.initFailures.length === 0,
+      detail:
+        t.initFailures.length === 0
+          ? `${t.inits - t.initsTimedOut} calls saw schema version 2${t.initsTimedOut > 0 ? `, ${t.initsTimedOut} found no leader in time (lockfile)` : ''}`
+          : t.initFailures.slice(0, 3).join('; '),
+    },
+    {
+      name: 'every member closed when asked',
+      ok: t.hungAtClose.length === 0,
+      detail: t.hungAtClose.length === 0 ? 'yes' : t.hungAtClose.slice(0, 3).join('; '),
+    },
+    {
+      name: 'no corruption reported by any member',
+      ok: t.alarming.length === 0,
+      detail: t.alarming.length === 0 ? 'none' : t.alarming.slice(0, 3).join('; '),
+    },
     {
       name: 'no request failed except transactions whose leader died',
       ok: unexpectedFailures.length === 0,
-      detail: unexpectedFailures.length === 0
-        ? `every failure was TRANSACTION_ABORTED or a deliberate rollback${options.lock === 'lockfile' ? ' (or, with the lease, TIMEOUT / NO_LEADER)' : ''}`
-        : unexpectedFailures.map(([code, n]) => `${code} x${n}`).join(', '),
+      detail:
+        unexpectedFailures.length === 0
+          ? `every failure was TRANSACTION_ABORTED or a deliberate rollback${options.lock === 'lockfile' ? ' (or, with the lease, TIMEOUT / NO_LEADER)' : ''}`
+          : unexpectedFailures.map(([code, n]) => `${code} x${n}`).join(', '),
     },
-    { name: 'the fleet made progress', ok: totals.opsAcked > 0 && (options.seconds < 5 || t.leaderKills > 0), detail: `${totals.opsAcked} operations acknowledged, ${t.leaderKills} leader kills` },
+    {
+      name: 'the fleet made progress',
+      ok: totals.opsAcked > 0 && (options.seconds < 5 || t.leaderKills > 0),
+      detail: `${totals.opsAcked} operations acknowledged, ${t.leaderKills} leader kills`,
+    },
   ];
   const failover = [...t.failoverMs].sort((a, b) => a - b);
   return {
@@ -102,8 +126,16 @@ export function summarize(run: ChaosRun, rowChecks: Check[], totals: WriteTotals
       restarts: t.restarts,
     },
     writes: totals,
-    leaders: { epochs: epochs.length, failoverMs: { count: failover.length, median: percentile(failover, 50), p99: percentile(failover, 99), max: failover[failover.length - 1] ?? null } },
-    openers: { samples: run.sampler.samples, maxAtOnce: run.sampler.maxHolders, overlaps: run.sampler.overlaps.length },
+    leaders: {
+      epochs: epochs.length,
+      failoverMs: {
+        count: failover.length,
+        median: percentile(failover, 50),
+        p99: percentile(failover, 99),
+        max: failover[failover.length - 1] ?? null,
+      },
+    },
+    openers: openers.seen,
     backgroundErrors: t.backgroundErrors,
     backgroundExamples: t.backgroundExamples,
     checks,
@@ -112,23 +144,60 @@ export function summarize(run: ChaosRun, rowChecks: Check[], totals: WriteTotals
   };
 }
 
+/** The `Openers:` lines: how the openers were checked, what was seen, and each overlap. */
+function openersLines(o: OpenersSeen): string[] {
+  if (o.method === 'sample') {
+    return [
+      `Openers:  sampled /proc every ${SAMPLE_EVERY_MS} ms${o.fallbackReason === null ? ' (as asked)' : `, not exact: ${o.fallbackReason}`}: ${plural(o.samples, 'sample')}, at most ${plural(o.maxAtOnce, 'holder')} at once, ${plural(o.overlaps.length, 'sample')} with two holders`,
+      ...o.overlaps
+        .slice(0, 10)
+        .map(
+          (v) =>
+            `            ${v.holders.join(' and ')}${v.pausedLeaderInvolved ? ' (a paused leader among them)' : ''}`,
+        ),
+    ];
+  }
+  return [
+    `Openers:  exact (opener tracker, every open seen): ${plural(o.opens, 'open')} of the database, -wal and -shm, at most ${plural(o.maxAtOnce, 'holder')} at once, ${plural(o.overlaps.length, 'overlap')}, ${plural(o.lostEvents, 'lost event')}`,
+    ...o.overlaps
+      .slice(0, 10)
+      .map(
+        (v) =>
+          `            ${v.opener} opened ${v.files.join(', ')} while ${v.heldBy} held the files: ${v.durationUs === null ? 'until the end' : `${v.durationUs} µs`}${v.pausedLeaderInvolved ? ' (a paused leader)' : ''}`,
+      ),
+  ];
+}
+
 /** The summary as text, for a terminal. */
 export function formatSummary(s: ChaosSummary): string {
   const f = s.faults;
   const w = s.writes;
-  const failures = Object.entries(w.failuresByCode).map(([code, n]) => `${code} x${n}`).join(', ') || 'none';
-  const background = Object.entries(s.backgroundErrors).map(([code, n]) => `${code} x${n}`).join(', ') || 'none';
+  const failures =
+    Object.entries(w.failuresByCode)
+      .map(([code, n]) => `${code} x${n}`)
+      .join(', ') || 'none';
+  const background =
+    Object.entries(s.backgroundErrors)
+      .map(([code, n]) => `${code} x${n}`)
+      .join(', ') || 'none';
   const ms = s.leaders.failoverMs;
   const lines = [
     `Baton chaos: ${s.members} members, ${s.seconds} s of faults (seed ${s.seed}${s.lock === 'lockfile' ? ', lock: lockfile' : ''}), ${s.elapsedSeconds} s in all`,
     `Faults:   ${f.leaderKills} leader SIGKILLs, ${f.followerKills} follower SIGKILLs, ${f.pauses} leader and ${f.followerPauses} follower SIGSTOP/SIGCONT, ${f.gracefulRestarts} graceful restarts (${f.gracefulLeaderRestarts} of the leader), ${f.inits} schema init calls,`,
-    `          bursts: ${f.bursts.batch} of large batches, ${f.bursts.transaction} of interactive transactions, ${f.bursts.pipeline} of pipelined writes; ${f.restarts} restarts; skipped for want of a target: ${Object.entries(f.skipped).map(([k, n]) => `${k} x${n}`).join(', ') || 'none'}`,
+    `          bursts: ${f.bursts.batch} of large batches, ${f.bursts.transaction} of interactive transactions, ${f.bursts.pipeline} of pipelined writes; ${f.restarts} restarts; skipped for want of a target: ${
+      Object.entries(f.skipped)
+        .map(([k, n]) => `${k} x${n}`)
+        .join(', ') || 'none'
+    }`,
     `Writes:   ${w.opsSent} operations sent, ${w.opsAcked} acknowledged (${w.rowsAcked} rows); ${w.rowsInDatabase} rows in the database`,
     `          failed requests: ${failures}`,
     `          unanswered (member killed or in doubt): ${w.opsUncertainApplied} applied whole, ${w.opsUncertainNotApplied} not applied`,
     `Leaders:  ${s.leaders.epochs} epochs; failover as measured by members: ${ms.count} failovers, median ${ms.median ?? '-'} ms, p99 ${ms.p99 ?? '-'} ms, max ${ms.max ?? '-'} ms`,
     `          background errors reported by members: ${background}`,
-    ...Object.values(s.backgroundExamples).flat().map((example) => `            e.g. ${example}`),
+    ...Object.values(s.backgroundExamples)
+      .flat()
+      .map((example) => `            e.g. ${example}`),
+    ...openersLines(s.openers),
     'Checks (sqlite3 CLI, after every member exited):',
     ...s.checks.map((c) => `  ${c.ok ? 'ok  ' : 'FAIL'} ${c.name}: ${c.detail}`),
     s.ok ? 'Result: PASS' : `Result: FAIL (${s.violations.length} violations)`,

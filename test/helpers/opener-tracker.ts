@@ -41,6 +41,19 @@ export interface OverlapWindow {
 }
 
 /**
+ * How long each overlap in `events` (a tracker's events, in order) lasted: from the second open
+ * to the first holder's last close. A function of the events alone, so a verdict built on it
+ * can be checked with events written by hand.
+ */
+export function overlapWindowsOf(events: readonly OpenerEvent[]): OverlapWindow[] {
+  return events.flatMap((e, index) => {
+    if (e.kind !== 'OVERLAP') return [];
+    const released = events.slice(index).find((c) => c.kind === 'CLOSE' && c.pid === e.heldBy && !c.stillHolds);
+    return [{ pid: e.pid, heldBy: e.heldBy, fromUs: e.atUs, toUs: released?.atUs ?? null }];
+  });
+}
+
+/**
  * Compiles the tracker once per source version and returns the binary's path. It is built next
  * to the compiled helper (test/dist/helpers/, a build output like the rest of dist/), so the
  * tests leave nothing behind in the system's temp directory.
@@ -82,6 +95,8 @@ export class OpenerTracker {
   private waiters: { test: (e: OpenerEvent) => boolean; resolve: (e: OpenerEvent) => void }[] = [];
   private readonly exited: Promise<void>;
   private stderr = '';
+  /** Set once stop() or kill() ended it on purpose. */
+  private ended = false;
 
   private constructor(
     private readonly child: ChildProcess,
@@ -182,15 +197,12 @@ export class OpenerTracker {
 
   /** How long each overlap lasted: from the second open to the first holder's last close. */
   overlapWindows(): OverlapWindow[] {
-    return this.events.flatMap((e, index) => {
-      if (e.kind !== 'OVERLAP') return [];
-      const released = this.events.slice(index).find((c) => c.kind === 'CLOSE' && c.pid === e.heldBy && !c.stillHolds);
-      return [{ pid: e.pid, heldBy: e.heldBy, fromUs: e.atUs, toUs: released?.atUs ?? null }];
-    });
+    return overlapWindowsOf(this.events);
   }
 
   /** Ends the tracker at once, whatever it has not read yet. */
   async kill(): Promise<void> {
+    this.ended = true;
     this.child.kill('SIGKILL');
     await this.exited;
   }
@@ -206,9 +218,19 @@ export class OpenerTracker {
     await this.waitFor((e) => e.kind === 'SYNC' && this.events.filter((s) => s.kind === 'SYNC').length > seen);
   }
 
-  /** Stops watching after recording everything that happened before the call. */
+  /**
+   * Stops watching after recording everything that happened before the call. Rejects when the
+   * tracker had exited on its own before: the opens after its exit were not seen, so an empty
+   * `overlaps()` would prove nothing.
+   */
   async stop(): Promise<void> {
-    if (this.child.exitCode !== null || this.child.signalCode !== null) return;
+    if (this.child.exitCode !== null || this.child.signalCode !== null) {
+      if (this.ended) return;
+      throw new Error(
+        `the opener tracker exited before it was stopped (${this.child.exitCode ?? this.child.signalCode}), so later opens went unseen: ${this.stderr}`,
+      );
+    }
+    this.ended = true;
     await this.sync();
     this.child.kill('SIGTERM');
     await this.exited;
