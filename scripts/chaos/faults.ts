@@ -3,6 +3,7 @@
  * calls and bursts, and restarts what was killed or closed. Work that outlives the fault (a
  * pause waiting for its SIGCONT, a restart) is tracked, so the runner can wait for all of it.
  */
+import { sleep } from '../shared';
 import type { ChaosFleet, ChaosProcess } from './fleet';
 import { TIMINGS, type Fault, type FaultKind } from './schedule';
 import type { Tally } from './tally';
@@ -11,7 +12,6 @@ import type { Tally } from './tally';
 export const CLOSE_TIMEOUT_MS = 60_000;
 
 /** Resolves after `ms` (at once when negative). */
-export const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, Math.max(0, ms)));
 
 /** Injects faults into one fleet. */
 export class FaultInjector {

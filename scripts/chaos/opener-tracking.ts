@@ -1,25 +1,11 @@
 /**
  * The exact opener check for chaos runs: whether it can run here, and the opener tracker itself
- * (test/helpers/opener-tracker.ts: fanotify, every open of the database, its -wal and -shm by
- * any process, checked against /proc before it is allowed). Its code is loaded from where the
- * test project compiles it (test/dist/helpers/), as packages/kanban/test/helpers.ts does for
- * the temp helpers: no relative import names test/dist from both the source and the compiled
- * file. The types come from the source.
+ * (from the test support package, @baton/test-support/opener-tracker: fanotify, every open of
+ * the database, its -wal and -shm by any process, checked against /proc before it is allowed).
  */
 import { execFileSync } from 'node:child_process';
-import { createRequire } from 'node:module';
-import * as path from 'node:path';
-import type * as Tracker from '../../test/helpers/opener-tracker';
-
-const load = createRequire(__filename);
-const tracker = load(
-  path.join(__dirname, '..', '..', '..', 'test', 'dist', 'helpers', 'opener-tracker.js'),
-) as typeof Tracker;
-export const { OpenerTracker, overlapWindowsOf } = tracker;
-/** A running tracker (see test/helpers/opener-tracker.ts). */
-export type OpenerTracker = Tracker.OpenerTracker;
-/** One open, close, overlap, lost-events or sync line of the tracker, in order. */
-export type OpenerEvent = Tracker.OpenerEvent;
+export { OpenerTracker, overlapWindowsOf } from '@baton/test-support/opener-tracker';
+export type { OpenerEvent } from '@baton/test-support/opener-tracker';
 
 /** Why the exact check cannot run on this machine (fanotify needs root; the tracker is C, compiled on first use), or null when it can. */
 export function exactCheckUnavailable(): string | null {

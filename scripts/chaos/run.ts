@@ -6,7 +6,8 @@
  * verdict is taken afterwards (summary.ts).
  */
 import { ChaosFleet, type ChaosProcess } from './fleet';
-import { CLOSE_TIMEOUT_MS, FaultInjector, sleep } from './faults';
+import { sleep } from '../shared';
+import { CLOSE_TIMEOUT_MS, FaultInjector } from './faults';
 import { exactOpenersVerdict, sampledOpenersVerdict, type OpenersVerdict } from './opener-verdict';
 import { OpenerTracker } from './opener-tracking';
 import { OpenerSampler, SAMPLE_EVERY_MS } from './openers';

@@ -3,6 +3,7 @@
  * joined with what the runner itself saw (openers, init calls, closes, failures), and the
  * summary printed as text or as one JSON document.
  */
+import { percentile } from '../shared';
 import type { EpochRecord } from '@baton/store';
 import type { Check, WriteTotals } from './check';
 import { plural, type OpenersSeen } from './opener-verdict';
@@ -45,9 +46,9 @@ export interface ChaosSummary {
   tempDir: string | null;
 }
 
-function percentile(sorted: number[], p: number): number | null {
-  if (sorted.length === 0) return null;
-  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
+/** A nearest-rank percentile of `values` (0 < p <= 1), or null when there are none. */
+function percentileOrNull(values: number[], p: number): number | null {
+  return values.length === 0 ? null : percentile(values, p);
 }
 
 /** Joins the database checks with what the runner saw into the verdict. */
@@ -130,8 +131,8 @@ export function summarize(
       epochs: epochs.length,
       failoverMs: {
         count: failover.length,
-        median: percentile(failover, 50),
-        p99: percentile(failover, 99),
+        median: percentileOrNull(failover, 0.5),
+        p99: percentileOrNull(failover, 0.99),
         max: failover[failover.length - 1] ?? null,
       },
     },
