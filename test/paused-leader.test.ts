@@ -50,27 +50,41 @@ test('flock: a paused leader keeps the lock, requests end in TIMEOUT, and all ca
 
 test('lockfile: a second leader takes over a paused one, which steps down when it resumes', async () => {
   const file = path.join(tempDir(), 'lease.db');
-  const options = { path: file, lock: 'lockfile' as const, requestTimeoutMs: 2500 };
-  const old = await startMember({ ...options, name: 'old' });
-  const next = await startMember({ ...options, name: 'next' });
-  expect(old.events[0]).toMatchObject({ ev: 'opened', role: 'leader' });
+  const lockfile = { path: file, lock: 'lockfile' as const };
+  const old = await startMember({ ...lockfile, name: 'old' });
+  // Generous for joining on a loaded machine (opening is bounded by it too); the read below
+  // times out whatever its length, since its leader is paused.
+  const reader = await startMember({ ...lockfile, name: 'reader', candidate: false, requestTimeoutMs: 10_000 });
+  expect(old.events[0]).toMatchObject({ ev: 'opened', role: 'leader', epoch: 1 });
+  expect(reader.events[0]).toMatchObject({ ev: 'opened', role: 'follower', epoch: 1 });
 
-  // Paused while idle, the old leader stops refreshing its lease. The next request times out
-  // on the silent leader; its member then stands, finds the lease stale, and takes over. It is
-  // a read on purpose: a write left in the paused leader's socket would reach its engine on
+  // Why this cannot race: until the pause, `old` is the only candidate. A lease is only lost to
+  // another process that takes it over, so however late a loaded machine lets `old` refresh it,
+  // `old` still leads at the instant it stops (a second candidate present before the pause
+  // could already have taken a stale lease over, and nothing would be paused but a follower).
+  // Paused, it stops refreshing its lease. The reader's request sits on its connection to the
+  // silent leader (the only one it has until that request times out) and ends in TIMEOUT.
+  // The read is on purpose: a write left in the paused leader's socket would reach its engine on
   // resume and be refused by the fence first (fencing.test.ts proves that refusal); here
   // nothing is left to commit, so the lease's loss alone must make it step down.
   pause(old);
-  const timedOut = await next.exec('SELECT count(*) AS n FROM rows');
+  const reading = reader.exec('SELECT count(*) AS n FROM rows');
+  // A candidate joining now finds the lease held, then stale, and takes over.
+  const next = await startMember({ ...lockfile, name: 'next' });
+  expect(next.events[0]).toMatchObject({ ev: 'opened', role: 'leader', epoch: 2 });
+  const timedOut = await reading;
   expect(timedOut.code).toBe('TIMEOUT');
-  await next.waitFor((e) => e.ev === 'role' && e.role === 'leader', 30_000);
   const written = await next.exec("INSERT INTO rows (id, member) VALUES ('under-the-new-lease', 'next')");
   expect(written.code).toBeUndefined();
+  const readAgain = await reader.exec('SELECT count(*) AS n FROM rows');
+  expect(readAgain.ok).toMatchObject({ rows: [{ n: 1 }] });
 
   // The resumed process learns it lost the lease and steps down; then it follows the new leader.
   const steppedDown = old.waitForNext((e) => e.ev === 'error' && e.code === 'LEADER_FAILED', 30_000);
   old.kill('SIGCONT');
-  expect((await steppedDown as { message: string }).message).toMatch(/^LEADER_FAILED: the leader hosted here stepped down: leader lease lost: /);
+  expect(((await steppedDown) as { message: string }).message).toMatch(
+    /^LEADER_FAILED: the leader hosted here stepped down: leader lease lost: /,
+  );
   const viaNewLeader = await old.exec("INSERT INTO rows (id, member) VALUES ('after-resume', 'old')");
   expect(viaNewLeader.code).toBeUndefined();
   expect(old.events.some((e) => e.ev === 'failover' && e.toPid === next.pid)).toBe(true);

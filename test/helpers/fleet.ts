@@ -83,9 +83,16 @@ export class Member {
     this.child.kill(signal);
   }
 
-  /** Resolves when the process has exited. */
-  whenExited(): Promise<void> {
-    return this.exited;
+  /**
+   * Resolves when the process has exited; rejects, naming the member and its last events, if it
+   * is still running after `timeoutMs` (a member whose close never finishes must fail the test
+   * with a reason, not hang it until the test's own timeout).
+   */
+  whenExited(timeoutMs = 30_000): Promise<void> {
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`${this.name} (pid ${this.pid}) did not exit within ${timeoutMs} ms; saw ${JSON.stringify(this.events.slice(-5))}`)), timeoutMs);
+      void this.exited.then(() => (clearTimeout(timer), resolve()));
+    });
   }
 }
 

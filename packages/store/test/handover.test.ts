@@ -6,6 +6,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { openStore, type Store } from '../src';
+import { FlockElection } from '../src/election/flock-election';
 
 const MIGRATIONS = [{ version: 1, sql: 'CREATE TABLE t (id TEXT PRIMARY KEY)' }];
 let dir: string;
@@ -104,4 +105,32 @@ test('a symlink whose target does not exist yet: members opening either name mee
   const second = await open('by-the-target', target);
   const third = await open('through-the-link-again', link);
   expect([first.role, second.role, third.role]).toEqual(['leader', 'follower', 'follower']);
+});
+
+test('a member closed while it is taking over stops the engine it was starting: the next member leads', async () => {
+  const file = path.join(dir, 'closed-while-taking-over.db');
+  const leader = await open('leader', file);
+  const heir = await open('heir', file);
+  // Close the heir at the worst moment: it has just won the election lock (the real flock) and
+  // is about to start its engine. Its close() is called before tryAcquire's caller resumes.
+  const acquire = FlockElection.prototype.tryAcquire;
+  let closeHeir: (closed: Promise<void>) => void = () => undefined;
+  const heirClosed = new Promise<Promise<void>>((resolve) => (closeHeir = resolve));
+  const spy = jest.spyOn(FlockElection.prototype, 'tryAcquire').mockImplementation(async function (
+    this: FlockElection,
+  ) {
+    const lock = await acquire.call(this);
+    if (lock !== null) closeHeir(heir.close());
+    return lock;
+  });
+  try {
+    await leader.close();
+    await await heirClosed;
+  } finally {
+    spy.mockRestore();
+  }
+  expect(heir.role).toBe('closed');
+  // Its close() stopped that engine and released the lock: a newcomer leads.
+  const newcomer = await open('newcomer', file);
+  expect(newcomer.role).toBe('leader');
 });

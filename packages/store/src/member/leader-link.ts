@@ -50,6 +50,8 @@ export class LeaderLink {
   /** Bumped on every new connection; transactions are bound to the one they began on. */
   private currentGeneration = 0;
   private host: LeaderHost | null = null;
+  /** The election's attempt to host the leader here, while it runs (it may be starting an engine). */
+  private hosting: Promise<void> | null = null;
   private readonly heirStandby: HeirStandby;
   private readonly permissionWarning: PermissionWarning;
   private currentRole: StoreRole = 'electing';
@@ -161,6 +163,10 @@ export class LeaderLink {
     this.closing = true;
     this.heirStandby.close();
     await this.pending.drained();
+    // The election may be starting an engine here right now (it won the lock before `closing`
+    // was set): wait for it, so that the engine is stopped below instead of being left running,
+    // holding the database and keeping this process alive, after close() resolved.
+    await this.hosting;
     this.leaderWatcher.close();
     const host = this.host;
     this.host = null;
@@ -264,7 +270,10 @@ export class LeaderLink {
     try {
       while (this.fatal === null && !(this.closing && this.pending.size === 0)) {
         if (this.options.candidate && !this.closing && this.host === null && Date.now() >= this.candidacyPausedUntil && !this.heirStandby.heirHasHeadStart(startedAt)) {
-          await this.tryToLead(startedAt);
+          this.hosting = this.tryToLead(startedAt);
+          await this.hosting;
+          this.hosting = null;
+          if (this.closing && this.pending.size === 0) return; // close() stops what was started
         }
         try {
           // The member hosting the leader knows where its engine listens, before the record says so.
