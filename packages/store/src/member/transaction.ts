@@ -7,7 +7,7 @@
  */
 import type { InArgs, InStatement, IntMode, ResultSet, Transaction } from '@libsql/core/api';
 import { ResultSetImpl } from '@libsql/core/util';
-import { StoreError } from '../errors';
+import { StoreBatchError, StoreError } from '../errors';
 import type { Operation, ResultOf } from '../protocol/messages';
 import { transactionControl } from '../protocol/sql-text';
 import { toResultSet, toResultSets, toWireStatement, toWireStatements, type BatchStatement } from './statements';
@@ -64,13 +64,19 @@ export class StoreTransaction implements Transaction {
    */
   async batch(statements: BatchStatement[]): Promise<ResultSet[]> {
     const stmts = toWireStatements(statements, this.intMode);
-    this.checkOpen();
+    if (this.state !== 'open') {
+      // libsql checks the transaction before each statement, so a closed one fails the first
+      // statement as a batch error (and an empty batch runs nothing and succeeds).
+      if (stmts.length === 0) return [];
+      throw new StoreBatchError(0, closedError());
+    }
     return toResultSets(await this.send({ k: 'batch', stmts, mode: 'write', txId: this.id }), this.intMode);
   }
 
   /** Runs a script of statements separated by semicolons inside the transaction; results are ignored. */
   async executeMultiple(sql: string): Promise<void> {
-    if (typeof sql !== 'string') throw new StoreError('INVALID_ARGUMENT', 'executeMultiple expects the SQL script as a string');
+    if (typeof sql !== 'string')
+      throw new StoreError('INVALID_ARGUMENT', 'executeMultiple expects the SQL script as a string');
     this.checkOpen();
     await this.send({ k: 'script', sql, txId: this.id });
   }
@@ -96,7 +102,8 @@ export class StoreTransaction implements Transaction {
 
   /** Rolls back if still open; never throws, does not wait. */
   close(): void {
-    if (this.state === 'open') this.channel.request({ k: 'rollback', txId: this.id }, this.generation).catch(() => undefined);
+    if (this.state === 'open')
+      this.channel.request({ k: 'rollback', txId: this.id }, this.generation).catch(() => undefined);
     this.state = 'settled';
   }
 
