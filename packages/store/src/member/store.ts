@@ -26,6 +26,8 @@ export class Store extends EventEmitter<StoreEvents> implements Client {
   readonly protocol = 'file';
   private readonly link: LeaderLink;
   private closePromise: Promise<void> | null = null;
+  /** Transactions not settled yet, closed with the store. */
+  private readonly openTransactions = new Set<StoreTransaction>();
 
   /** @internal use `createClient` or `openStore` */
   constructor(private readonly options: ResolvedOptions) {
@@ -115,7 +117,13 @@ export class Store extends EventEmitter<StoreEvents> implements Client {
     if (this.closed) throw closedError();
     checkMode(mode);
     const { txId } = await this.request({ k: 'begin', mode, timeoutMs: this.options.transactionTimeoutMs });
-    return new StoreTransaction(this, txId, this.link.generation, this.options.intMode);
+    const tx = new StoreTransaction(this, txId, this.link.generation, this.options.intMode, () =>
+      this.openTransactions.delete(tx),
+    );
+    this.openTransactions.add(tx);
+    // Closed while BEGIN was on its way: the transaction belongs to a closed client.
+    if (this.closed) tx.close();
+    return tx;
   }
 
   /**
@@ -183,12 +191,19 @@ export class Store extends EventEmitter<StoreEvents> implements Client {
   }
 
   /**
-   * Closes the store: waits for this member's requests in flight, then, if it hosts the leader,
+   * Closes the store: closes its open transactions (they answer `TRANSACTION_CLOSED` from then
+   * on, as libsql's), waits for this member's requests in flight, then, if it hosts the leader,
    * lets the engine finish every member's queued work and hand over to another candidate.
    * Idempotent: later calls return the same promise.
    */
   close(): Promise<void> {
-    this.closePromise ??= this.link.close();
+    if (this.closePromise === null) {
+      // As libsql's client closes the connections its transactions hold: each is closed (its
+      // rollback is sent before the link closes, so the close waits for it) and answers
+      // TRANSACTION_CLOSED from now on.
+      for (const tx of this.openTransactions) tx.close();
+      this.closePromise = this.link.close();
+    }
     return this.closePromise;
   }
 

@@ -35,6 +35,8 @@ export class StoreTransaction implements Transaction {
     readonly id: number,
     private readonly generation: number,
     private readonly intMode: IntMode,
+    /** Called once, when the transaction is settled (the store forgets it then). */
+    private readonly onSettled: () => void = () => undefined,
   ) {}
 
   /** True once committed, rolled back, closed, or ended by a statement or by the leader. */
@@ -84,7 +86,7 @@ export class StoreTransaction implements Transaction {
   /** Commits. Rejects with `TRANSACTION_ABORTED` if the leader rolled it back (timeout, leader died). */
   async commit(): Promise<void> {
     if (this.state !== 'open') {
-      this.state = 'settled';
+      this.settle();
       throw closedError();
     }
     await this.end('commit');
@@ -94,7 +96,7 @@ export class StoreTransaction implements Transaction {
   async rollback(): Promise<void> {
     if (this.state === 'settled') return;
     if (this.state === 'ended') {
-      this.state = 'settled';
+      this.settle();
       throw closedError();
     }
     await this.end('rollback');
@@ -104,11 +106,17 @@ export class StoreTransaction implements Transaction {
   close(): void {
     if (this.state === 'open')
       this.channel.request({ k: 'rollback', txId: this.id }, this.generation).catch(() => undefined);
+    this.settle();
+  }
+
+  private settle(): void {
+    if (this.state === 'settled') return;
     this.state = 'settled';
+    this.onSettled();
   }
 
   private async end(how: 'commit' | 'rollback'): Promise<void> {
-    this.state = 'settled';
+    this.settle();
     await this.channel.request({ k: how, txId: this.id }, this.generation);
   }
 
@@ -119,7 +127,7 @@ export class StoreTransaction implements Transaction {
       // The leader no longer holds it (a statement rolled it back, it timed out, the leader
       // changed): it is settled, so that an ORM's rollback() after this error does nothing and
       // the TRANSACTION_ABORTED reaches the program instead of a TRANSACTION_CLOSED.
-      if (error instanceof StoreError && error.code === 'TRANSACTION_ABORTED') this.state = 'settled';
+      if (error instanceof StoreError && error.code === 'TRANSACTION_ABORTED') this.settle();
       throw error;
     }
   }
