@@ -6,21 +6,29 @@
  * Statements run with `safeIntegers(true)`: an INTEGER comes out as a bigint and a REAL as a
  * number, and they are sent as they are, so the wire keeps the storage class (docs/protocol.md,
  * "Encoding") without a pass over the values. Arguments are bound as they arrive: a bigint as
- * INTEGER, a number as REAL, as @libsql/client binds them.
+ * INTEGER, a number as REAL, as @libsql/client binds them; an array by parameter index, as it
+ * does too (parameter-binding.ts).
  */
 import Database from 'better-sqlite3';
 import type { SqlArgs, SqlValue, WireResultSet, WireStatement } from '../protocol/messages';
+import { bindByIndex, bindingPlan, type BindingPlan } from './parameter-binding';
 
 const CACHE_CAPACITY = 512;
 
-function all(statement: Database.Statement, args: SqlArgs | undefined): SqlValue[][] {
-  if (args === undefined) return statement.all() as SqlValue[][];
-  return (Array.isArray(args) ? statement.all(...args) : statement.all(args)) as SqlValue[][];
-}
+/** Each cached statement's binding plan for array arguments, made on first use. */
+const plans = new WeakMap<Database.Statement, BindingPlan>();
 
-function run(statement: Database.Statement, args: SqlArgs | undefined): Database.RunResult {
-  if (args === undefined) return statement.run();
-  return Array.isArray(args) ? statement.run(...args) : statement.run(args);
+/** better-sqlite3's arguments for `args`: an array is bound by index, as libsql binds it. */
+function argsOf(statement: Database.Statement, sql: string, args: SqlArgs | undefined): unknown[] {
+  if (args === undefined) return [];
+  if (!Array.isArray(args)) return [args];
+  if (args.length === 0) return args;
+  let plan = plans.get(statement);
+  if (plan === undefined) {
+    plan = bindingPlan(sql);
+    plans.set(statement, plan);
+  }
+  return bindByIndex(plan, args);
 }
 
 /** A connection with a statement cache. */
@@ -65,7 +73,7 @@ export class SqliteConnection {
   run(statement: WireStatement): WireResultSet {
     const prepared = this.prepare(statement.sql);
     if (prepared.reader) {
-      const rows = all(prepared, statement.args);
+      const rows = prepared.all(...argsOf(prepared, statement.sql, statement.args)) as SqlValue[][];
       const described = prepared.columns();
       const columns = new Array<string>(described.length);
       const columnTypes = new Array<string>(described.length);
@@ -79,8 +87,14 @@ export class SqliteConnection {
       const [changes, lastRowid] = this.changesStatement.get() as [bigint, bigint];
       return { columns, columnTypes, rows, rowsAffected: Number(changes), lastInsertRowid: lastRowid };
     }
-    const result = run(prepared, statement.args);
-    return { columns: [], columnTypes: [], rows: [], rowsAffected: result.changes, lastInsertRowid: BigInt(result.lastInsertRowid) };
+    const result = prepared.run(...argsOf(prepared, statement.sql, statement.args));
+    return {
+      columns: [],
+      columnTypes: [],
+      rows: [],
+      rowsAffected: result.changes,
+      lastInsertRowid: BigInt(result.lastInsertRowid),
+    };
   }
 
   /** Runs a prepared statement of the engine's own (no row shaping) and returns its first row. */
