@@ -11,6 +11,7 @@
  */
 import Database from 'better-sqlite3';
 import type { SqlArgs, SqlValue, WireResultSet, WireStatement } from '../protocol/messages';
+import { firstKeyword, stripLeading } from '../protocol/sql-text';
 import { bindByIndex, bindingPlan, type BindingPlan } from './parameter-binding';
 
 const CACHE_CAPACITY = 512;
@@ -31,11 +32,35 @@ function argsOf(statement: Database.Statement, sql: string, args: SqlArgs | unde
   return bindByIndex(plan, args);
 }
 
+/**
+ * Whose statements a connection runs now, with the last rowid their own inserts set: what
+ * `lastInsertRowid` reports, as a connection of their own (libsql's) would report it.
+ */
+export interface RowidOwner {
+  lastInsertRowid: bigint;
+}
+
+/** True when `sql` is an INSERT or REPLACE (also after a WITH clause). */
+function inserts(sql: string): boolean {
+  const text = stripLeading(sql);
+  const keyword = firstKeyword(text);
+  if (keyword === 'INSERT' || keyword === 'REPLACE') return true;
+  return keyword === 'WITH' && /\b(INSERT|REPLACE)\b/i.test(text);
+}
+
 /** A connection with a statement cache. */
 export class SqliteConnection {
   readonly db: Database.Database;
   private readonly statements = new Map<string, Database.Statement>();
   private changesStatement: Database.Statement | undefined;
+  /** The connection's last insert rowid after the last statement it ran, Baton's own included. */
+  private connectionRowid = 0n;
+  /**
+   * The member whose statements run now (set by the engine). The writer is shared, so its own
+   * last insert rowid may come from another member or from Baton's records; a statement that
+   * inserts nothing reports its owner's instead.
+   */
+  owner: RowidOwner = { lastInsertRowid: 0n };
 
   /**
    * @param path - the database file
@@ -85,7 +110,13 @@ export class SqliteConnection {
       // A write with RETURNING: ask the connection what it changed.
       this.changesStatement ??= this.prepare('SELECT changes(), last_insert_rowid()');
       const [changes, lastRowid] = this.changesStatement.get() as [bigint, bigint];
-      return { columns, columnTypes, rows, rowsAffected: Number(changes), lastInsertRowid: lastRowid };
+      return {
+        columns,
+        columnTypes,
+        rows,
+        rowsAffected: Number(changes),
+        lastInsertRowid: this.noteRowid(statement.sql, Number(changes), lastRowid),
+      };
     }
     const result = prepared.run(...argsOf(prepared, statement.sql, statement.args));
     return {
@@ -93,8 +124,38 @@ export class SqliteConnection {
       columnTypes: [],
       rows: [],
       rowsAffected: result.changes,
-      lastInsertRowid: BigInt(result.lastInsertRowid),
+      lastInsertRowid: this.noteRowid(statement.sql, result.changes, BigInt(result.lastInsertRowid)),
     };
+  }
+
+  /**
+   * Runs SQL text (a script's statement, a migration) with `exec`, crediting a rowid it inserts
+   * to the owner. Throws SQLite's error.
+   */
+  exec(sql: string): void {
+    try {
+      this.db.exec(sql);
+    } finally {
+      if (this.db.open) {
+        this.changesStatement ??= this.prepare('SELECT changes(), last_insert_rowid()');
+        const [changes, lastRowid] = this.changesStatement.get() as [bigint, bigint];
+        this.noteRowid(sql, Number(changes), lastRowid);
+      }
+    }
+  }
+
+  /**
+   * The owner's last insert rowid after statement `sql` changed `changes` rows and left the
+   * connection's last insert rowid at `rowid`. SQLite changes that only for an insert, so a
+   * change is the owner's insert; an insert of the very rowid the connection already had (rowid
+   * 1 into two tables) changes nothing, so an INSERT that changed rows counts too.
+   */
+  private noteRowid(sql: string, changes: number, rowid: bigint): bigint {
+    if (rowid !== this.connectionRowid || (changes > 0 && inserts(sql))) {
+      this.connectionRowid = rowid;
+      this.owner.lastInsertRowid = rowid;
+    }
+    return this.owner.lastInsertRowid;
   }
 
   /** Runs a prepared statement of the engine's own (no row shaping) and returns its first row. */
@@ -104,7 +165,8 @@ export class SqliteConnection {
 
   /** Runs a statement of the engine's own for its effect. */
   write(sql: string, ...args: unknown[]): void {
-    this.prepare(sql).run(...args);
+    // Baton's own records change the connection's last rowid, never a member's.
+    this.connectionRowid = BigInt(this.prepare(sql).run(...args).lastInsertRowid);
   }
 
   /** Closes the connection (idempotent). */
