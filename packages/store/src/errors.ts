@@ -144,7 +144,12 @@ export class StoreBatchError extends LibsqlBatchError {
 }
 Object.defineProperty(StoreBatchError.prototype, BATON_ERROR, { value: true });
 
-function wireOf(code: ErrorCode, message: string, extendedCode: string | undefined, rawCode: number | undefined): WireError {
+function wireOf(
+  code: ErrorCode,
+  message: string,
+  extendedCode: string | undefined,
+  rawCode: number | undefined,
+): WireError {
   const prefix = `${code}: `;
   const wire: WireError = { code, message: message.startsWith(prefix) ? message.slice(prefix.length) : message };
   if (extendedCode !== undefined) wire.extendedCode = extendedCode;
@@ -154,7 +159,10 @@ function wireOf(code: ErrorCode, message: string, extendedCode: string | undefin
 
 /** True when `value` is a documented error code (Baton's own or a SQLite result code name). */
 export function isErrorCode(value: unknown): value is ErrorCode {
-  return typeof value === 'string' && ((ERROR_CODES as readonly string[]).includes(value) || /^SQLITE_[A-Z_0-9]+$/.test(value));
+  return (
+    typeof value === 'string' &&
+    ((ERROR_CODES as readonly string[]).includes(value) || /^SQLITE_[A-Z_0-9]+$/.test(value))
+  );
 }
 
 /**
@@ -169,9 +177,14 @@ export function toStoreError(error: unknown): BatonError {
   // sandbox, a native addon) fail `instanceof` but carry the same fields.
   if (typeof error === 'object' && error !== null && typeof (error as { message?: unknown }).message === 'string') {
     const { message, code, name } = error as { message: string; code?: unknown; name?: unknown };
-    if (typeof code === 'string' && code.startsWith('SQLITE_')) {
+    // better-sqlite3 names a code its table lacks `UNKNOWN_SQLITE_ERROR_<n>`.
+    if (typeof code === 'string' && (code.startsWith('SQLITE_') || code.startsWith('UNKNOWN_SQLITE_ERROR_'))) {
       const codes = sqliteCodes(code);
-      return new StoreError(codes.code, message, { extendedCode: codes.extendedCode, rawCode: codes.rawCode, cause: error });
+      return new StoreError(codes.code, message, {
+        extendedCode: codes.extendedCode,
+        rawCode: codes.rawCode,
+        cause: error,
+      });
     }
     if (name === 'RangeError' || name === 'TypeError') {
       return new StoreError('INVALID_ARGUMENT', message, { cause: error });

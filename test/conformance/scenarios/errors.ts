@@ -123,6 +123,20 @@ export const ERROR_SCENARIOS: Scenario[] = [
   {
     name: 'a STRICT table refuses a value of the wrong type with a constraint error',
     setup: SCHEMA,
+    difference: {
+      reason: 'the extended code is named SQLITE_CONSTRAINT_DATATYPE',
+      documented: '`extendedCode` `SQLITE_CONSTRAINT_DATATYPE`',
+      steps: {
+        'strict datatype': {
+          error: {
+            message: 'SQLITE_CONSTRAINT: cannot store TEXT value in INTEGER column s.a',
+            code: ['string', 'SQLITE_CONSTRAINT'],
+            extendedCode: ['string', 'SQLITE_CONSTRAINT_DATATYPE'],
+            rawCode: ['number', '3091'],
+          },
+        },
+      },
+    },
     async run({ client, step }) {
       await step('strict datatype', () => client.execute(`INSERT INTO s (a) VALUES ('not a number')`));
     },

@@ -81,6 +81,21 @@ export const RESULT_SCENARIOS: Scenario[] = [
     },
   },
   {
+    name: "a statement that inserts nothing reports the client's own last inserted rowid, not another client's",
+    setup: 'CREATE TABLE t (a); CREATE TABLE u (a)',
+    async run({ client, second, step }) {
+      await step('insert rowid 1', () => client.execute(`INSERT INTO t (a) VALUES ('x')`));
+      await step('insert rowid 7', () => client.execute(`INSERT INTO u (rowid, a) VALUES (7, 'y')`));
+      await step('insert rowid 1 again, elsewhere', () => client.execute(`INSERT INTO u (rowid, a) VALUES (1, 'z')`));
+      const other = await second();
+      await step('the other client inserts rowid 5', () => other.execute(`INSERT INTO t (rowid, a) VALUES (5, 'o')`));
+      await step('update', () => client.execute(`UPDATE t SET a = 'w' WHERE rowid = 1`));
+      await step('DDL of the first client', () => client.execute('CREATE TABLE v (a)'));
+      await step('DDL of the other client', () => other.execute('CREATE TABLE w (a)'));
+      await step('delete by the other client', () => other.execute('DELETE FROM t WHERE rowid = 1'));
+    },
+  },
+  {
     name: 'SELECT ?, ?: both columns by index, the first of equal names by name',
     async run({ client, step }) {
       await step('positional', () => client.execute('SELECT ?, ?', [1, 'two']));
@@ -190,6 +205,11 @@ export const RESULT_SCENARIOS: Scenario[] = [
   },
   {
     name: 'a string with an embedded NUL',
+    difference: {
+      reason: 'a string with a NUL comes back whole',
+      documented: 'cut at the first NUL',
+      steps: { 'embedded NUL': { ok: { rows: [rowOf(['string', 'a\u0000b'])] } } },
+    },
     async run({ client, step }) {
       await step('embedded NUL', () => client.execute('SELECT ? AS v', ['a\u0000b']));
     },

@@ -14,7 +14,7 @@ import type { EpochRecord, SynchronousLevel } from '../protocol/status';
 import { databaseFileSizes, quarantineCompanions, synchronousLevel } from './database-files';
 import { readEpochHistory, takeNextEpoch } from './epochs';
 import { maybeInjectFault } from './fault-injection';
-import { SqliteConnection } from './sqlite-connection';
+import { SqliteConnection, type RowidOwner } from './sqlite-connection';
 import type { BusyMarker } from '../protocol/busy-marker';
 import { applyMigrations, hasMigrations } from './migrations';
 import { BATON_SCHEMA } from './baton-schema';
@@ -51,7 +51,6 @@ export interface ForgetBelow {
   below: number;
 }
 
-
 /** Why the engine refuses to commit: it is no longer the rightful leader. */
 export class FencedError extends StoreError {
   constructor(reason: string) {
@@ -59,6 +58,8 @@ export class FencedError extends StoreError {
   }
 }
 
+/** How many members' last insert rowids the engine keeps (see `actFor`). */
+const MAX_ROWID_OWNERS = 10_000;
 
 /** The leader engine. Create with `LeaderEngine.open`. */
 export class LeaderEngine {
@@ -72,6 +73,8 @@ export class LeaderEngine {
   /** Set once the path stops naming the opened file: its -wal and -shm then belong to the lost file. */
   private fileLost = false;
   private readonly counters = { commits: 0, groupedWrites: 0, reads: 0, writes: 0, failedWrites: 0 };
+  /** Each connected member's last insert rowid on the writer, by client id. */
+  private readonly rowidOwners = new Map<string, RowidOwner>();
 
   private constructor(private readonly options: EngineOptions) {
     this.writer = new SqliteConnection(options.databasePath, false);
@@ -188,6 +191,7 @@ export class LeaderEngine {
       this.checkFence();
       const outcomes: JobOutcome[] = [];
       for (let index = 0; index < jobs.length; index++) {
+        this.actFor(jobs[index]!.clientId);
         const { outcome, undoable } = runJob(w, jobs[index]!, this.options);
         if (!undoable || !w.db.inTransaction) {
           // This job cannot be taken out of the transaction alone (its statement rolled the
@@ -204,7 +208,8 @@ export class LeaderEngine {
         outcomes.push(outcome);
       }
       this.options.marker?.end(); // what follows (cleanup, fsync) is no request's fault
-      for (const { clientId, below } of forget) w.write('DELETE FROM _baton_applied WHERE client_id = ? AND seq < ?', clientId, below);
+      for (const { clientId, below } of forget)
+        w.write('DELETE FROM _baton_applied WHERE client_id = ? AND seq < ?', clientId, below);
       this.cleanupApplied();
       maybeInjectFault('crash-before-commit', () => jobs.flatMap(sqlOf));
       w.write('COMMIT');
@@ -253,6 +258,24 @@ export class LeaderEngine {
     return this.schemaVersion;
   }
 
+  /**
+   * Makes the writer's next statements those of member `clientId`: their `lastInsertRowid` is
+   * the last rowid this member inserted, as on a libsql connection of its own, never another
+   * member's or Baton's records'.
+   */
+  actFor(clientId: string): void {
+    let owner = this.rowidOwners.get(clientId);
+    if (owner === undefined) {
+      owner = { lastInsertRowid: 0n };
+      this.rowidOwners.set(clientId, owner);
+      // Bounded: the member seen longest ago is forgotten (it would start again at 0, as a new
+      // libsql connection does), so a leader serving many short-lived members stays small.
+      if (this.rowidOwners.size > MAX_ROWID_OWNERS)
+        this.rowidOwners.delete(this.rowidOwners.keys().next().value as string);
+    }
+    this.writer.owner = owner;
+  }
+
   /** Starts an interactive write transaction on the writer (the caller ensured it is free). */
   beginWrite(): void {
     this.writer.write('BEGIN IMMEDIATE');
@@ -286,7 +309,11 @@ export class LeaderEngine {
     const failure = toStoreError(error);
     if (this.writer.db.inTransaction) return failure;
     this.txOpen = false;
-    return new StoreError('TRANSACTION_ABORTED', `the statement rolled the transaction back: ${failure.toWire().message}`, { cause: failure });
+    return new StoreError(
+      'TRANSACTION_ABORTED',
+      `the statement rolled the transaction back: ${failure.toWire().message}`,
+      { cause: failure },
+    );
   }
 
   /**
@@ -306,7 +333,13 @@ export class LeaderEngine {
     try {
       this.checkFence();
       const outcome: JobOutcome = { ok: null };
-      w.write('INSERT INTO _baton_applied (client_id, seq, at, result) VALUES (?, ?, ?, ?)', clientId, seq, Date.now(), packValue(outcome));
+      w.write(
+        'INSERT INTO _baton_applied (client_id, seq, at, result) VALUES (?, ?, ?, ?)',
+        clientId,
+        seq,
+        Date.now(),
+        packValue(outcome),
+      );
       w.write('COMMIT');
       this.counters.commits++;
     } catch (error) {
@@ -325,7 +358,9 @@ export class LeaderEngine {
 
   /** True when a commit re-sent after a failover had been applied by an earlier leader. */
   wasApplied(clientId: string, seq: number): boolean {
-    return this.reader.first('SELECT 1 FROM _baton_applied WHERE client_id = ? AND seq = ?', clientId, seq) !== undefined;
+    return (
+      this.reader.first('SELECT 1 FROM _baton_applied WHERE client_id = ? AND seq = ?', clientId, seq) !== undefined
+    );
   }
 
   /** Opens a separate read-only connection holding one snapshot, for a read transaction. */
@@ -360,7 +395,10 @@ export class LeaderEngine {
 
   /** The database and WAL sizes, and the durability the live writer runs with (read from SQLite, not the options), for status. */
   databaseStatus(): { databaseBytes: number; walBytes: number; synchronous: SynchronousLevel } {
-    return { ...databaseFileSizes(this.options.databasePath), synchronous: synchronousLevel(this.writer.db.pragma('synchronous', { simple: true })) };
+    return {
+      ...databaseFileSizes(this.options.databasePath),
+      synchronous: synchronousLevel(this.writer.db.pragma('synchronous', { simple: true })),
+    };
   }
 
   /** The recent leader changes, newest first. */

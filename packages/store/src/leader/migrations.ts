@@ -30,7 +30,11 @@ export function hasMigrations(connection: SqliteConnection, migrations: readonly
  * `SCHEMA_CONFLICT` when a version is known with other SQL or a migration fails; nothing is
  * applied then.
  */
-export function applyMigrations(writer: SqliteConnection, migrations: readonly Migration[], checkFence: () => void): void {
+export function applyMigrations(
+  writer: SqliteConnection,
+  migrations: readonly Migration[],
+  checkFence: () => void,
+): void {
   const sorted = [...migrations].sort((a, b) => a.version - b.version);
   const apply = writer.db.transaction(() => {
     checkFence();
@@ -38,12 +42,20 @@ export function applyMigrations(writer: SqliteConnection, migrations: readonly M
       const known = writer.first('SELECT sql FROM _baton_migrations WHERE version = ?', migration.version);
       if (known !== undefined) {
         if (String(known[0]).trim() !== migration.sql.trim()) {
-          throw new StoreError('SCHEMA_CONFLICT', `migration ${migration.version} is already applied with different SQL`);
+          throw new StoreError(
+            'SCHEMA_CONFLICT',
+            `migration ${migration.version} is already applied with different SQL`,
+          );
         }
         continue;
       }
-      writer.db.exec(migration.sql);
-      writer.write('INSERT INTO _baton_migrations (version, sql, applied_at) VALUES (?, ?, ?)', migration.version, migration.sql, Date.now());
+      writer.exec(migration.sql);
+      writer.write(
+        'INSERT INTO _baton_migrations (version, sql, applied_at) VALUES (?, ?, ?)',
+        migration.version,
+        migration.sql,
+        Date.now(),
+      );
     }
   });
   try {
@@ -63,11 +75,13 @@ export function resetSchema(writer: SqliteConnection): void {
   const db = writer.db;
   db.pragma('defer_foreign_keys = ON');
   const objects = db
-    .prepare(`SELECT type, name FROM sqlite_schema WHERE name NOT LIKE 'sqlite\\_%' ESCAPE '\\' AND name NOT LIKE '\\_baton\\_%' ESCAPE '\\' AND type IN ('table', 'view')`)
+    .prepare(
+      `SELECT type, name FROM sqlite_schema WHERE name NOT LIKE 'sqlite\\_%' ESCAPE '\\' AND name NOT LIKE '\\_baton\\_%' ESCAPE '\\' AND type IN ('table', 'view')`,
+    )
     .all() as { type: string; name: string }[];
   for (const object of objects) {
-    db.exec(`DROP ${object.type === 'view' ? 'VIEW' : 'TABLE'} IF EXISTS "${object.name.replaceAll('"', '""')}"`);
+    writer.exec(`DROP ${object.type === 'view' ? 'VIEW' : 'TABLE'} IF EXISTS "${object.name.replaceAll('"', '""')}"`);
   }
   const recorded = db.prepare('SELECT sql FROM _baton_migrations ORDER BY version').all() as { sql: string }[];
-  for (const migration of recorded) db.exec(migration.sql);
+  for (const migration of recorded) writer.exec(migration.sql);
 }

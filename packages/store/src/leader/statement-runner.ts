@@ -15,7 +15,11 @@ import { checkAllowed, type StatementContext } from './statement-guard';
 const SCRIPT_SAVEPOINT = '_baton_script';
 
 /** Runs one statement after the guard. */
-export function runStatement(connection: SqliteConnection, statement: WireStatement, context: StatementContext): WireResultSet {
+export function runStatement(
+  connection: SqliteConnection,
+  statement: WireStatement,
+  context: StatementContext,
+): WireResultSet {
   checkAllowed(statement.sql, context);
   return connection.run(statement);
 }
@@ -75,7 +79,7 @@ export function runScript(connection: SqliteConnection, sql: string): void {
         undoScriptTransaction();
       } else {
         checkAllowed(statement, 'script');
-        connection.db.exec(statement);
+        connection.exec(statement);
       }
     }
   } catch (error) {
@@ -94,6 +98,6 @@ export function runScript(connection: SqliteConnection, sql: string): void {
 export function runTransactionScript(connection: SqliteConnection, sql: string): void {
   for (const statement of splitStatements(sql)) {
     checkAllowed(statement, 'transaction');
-    connection.db.exec(statement);
+    connection.exec(statement);
   }
 }

@@ -85,6 +85,7 @@ export class Transactions {
     const tx = session.transaction;
     if (tx === null || tx.id !== txId) throw this.gone(session, txId);
     const snapshot = tx.snapshot;
+    if (snapshot === null) this.engine.actFor(session.hello!.clientId);
     const runner: TransactionRunner =
       snapshot === null
         ? {
@@ -149,7 +150,10 @@ export class Transactions {
 
   private gone(session: Session, txId: number): StoreError {
     const aborted = session.abortedTransaction;
-    const why = aborted !== null && aborted.id === txId ? aborted.reason : 'it is not open on this leader (it was rolled back, or its leader changed)';
+    const why =
+      aborted !== null && aborted.id === txId
+        ? aborted.reason
+        : 'it is not open on this leader (it was rolled back, or its leader changed)';
     return new StoreError('TRANSACTION_ABORTED', `transaction ${txId}: ${why}`);
   }
 }

@@ -6,6 +6,7 @@
  */
 import { LibsqlError, type Config } from '@libsql/core/api';
 import { expandConfig, isInMemoryConfig } from '@libsql/core/config';
+import { supportedUrlLink } from '@libsql/core/util';
 import { didYouMean } from '../did-you-mean';
 import { isErrorCode, StoreError } from '../errors';
 import { resolveOptions, type StoreOptions } from '../options';
@@ -21,7 +22,22 @@ export interface ClientConfig extends Config {
 }
 
 /** The keys of libsql's `Config` and `baton`: an unknown key close to one of them is a typo. */
-const CONFIG_KEYS = ['url', 'authToken', 'encryptionKey', 'remoteEncryptionKey', 'syncUrl', 'syncInterval', 'readYourWrites', 'offline', 'tls', 'intMode', 'fetch', 'concurrency', 'timeout', 'baton'];
+const CONFIG_KEYS = [
+  'url',
+  'authToken',
+  'encryptionKey',
+  'remoteEncryptionKey',
+  'syncUrl',
+  'syncInterval',
+  'readYourWrites',
+  'offline',
+  'tls',
+  'intMode',
+  'fetch',
+  'concurrency',
+  'timeout',
+  'baton',
+];
 /** libsql features Baton cannot provide; ignoring them would write plaintext or never sync. */
 const UNSUPPORTED_KEYS = ['encryptionKey', 'remoteEncryptionKey', 'syncUrl'] as const;
 
@@ -41,19 +57,26 @@ function expand(config: ClientConfig): ReturnType<typeof expandConfig> {
   }
 }
 
-/** The file URL checks of libsql's local client. */
+/** The file URL checks of libsql's local client, with its messages. */
 function checkFileUrl(expanded: ReturnType<typeof expandConfig>): void {
   if (expanded.scheme !== 'file') {
-    throw new StoreError('URL_SCHEME_NOT_SUPPORTED', `URL scheme ${JSON.stringify(`${expanded.scheme}:`)} is not supported: Baton shares a local database file; give a "file:" URL`);
+    throw new StoreError(
+      'URL_SCHEME_NOT_SUPPORTED',
+      `URL scheme ${JSON.stringify(`${expanded.scheme}:`)} is not supported: Baton shares a local database file; give a "file:" URL`,
+    );
   }
   const authority = expanded.authority;
   if (authority === undefined) return;
   const host = authority.host.toLowerCase();
   if (host !== '' && host !== 'localhost') {
-    throw new StoreError('URL_INVALID', `Invalid host in file URL: ${JSON.stringify(authority.host)}. A "file:" URL with an absolute path should start with one slash ("file:/absolute/path.db") or with three slashes ("file:///absolute/path.db").`);
+    throw new StoreError(
+      'URL_INVALID',
+      `Invalid host in file URL: ${JSON.stringify(authority.host)}. A "file:" URL with an absolute path should start with one slash ("file:/absolute/path.db") or with three slashes ("file:///absolute/path.db"). For more information, please read ${supportedUrlLink}`,
+    );
   }
   if (authority.port !== undefined) throw new StoreError('URL_INVALID', 'File URL cannot have a port');
-  if (authority.userinfo !== undefined) throw new StoreError('URL_INVALID', 'File URL cannot have username and password');
+  if (authority.userinfo !== undefined)
+    throw new StoreError('URL_INVALID', 'File URL cannot have username and password');
 }
 
 /**
@@ -76,17 +99,22 @@ export function createClient(config: ClientConfig): Store {
   checkFileUrl(expanded);
   if (isInMemoryConfig(expanded)) invalid('":memory:" cannot be shared between processes; give a file path');
   for (const key of UNSUPPORTED_KEYS) {
-    if (config[key] !== undefined) invalid(`the "${key}" option is not supported: Baton opens a plain local SQLite file (use @libsql/client for encryption and replicas)`);
+    if (config[key] !== undefined)
+      invalid(
+        `the "${key}" option is not supported: Baton opens a plain local SQLite file (use @libsql/client for encryption and replicas)`,
+      );
   }
   const baton: unknown = config.baton ?? {};
-  if (typeof baton !== 'object' || baton === null || Array.isArray(baton)) invalid('Expected the "baton" option to be an object of Baton\'s options');
+  if (typeof baton !== 'object' || baton === null || Array.isArray(baton))
+    invalid('Expected the "baton" option to be an object of Baton\'s options');
   if ('path' in baton) invalid('the database file is the "url"; remove "baton.path"');
   if ('intMode' in baton) invalid('give "intMode" at the top level of the config, as for @libsql/client');
   let options;
   try {
     options = resolveOptions({ ...baton, path: expanded.path, intMode: expanded.intMode });
   } catch (error) {
-    if (error instanceof StoreError && error.code === 'INVALID_ARGUMENT') invalid(`in "baton": ${error.toWire().message}`);
+    if (error instanceof StoreError && error.code === 'INVALID_ARGUMENT')
+      invalid(`in "baton": ${error.toWire().message}`);
     throw error;
   }
   return new Store(options);

@@ -26,6 +26,8 @@ export class Store extends EventEmitter<StoreEvents> implements Client {
   readonly protocol = 'file';
   private readonly link: LeaderLink;
   private closePromise: Promise<void> | null = null;
+  /** Transactions not settled yet, closed with the store. */
+  private readonly openTransactions = new Set<StoreTransaction>();
 
   /** @internal use `createClient` or `openStore` */
   constructor(private readonly options: ResolvedOptions) {
@@ -79,6 +81,7 @@ export class Store extends EventEmitter<StoreEvents> implements Client {
    *   reads, else a write), `write`, or `read` (a snapshot, never waits for writes)
    */
   async batch(statements: BatchStatement[], mode: TransactionMode = 'deferred'): Promise<ResultSet[]> {
+    if (this.closed) throw closedError();
     checkMode(mode);
     const stmts = toWireStatements(statements, this.options.intMode);
     return toResultSets(await this.request({ k: 'batch', stmts, mode }), this.options.intMode);
@@ -100,7 +103,8 @@ export class Store extends EventEmitter<StoreEvents> implements Client {
    * applied exactly once like any other.
    */
   async executeMultiple(sql: string): Promise<void> {
-    if (typeof sql !== 'string') throw new StoreError('INVALID_ARGUMENT', 'executeMultiple expects the SQL script as a string');
+    if (typeof sql !== 'string')
+      throw new StoreError('INVALID_ARGUMENT', 'executeMultiple expects the SQL script as a string');
     await this.request({ k: 'script', sql });
   }
 
@@ -110,9 +114,16 @@ export class Store extends EventEmitter<StoreEvents> implements Client {
    * or if the leader dies. A `read` transaction is a snapshot.
    */
   async transaction(mode: TransactionMode = 'write'): Promise<StoreTransaction> {
+    if (this.closed) throw closedError();
     checkMode(mode);
     const { txId } = await this.request({ k: 'begin', mode, timeoutMs: this.options.transactionTimeoutMs });
-    return new StoreTransaction(this, txId, this.link.generation, this.options.intMode);
+    const tx = new StoreTransaction(this, txId, this.link.generation, this.options.intMode, () =>
+      this.openTransactions.delete(tx),
+    );
+    this.openTransactions.add(tx);
+    // Closed while BEGIN was on its way: the transaction belongs to a closed client.
+    if (this.closed) tx.close();
+    return tx;
   }
 
   /**
@@ -121,7 +132,12 @@ export class Store extends EventEmitter<StoreEvents> implements Client {
    */
   sync(): Promise<Replicated> {
     if (this.closed) return Promise.reject(closedError());
-    return Promise.reject(new StoreError('SYNC_NOT_SUPPORTED', 'SyncNotSupported("File"): a Baton store is one shared file with no replica to sync'));
+    return Promise.reject(
+      new StoreError(
+        'SYNC_NOT_SUPPORTED',
+        'SyncNotSupported("File"): a Baton store is one shared file with no replica to sync',
+      ),
+    );
   }
 
   /**
@@ -136,7 +152,8 @@ export class Store extends EventEmitter<StoreEvents> implements Client {
 
   /** Publishes a notification to every member (this one included) after the current group commit. */
   async notify(channel: string, payload?: unknown): Promise<void> {
-    if (typeof channel !== 'string' || channel.length === 0) throw new StoreError('INVALID_ARGUMENT', 'notify needs a non-empty channel name');
+    if (typeof channel !== 'string' || channel.length === 0)
+      throw new StoreError('INVALID_ARGUMENT', 'notify needs a non-empty channel name');
     await this.request({ k: 'notify', channel, payload: payload ?? null });
   }
 
@@ -159,7 +176,8 @@ export class Store extends EventEmitter<StoreEvents> implements Client {
    * the copy to finish.
    */
   async backup(dest: string): Promise<{ dest: string; bytes: number }> {
-    if (typeof dest !== 'string' || !path.isAbsolute(dest)) throw new StoreError('INVALID_ARGUMENT', 'backup needs an absolute destination path');
+    if (typeof dest !== 'string' || !path.isAbsolute(dest))
+      throw new StoreError('INVALID_ARGUMENT', 'backup needs an absolute destination path');
     return this.request({ k: 'backup', dest });
   }
 
@@ -173,12 +191,19 @@ export class Store extends EventEmitter<StoreEvents> implements Client {
   }
 
   /**
-   * Closes the store: waits for this member's requests in flight, then, if it hosts the leader,
+   * Closes the store: closes its open transactions (they answer `TRANSACTION_CLOSED` from then
+   * on, as libsql's), waits for this member's requests in flight, then, if it hosts the leader,
    * lets the engine finish every member's queued work and hand over to another candidate.
    * Idempotent: later calls return the same promise.
    */
   close(): Promise<void> {
-    this.closePromise ??= this.link.close();
+    if (this.closePromise === null) {
+      // As libsql's client closes the connections its transactions hold: each is closed (its
+      // rollback is sent before the link closes, so the close waits for it) and answers
+      // TRANSACTION_CLOSED from now on.
+      for (const tx of this.openTransactions) tx.close();
+      this.closePromise = this.link.close();
+    }
     return this.closePromise;
   }
 
@@ -188,9 +213,12 @@ export class Store extends EventEmitter<StoreEvents> implements Client {
   }
 }
 
+/**
+ * Refuses a mode libsql does not know with libsql's own RangeError (@libsql/core's
+ * `transactionModeToBegin` throws it), so code that catches it behaves the same on both.
+ */
 function checkMode(mode: unknown): void {
   if (mode !== 'write' && mode !== 'read' && mode !== 'deferred') {
-    throw new StoreError('INVALID_ARGUMENT', `transaction mode must be "write", "read" or "deferred", got ${JSON.stringify(mode)}`);
+    throw new RangeError('Unknown transaction mode, supported values are "write", "read" and "deferred"');
   }
 }
-

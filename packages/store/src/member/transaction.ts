@@ -7,7 +7,7 @@
  */
 import type { InArgs, InStatement, IntMode, ResultSet, Transaction } from '@libsql/core/api';
 import { ResultSetImpl } from '@libsql/core/util';
-import { StoreError } from '../errors';
+import { StoreBatchError, StoreError } from '../errors';
 import type { Operation, ResultOf } from '../protocol/messages';
 import { transactionControl } from '../protocol/sql-text';
 import { toResultSet, toResultSets, toWireStatement, toWireStatements, type BatchStatement } from './statements';
@@ -35,6 +35,8 @@ export class StoreTransaction implements Transaction {
     readonly id: number,
     private readonly generation: number,
     private readonly intMode: IntMode,
+    /** Called once, when the transaction is settled (the store forgets it then). */
+    private readonly onSettled: () => void = () => undefined,
   ) {}
 
   /** True once committed, rolled back, closed, or ended by a statement or by the leader. */
@@ -64,13 +66,19 @@ export class StoreTransaction implements Transaction {
    */
   async batch(statements: BatchStatement[]): Promise<ResultSet[]> {
     const stmts = toWireStatements(statements, this.intMode);
-    this.checkOpen();
+    if (this.state !== 'open') {
+      // libsql checks the transaction before each statement, so a closed one fails the first
+      // statement as a batch error (and an empty batch runs nothing and succeeds).
+      if (stmts.length === 0) return [];
+      throw new StoreBatchError(0, closedError());
+    }
     return toResultSets(await this.send({ k: 'batch', stmts, mode: 'write', txId: this.id }), this.intMode);
   }
 
   /** Runs a script of statements separated by semicolons inside the transaction; results are ignored. */
   async executeMultiple(sql: string): Promise<void> {
-    if (typeof sql !== 'string') throw new StoreError('INVALID_ARGUMENT', 'executeMultiple expects the SQL script as a string');
+    if (typeof sql !== 'string')
+      throw new StoreError('INVALID_ARGUMENT', 'executeMultiple expects the SQL script as a string');
     this.checkOpen();
     await this.send({ k: 'script', sql, txId: this.id });
   }
@@ -78,7 +86,7 @@ export class StoreTransaction implements Transaction {
   /** Commits. Rejects with `TRANSACTION_ABORTED` if the leader rolled it back (timeout, leader died). */
   async commit(): Promise<void> {
     if (this.state !== 'open') {
-      this.state = 'settled';
+      this.settle();
       throw closedError();
     }
     await this.end('commit');
@@ -88,7 +96,7 @@ export class StoreTransaction implements Transaction {
   async rollback(): Promise<void> {
     if (this.state === 'settled') return;
     if (this.state === 'ended') {
-      this.state = 'settled';
+      this.settle();
       throw closedError();
     }
     await this.end('rollback');
@@ -96,12 +104,19 @@ export class StoreTransaction implements Transaction {
 
   /** Rolls back if still open; never throws, does not wait. */
   close(): void {
-    if (this.state === 'open') this.channel.request({ k: 'rollback', txId: this.id }, this.generation).catch(() => undefined);
+    if (this.state === 'open')
+      this.channel.request({ k: 'rollback', txId: this.id }, this.generation).catch(() => undefined);
+    this.settle();
+  }
+
+  private settle(): void {
+    if (this.state === 'settled') return;
     this.state = 'settled';
+    this.onSettled();
   }
 
   private async end(how: 'commit' | 'rollback'): Promise<void> {
-    this.state = 'settled';
+    this.settle();
     await this.channel.request({ k: how, txId: this.id }, this.generation);
   }
 
@@ -112,7 +127,7 @@ export class StoreTransaction implements Transaction {
       // The leader no longer holds it (a statement rolled it back, it timed out, the leader
       // changed): it is settled, so that an ORM's rollback() after this error does nothing and
       // the TRANSACTION_ABORTED reaches the program instead of a TRANSACTION_CLOSED.
-      if (error instanceof StoreError && error.code === 'TRANSACTION_ABORTED') this.state = 'settled';
+      if (error instanceof StoreError && error.code === 'TRANSACTION_ABORTED') this.settle();
       throw error;
     }
   }
