@@ -113,19 +113,20 @@ test('a member closed while it is taking over stops the engine it was starting: 
   const heir = await open('heir', file);
   // Close the heir at the worst moment: it has just won the election lock (the real flock) and
   // is about to start its engine. Its close() is called before tryAcquire's caller resumes.
+  // eslint-disable-next-line @typescript-eslint/unbound-method -- called below with the spied instance as `this`
   const acquire = FlockElection.prototype.tryAcquire;
-  let closeHeir: (closed: Promise<void>) => void = () => undefined;
-  const heirClosed = new Promise<Promise<void>>((resolve) => (closeHeir = resolve));
+  let closeHeir: () => void = () => undefined;
+  const heirClosed = new Promise<void>((resolve) => (closeHeir = () => void heir.close().then(resolve)));
   const spy = jest.spyOn(FlockElection.prototype, 'tryAcquire').mockImplementation(async function (
     this: FlockElection,
   ) {
     const lock = await acquire.call(this);
-    if (lock !== null) closeHeir(heir.close());
+    if (lock !== null) closeHeir();
     return lock;
   });
   try {
     await leader.close();
-    await await heirClosed;
+    await heirClosed;
   } finally {
     spy.mockRestore();
   }

@@ -3,59 +3,43 @@
  * the reader, queues writes and write-transaction starts for group commit, hands requests of
  * interactive transactions to `Transactions`, delivers notifications after commit, names the
  * heir (`Succession`), and steps down when fenced or asked to.
- *
- * Write queue: writes that arrive in one event-loop turn are committed together. While SQLite
- * fsyncs one group, the next requests wait in the socket buffers and form the next group, so
- * the group size adapts to the load without any timer.
+ * The write queue and the group it commits are in write-queue.ts.
  */
 import type * as net from 'node:net';
 import { StoreError, toStoreError } from '../errors';
 import { decodePayload } from '../protocol/framing';
-import { PROTOCOL_VERSION, type HelloFrame, type RequestFrame, type TransactionMode, type WireStatement } from '../protocol/messages';
+import {
+  PROTOCOL_VERSION,
+  type HelloFrame,
+  type RequestFrame,
+  type TransactionMode,
+  type WireStatement,
+} from '../protocol/messages';
 import { checkHello, checkRequest } from '../protocol/validate';
-import { FencedError, type ForgetBelow, type JobOutcome, type LeaderEngine, type WriteJob } from './engine';
+import { FencedError, type JobOutcome, type LeaderEngine, type WriteJob } from './engine';
 import { LoadMeter } from './load-meter';
 import type { BusyMarker } from '../protocol/busy-marker';
 import { readRunaways, type RunawayEntry } from '../runaway-list';
 import type { StopReport } from '../protocol/worker-messages';
 import type { StoreStatus } from '../protocol/status';
 import { Session } from './session';
+import type { LeaderIdentity } from './leader-identity';
 import { SocketBinding } from './socket-binding';
 import { Succession } from './succession';
+import { statusReport } from './status-report';
 import { Transactions, type TransactionRunner } from './transactions';
+import { forgettable, WriteQueue, type QueueItem } from './write-queue';
 
 /** How long writes must pause before the leader checkpoints the WAL. */
 const IDLE_CHECKPOINT_MS = 250;
-/** How many settled requests of a member accumulate before the leader deletes their records. */
-const FORGET_BATCH = 64;
-/** The most writes one group commit holds; the rest wait for the next. */
-const MAX_GROUP_SIZE = 512;
 /** How often the leader checks, while idle, that the database path still names its file. */
 const INODE_CHECK_MS = 500;
-
-/** Who this leader is, for status and the welcome. */
-export interface LeaderIdentity {
-  pid: number;
-  name: string;
-  socketPath: string;
-  startedAt: number;
-  version: string;
-  databasePath: string;
-  maxFrameBytes: number;
-  /** Where runaway requests are listed (see runaway-list.ts). */
-  runawayPath: string;
-}
-
-type QueueItem =
-  | { kind: 'write'; session: Session; requestId: number; receivedAt: number; job: WriteJob; notify?: { channel: string; payload: unknown } }
-  | { kind: 'begin'; session: Session; requestId: number; timeoutMs: number }
-  | { kind: 'hello'; session: Session; hello: HelloFrame };
 
 /** The socket server around one `LeaderEngine`. */
 export class LeaderServer {
   private readonly binding: SocketBinding;
   private readonly sessions = new Set<Session>();
-  private readonly queue: QueueItem[] = [];
+  private readonly queue = new WriteQueue();
   private nextSessionId = 1;
   private pumpScheduled = false;
   private stopping: StopReport | null = null;
@@ -99,7 +83,7 @@ export class LeaderServer {
     clearInterval(this.inodeTimer);
     this.binding.close();
     if (!report.graceful) {
-      this.queue.length = 0;
+      this.queue.clear();
       this.finish();
       return;
     }
@@ -136,7 +120,10 @@ export class LeaderServer {
           this.stop({ reason: error.message, graceful: false });
           return;
         }
-        this.refuse(session, error instanceof StoreError ? error : new StoreError('PROTOCOL_ERROR', (error as Error).message));
+        this.refuse(
+          session,
+          error instanceof StoreError ? error : new StoreError('PROTOCOL_ERROR', (error as Error).message),
+        );
         return;
       }
     }
@@ -179,7 +166,10 @@ export class LeaderServer {
     if (request.retry === true && this.runaways.size > 0) {
       const runaway = this.runaways.get(`${clientId}:${id}`);
       if (runaway !== undefined) {
-        const error = new StoreError('STATEMENT_TIMEOUT', `this request ran for more than ${runaway.ms} ms and its leader was stopped; it was not run again`);
+        const error = new StoreError(
+          'STATEMENT_TIMEOUT',
+          `this request ran for more than ${runaway.ms} ms and its leader was stopped; it was not run again`,
+        );
         return this.reply(session, id, { err: error.toWire() });
       }
     }
@@ -188,27 +178,64 @@ export class LeaderServer {
     switch (op.k) {
       case 'execute':
         if (op.txId !== undefined) return this.inTransaction(session, id, op.txId, (tx) => tx.execute(op.stmt));
-        if (this.engine.isRead(op.stmt)) return this.answerRead(session, id, receivedAt, () => this.engine.read(op.stmt));
-        return this.enqueue({ kind: 'write', session, requestId: id, receivedAt, job: job({ k: 'execute', stmt: op.stmt }) });
+        if (this.engine.isRead(op.stmt))
+          return this.answerRead(session, id, receivedAt, () => this.engine.read(op.stmt));
+        return this.enqueue({
+          kind: 'write',
+          session,
+          requestId: id,
+          receivedAt,
+          job: job({ k: 'execute', stmt: op.stmt }),
+        });
       case 'batch':
         if (op.txId !== undefined) return this.inTransaction(session, id, op.txId, (tx) => tx.batch(op.stmts));
-        if (this.runsOnReader(op.mode, op.stmts)) return this.answerRead(session, id, receivedAt, () => this.engine.readBatch(op.stmts));
-        return this.enqueue({ kind: 'write', session, requestId: id, receivedAt, job: job({ k: 'batch', stmts: op.stmts }) });
+        if (this.runsOnReader(op.mode, op.stmts))
+          return this.answerRead(session, id, receivedAt, () => this.engine.readBatch(op.stmts));
+        return this.enqueue({
+          kind: 'write',
+          session,
+          requestId: id,
+          receivedAt,
+          job: job({ k: 'batch', stmts: op.stmts }),
+        });
       case 'script':
         if (op.txId !== undefined) return this.inTransaction(session, id, op.txId, (tx) => tx.script(op.sql));
-        return this.enqueue({ kind: 'write', session, requestId: id, receivedAt, job: job({ k: 'script', sql: op.sql }) });
+        return this.enqueue({
+          kind: 'write',
+          session,
+          requestId: id,
+          receivedAt,
+          job: job({ k: 'script', sql: op.sql }),
+        });
       case 'migrate':
-        return this.enqueue({ kind: 'write', session, requestId: id, receivedAt, job: job({ k: 'migrate', stmts: op.stmts }) });
+        return this.enqueue({
+          kind: 'write',
+          session,
+          requestId: id,
+          receivedAt,
+          job: job({ k: 'migrate', stmts: op.stmts }),
+        });
       case 'begin':
-        if (session.transaction !== null) return this.reply(session, id, { err: new StoreError('INVALID_ARGUMENT', 'this member already has an open transaction').toWire() });
-        if (op.mode === 'read') return this.answer(session, id, () => ({ txId: this.transactions.open(session, 'read', op.timeoutMs) }));
+        if (session.transaction !== null)
+          return this.reply(session, id, {
+            err: new StoreError('INVALID_ARGUMENT', 'this member already has an open transaction').toWire(),
+          });
+        if (op.mode === 'read')
+          return this.answer(session, id, () => ({ txId: this.transactions.open(session, 'read', op.timeoutMs) }));
         return this.enqueue({ kind: 'begin', session, requestId: id, timeoutMs: op.timeoutMs });
       case 'commit':
         return this.reply(session, id, this.transactions.end(session, id, op.txId, request.retry === true, 'commit'));
       case 'rollback':
         return this.reply(session, id, this.transactions.end(session, id, op.txId, request.retry === true, 'rollback'));
       case 'notify':
-        return this.enqueue({ kind: 'write', session, requestId: id, receivedAt, job: job({ k: 'notify' }), notify: { channel: op.channel, payload: op.payload } });
+        return this.enqueue({
+          kind: 'write',
+          session,
+          requestId: id,
+          receivedAt,
+          job: job({ k: 'notify' }),
+          notify: { channel: op.channel, payload: op.payload },
+        });
       case 'reset':
         return this.enqueue({ kind: 'write', session, requestId: id, receivedAt, job: job({ k: 'reset' }) });
       case 'backup':
@@ -219,7 +246,10 @@ export class LeaderServer {
         return this.reply(session, id, { ok: 'pong' });
       case 'stepdown':
         this.reply(session, id, { ok: { pid: this.identity.pid, epoch: this.engine.epoch } });
-        return this.stop({ reason: `step-down requested by ${session.hello!.name} (pid ${session.hello!.pid})`, graceful: true });
+        return this.stop({
+          reason: `step-down requested by ${session.hello!.name} (pid ${session.hello!.pid})`,
+          graceful: true,
+        });
     }
   }
 
@@ -279,7 +309,7 @@ export class LeaderServer {
   private pump(): void {
     if (this.stopped) return;
     while (!this.transactions.writerHeld && this.queue.length > 0) {
-      const head = this.queue[0]!;
+      const head = this.queue.head!;
       if (head.kind === 'hello') {
         this.queue.shift();
         this.welcome(head.session, head.hello);
@@ -287,7 +317,10 @@ export class LeaderServer {
       }
       if (head.kind === 'begin') {
         this.queue.shift();
-        if (!head.session.closed) this.answer(head.session, head.requestId, () => ({ txId: this.transactions.open(head.session, 'write', head.timeoutMs) }));
+        if (!head.session.closed)
+          this.answer(head.session, head.requestId, () => ({
+            txId: this.transactions.open(head.session, 'write', head.timeoutMs),
+          }));
         continue;
       }
       this.commitGroup();
@@ -301,16 +334,11 @@ export class LeaderServer {
   }
 
   private commitGroup(): void {
-    const group: Extract<QueueItem, { kind: 'write' }>[] = [];
-    // A migration runs with foreign keys off, which SQLite only allows between transactions:
-    // it is a group of its own.
-    while (group.length < MAX_GROUP_SIZE && this.queue[0]?.kind === 'write') {
-      const isMigration = this.queue[0].job.work.k === 'migrate';
-      if (isMigration && group.length > 0) break;
-      group.push(this.queue.shift() as Extract<QueueItem, { kind: 'write' }>);
-      if (isMigration) break;
-    }
-    const outcomes = this.engine.runGroup(group.map((item) => item.job), this.forgettable(group));
+    const group = this.queue.takeGroup();
+    const outcomes = this.engine.runGroup(
+      group.map((item) => item.job),
+      forgettable(group),
+    );
     const repliedAt = performance.now();
     this.load.commit(group.length);
     group.forEach((item, index) => {
@@ -318,7 +346,8 @@ export class LeaderServer {
       this.load.request('write', repliedAt - item.receivedAt);
     });
     group.forEach((item, index) => {
-      if (item.notify !== undefined && 'ok' in outcomes[index]!) this.broadcast(item.notify.channel, item.notify.payload);
+      if (item.notify !== undefined && 'ok' in outcomes[index]!)
+        this.broadcast(item.notify.channel, item.notify.payload);
     });
   }
 
@@ -331,17 +360,6 @@ export class LeaderServer {
     this.idleCheckpoint.unref();
   }
 
-  /** Members of this group whose settled requests are worth forgetting now (in batches, to keep commits small). */
-  private forgettable(group: { session: Session }[]): ForgetBelow[] {
-    const forget: ForgetBelow[] = [];
-    for (const { session } of group) {
-      if (session.low - session.forgottenBelow < FORGET_BATCH) continue;
-      session.forgottenBelow = session.low;
-      forget.push({ clientId: session.hello!.clientId, below: session.low });
-    }
-    return forget;
-  }
-
   private broadcast(channel: string, payload: unknown): void {
     for (const session of this.sessions) if (session.welcomed) session.send({ t: 'notify', channel, payload });
   }
@@ -351,7 +369,14 @@ export class LeaderServer {
     try {
       const schemaVersion = this.engine.migrate(hello.migrations);
       session.welcomed = true;
-      session.send({ t: 'welcome', v: PROTOCOL_VERSION, epoch: this.engine.epoch, schemaVersion, leaderPid: this.identity.pid, leaderName: this.identity.name });
+      session.send({
+        t: 'welcome',
+        v: PROTOCOL_VERSION,
+        epoch: this.engine.epoch,
+        schemaVersion,
+        leaderPid: this.identity.pid,
+        leaderName: this.identity.name,
+      });
       this.succession.welcomed(session);
     } catch (error) {
       if (error instanceof FencedError) throw error;
@@ -382,34 +407,15 @@ export class LeaderServer {
 
   /** What `store.status()` returns. */
   private status(): StoreStatus {
-    const files = this.engine.databaseStatus();
-    return {
-      leader: {
-        pid: this.identity.pid,
-        name: this.identity.name,
-        epoch: this.engine.epoch,
-        since: this.identity.startedAt,
-        socketPath: this.identity.socketPath,
-        version: this.identity.version,
-        schemaVersion: this.engine.schemaVersion,
-        heirPid: this.succession.heirPid,
-      },
-      members: [...this.sessions]
-        .filter((s) => s.hello !== null)
-        .map((s) => ({
-          pid: s.hello!.pid,
-          name: s.hello!.name,
-          candidate: s.hello!.candidate,
-          connectedAt: s.connectedAt,
-          requests: s.requests,
-          inFlight: s.inFlight,
-          transactionOpen: s.transaction !== null,
-        })),
-      counters: { ...this.engine.stats, queueDepth: this.queue.length },
-      load: this.load.snapshot(),
-      database: { path: this.identity.databasePath, ...files },
-      failovers: this.engine.epochHistory(10),
-    };
+    const { identity, engine, sessions, queue, load } = this;
+    return statusReport({
+      identity,
+      engine,
+      sessions,
+      heirPid: this.succession.heirPid,
+      queueDepth: queue.length,
+      load,
+    });
   }
 
   /**
@@ -429,6 +435,10 @@ export class LeaderServer {
     }
     this.binding.unlinkOwnSocket();
     const moved = this.engine.close();
-    this.onStopped(moved.length === 0 ? report : { ...report, reason: `${report.reason}; its -wal and -shm were moved to ${moved.join(', ')}` });
+    this.onStopped(
+      moved.length === 0
+        ? report
+        : { ...report, reason: `${report.reason}; its -wal and -shm were moved to ${moved.join(', ')}` },
+    );
   }
 }

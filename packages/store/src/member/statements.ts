@@ -23,11 +23,13 @@ const MAX_SAFE = 9007199254740991n;
 /** One argument, as libsql's sqlite3 client binds it (`valueToSql`), with its errors. */
 function toSqlValue(value: InValue | undefined, intMode: IntMode): SqlValue {
   if (typeof value === 'number') {
-    if (!Number.isFinite(value)) throw new RangeError('Only finite numbers (not Infinity or NaN) can be passed as arguments');
+    if (!Number.isFinite(value))
+      throw new RangeError('Only finite numbers (not Infinity or NaN) can be passed as arguments');
     return value;
   }
   if (typeof value === 'bigint') {
-    if (value < MIN_INTEGER || value > MAX_INTEGER) throw new RangeError('bigint is too large to be represented as a 64-bit integer and passed as argument');
+    if (value < MIN_INTEGER || value > MAX_INTEGER)
+      throw new RangeError('bigint is too large to be represented as a 64-bit integer and passed as argument');
     return value;
   }
   if (typeof value === 'boolean') {
@@ -43,7 +45,10 @@ function toSqlValue(value: InValue | undefined, intMode: IntMode): SqlValue {
     return Number.isNaN(ms) ? null : ms;
   }
   if (value === undefined) throw new TypeError('undefined cannot be passed as argument to the database');
-  throw new StoreError('INVALID_ARGUMENT', `SQLite3 can only bind numbers, strings, bigints, buffers, and null (got ${typeof value})`);
+  throw new StoreError(
+    'INVALID_ARGUMENT',
+    `SQLite3 can only bind numbers, strings, bigints, buffers, and null (got ${typeof value})`,
+  );
 }
 
 function toSqlArgs(args: InArgs | undefined, intMode: IntMode): SqlArgs | undefined {
@@ -53,7 +58,8 @@ function toSqlArgs(args: InArgs | undefined, intMode: IntMode): SqlArgs | undefi
     for (let i = 0; i < args.length; i++) values[i] = toSqlValue(args[i], intMode);
     return values;
   }
-  if (typeof args !== 'object' || args instanceof Uint8Array) throw new StoreError('INVALID_ARGUMENT', 'args must be an array of values or an object of named values');
+  if (typeof args !== 'object' || args instanceof Uint8Array)
+    throw new StoreError('INVALID_ARGUMENT', 'args must be an array of values or an object of named values');
   const named: Record<string, SqlValue> = {};
   for (const key in args) {
     // libsql strips one prefix character; the leader binds the name with any of them.
@@ -68,7 +74,11 @@ function toSqlArgs(args: InArgs | undefined, intMode: IntMode): SqlArgs | undefi
  * wire statement. Throws libsql's RangeError/TypeError for values it refuses, `INVALID_ARGUMENT`
  * for anything that is not a statement.
  */
-export function toWireStatement(statement: BatchStatement | undefined, args: InArgs | undefined, intMode: IntMode): WireStatement {
+export function toWireStatement(
+  statement: BatchStatement | undefined,
+  args: InArgs | undefined,
+  intMode: IntMode,
+): WireStatement {
   // Typed as libsql types it; checked anyway, for callers without types.
   let sql: unknown;
   let given: InArgs | undefined;
@@ -78,18 +88,29 @@ export function toWireStatement(statement: BatchStatement | undefined, args: InA
   } else if (Array.isArray(statement)) {
     [sql, given] = statement;
   } else if (typeof statement === 'object' && statement !== null) {
-    if (args !== undefined) throw new StoreError('INVALID_ARGUMENT', 'pass args either inside the statement object or as the second argument, not both');
+    if (args !== undefined)
+      throw new StoreError(
+        'INVALID_ARGUMENT',
+        'pass args either inside the statement object or as the second argument, not both',
+      );
     ({ sql, args: given } = statement);
   }
-  if (typeof sql !== 'string') throw new StoreError('INVALID_ARGUMENT', 'a statement is a SQL string, { sql, args } or (in a batch) [sql, args]');
+  if (typeof sql !== 'string')
+    throw new StoreError('INVALID_ARGUMENT', 'a statement is a SQL string, { sql, args } or (in a batch) [sql, args]');
   const wireArgs = toSqlArgs(given, intMode);
   return wireArgs === undefined ? { sql } : { sql, args: wireArgs };
 }
 
 /** Normalises the statements of a batch (libsql's `InStatement` and `[sql, args]` forms). */
 export function toWireStatements(statements: readonly BatchStatement[], intMode: IntMode): WireStatement[] {
-  if (!Array.isArray(statements)) throw new StoreError('INVALID_ARGUMENT', 'batch expects an array of statements');
-  if (statements.length > MAX_BATCH_STATEMENTS) throw new StoreError('INVALID_ARGUMENT', `a batch may hold at most ${MAX_BATCH_STATEMENTS} statements, got ${statements.length}`);
+  // Checked on a copy of the reference: Array.isArray narrows what it checks to any[].
+  const list: unknown = statements;
+  if (!Array.isArray(list)) throw new StoreError('INVALID_ARGUMENT', 'batch expects an array of statements');
+  if (statements.length > MAX_BATCH_STATEMENTS)
+    throw new StoreError(
+      'INVALID_ARGUMENT',
+      `a batch may hold at most ${MAX_BATCH_STATEMENTS} statements, got ${statements.length}`,
+    );
   const wire: WireStatement[] = new Array<WireStatement>(statements.length);
   for (let i = 0; i < statements.length; i++) wire[i] = toWireStatement(statements[i], undefined, intMode);
   return wire;
@@ -100,13 +121,15 @@ function fromSqlValue(value: SqlValue, intMode: IntMode): Value {
   if (typeof value === 'bigint') {
     if (intMode === 'bigint') return value;
     if (intMode === 'string') return `${value}`;
-    if (value < MIN_SAFE || value > MAX_SAFE) throw new RangeError('Received integer which cannot be safely represented as a JavaScript number');
+    if (value < MIN_SAFE || value > MAX_SAFE)
+      throw new RangeError('Received integer which cannot be safely represented as a JavaScript number');
     return Number(value);
   }
   if (value instanceof Uint8Array) {
     // libsql returns blobs as ArrayBuffers of their own; msgpackr's are views into the frame.
     const { buffer } = value;
-    if (buffer instanceof ArrayBuffer && value.byteOffset === 0 && value.byteLength === buffer.byteLength) return buffer;
+    if (buffer instanceof ArrayBuffer && value.byteOffset === 0 && value.byteLength === buffer.byteLength)
+      return buffer;
     return Uint8Array.prototype.slice.call(value).buffer;
   }
   return value;
@@ -123,7 +146,8 @@ function toRow(values: readonly SqlValue[], columns: readonly string[], intMode:
     const value = fromSqlValue(values[i]!, intMode);
     Object.defineProperty(row, i, { value });
     const column = columns[i]!;
-    if (!Object.hasOwn(row, column)) Object.defineProperty(row, column, { value, enumerable: true, configurable: true, writable: true });
+    if (!Object.hasOwn(row, column))
+      Object.defineProperty(row, column, { value, enumerable: true, configurable: true, writable: true });
   }
   return row;
 }
@@ -133,7 +157,8 @@ export function toResultSet(wire: WireResultSet, intMode: IntMode): ResultSet {
   const { columns, rows: wireRows } = wire;
   const rows: Row[] = new Array<Row>(wireRows.length);
   for (let i = 0; i < wireRows.length; i++) rows[i] = toRow(wireRows[i]!, columns, intMode);
-  const lastInsertRowid = wire.lastInsertRowid === null || wire.lastInsertRowid === undefined ? undefined : BigInt(wire.lastInsertRowid);
+  const lastInsertRowid =
+    wire.lastInsertRowid === null || wire.lastInsertRowid === undefined ? undefined : BigInt(wire.lastInsertRowid);
   return new ResultSetImpl(columns, wire.columnTypes, rows, wire.rowsAffected, lastInsertRowid);
 }
 
