@@ -2,7 +2,11 @@
 module.exports = {
   testEnvironment: 'node',
   roots: ['<rootDir>/packages', '<rootDir>/test', '<rootDir>/scripts'],
-  testMatch: ['<rootDir>/packages/*/dist/test/**/*.test.js', '<rootDir>/test/dist/**/*.test.js', '<rootDir>/scripts/dist/test/**/*.test.js'],
+  testMatch: [
+    '<rootDir>/packages/*/dist/test/**/*.test.js',
+    '<rootDir>/test/dist/**/*.test.js',
+    '<rootDir>/scripts/dist/test/**/*.test.js',
+  ],
   modulePathIgnorePatterns: ['<rootDir>/packages/.*/package.json'],
   testTimeout: 60000,
   maxWorkers: 2,

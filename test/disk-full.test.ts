@@ -79,80 +79,96 @@ function fill(dir: string): string {
   return ballast;
 }
 
-async function insertBig(member: Member, id: string): Promise<{ code?: string; extendedCode?: string; message?: string }> {
+async function insertBig(
+  member: Member,
+  id: string,
+): Promise<{ code?: string; extendedCode?: string; message?: string }> {
   return member.exec('INSERT INTO big (id, data) VALUES (?, zeroblob(65536))', [id]);
 }
 
-testWithTmpfs(`disk full: writes fail with SQLITE_FULL, nothing acknowledged is lost, writes succeed again once space is freed${skipped}`, async () => {
-  const mnt = path.join(tempDir(), 'mnt');
-  fs.mkdirSync(mnt);
-  mountTmpfs(mnt, '4m');
-  const file = path.join(mnt, 'full.db');
-  socketOf(file); // the socket lives in the runtime directory, not on the full disk
-  const leader = await startMember({ path: file, name: 'leader' });
-  const writer = await startMember({ path: file, name: 'writer', candidate: false });
-  expect((await writer.exec('CREATE TABLE big (id TEXT PRIMARY KEY, data BLOB)')).code).toBeUndefined();
-  writer.send({ cmd: 'write', prefix: 'before', count: 20 });
-  await writer.waitFor((e) => e.ev === 'writeDone');
-  expect(writer.acked.size).toBe(20);
+testWithTmpfs(
+  `disk full: writes fail with SQLITE_FULL, nothing acknowledged is lost, writes succeed again once space is freed${skipped}`,
+  async () => {
+    const mnt = path.join(tempDir(), 'mnt');
+    fs.mkdirSync(mnt);
+    mountTmpfs(mnt, '4m');
+    const file = path.join(mnt, 'full.db');
+    socketOf(file); // the socket lives in the runtime directory, not on the full disk
+    const leader = await startMember({ path: file, name: 'leader' });
+    const writer = await startMember({ path: file, name: 'writer', candidate: false });
+    expect((await writer.exec('CREATE TABLE big (id TEXT PRIMARY KEY, data BLOB)')).code).toBeUndefined();
+    writer.send({ cmd: 'write', prefix: 'before', count: 20 });
+    await writer.waitFor((e) => e.ev === 'writeDone');
+    expect(writer.acked.size).toBe(20);
 
-  const ballast = fill(mnt);
-  const acked: string[] = [];
-  let failure: { code?: string; extendedCode?: string; message?: string } | null = null;
-  for (let i = 0; i < 50 && failure === null; i++) {
-    const result = await insertBig(writer, `full-${i}`);
-    if (result.code === undefined) acked.push(`full-${i}`);
-    else failure = result;
-  }
-  expect(failure).toMatchObject({ code: 'SQLITE_FULL', extendedCode: 'SQLITE_FULL', message: expect.stringMatching(/full/i) });
-  // The leader is the same and still serves reads.
-  expect((await writer.exec('SELECT count(*) AS n FROM rows')).ok).toMatchObject({ rows: [{ n: 20 }] });
-  expect(leader.child.exitCode).toBeNull();
+    const ballast = fill(mnt);
+    const acked: string[] = [];
+    let failure: { code?: string; extendedCode?: string; message?: string } | null = null;
+    for (let i = 0; i < 50 && failure === null; i++) {
+      const result = await insertBig(writer, `full-${i}`);
+      if (result.code === undefined) acked.push(`full-${i}`);
+      else failure = result;
+    }
+    expect(failure).toMatchObject({
+      code: 'SQLITE_FULL',
+      extendedCode: 'SQLITE_FULL',
+      message: expect.stringMatching(/full/i),
+    });
+    // The leader is the same and still serves reads.
+    expect((await writer.exec('SELECT count(*) AS n FROM rows')).ok).toMatchObject({ rows: [{ n: 20 }] });
+    expect(leader.child.exitCode).toBeNull();
 
-  fs.unlinkSync(ballast);
-  for (let i = 0; i < 10; i++) {
-    const result = await insertBig(writer, `freed-${i}`);
-    expect(result.code).toBeUndefined();
-    acked.push(`freed-${i}`);
-  }
-  expect(writer.events.some((e) => e.ev === 'failover')).toBe(false);
-  expect(leader.events.some((e) => e.ev === 'error')).toBe(false);
+    fs.unlinkSync(ballast);
+    for (let i = 0; i < 10; i++) {
+      const result = await insertBig(writer, `freed-${i}`);
+      expect(result.code).toBeUndefined();
+      acked.push(`freed-${i}`);
+    }
+    expect(writer.events.some((e) => e.ev === 'failover')).toBe(false);
+    expect(leader.events.some((e) => e.ev === 'error')).toBe(false);
 
-  for (const member of [writer, leader]) member.send({ cmd: 'close' });
-  await Promise.all([writer.whenExited(), leader.whenExited()]);
-  expect(sqliteCli(file, 'PRAGMA integrity_check')).toEqual(['ok']);
-  expect(sqliteCli(file, 'SELECT id FROM big ORDER BY rowid')).toEqual(acked);
-  expect(Number(sqliteCli(file, "SELECT count(*) FROM rows WHERE id LIKE 'before-%'")[0])).toBe(20);
-});
+    for (const member of [writer, leader]) member.send({ cmd: 'close' });
+    await Promise.all([writer.whenExited(), leader.whenExited()]);
+    expect(sqliteCli(file, 'PRAGMA integrity_check')).toEqual(['ok']);
+    expect(sqliteCli(file, 'SELECT id FROM big ORDER BY rowid')).toEqual(acked);
+    expect(Number(sqliteCli(file, "SELECT count(*) FROM rows WHERE id LIKE 'before-%'")[0])).toBe(20);
+  },
+);
 
-testWithTmpfs(`disk full when the leader dies: no successor can start until space is freed, then one does and nothing is lost${skipped}`, async () => {
-  const mnt = path.join(tempDir(), 'mnt');
-  fs.mkdirSync(mnt);
-  mountTmpfs(mnt, '4m');
-  const file = path.join(mnt, 'failover.db');
-  socketOf(file);
-  const leader = await startMember({ path: file, name: 'leader' });
-  const successor = await startMember({ path: file, name: 'successor' });
-  const writer = await startMember({ path: file, name: 'writer', candidate: false });
-  writer.send({ cmd: 'write', prefix: 'before', count: 20 });
-  await writer.waitFor((e) => e.ev === 'writeDone');
-  expect(writer.acked.size).toBe(20);
+testWithTmpfs(
+  `disk full when the leader dies: no successor can start until space is freed, then one does and nothing is lost${skipped}`,
+  async () => {
+    const mnt = path.join(tempDir(), 'mnt');
+    fs.mkdirSync(mnt);
+    mountTmpfs(mnt, '4m');
+    const file = path.join(mnt, 'failover.db');
+    socketOf(file);
+    const leader = await startMember({ path: file, name: 'leader' });
+    const successor = await startMember({ path: file, name: 'successor' });
+    const writer = await startMember({ path: file, name: 'writer', candidate: false });
+    writer.send({ cmd: 'write', prefix: 'before', count: 20 });
+    await writer.waitFor((e) => e.ev === 'writeDone');
+    expect(writer.acked.size).toBe(20);
 
-  const ballast = fill(mnt);
-  leader.kill('SIGKILL');
-  await leader.whenExited();
-  // The successor wins the lock but cannot commit its epoch: it says why, and tries again.
-  const refused = await successor.waitFor((e) => e.ev === 'error', 30_000);
-  expect(refused).toMatchObject({ code: expect.stringMatching(/^(SQLITE_[A-Z]+|LEADER_FAILED)$/), message: expect.stringMatching(/full/i) });
-  const pending = writer.exec("INSERT INTO rows (id, member) VALUES ('after', 'writer')");
+    const ballast = fill(mnt);
+    leader.kill('SIGKILL');
+    await leader.whenExited();
+    // The successor wins the lock but cannot commit its epoch: it says why, and tries again.
+    const refused = await successor.waitFor((e) => e.ev === 'error', 30_000);
+    expect(refused).toMatchObject({
+      code: expect.stringMatching(/^(SQLITE_[A-Z]+|LEADER_FAILED)$/),
+      message: expect.stringMatching(/full/i),
+    });
+    const pending = writer.exec("INSERT INTO rows (id, member) VALUES ('after', 'writer')");
 
-  fs.unlinkSync(ballast);
-  expect((await pending).code).toBeUndefined();
-  await successor.waitFor((e) => e.ev === 'role' && e.role === 'leader', 30_000);
-  expect(writer.failed).toEqual([]);
+    fs.unlinkSync(ballast);
+    expect((await pending).code).toBeUndefined();
+    await successor.waitFor((e) => e.ev === 'role' && e.role === 'leader', 30_000);
+    expect(writer.failed).toEqual([]);
 
-  for (const member of [writer, successor]) member.send({ cmd: 'close' });
-  await Promise.all([writer.whenExited(), successor.whenExited()]);
-  expect(sqliteCli(file, 'PRAGMA integrity_check')).toEqual(['ok']);
-  expect(Number(sqliteCli(file, "SELECT count(*) FROM rows WHERE id LIKE 'before-%' OR id = 'after'")[0])).toBe(21);
-});
+    for (const member of [writer, successor]) member.send({ cmd: 'close' });
+    await Promise.all([writer.whenExited(), successor.whenExited()]);
+    expect(sqliteCli(file, 'PRAGMA integrity_check')).toEqual(['ok']);
+    expect(Number(sqliteCli(file, "SELECT count(*) FROM rows WHERE id LIKE 'before-%' OR id = 'after'")[0])).toBe(21);
+  },
+);

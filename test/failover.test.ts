@@ -21,17 +21,29 @@ async function startFleet(file: string, size: number): Promise<Member[]> {
   const members: Member[] = [];
   // The first one becomes the leader; start the rest together.
   members.push(await startMember({ path: file, name: 'm0' }));
-  members.push(...(await Promise.all(Array.from({ length: size - 1 }, (_, i) => startMember({ path: file, name: `m${i + 1}` })))));
+  members.push(
+    ...(await Promise.all(Array.from({ length: size - 1 }, (_, i) => startMember({ path: file, name: `m${i + 1}` })))),
+  );
   return members;
 }
 
 /** What the file holds: every id, the ids present more than once (`id` is not a key), integrity. */
-function readAll(file: string): { ids: string[]; twice: { id: string; n: number }[]; leaders: number[]; integrity: string } {
+function readAll(file: string): {
+  ids: string[];
+  twice: { id: string; n: number }[];
+  leaders: number[];
+  integrity: string;
+} {
   const db = new Database(file, { readonly: true });
   try {
     const ids = (db.prepare('SELECT id FROM rows').all() as { id: string }[]).map((r) => r.id);
-    const twice = db.prepare('SELECT id, count(*) AS n FROM rows GROUP BY id HAVING count(*) > 1').all() as { id: string; n: number }[];
-    const leaders = (db.prepare('SELECT pid FROM _baton_epochs ORDER BY epoch').all() as { pid: number }[]).map((r) => r.pid);
+    const twice = db.prepare('SELECT id, count(*) AS n FROM rows GROUP BY id HAVING count(*) > 1').all() as {
+      id: string;
+      n: number;
+    }[];
+    const leaders = (db.prepare('SELECT pid FROM _baton_epochs ORDER BY epoch').all() as { pid: number }[]).map(
+      (r) => r.pid,
+    );
     const integrity = (db.prepare('PRAGMA integrity_check').get() as { integrity_check: string }).integrity_check;
     return { ids, twice, leaders, integrity };
   } finally {
@@ -52,13 +64,19 @@ test('7 members writing lose no acknowledged row when the leader is SIGKILLed tw
     const survivors = members.filter((m) => m !== victim && !killed.includes(m));
     const ackedBefore = new Map(survivors.map((m) => [m, m.acked.size]));
     // Listening before the kill: a failover reported before we listened would be missed.
-    const failedOver = Promise.all(survivors.map((m) => m.waitForNext((e) => e.ev === 'failover' && e.fromPid === victim.pid, 30_000)));
+    const failedOver = Promise.all(
+      survivors.map((m) => m.waitForNext((e) => e.ev === 'failover' && e.fromPid === victim.pid, 30_000)),
+    );
     victim.kill('SIGKILL');
     killed.push(victim);
     await victim.whenExited();
     // Every survivor reaches the new leader and keeps writing.
     await failedOver;
-    await until(() => survivors.every((m) => m.acked.size >= ackedBefore.get(m)! + 10), 30_000, 'survivors to write again after failover');
+    await until(
+      () => survivors.every((m) => m.acked.size >= ackedBefore.get(m)! + 10),
+      30_000,
+      'survivors to write again after failover',
+    );
     expect(() => leaderOf(survivors)).not.toThrow();
   }
 
@@ -112,12 +130,16 @@ test('a leader killed after COMMIT and before replying: the retry returns the or
   const standby = await startMember({ path: file, name: 'standby' });
   expect(first.events.find((e) => e.ev === 'opened')).toMatchObject({ role: 'leader' });
 
-  const result = await writer.exec("INSERT INTO rows (id, member) VALUES ('once', 'writer') /*fault*/ RETURNING id, member");
+  const result = await writer.exec(
+    "INSERT INTO rows (id, member) VALUES ('once', 'writer') /*fault*/ RETURNING id, member",
+  );
   await first.whenExited();
   expect(result.code).toBeUndefined();
   expect(result.ok).toMatchObject({ rows: [{ id: 'once', member: 'writer' }], rowsAffected: 1 });
   // The answer came from the new leader, which found the write in its applied-requests table.
-  expect(writer.events.some((e) => e.ev === 'failover' && e.fromPid === first.pid && e.toPid === standby.pid)).toBe(true);
+  expect(writer.events.some((e) => e.ev === 'failover' && e.fromPid === first.pid && e.toPid === standby.pid)).toBe(
+    true,
+  );
   const count = await writer.exec("SELECT count(*) AS n FROM rows WHERE id = 'once'");
   expect(count.ok).toMatchObject({ rows: [{ n: 1 }] });
 });

@@ -68,9 +68,20 @@ describe.each([
 
     expect((await holder.call((ref) => ({ cmd: 'txBegin', ref, id: 'holder-row' }))).ok).toBe('open');
     // w1's 300 writes queue first, the marker on its first one; then 600 more from w2 and w3.
-    const pipelines = [writers[0]!.call((ref) => ({ cmd: 'pipeline', ref, prefix: 'w1', count: 300, markerAt: 0, marker: '/*group-fault*/' }))];
+    const pipelines = [
+      writers[0]!.call((ref) => ({
+        cmd: 'pipeline',
+        ref,
+        prefix: 'w1',
+        count: 300,
+        markerAt: 0,
+        marker: '/*group-fault*/',
+      })),
+    ];
     await untilQueued(holder, 300);
-    pipelines.push(...writers.slice(1).map((w, i) => w.call((ref) => ({ cmd: 'pipeline', ref, prefix: `w${i + 2}`, count: 300 }))));
+    pipelines.push(
+      ...writers.slice(1).map((w, i) => w.call((ref) => ({ cmd: 'pipeline', ref, prefix: `w${i + 2}`, count: 300 }))),
+    );
     await untilQueued(holder, 900);
 
     // The commit frees the writer; the next group takes the head of the queue, marker included.
@@ -90,9 +101,13 @@ describe.each([
     expect(sqliteCli(file, 'PRAGMA integrity_check')).toEqual(['ok']);
     // `id` is not a key: a request applied twice would be two rows with its id.
     expect(sqliteCli(file, "SELECT count(*) FROM rows WHERE id LIKE 'w%'")).toEqual(['900']);
-    expect(sqliteCli(file, "SELECT id FROM rows GROUP BY id HAVING count(*) > 1")).toEqual([]);
+    expect(sqliteCli(file, 'SELECT id FROM rows GROUP BY id HAVING count(*) > 1')).toEqual([]);
     expect(sqliteCli(file, "SELECT count(*) FROM rows WHERE id = 'holder-row'")).toEqual(['1']);
-    const byEpoch = new Map(sqliteCli(file, "SELECT epoch, count(*) FROM rows WHERE id LIKE 'w%' GROUP BY epoch").map((l) => l.split('|').map(Number) as [number, number]));
+    const byEpoch = new Map(
+      sqliteCli(file, "SELECT epoch, count(*) FROM rows WHERE id LIKE 'w%' GROUP BY epoch").map(
+        (l) => l.split('|').map(Number) as [number, number],
+      ),
+    );
     if (point === 'crash-after-commit') {
       // At least w1's 300 were committed by the killed leader (epoch 1) in the group that
       // killed it, and their members were answered by the next leader from its table.
@@ -125,7 +140,11 @@ test('a member SIGKILLed with hundreds of requests queued at the leader: the oth
   expect(commit.ok).toBe('committed');
 
   const ackedAfter = new Map(others.map((m) => [m, m.acked.size]));
-  await until(() => others.every((m) => m.acked.size >= ackedAfter.get(m)! + 20), 30_000, 'the others writing after the kill');
+  await until(
+    () => others.every((m) => m.acked.size >= ackedAfter.get(m)! + 20),
+    30_000,
+    'the others writing after the kill',
+  );
   const view = await status(holder);
   expect(view.leader.pid).toBe(leader.pid);
   expect(view.members.map((m) => m.name).sort()).toEqual(['holder', 'leader', 'o1', 'o2']);
@@ -179,17 +198,31 @@ test('a slow consumer that never reads its replies is dropped at the outbound li
   slow.on('error', () => undefined);
   const closed = new Promise<void>((resolve) => slow.once('close', () => resolve()));
   const received: Buffer[] = [];
-  const hello = { t: 'hello', v: PROTOCOL_VERSION, clientId: 'slow-consumer', pid: process.pid, name: 'slow-consumer', candidate: false, migrations: [] };
+  const hello = {
+    t: 'hello',
+    v: PROTOCOL_VERSION,
+    clientId: 'slow-consumer',
+    pid: process.pid,
+    name: 'slow-consumer',
+    candidate: false,
+    migrations: [],
+  };
   slow.write(frame(hello));
   await new Promise<void>((resolve) => slow.once('data', () => resolve())); // the welcome
   slow.pause();
   expect((await status(writer)).members.map((m) => m.name)).toContain('slow-consumer');
-  const requests = Array.from({ length: 40 }, (_, i) => frame({ t: 'req', id: i + 1, op: { k: 'execute', stmt: { sql: 'SELECT zeroblob(4000000) AS b' } } }));
+  const requests = Array.from({ length: 40 }, (_, i) =>
+    frame({ t: 'req', id: i + 1, op: { k: 'execute', stmt: { sql: 'SELECT zeroblob(4000000) AS b' } } }),
+  );
   slow.write(Buffer.concat(requests));
 
   // The leader lets it go: it disappears from the members the leader lists.
   const deadline = Date.now() + 30_000;
-  for (let view = await status(writer); view.members.some((m) => m.name === 'slow-consumer'); view = await status(writer)) {
+  for (
+    let view = await status(writer);
+    view.members.some((m) => m.name === 'slow-consumer');
+    view = await status(writer)
+  ) {
     if (Date.now() > deadline) throw new Error('the slow consumer was never dropped');
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
@@ -216,7 +249,10 @@ test('the database file deleted under a live fleet: the leader reports it and st
   const file = path.join(dir, 'deleted.db');
   socketOf(file);
   const fleet = [await startMember({ path: file, name: 'a' })];
-  fleet.push(await startMember({ path: file, name: 'b' }), await startMember({ path: file, name: 'c', candidate: false }));
+  fleet.push(
+    await startMember({ path: file, name: 'b' }),
+    await startMember({ path: file, name: 'c', candidate: false }),
+  );
   const oldLeader = fleet[0]!;
   fleet.forEach((m) => m.send({ cmd: 'writeLoop', prefix: m.name }));
   await until(() => fleet.every((m) => m.acked.size >= 5), 30_000, 'the fleet writing');
@@ -225,7 +261,11 @@ test('the database file deleted under a live fleet: the leader reports it and st
   const reported = await oldLeader.waitForNext((e) => e.ev === 'error' && e.code === 'LEADER_FAILED', 30_000);
   expect((reported as { message: string }).message).toMatch(/deleted/);
   const ackedAt = new Map(fleet.map((m) => [m, m.acked.size]));
-  await until(() => fleet.every((m) => m.acked.size >= ackedAt.get(m)! + 5), 30_000, 'the fleet writing to the new file');
+  await until(
+    () => fleet.every((m) => m.acked.size >= ackedAt.get(m)! + 5),
+    30_000,
+    'the fleet writing to the new file',
+  );
   for (const m of fleet) m.send({ cmd: 'stopLoop' });
   await Promise.all(fleet.map((m) => m.waitFor((e) => e.ev === 'writeDone')));
   expect(fleet.flatMap((m) => m.failed).filter((f) => /malformed|disk I\/O/i.test(f.message))).toEqual([]);

@@ -48,7 +48,9 @@ function storeModes(database: string): Record<string, string> {
     lock: paths.lock,
     record: paths.record,
   };
-  return Object.fromEntries(Object.entries(files).map(([name, file]) => [name, `0${(fs.statSync(file).mode & 0o777).toString(8)}`]));
+  return Object.fromEntries(
+    Object.entries(files).map(([name, file]) => [name, `0${(fs.statSync(file).mode & 0o777).toString(8)}`]),
+  );
 }
 
 function allOf(mode: string): Record<string, string> {

@@ -42,7 +42,11 @@ test('a leader whose host program blocks its main thread keeps serving the other
   host.send({ cmd: 'busy', startedFile, releaseFile });
   await until(() => fs.existsSync(startedFile), 30_000, 'the host to block its main thread');
   const ackedWhenBlocked = other.acked.size;
-  await until(() => other.acked.size >= ackedWhenBlocked + 5, 30_000, 'the other member writing while the host is blocked');
+  await until(
+    () => other.acked.size >= ackedWhenBlocked + 5,
+    30_000,
+    'the other member writing while the host is blocked',
+  );
   fs.writeFileSync(releaseFile, '');
   await host.waitFor((e) => e.ev === 'busyDone', 30_000);
   expect(other.failed).toEqual([]);
@@ -104,7 +108,10 @@ test('the database file replaced under a live fleet: the old leader steps down a
   const dir = tempDir();
   const file = path.join(dir, 'replaced.db');
   const fleet = [await startMember({ path: file, name: 'a' })];
-  fleet.push(await startMember({ path: file, name: 'b' }), await startMember({ path: file, name: 'c', candidate: false }));
+  fleet.push(
+    await startMember({ path: file, name: 'b' }),
+    await startMember({ path: file, name: 'c', candidate: false }),
+  );
   const oldLeader = fleet[0]!;
   fleet.forEach((m) => m.send({ cmd: 'writeLoop', prefix: m.name }));
   await until(() => fleet.every((m) => m.acked.size >= 5), 30_000, 'the fleet writing');
@@ -112,14 +119,20 @@ test('the database file replaced under a live fleet: the old leader steps down a
   // A maintenance job builds a fresh database and renames it over the live one.
   const fresh = path.join(dir, 'fresh.db');
   const db = new Database(fresh);
-  db.exec("CREATE TABLE rows (id TEXT PRIMARY KEY, member TEXT NOT NULL, epoch INTEGER); INSERT INTO rows VALUES ('from-maintenance', 'job', 0)");
+  db.exec(
+    "CREATE TABLE rows (id TEXT PRIMARY KEY, member TEXT NOT NULL, epoch INTEGER); INSERT INTO rows VALUES ('from-maintenance', 'job', 0)",
+  );
   db.close();
   fs.renameSync(fresh, file);
 
   const reported = await oldLeader.waitForNext((e) => e.ev === 'error' && e.code === 'LEADER_FAILED', 30_000);
   expect((reported as { message: string }).message).toMatch(/replaced/);
   const ackedAt = new Map(fleet.map((m) => [m, m.acked.size]));
-  await until(() => fleet.every((m) => m.acked.size >= ackedAt.get(m)! + 5), 30_000, 'the fleet writing to the new file');
+  await until(
+    () => fleet.every((m) => m.acked.size >= ackedAt.get(m)! + 5),
+    30_000,
+    'the fleet writing to the new file',
+  );
   await stopWriting(fleet);
 
   const failures = fleet.flatMap((m) => m.failed);

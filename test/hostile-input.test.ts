@@ -30,7 +30,15 @@ afterAll(async () => {
   removeTempDirs();
 });
 
-const hello = { t: 'hello', v: PROTOCOL_VERSION, clientId: 'hostile', pid: 1, name: 'hostile', candidate: false, migrations: [] };
+const hello = {
+  t: 'hello',
+  v: PROTOCOL_VERSION,
+  clientId: 'hostile',
+  pid: 1,
+  name: 'hostile',
+  candidate: false,
+  migrations: [],
+};
 
 function protocolErrorIn(frames: unknown[]): boolean {
   return frames.some((f) => (f as { t?: string; err?: { code?: string } }).err?.code === 'PROTOCOL_ERROR');
@@ -62,7 +70,12 @@ test('a truncated frame followed by hang-up costs the leader nothing', async () 
 test('a wrong protocol version is refused with PROTOCOL_ERROR', async () => {
   const { frames, closedByLeader } = await exchange(socketPath, [frame({ ...hello, v: 99 })]);
   expect(closedByLeader).toBe(true);
-  expect(frames).toEqual([{ t: 'refuse', err: expect.objectContaining({ code: 'PROTOCOL_ERROR', message: expect.stringMatching(/version 99/) }) }]);
+  expect(frames).toEqual([
+    {
+      t: 'refuse',
+      err: expect.objectContaining({ code: 'PROTOCOL_ERROR', message: expect.stringMatching(/version 99/) }),
+    },
+  ]);
 });
 
 test('a request before the hello is refused', async () => {
@@ -72,14 +85,22 @@ test('a request before the hello is refused', async () => {
 });
 
 test('a request with wrong types is answered with PROTOCOL_ERROR and the connection stays usable', async () => {
-  const { frames } = await exchange(socketPath, [
-    frame(hello),
-    frame({ t: 'req', id: 1, op: { k: 'execute', stmt: { sql: 42 } } }),
-    frame({ t: 'req', id: 2, op: { k: 'execute', stmt: { sql: 'SELECT ?', args: [{ nested: true }] } } }),
-    frame({ t: 'req', id: 3, op: { k: 'explode' } }),
-    frame({ t: 'req', id: 4, op: { k: 'execute', stmt: { sql: 'SELECT 7 AS seven' } } }),
-  ], { responses: 4 });
-  const responses = frames.filter((f) => (f as { t: string }).t === 'res') as { id: number; ok?: unknown; err?: { code: string } }[];
+  const { frames } = await exchange(
+    socketPath,
+    [
+      frame(hello),
+      frame({ t: 'req', id: 1, op: { k: 'execute', stmt: { sql: 42 } } }),
+      frame({ t: 'req', id: 2, op: { k: 'execute', stmt: { sql: 'SELECT ?', args: [{ nested: true }] } } }),
+      frame({ t: 'req', id: 3, op: { k: 'explode' } }),
+      frame({ t: 'req', id: 4, op: { k: 'execute', stmt: { sql: 'SELECT 7 AS seven' } } }),
+    ],
+    { responses: 4 },
+  );
+  const responses = frames.filter((f) => (f as { t: string }).t === 'res') as {
+    id: number;
+    ok?: unknown;
+    err?: { code: string };
+  }[];
   expect(responses.map((r) => [r.id, r.err?.code ?? 'ok'])).toEqual([
     [1, 'PROTOCOL_ERROR'],
     [2, 'PROTOCOL_ERROR'],
@@ -90,14 +111,20 @@ test('a request with wrong types is answered with PROTOCOL_ERROR and the connect
 });
 
 test('a frame that is not a request at all closes that connection only', async () => {
-  const { frames, closedByLeader } = await exchange(socketPath, [frame(hello), frame('just a string'), frame({ t: 'req', id: 9, op: { k: 'ping' } })]);
+  const { frames, closedByLeader } = await exchange(socketPath, [
+    frame(hello),
+    frame('just a string'),
+    frame({ t: 'req', id: 9, op: { k: 'ping' } }),
+  ]);
   expect(closedByLeader).toBe(true);
   expect(protocolErrorIn(frames)).toBe(true);
   expect(frames.some((f) => (f as { id?: number }).id === 9)).toBe(false);
 });
 
 test('a flood of requests from one client is served without starving the others', async () => {
-  const flood = Array.from({ length: 5000 }, (_, i) => frame({ t: 'req', id: i + 1, op: { k: 'execute', stmt: { sql: 'SELECT ? AS n', args: [i] } } }));
+  const flood = Array.from({ length: 5000 }, (_, i) =>
+    frame({ t: 'req', id: i + 1, op: { k: 'execute', stmt: { sql: 'SELECT ? AS n', args: [i] } } }),
+  );
   const { frames } = await exchange(socketPath, [frame(hello), Buffer.concat(flood)], { responses: 5000 });
   expect(frames.filter((f) => (f as { t: string }).t === 'res')).toHaveLength(5000);
   const before = writer.acked.size;

@@ -73,7 +73,11 @@ function probe(bytes: Buffer, options: { responses?: number; idleMs?: number } =
     let idle: NodeJS.Timeout | undefined;
     const give = setTimeout(() => {
       socket.destroy();
-      const waitedFor = hungUp ? 'close the connection after we hung up' : options.responses === undefined ? 'close the connection' : `send ${options.responses} answers`;
+      const waitedFor = hungUp
+        ? 'close the connection after we hung up'
+        : options.responses === undefined
+          ? 'close the connection'
+          : `send ${options.responses} answers`;
       reject(new Error(`the leader did not ${waitedFor} within 30 s (sent ${bytes.length} bytes)`));
     }, 30_000);
     const hangUp = (): void => {
@@ -136,7 +140,15 @@ function endsInsideFrame(bytes: Uint8Array): boolean {
   }
 }
 
-const hello = { t: 'hello', v: PROTOCOL_VERSION, clientId: 'hostile-property', pid: 1, name: 'hostile-property', candidate: false, migrations: [] };
+const hello = {
+  t: 'hello',
+  v: PROTOCOL_VERSION,
+  clientId: 'hostile-property',
+  pid: 1,
+  name: 'hostile-property',
+  candidate: false,
+  migrations: [],
+};
 
 function rawFrame(payload: Uint8Array): Buffer {
   const header = Buffer.alloc(4);
@@ -145,13 +157,18 @@ function rawFrame(payload: Uint8Array): Buffer {
 }
 
 /** The leader's decoder settings (docs/protocol.md, "Encoding"). */
-const leaderDecoder = new Packr({ useRecords: false, mapsAsObjects: true, moreTypes: false, int64AsType: 'auto' as unknown as 'bigint' });
+const leaderDecoder = new Packr({
+  useRecords: false,
+  mapsAsObjects: true,
+  moreTypes: false,
+  int64AsType: 'auto' as unknown as 'bigint',
+});
 
 /** What the leader makes of `payload`: the decoded map, or undefined when it cannot decode it. */
 function decodedAsLeader(payload: Buffer): { id?: unknown; op?: unknown } | undefined {
   try {
     const value = leaderDecoder.unpack(payload) as unknown;
-    return typeof value === 'object' && value !== null ? (value) : undefined;
+    return typeof value === 'object' && value !== null ? value : undefined;
   } catch {
     return undefined;
   }
@@ -166,7 +183,16 @@ function packable(value: unknown): Buffer | null {
 }
 
 /** Anything msgpack can carry, rich types included. */
-const anyValue = fc.anything({ maxDepth: 3, withBigInt: true, withMap: true, withSet: true, withDate: true, withTypedArray: true, withNullPrototype: true, withSparseArray: true });
+const anyValue = fc.anything({
+  maxDepth: 3,
+  withBigInt: true,
+  withMap: true,
+  withSet: true,
+  withDate: true,
+  withTypedArray: true,
+  withNullPrototype: true,
+  withSparseArray: true,
+});
 
 test('random bytes before any hello: refused with PROTOCOL_ERROR and closed, or (inside a frame) waited for', async () => {
   await fc.assert(
@@ -184,19 +210,28 @@ test('random bytes before any hello: refused with PROTOCOL_ERROR and closed, or 
 
 test('length prefixes above the limit are refused at once, whatever follows', async () => {
   await fc.assert(
-    fc.asyncProperty(fc.integer({ min: MAX_FRAME_BYTES + 1, max: 0xffffffff }), fc.uint8Array({ maxLength: 64 }), fc.boolean(), async (length, body, afterHello) => {
-      const header = Buffer.alloc(4);
-      header.writeUInt32BE(length, 0);
-      const outcome = await probe(Buffer.concat([afterHello ? frame(hello) : Buffer.alloc(0), header, body]));
-      refusedAndClosed(outcome);
-      expect(outcome.frames.some((f) => f.t === 'refuse')).toBe(true);
-    }),
+    fc.asyncProperty(
+      fc.integer({ min: MAX_FRAME_BYTES + 1, max: 0xffffffff }),
+      fc.uint8Array({ maxLength: 64 }),
+      fc.boolean(),
+      async (length, body, afterHello) => {
+        const header = Buffer.alloc(4);
+        header.writeUInt32BE(length, 0);
+        const outcome = await probe(Buffer.concat([afterHello ? frame(hello) : Buffer.alloc(0), header, body]));
+        refusedAndClosed(outcome);
+        expect(outcome.frames.some((f) => f.t === 'refuse')).toBe(true);
+      },
+    ),
     { numRuns: 60 },
   );
 });
 
 test('truncated frames followed by a hang-up: the leader answers what was whole and closes', async () => {
-  const whole = Buffer.concat([frame(hello), frame({ t: 'req', id: 1, op: { k: 'ping' } }), frame({ t: 'req', id: 2, op: { k: 'execute', stmt: { sql: 'SELECT 1' } } })]);
+  const whole = Buffer.concat([
+    frame(hello),
+    frame({ t: 'req', id: 1, op: { k: 'ping' } }),
+    frame({ t: 'req', id: 2, op: { k: 'execute', stmt: { sql: 'SELECT 1' } } }),
+  ]);
   await fc.assert(
     fc.asyncProperty(fc.integer({ min: 1, max: whole.length - 1 }), async (cut) => {
       const outcome = await probe(whole.subarray(0, cut), { idleMs: 30 });
@@ -209,16 +244,20 @@ test('truncated frames followed by a hang-up: the leader answers what was whole 
 
 test('msgpack bombs (counts and lengths far beyond the frame, deep nesting) are refused without allocating them', async () => {
   const lyingHeader = fc.constantFrom(0xdc, 0xdd, 0xde, 0xdf, 0xda, 0xdb, 0xc5, 0xc6, 0xc8, 0xc9).chain((tag) =>
-    fc.tuple(fc.constant(tag), fc.integer({ min: 0x10000, max: 0xffffffff }), fc.uint8Array({ maxLength: 32 })).map(([t, count, rest]) => {
-      const wide = t === 0xdd || t === 0xdf || t === 0xdb || t === 0xc6 || t === 0xc9;
-      const head = Buffer.alloc(wide ? 5 : 3);
-      head[0] = t;
-      if (wide) head.writeUInt32BE(count, 1);
-      else head.writeUInt16BE(count & 0xffff, 1);
-      return Buffer.concat([head, rest]);
-    }),
+    fc
+      .tuple(fc.constant(tag), fc.integer({ min: 0x10000, max: 0xffffffff }), fc.uint8Array({ maxLength: 32 }))
+      .map(([t, count, rest]) => {
+        const wide = t === 0xdd || t === 0xdf || t === 0xdb || t === 0xc6 || t === 0xc9;
+        const head = Buffer.alloc(wide ? 5 : 3);
+        head[0] = t;
+        if (wide) head.writeUInt32BE(count, 1);
+        else head.writeUInt16BE(count & 0xffff, 1);
+        return Buffer.concat([head, rest]);
+      }),
   );
-  const deepNesting = fc.integer({ min: 1000, max: 300_000 }).map((depth) => Buffer.concat([Buffer.alloc(depth, 0x91), Buffer.from([0xc0])]));
+  const deepNesting = fc
+    .integer({ min: 1000, max: 300_000 })
+    .map((depth) => Buffer.concat([Buffer.alloc(depth, 0x91), Buffer.from([0xc0])]));
   await fc.assert(
     fc.asyncProperty(fc.oneof(lyingHeader, deepNesting), fc.boolean(), async (payload, afterHello) => {
       const outcome = await probe(Buffer.concat([afterHello ? frame(hello) : Buffer.alloc(0), rawFrame(payload)]));
@@ -249,20 +288,27 @@ test('hellos with wrong field types: welcomed only when well-formed, otherwise r
     pid: fc.oneof(fc.nat(), anyValue),
     name: fc.oneof(fc.string({ maxLength: 20 }), anyValue),
     candidate: fc.oneof(fc.boolean(), anyValue),
-    migrations: fc.oneof(fc.constant([]), anyValue, fc.array(fc.record({ version: anyValue, sql: anyValue }), { maxLength: 3 })),
+    migrations: fc.oneof(
+      fc.constant([]),
+      anyValue,
+      fc.array(fc.record({ version: anyValue, sql: anyValue }), { maxLength: 3 }),
+    ),
   });
   await fc.assert(
     fc.asyncProperty(helloArb, async (h) => {
       const payload = packable(h);
       fc.pre(payload !== null);
-      const outcome = await probe(Buffer.concat([rawFrame(payload), frame({ t: 'req', id: 1, op: { k: 'ping' } })]), { responses: 1 });
+      const outcome = await probe(Buffer.concat([rawFrame(payload), frame({ t: 'req', id: 1, op: { k: 'ping' } })]), {
+        responses: 1,
+      });
       for (const f of outcome.frames) {
         expect(LEADER_FRAMES.has(String(f.t))).toBe(true);
         if (f.t === 'refuse') expect(['PROTOCOL_ERROR', 'SCHEMA_CONFLICT']).toContain(f.err?.code);
       }
       const welcomed = outcome.frames[0]?.t === 'welcome';
       // After the welcome: the answer to the ping (a heir announcement may come in between).
-      if (welcomed) expect(outcome.frames.slice(1).filter((f) => f.t !== 'heir')[0]).toEqual({ t: 'res', id: 1, ok: 'pong' });
+      if (welcomed)
+        expect(outcome.frames.slice(1).filter((f) => f.t !== 'heir')[0]).toEqual({ t: 'res', id: 1, ok: 'pong' });
       else expect(outcome.closedByLeader).toBe(true);
     }),
     { numRuns: 150 },
@@ -272,8 +318,21 @@ test('hellos with wrong field types: welcomed only when well-formed, otherwise r
 test('requests with wrong field types after a valid hello: each readable one is answered by its id, an unknown operation with PROTOCOL_ERROR', async () => {
   // Operations that change the fleet rather than answer (step-down, reset, backup to a path)
   // are a member's right, not hostile input: they are left out.
-  const kind = fc.oneof(fc.constantFrom('execute', 'batch', 'begin', 'commit', 'rollback', 'notify', 'status', 'ping'), fc.string({ maxLength: 8 }).filter((k) => !['stepdown', 'reset', 'backup'].includes(k)), anyValue);
-  const statement = fc.oneof(anyValue, fc.record({ sql: fc.oneof(fc.string({ maxLength: 30 }), anyValue), args: fc.oneof(anyValue, fc.array(anyValue, { maxLength: 4 })) }, { requiredKeys: ['sql'] }));
+  const kind = fc.oneof(
+    fc.constantFrom('execute', 'batch', 'begin', 'commit', 'rollback', 'notify', 'status', 'ping'),
+    fc.string({ maxLength: 8 }).filter((k) => !['stepdown', 'reset', 'backup'].includes(k)),
+    anyValue,
+  );
+  const statement = fc.oneof(
+    anyValue,
+    fc.record(
+      {
+        sql: fc.oneof(fc.string({ maxLength: 30 }), anyValue),
+        args: fc.oneof(anyValue, fc.array(anyValue, { maxLength: 4 })),
+      },
+      { requiredKeys: ['sql'] },
+    ),
+  );
   const op = fc.record(
     {
       k: kind,
@@ -290,7 +349,13 @@ test('requests with wrong field types after a valid hello: each readable one is 
     { requiredKeys: ['k'] },
   );
   const request = fc.record(
-    { t: fc.constant('req'), id: fc.oneof(fc.nat(1000), anyValue), retry: fc.oneof(fc.boolean(), anyValue), low: fc.oneof(fc.nat(1000), anyValue), op: fc.oneof(op, anyValue) },
+    {
+      t: fc.constant('req'),
+      id: fc.oneof(fc.nat(1000), anyValue),
+      retry: fc.oneof(fc.boolean(), anyValue),
+      low: fc.oneof(fc.nat(1000), anyValue),
+      op: fc.oneof(op, anyValue),
+    },
     { requiredKeys: ['t', 'id', 'op'] },
   );
   await fc.assert(
@@ -300,7 +365,9 @@ test('requests with wrong field types after a valid hello: each readable one is 
       // The leader reads frames up to the first it cannot decode or whose id it cannot read:
       // that one closes the connection. (Decoded as the leader decodes, see docs/protocol.md.)
       const seen = payloads.map((p) => decodedAsLeader(p));
-      const readable = seen.findIndex((r) => r === undefined || typeof r.id !== 'number' || !Number.isSafeInteger(r.id) || r.id < 0);
+      const readable = seen.findIndex(
+        (r) => r === undefined || typeof r.id !== 'number' || !Number.isSafeInteger(r.id) || r.id < 0,
+      );
       const answered = (readable < 0 ? seen : seen.slice(0, readable)) as { id: number; op: unknown }[];
       const bytes = Buffer.concat([frame(hello), ...payloads.map((p) => rawFrame(p))]);
       // An unreadable frame closes the connection: wait for that. Otherwise every request is answered: wait for all of them.
@@ -311,9 +378,21 @@ test('requests with wrong field types after a valid hello: each readable one is 
       for (const response of responses) expect(sentIds.has(response.id as number)).toBe(true);
       if (readable >= 0) expect(outcome.closedByLeader).toBe(true);
       // An operation that is not an object, or of an unknown kind, is answered PROTOCOL_ERROR by its id.
-      const known = new Set(['execute', 'batch', 'begin', 'commit', 'rollback', 'notify', 'status', 'ping', 'script', 'migrate']);
+      const known = new Set([
+        'execute',
+        'batch',
+        'begin',
+        'commit',
+        'rollback',
+        'notify',
+        'status',
+        'ping',
+        'script',
+        'migrate',
+      ]);
       for (const r of answered) {
-        const k = typeof r.op === 'object' && r.op !== null && !Array.isArray(r.op) ? (r.op as { k?: unknown }).k : undefined;
+        const k =
+          typeof r.op === 'object' && r.op !== null && !Array.isArray(r.op) ? (r.op as { k?: unknown }).k : undefined;
         if (typeof k === 'string' && known.has(k)) continue;
         if (answered.filter((other) => other.id === r.id).length > 1) continue; // ids reused within the case: cannot tell the answers apart
         const answer = responses.find((f) => f.id === r.id);

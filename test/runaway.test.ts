@@ -16,7 +16,8 @@ afterEach(async () => {
   removeTempDirs();
 });
 
-const RUNAWAY = 'WITH RECURSIVE forever(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM forever) SELECT count(*) FROM forever';
+const RUNAWAY =
+  'WITH RECURSIVE forever(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM forever) SELECT count(*) FROM forever';
 
 test('a runaway statement stops its leader, fails alone with STATEMENT_TIMEOUT and is not re-run', async () => {
   const file = path.join(tempDir(), 'runaway.db');
@@ -35,7 +36,11 @@ test('a runaway statement stops its leader, fails alone with STATEMENT_TIMEOUT a
   await first.whenExited(); // its engine was stuck in native code: the member ended itself
   // Leadership moved on exactly once: the next leader did not run the statement again.
   await Promise.all([second, third].map((m) => m.waitFor((e) => e.ev === 'failover', 30_000)));
-  await until(() => [second, third].some((m) => m.events.some((e) => e.ev === 'role' && e.role === 'leader')), 30_000, 'a new leader');
+  await until(
+    () => [second, third].some((m) => m.events.some((e) => e.ev === 'role' && e.role === 'leader')),
+    30_000,
+    'a new leader',
+  );
   expect(second.events.filter((e) => e.ev === 'failover')).toHaveLength(1);
   expect(third.events.filter((e) => e.ev === 'failover')).toHaveLength(1);
   expect(second.child.exitCode).toBeNull();

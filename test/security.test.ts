@@ -35,7 +35,12 @@ function setup(): { file: string; runtime: string; socket: string; env: NodeJS.P
   fs.mkdirSync(xdg);
   const file = path.join(dir, 'secure.db');
   const runtime = path.join(xdg, 'baton');
-  return { file, runtime, socket: path.join(runtime, path.basename(storePaths(file).socket)), env: { XDG_RUNTIME_DIR: xdg } };
+  return {
+    file,
+    runtime,
+    socket: path.join(runtime, path.basename(storePaths(file).socket)),
+    env: { XDG_RUNTIME_DIR: xdg },
+  };
 }
 
 function mode(file: string): number {
@@ -44,7 +49,13 @@ function mode(file: string): number {
 
 /** Runs `script` with `node -e` as uid/gid 65534 and returns its stdout lines. */
 function asNobody(script: string, ...args: string[]): string[] {
-  const result = spawnSync(process.execPath, ['-e', script, ...args], { uid: NOBODY, gid: NOBODY, cwd: '/', encoding: 'utf8', timeout: 20_000 });
+  const result = spawnSync(process.execPath, ['-e', script, ...args], {
+    uid: NOBODY,
+    gid: NOBODY,
+    cwd: '/',
+    encoding: 'utf8',
+    timeout: 20_000,
+  });
   if (result.status !== 0) throw new Error(`node as uid ${NOBODY} failed: ${result.stderr || result.error}`);
   return result.stdout.trim().split('\n');
 }
@@ -82,16 +93,23 @@ testAsRoot(`a process running as another user cannot connect to the socket (EACC
   expect((await leader.exec("INSERT INTO rows (id, member) VALUES ('ok', 'leader')")).code).toBeUndefined();
 });
 
-testAsRoot(`the lock file, the leader record and the database are not writable by another user${needsRoot}`, async () => {
-  const { file, env } = setup();
-  const leader = await startMember({ path: file, name: 'leader' }, env);
-  expect((await leader.exec("INSERT INTO rows (id, member) VALUES ('x', 'leader')")).code).toBeUndefined();
-  const paths = storePaths(file);
-  const files = [paths.lock, paths.record, paths.database, `${paths.database}-wal`, `${paths.database}-shm`];
-  for (const f of files) expect({ file: f, groupOrOtherWritable: (mode(f) & 0o022) !== 0 }).toEqual({ file: f, groupOrOtherWritable: false });
-  fs.chmodSync(path.dirname(file), 0o755); // let the other user reach the files, so only their own modes decide
-  expect(asNobody(OPEN_FOR_WRITING, ...files)).toEqual(files.map(() => 'EACCES'));
-});
+testAsRoot(
+  `the lock file, the leader record and the database are not writable by another user${needsRoot}`,
+  async () => {
+    const { file, env } = setup();
+    const leader = await startMember({ path: file, name: 'leader' }, env);
+    expect((await leader.exec("INSERT INTO rows (id, member) VALUES ('x', 'leader')")).code).toBeUndefined();
+    const paths = storePaths(file);
+    const files = [paths.lock, paths.record, paths.database, `${paths.database}-wal`, `${paths.database}-shm`];
+    for (const f of files)
+      expect({ file: f, groupOrOtherWritable: (mode(f) & 0o022) !== 0 }).toEqual({
+        file: f,
+        groupOrOtherWritable: false,
+      });
+    fs.chmodSync(path.dirname(file), 0o755); // let the other user reach the files, so only their own modes decide
+    expect(asNobody(OPEN_FOR_WRITING, ...files)).toEqual(files.map(() => 'EACCES'));
+  },
+);
 
 const OPEN_FOR_READING = `
 for (const file of process.argv.slice(1)) {
@@ -99,19 +117,28 @@ for (const file of process.argv.slice(1)) {
   catch (error) { console.log(error.code); }
 }`;
 
-testAsRoot(`another user cannot read the database, its -wal and -shm, the lock file or the leader record, nor open it with sqlite3${needsRoot}`, async () => {
-  const { file, env } = setup();
-  const leader = await startMember({ path: file, name: 'leader' }, env);
-  expect((await leader.exec("INSERT INTO rows (id, member) VALUES ('secret', 'leader')")).code).toBeUndefined();
-  const paths = storePaths(file);
-  const files = [paths.database, `${paths.database}-wal`, `${paths.database}-shm`, paths.lock, paths.record];
-  fs.chmodSync(path.dirname(file), 0o755); // let the other user reach the files, so only their own modes decide
-  expect(asNobody(OPEN_FOR_READING, ...files)).toEqual(files.map(() => 'EACCES'));
-  const sqlite = spawnSync('sqlite3', ['-readonly', paths.database, 'SELECT id FROM rows'], { uid: NOBODY, gid: NOBODY, cwd: '/', encoding: 'utf8', timeout: 20_000 });
-  expect(sqlite.status).not.toBe(0);
-  expect(sqlite.stderr).toMatch(/unable to open database/);
-  expect(sqlite.stdout).not.toContain('secret');
-});
+testAsRoot(
+  `another user cannot read the database, its -wal and -shm, the lock file or the leader record, nor open it with sqlite3${needsRoot}`,
+  async () => {
+    const { file, env } = setup();
+    const leader = await startMember({ path: file, name: 'leader' }, env);
+    expect((await leader.exec("INSERT INTO rows (id, member) VALUES ('secret', 'leader')")).code).toBeUndefined();
+    const paths = storePaths(file);
+    const files = [paths.database, `${paths.database}-wal`, `${paths.database}-shm`, paths.lock, paths.record];
+    fs.chmodSync(path.dirname(file), 0o755); // let the other user reach the files, so only their own modes decide
+    expect(asNobody(OPEN_FOR_READING, ...files)).toEqual(files.map(() => 'EACCES'));
+    const sqlite = spawnSync('sqlite3', ['-readonly', paths.database, 'SELECT id FROM rows'], {
+      uid: NOBODY,
+      gid: NOBODY,
+      cwd: '/',
+      encoding: 'utf8',
+      timeout: 20_000,
+    });
+    expect(sqlite.status).not.toBe(0);
+    expect(sqlite.stderr).toMatch(/unable to open database/);
+    expect(sqlite.stdout).not.toContain('secret');
+  },
+);
 
 test('a symlink planted at the socket path is replaced, not followed: its target is untouched', async () => {
   const { file, runtime, socket, env } = setup();
@@ -149,7 +176,9 @@ test('a symlink planted at the lock path is refused, not followed: no member lea
   // (and no other member could either: a planted symlink stops the election, it never
   // redirects it). openStore gives up with NO_LEADER.
   let member: Member | null = null;
-  await expect(startMember({ path: file, name: 'refused', requestTimeoutMs: 2000 }, env).then((m) => (member = m))).rejects.toThrow(/NO_LEADER/);
+  await expect(
+    startMember({ path: file, name: 'refused', requestTimeoutMs: 2000 }, env).then((m) => (member = m)),
+  ).rejects.toThrow(/NO_LEADER/);
   expect(member).toBeNull();
   expect(fs.lstatSync(storePaths(file).lock).isSymbolicLink()).toBe(true);
   expect(fs.readFileSync(target, 'utf8')).toBe('precious');
@@ -161,7 +190,9 @@ test('a runtime directory that is a symlink is refused with PERMISSION_DENIED; n
   const elsewhere = path.join(path.dirname(file), 'elsewhere');
   fs.mkdirSync(elsewhere, { mode: 0o700 });
   fs.symlinkSync(elsewhere, runtime);
-  await expect(startMember({ path: file, name: 'refused', requestTimeoutMs: 5000 }, env)).rejects.toThrow(/PERMISSION_DENIED/);
+  await expect(startMember({ path: file, name: 'refused', requestTimeoutMs: 5000 }, env)).rejects.toThrow(
+    /PERMISSION_DENIED/,
+  );
   expect(fs.readdirSync(elsewhere)).toEqual([]);
 });
 
@@ -169,7 +200,9 @@ testAsRoot(`a runtime directory owned by another user is refused with PERMISSION
   const { file, runtime, env } = setup();
   fs.mkdirSync(runtime, { mode: 0o700 });
   fs.chownSync(runtime, NOBODY, NOBODY);
-  await expect(startMember({ path: file, name: 'refused', requestTimeoutMs: 5000 }, env)).rejects.toThrow(/PERMISSION_DENIED/);
+  await expect(startMember({ path: file, name: 'refused', requestTimeoutMs: 5000 }, env)).rejects.toThrow(
+    /PERMISSION_DENIED/,
+  );
   expect(fs.readdirSync(runtime)).toEqual([]);
 });
 
@@ -214,31 +247,38 @@ net.createServer((c) => {
 // connecting afterwards to a socket they control, which read every statement and acknowledged
 // writes that never reached the database. Members now trust only a record that is a regular
 // file owned by their own user, and reach the real leader.
-(asRoot ? test : test.skip)(`a leader record planted by another user does not redirect members to that user's socket${needsRoot}`, async () => {
-  const { file, env } = setup();
-  const dir = path.dirname(file);
-  const leader = await startMember({ path: file, name: 'leader' }, env);
-  fs.chmodSync(dir, 0o777); // the misconfiguration: another user may write next to the database
-  const evil = path.join(dir, 'evil');
-  fs.mkdirSync(evil, { mode: 0o777 });
-  fs.chmodSync(evil, 0o777);
-  const rogue = spawn(process.execPath, ['-e', ROGUE_LEADER, path.join(evil, 'rogue.sock'), storePaths(file).record], { uid: NOBODY, gid: NOBODY, cwd: '/', stdio: ['ignore', 'pipe', 'inherit'] });
-  try {
-    const seen: string[] = [];
-    await new Promise<void>((resolve, reject) => {
-      rogue.stdout.on('data', (chunk: Buffer) => {
-        seen.push(...chunk.toString().trim().split('\n'));
-        if (seen.includes('READY')) resolve();
+(asRoot ? test : test.skip)(
+  `a leader record planted by another user does not redirect members to that user's socket${needsRoot}`,
+  async () => {
+    const { file, env } = setup();
+    const dir = path.dirname(file);
+    const leader = await startMember({ path: file, name: 'leader' }, env);
+    fs.chmodSync(dir, 0o777); // the misconfiguration: another user may write next to the database
+    const evil = path.join(dir, 'evil');
+    fs.mkdirSync(evil, { mode: 0o777 });
+    fs.chmodSync(evil, 0o777);
+    const rogue = spawn(
+      process.execPath,
+      ['-e', ROGUE_LEADER, path.join(evil, 'rogue.sock'), storePaths(file).record],
+      { uid: NOBODY, gid: NOBODY, cwd: '/', stdio: ['ignore', 'pipe', 'inherit'] },
+    );
+    try {
+      const seen: string[] = [];
+      await new Promise<void>((resolve, reject) => {
+        rogue.stdout.on('data', (chunk: Buffer) => {
+          seen.push(...chunk.toString().trim().split('\n'));
+          if (seen.includes('READY')) resolve();
+        });
+        rogue.once('exit', (code) => reject(new Error(`the rogue leader exited with ${code}`)));
       });
-      rogue.once('exit', (code) => reject(new Error(`the rogue leader exited with ${code}`)));
-    });
-    const follower = await startMember({ path: file, name: 'follower', candidate: false }, env);
-    const write = await follower.exec("INSERT INTO rows (id, member) VALUES ('secret', 'follower')");
-    expect(write.code).toBeUndefined();
-    const stored = await leader.exec("SELECT count(*) AS n FROM rows WHERE id = 'secret'");
-    expect(stored.ok).toMatchObject({ rows: [{ n: 1 }] });
-    expect(seen.filter((line) => line.includes('secret'))).toEqual([]);
-  } finally {
-    rogue.kill('SIGKILL');
-  }
-});
+      const follower = await startMember({ path: file, name: 'follower', candidate: false }, env);
+      const write = await follower.exec("INSERT INTO rows (id, member) VALUES ('secret', 'follower')");
+      expect(write.code).toBeUndefined();
+      const stored = await leader.exec("SELECT count(*) AS n FROM rows WHERE id = 'secret'");
+      expect(stored.ok).toMatchObject({ rows: [{ n: 1 }] });
+      expect(seen.filter((line) => line.includes('secret'))).toEqual([]);
+    } finally {
+      rogue.kill('SIGKILL');
+    }
+  },
+);

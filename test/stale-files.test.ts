@@ -140,6 +140,7 @@ test('the lock file replaced under a live leader: the old leader steps down and 
   // (when the second opened before the first's lock check came round), and it ended when the
   // first closed them. Nobody else opened them.
   expect([first.pid, second.pid]).toEqual(expect.arrayContaining(tracker.openers()));
-  for (const w of tracker.overlapWindows()) expect(w).toMatchObject({ pid: second.pid, heldBy: first.pid, toUs: expect.any(Number) });
+  for (const w of tracker.overlapWindows())
+    expect(w).toMatchObject({ pid: second.pid, heldBy: first.pid, toUs: expect.any(Number) });
   expect(tracker.overlaps().filter((e) => e.kind !== 'OVERLAP')).toEqual([]);
 });

@@ -25,7 +25,12 @@ afterEach(async () => {
 });
 
 /** A private runtime directory and a way to name databases in their own directories. */
-function setup(): { env: NodeJS.ProcessEnv; database: (name: string) => string; socketOf: (database: string) => string; linkOf: (database: string) => string } {
+function setup(): {
+  env: NodeJS.ProcessEnv;
+  database: (name: string) => string;
+  socketOf: (database: string) => string;
+  linkOf: (database: string) => string;
+} {
   const root = tempDir('baton-sweep-');
   const xdg = path.join(root, 'xdg');
   fs.mkdirSync(xdg);
@@ -72,15 +77,22 @@ test("a new leader removes the sockets of dead leaders and keeps a live leader's
   stopped.add(pausedLeader!);
   await Promise.all([killed(deadLeader!), killed(goneLeader!)]);
   fs.rmSync(path.dirname(gone), { recursive: true }); // the database, its directory and its lock file are gone too
-  for (const db of [dead, gone, live, paused]) expect({ db, socket: isSocket(socket.get(db)!) }).toEqual({ db, socket: true });
+  for (const db of [dead, gone, live, paused])
+    expect({ db, socket: isSocket(socket.get(db)!) }).toEqual({ db, socket: true });
 
   // The sweep runs when a member starts leading, before it reports itself open.
   const newcomer = await startMember({ path: database('new'), name: 'newcomer' }, env);
   expect(newcomer.events[0]).toMatchObject({ ev: 'opened', role: 'leader' });
 
   const present = (db: string): [boolean, boolean] => [isSocket(socket.get(db)!), fs.existsSync(link.get(db)!)];
-  expect([dead, gone].map(present)).toEqual([[false, false], [false, false]]);
-  expect([live, paused].map(present)).toEqual([[true, true], [true, true]]);
+  expect([dead, gone].map(present)).toEqual([
+    [false, false],
+    [false, false],
+  ]);
+  expect([live, paused].map(present)).toEqual([
+    [true, true],
+    [true, true],
+  ]);
 
   // Both kept sockets still lead somewhere: new members join each of them.
   const joiner = await startMember({ path: live, name: 'joiner', candidate: false }, env);

@@ -79,7 +79,10 @@ export async function runLoad(target: Target, spec: RunSpec, seedRows: number): 
 
   await Promise.all(Array.from({ length: spec.inflight }, lane));
   const cpu = cpuInWindow as NodeJS.CpuUsage | null;
-  const [before, after] = await Promise.all([countersAtOpen as Promise<LeaderCounters | null> | null, countersAtClose as Promise<LeaderCounters | null> | null]);
+  const [before, after] = await Promise.all([
+    countersAtOpen as Promise<LeaderCounters | null> | null,
+    countersAtClose as Promise<LeaderCounters | null> | null,
+  ]);
   const status: StatusSample | null = before !== null && after !== null ? counterDelta(before, after) : null;
   return {
     completed,
@@ -101,7 +104,7 @@ export async function runLoad(target: Target, spec: RunSpec, seedRows: number): 
  * leader-hosting member, the echo server): only its CPU time over the same window counts.
  */
 export async function observeIdle(spec: RunSpec): Promise<RunReport> {
-    await sleep(spec.warmupMs);
+  await sleep(spec.warmupMs);
   const openedAt = nowMs();
   const cpuAtOpen = process.cpuUsage();
   await sleep(spec.durationMs);

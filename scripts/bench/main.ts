@@ -31,7 +31,9 @@ function progress(line: string): void {
 }
 
 function describeRun(run: SystemRun): string {
-  const errors = Object.entries(run.errors).map(([code, count]) => `${count} ${code}`).join(', ');
+  const errors = Object.entries(run.errors)
+    .map(([code, count]) => `${count} ${code}`)
+    .join(', ');
   const extras = [
     run.avgGroupSize === null ? '' : `group ${n(run.avgGroupSize, 1)}`,
     run.busyEscaped > 0 ? `${run.busyEscaped} BUSY escaped` : '',
@@ -54,25 +56,41 @@ async function attempt<T>(what: string, failures: string[], work: () => Promise<
 }
 
 /** Builds the slow-flush shim when a case needs it, and measures each flush level's real flush time. */
-function prepareFlushLevels(plan: Plan, workspace: Workspace): { envs: Map<number, NodeJS.ProcessEnv>; measured: FlushLevel[] } {
+function prepareFlushLevels(
+  plan: Plan,
+  workspace: Workspace,
+): { envs: Map<number, NodeJS.ProcessEnv>; measured: FlushLevel[] } {
   const levels = [...new Set(plan.cases.map((c) => c.flushMs))].sort((a, b) => a - b);
   const library = levels.some((ms) => ms > 0) ? buildSlowFlushLibrary(workspace.root) : null;
   const envs = new Map(levels.map((ms) => [ms, slowFlushEnv(library, ms)]));
-  const measured = levels.map((flushMs) => ({ flushMs, measuredMs: measureFlushMs(workspace.root, envs.get(flushMs)!) }));
-  for (const level of measured) progress(`flush ${level.flushMs} ms extra: one fsync measured at ${n(level.measuredMs, 3)} ms (median of 50)`);
+  const measured = levels.map((flushMs) => ({
+    flushMs,
+    measuredMs: measureFlushMs(workspace.root, envs.get(flushMs)!),
+  }));
+  for (const level of measured)
+    progress(`flush ${level.flushMs} ms extra: one fsync measured at ${n(level.measuredMs, 3)} ms (median of 50)`);
   return { envs, measured };
 }
 
 async function runPlan(plan: Plan, workspace: Workspace): Promise<Measurements> {
   const { envs, measured } = prepareFlushLevels(plan, workspace);
-  const m: Measurements = { throughput: plan.cases.map((c) => ({ c, runs: [] })), read: [], failover: null, memory: [], failures: [], flush: measured };
+  const m: Measurements = {
+    throughput: plan.cases.map((c) => ({ c, runs: [] })),
+    read: [],
+    failover: null,
+    memory: [],
+    failures: [],
+    flush: measured,
+  };
   const started = Date.now();
   const elapsed = (): string => `${((Date.now() - started) / 1000).toFixed(0)} s`;
   for (let round = 1; round <= plan.rounds; round++) {
     const tag = `[round ${round}/${plan.rounds}]`;
     for (const entry of m.throughput) {
       for (const system of ['baton', 'direct'] as const) {
-        const run = await attempt(`${caseLabel(entry.c)} ${system} round ${round}`, m.failures, () => measureThroughput(entry.c, system, round, plan.timing, workspace, envs.get(entry.c.flushMs)!));
+        const run = await attempt(`${caseLabel(entry.c)} ${system} round ${round}`, m.failures, () =>
+          measureThroughput(entry.c, system, round, plan.timing, workspace, envs.get(entry.c.flushMs)!),
+        );
         if (run === null) continue;
         entry.runs.push(run);
         progress(`${tag} ${caseLabel(entry.c)} ${system}: ${describeRun(run)} (${elapsed()})`);
@@ -80,7 +98,9 @@ async function runPlan(plan: Plan, workspace: Workspace): Promise<Measurements> 
     }
     if (plan.readLatency) {
       for (const system of ['baton', 'socket', 'direct'] as ReadSystem[]) {
-        const run = await attempt(`read-latency ${system} round ${round}`, m.failures, () => measureReadLatency(system, round, plan.timing, workspace));
+        const run = await attempt(`read-latency ${system} round ${round}`, m.failures, () =>
+          measureReadLatency(system, round, plan.timing, workspace),
+        );
         if (run === null) continue;
         m.read.push(run);
         progress(`${tag} read-latency ${system}: ${describeRun(run)} (${elapsed()})`);
@@ -90,13 +110,19 @@ async function runPlan(plan: Plan, workspace: Workspace): Promise<Measurements> 
       const memory = await attempt(`memory round ${round}`, m.failures, () => measureMemory(round, workspace));
       if (memory !== null) {
         m.memory.push(memory);
-        progress(`${tag} memory: follower ${n(memory.followerRssMb, 1)} MB, heir ${n(memory.heirRssMb, 1)} MB, non-candidate ${n(memory.nonCandidateRssMb, 1)} MB, leader ${n(memory.leaderRssMb, 1)} MB, direct ${n(memory.directRssMb, 1)} MB, bare ${n(memory.bareRssMb, 1)} MB (${elapsed()})`);
+        progress(
+          `${tag} memory: follower ${n(memory.followerRssMb, 1)} MB, heir ${n(memory.heirRssMb, 1)} MB, non-candidate ${n(memory.nonCandidateRssMb, 1)} MB, leader ${n(memory.leaderRssMb, 1)} MB, direct ${n(memory.directRssMb, 1)} MB, bare ${n(memory.bareRssMb, 1)} MB (${elapsed()})`,
+        );
       }
     }
   }
   if (plan.failoverKills > 0) {
     m.failover = await attempt('failover', m.failures, () =>
-      measureFailover(plan.failoverKills, plan.failoverMembers, workspace, (kill, ms) => progress(`[failover ${kill}/${plan.failoverKills}] every survivor wrote again after ${n(ms)} ms (${elapsed()})`)),
+      measureFailover(plan.failoverKills, plan.failoverMembers, workspace, (kill, ms) =>
+        progress(
+          `[failover ${kill}/${plan.failoverKills}] every survivor wrote again after ${n(ms)} ms (${elapsed()})`,
+        ),
+      ),
     );
   }
   return m;
@@ -108,7 +134,8 @@ async function main(argv: string[]): Promise<number> {
     process.stdout.write(`${HELP}\n`);
     return ExitCode.Ok;
   }
-  if (options.rounds < 3) progress(`bench: ${options.rounds} round(s): fine for trying things out; medians need at least 3`);
+  if (options.rounds < 3)
+    progress(`bench: ${options.rounds} round(s): fine for trying things out; medians need at least 3`);
   const plan = buildPlan(options);
   const workspace = new Workspace();
   // Whatever happens from here on, no process and no temp file is left behind.

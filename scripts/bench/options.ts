@@ -78,9 +78,13 @@ export function parseOptions(argv: string[]): BenchOptions {
   });
   let only: ScenarioName[] | null = null;
   if (values.only !== undefined) {
-    const names = values.only.split(',').map((name) => name.trim()).filter((name) => name !== '');
+    const names = values.only
+      .split(',')
+      .map((name) => name.trim())
+      .filter((name) => name !== '');
     only = names.filter(isScenario);
-    if (only.length !== names.length || only.length === 0) throw new UsageError(`--only takes a comma-separated list of ${SCENARIOS.join(', ')}; got "${values.only}"`);
+    if (only.length !== names.length || only.length === 0)
+      throw new UsageError(`--only takes a comma-separated list of ${SCENARIOS.join(', ')}; got "${values.only}"`);
   }
   if (values.json !== undefined && values.json.trim() === '') throw new UsageError('--json expects a file name');
   return {

@@ -30,7 +30,14 @@ export function buildPlan(options: BenchOptions): Plan {
   const wanted = (name: ScenarioName): boolean => options.only === null || options.only.includes(name);
   const flushMs = options.flushMs ?? 0;
   const cases: ThroughputCase[] = [];
-  const add = (scenario: ThroughputCase['scenario'], sync: ThroughputCase['sync'], members: number, inflight: number, readFraction: number, flush = flushMs): void => {
+  const add = (
+    scenario: ThroughputCase['scenario'],
+    sync: ThroughputCase['sync'],
+    members: number,
+    inflight: number,
+    readFraction: number,
+    flush = flushMs,
+  ): void => {
     cases.push({ scenario, sync, members, inflight, readFraction, flushMs: flush });
   };
   if (options.quick) {
@@ -43,7 +50,8 @@ export function buildPlan(options: BenchOptions): Plan {
     for (const scenario of ['writes', 'pipelined'] as const) {
       if (!wanted(scenario)) continue;
       for (const sync of ['full', 'normal'] as const) {
-        for (const members of [1, 4, FLEET]) add(scenario, sync, members, scenario === 'writes' ? 1 : PIPELINE_DEPTH, 0);
+        for (const members of [1, 4, FLEET])
+          add(scenario, sync, members, scenario === 'writes' ? 1 : PIPELINE_DEPTH, 0);
       }
     }
     if (wanted('mixed')) for (const sync of ['full', 'normal'] as const) add('mixed', sync, FLEET, 1, 0.8);
@@ -53,7 +61,8 @@ export function buildPlan(options: BenchOptions): Plan {
     if (options.flushMs === null) {
       for (const scenario of ['writes', 'pipelined'] as const) {
         if (!wanted(scenario)) continue;
-        for (const members of [1, 4, FLEET]) add(scenario, 'full', members, scenario === 'writes' ? 1 : PIPELINE_DEPTH, 0, SLOW_FLUSH_MS);
+        for (const members of [1, 4, FLEET])
+          add(scenario, 'full', members, scenario === 'writes' ? 1 : PIPELINE_DEPTH, 0, SLOW_FLUSH_MS);
       }
     }
   }

@@ -7,11 +7,15 @@ export function renderReport(doc: BenchDocument): string {
   const { machine, settings } = doc;
   const out: string[] = [];
   out.push(`Baton vs direct WAL access, ${doc.date}`);
-  out.push(`Machine: ${machine.cpus} CPUs (${machine.cpuModel}), ${machine.memoryMb} MB, ${machine.kernel}, ${machine.fs}, node ${machine.node}, load ${machine.loadAverage} at start`);
+  out.push(
+    `Machine: ${machine.cpus} CPUs (${machine.cpuModel}), ${machine.memoryMb} MB, ${machine.kernel}, ${machine.fs}, node ${machine.node}, load ${machine.loadAverage} at start`,
+  );
   out.push(`Command: ${doc.command}`);
   if (doc.flush.some((level) => level.flushMs > 0)) {
     const levels = doc.flush.map((level) => `+${level.flushMs} ms: ${n(level.measuredMs, 3)} ms`).join(', ');
-    out.push(`Flush: every fsync/fdatasync of both systems slowed by an LD_PRELOAD shim in the 'flush' cases; one fsync measured (median) at ${levels}`);
+    out.push(
+      `Flush: every fsync/fdatasync of both systems slowed by an LD_PRELOAD shim in the 'flush' cases; one fsync measured (median) at ${levels}`,
+    );
   }
   out.push(
     `Each figure is the median of ${settings.rounds} rounds; a round runs each system once (A B A B ...), ${settings.durationMs} ms measured after ${settings.warmupMs} ms warmup, fresh database and processes each time.`,
@@ -19,11 +23,25 @@ export function renderReport(doc: BenchDocument): string {
 
   const throughput = doc.results.filter((r) => r.scenario !== 'read-latency');
   if (throughput.length > 0) {
-    out.push('', 'Throughput and latency (ms); flush = extra ms per fsync; cpu = CPU time of all processes per request; group = writes per Baton commit; ratio = baton/direct ops/s');
+    out.push(
+      '',
+      'Throughput and latency (ms); flush = extra ms per fsync; cpu = CPU time of all processes per request; group = writes per Baton commit; ratio = baton/direct ops/s',
+    );
     const rows = throughput.map((r) => {
       const ratio =
-        r.system === 'baton' ? doc.ratios.find((q) => q.scenario === r.scenario && q.sync === r.sync && q.members === r.members && q.inflight === r.inflight && q.flushMs === r.flushMs) : undefined;
-      const flags = [r.errors > 0 ? `${r.errors} errors` : '', r.verified === false ? 'ROWS MISSING' : ''].filter(Boolean).join(', ');
+        r.system === 'baton'
+          ? doc.ratios.find(
+              (q) =>
+                q.scenario === r.scenario &&
+                q.sync === r.sync &&
+                q.members === r.members &&
+                q.inflight === r.inflight &&
+                q.flushMs === r.flushMs,
+            )
+          : undefined;
+      const flags = [r.errors > 0 ? `${r.errors} errors` : '', r.verified === false ? 'ROWS MISSING' : '']
+        .filter(Boolean)
+        .join(', ');
       return [
         r.scenario,
         r.sync,
@@ -46,9 +64,45 @@ export function renderReport(doc: BenchDocument): string {
     });
     out.push(
       renderTable(
-        ['scenario', 'sync', 'flush', 'procs', 'inflight', 'system', 'ops/s', 'p50', 'p99', 'max', 'worst max', 'busy', 'cpu us/op', 'group', 'ratio', 'rounds', 'notes'],
+        [
+          'scenario',
+          'sync',
+          'flush',
+          'procs',
+          'inflight',
+          'system',
+          'ops/s',
+          'p50',
+          'p99',
+          'max',
+          'worst max',
+          'busy',
+          'cpu us/op',
+          'group',
+          'ratio',
+          'rounds',
+          'notes',
+        ],
         rows,
-        ['left', 'left', 'right', 'right', 'right', 'left', 'right', 'right', 'right', 'right', 'right', 'right', 'right', 'right', 'right', 'left', 'left'],
+        [
+          'left',
+          'left',
+          'right',
+          'right',
+          'right',
+          'left',
+          'right',
+          'right',
+          'right',
+          'right',
+          'right',
+          'right',
+          'right',
+          'right',
+          'right',
+          'left',
+          'left',
+        ],
       ),
     );
     out.push(
@@ -59,7 +113,10 @@ export function renderReport(doc: BenchDocument): string {
   const reads = doc.results.filter((r) => r.scenario === 'read-latency');
   if (reads.length > 0) {
     const ratio = doc.ratios.find((q) => q.scenario === 'read-latency');
-    out.push('', 'Point read, one in flight (ms): baton = follower -> leader member; socket = raw Unix socket round trip of the same sizes; direct = the file read in-process');
+    out.push(
+      '',
+      'Point read, one in flight (ms): baton = follower -> leader member; socket = raw Unix socket round trip of the same sizes; direct = the file read in-process',
+    );
     out.push(
       renderTable(
         ['system', 'ops/s', 'p50', 'p99', 'max', 'cpu us/op'],
@@ -101,6 +158,7 @@ export function renderReport(doc: BenchDocument): string {
       ),
     );
   }
-  if (doc.failures.length > 0) out.push('', `FAILED RUNS (${doc.failures.length}):`, ...doc.failures.map((f) => `  ${f}`));
+  if (doc.failures.length > 0)
+    out.push('', `FAILED RUNS (${doc.failures.length}):`, ...doc.failures.map((f) => `  ${f}`));
   return out.join('\n');
 }

@@ -43,7 +43,8 @@ export class WorkerProcess {
       child.once('exit', (code, signal) => {
         live.delete(this);
         this.exitInfo = signal !== null ? `killed by ${signal}` : `exited with code ${code}`;
-        for (const waiter of this.waiters.splice(0)) waiter.reject(new Error(`${this.label} ${this.exitInfo} while we waited for "${waiter.type}"`));
+        for (const waiter of this.waiters.splice(0))
+          waiter.reject(new Error(`${this.label} ${this.exitInfo} while we waited for "${waiter.type}"`));
         resolve();
       });
     });

@@ -64,8 +64,10 @@ function parse(argv: string[]): Options | null {
     help: { type: 'boolean', short: 'h', default: false },
   });
   if (values.help) return null;
-  if (values.system !== 'baton' && values.system !== 'direct') throw new UsageError(`--system is baton or direct, got "${values.system}"`);
-  if (values.sync !== 'full' && values.sync !== 'normal') throw new UsageError(`--sync is full or normal, got "${values.sync}"`);
+  if (values.system !== 'baton' && values.system !== 'direct')
+    throw new UsageError(`--system is baton or direct, got "${values.system}"`);
+  if (values.sync !== 'full' && values.sync !== 'normal')
+    throw new UsageError(`--sync is full or normal, got "${values.sync}"`);
   return {
     system: values.system,
     sync: values.sync,
@@ -84,14 +86,31 @@ async function counters(member: WorkerProcess): Promise<LeaderCounters | null> {
   return (await member.next('status', 10_000)).counters;
 }
 
-function syscallTable(threads: ThreadSyscalls[], label: (thread: ThreadSyscalls) => string, perUnit: (thread: ThreadSyscalls) => [string, number]): string {
+function syscallTable(
+  threads: ThreadSyscalls[],
+  label: (thread: ThreadSyscalls) => string,
+  perUnit: (thread: ThreadSyscalls) => [string, number],
+): string {
   const rows = threads
     .filter((thread) => thread.total > 0)
     .map((thread) => {
       const [unit, count] = perUnit(thread);
-      const top = [...thread.bySyscall.entries()].sort((a, b) => b[1] - a[1]).slice(0, 8).map(([name, calls]) => `${name} ${n(calls / Math.max(1, count), 2)}`);
-      const slow = [...thread.msBySyscall.entries()].sort((a, b) => b[1] - a[1]).slice(0, 4).map(([name, ms]) => `${name} ${n((ms * 1000) / Math.max(1, count), 0)}`);
-      return [String(thread.tid), label(thread), String(thread.total), `${n(thread.total / Math.max(1, count), 2)} per ${unit}`, top.join(', '), slow.join(', ')];
+      const top = [...thread.bySyscall.entries()]
+        .sort((a, b) => b[1] - a[1])
+        .slice(0, 8)
+        .map(([name, calls]) => `${name} ${n(calls / Math.max(1, count), 2)}`);
+      const slow = [...thread.msBySyscall.entries()]
+        .sort((a, b) => b[1] - a[1])
+        .slice(0, 4)
+        .map(([name, ms]) => `${name} ${n((ms * 1000) / Math.max(1, count), 0)}`);
+      return [
+        String(thread.tid),
+        label(thread),
+        String(thread.total),
+        `${n(thread.total / Math.max(1, count), 2)} per ${unit}`,
+        top.join(', '),
+        slow.join(', '),
+      ];
     });
   return renderTable(
     ['tid', 'thread', 'syscalls', 'rate', 'top syscalls (calls per unit)', 'wall time in syscalls (us per unit)'],
@@ -121,7 +140,10 @@ async function main(argv: string[]): Promise<number> {
   if (options.cpuProf) setWorkerExecArgv(['--cpu-prof', `--cpu-prof-dir=${output}`]);
 
   const members = Array.from({ length: options.members }, (_, index) =>
-    WorkerProcess.spawn({ kind: 'load', system: options.system, path: database, sync: options.sync, index, seedRows: SEED_ROWS }, `member ${index}`),
+    WorkerProcess.spawn(
+      { kind: 'load', system: options.system, path: database, sync: options.sync, index, seedRows: SEED_ROWS },
+      `member ${index}`,
+    ),
   );
   const traces: StraceSession[] = [];
   try {
@@ -132,10 +154,23 @@ async function main(argv: string[]): Promise<number> {
     const before = options.system === 'baton' ? await counters(leader) : null;
     if (options.strace) {
       traces.push(await StraceSession.attach(leader.pid, path.join(output, `strace-${leader.pid}.txt`)));
-      if (follower !== null) traces.push(await StraceSession.attach(follower.pid, path.join(output, `strace-${follower.pid}.txt`)));
+      if (follower !== null)
+        traces.push(await StraceSession.attach(follower.pid, path.join(output, `strace-${follower.pid}.txt`)));
     }
-    for (const member of members) member.send({ t: 'run', spec: { inflight: options.inflight, readFraction: options.readFraction, warmupMs: 500, durationMs: options.durationMs, sampleStatus: false } });
-    const reports = await Promise.all(members.map(async (member) => (await member.next('report', options.durationMs + 120_000)).report));
+    for (const member of members)
+      member.send({
+        t: 'run',
+        spec: {
+          inflight: options.inflight,
+          readFraction: options.readFraction,
+          warmupMs: 500,
+          durationMs: options.durationMs,
+          sampleStatus: false,
+        },
+      });
+    const reports = await Promise.all(
+      members.map(async (member) => (await member.next('report', options.durationMs + 120_000)).report),
+    );
     const threads = await Promise.all(traces.map((trace) => trace.stop()));
     const after = options.system === 'baton' ? await counters(leader) : null;
 
@@ -144,16 +179,31 @@ async function main(argv: string[]): Promise<number> {
     const commits = before !== null && after !== null ? after.commits - before.commits : null;
     const grouped = before !== null && after !== null ? after.groupedWrites - before.groupedWrites : null;
     const out: string[] = [];
-    out.push(`${options.system}, ${options.members} members, ${options.sync.toUpperCase()}, ${options.inflight} in flight, ${options.durationMs} ms window${options.strace ? ' (under strace: rates are slowed)' : ''}${options.cpuProf ? ' (under --cpu-prof)' : ''}`);
-    out.push(`  ${n(opsPerSec, 0)} requests/s in the window (${n(options.readFraction * 100, 0)}% reads); ${requests} writes over the run${commits === null ? '' : `; ${commits} group commits, ${n((grouped ?? 0) / Math.max(1, commits), 2)} writes per commit`}`);
-    out.push('', 'CPU time per request, by member (its own requests; the leader-hosting member also runs the engine for everyone)');
+    out.push(
+      `${options.system}, ${options.members} members, ${options.sync.toUpperCase()}, ${options.inflight} in flight, ${options.durationMs} ms window${options.strace ? ' (under strace: rates are slowed)' : ''}${options.cpuProf ? ' (under --cpu-prof)' : ''}`,
+    );
+    out.push(
+      `  ${n(opsPerSec, 0)} requests/s in the window (${n(options.readFraction * 100, 0)}% reads); ${requests} writes over the run${commits === null ? '' : `; ${commits} group commits, ${n((grouped ?? 0) / Math.max(1, commits), 2)} writes per commit`}`,
+    );
+    out.push(
+      '',
+      'CPU time per request, by member (its own requests; the leader-hosting member also runs the engine for everyone)',
+    );
     out.push(
       renderTable(
         ['member', 'pid', 'role', 'requests', 'cpu ms', 'cpu us/own request', 'cpu us/fleet request'],
         members.map((member, i) => {
           const r = reports[i]!;
           const fleetInWindow = reports.reduce((sum, x) => sum + x.completed, 0);
-          return [member.label, String(member.pid), member.role, String(r.completed), n(r.cpuUs / 1000, 0), n(r.cpuUs / Math.max(1, r.completed), 0), n(r.cpuUs / Math.max(1, fleetInWindow), 0)];
+          return [
+            member.label,
+            String(member.pid),
+            member.role,
+            String(r.completed),
+            n(r.cpuUs / 1000, 0),
+            n(r.cpuUs / Math.max(1, r.completed), 0),
+            n(r.cpuUs / Math.max(1, fleetInWindow), 0),
+          ];
         }),
         ['left', 'right', 'left', 'right', 'right', 'right', 'right'],
       ),
@@ -164,14 +214,18 @@ async function main(argv: string[]): Promise<number> {
       const member = members.find((m) => m.pid === trace.pid)!;
       const own = reports[members.indexOf(member)]!.ackedWrites;
       // The engine thread is the one that writes the database file.
-      const engine = perThread.filter((t) => t.tid !== trace.pid).sort((a, b) => countOf(b, 'pwrite64', 'fdatasync', 'fsync') - countOf(a, 'pwrite64', 'fdatasync', 'fsync'))[0];
-      const isEngine = (t: ThreadSyscalls): boolean => options.system === 'baton' && t === engine && countOf(t, 'pwrite64') > 0;
+      const engine = perThread
+        .filter((t) => t.tid !== trace.pid)
+        .sort((a, b) => countOf(b, 'pwrite64', 'fdatasync', 'fsync') - countOf(a, 'pwrite64', 'fdatasync', 'fsync'))[0];
+      const isEngine = (t: ThreadSyscalls): boolean =>
+        options.system === 'baton' && t === engine && countOf(t, 'pwrite64') > 0;
       out.push('', `strace of ${member.label} (pid ${trace.pid}, ${roleOf(trace.pid)}): ${own} own requests`);
       out.push(
         syscallTable(
           perThread,
           (t) => (t.tid === trace.pid ? 'main' : isEngine(t) ? 'leader engine' : 'other'),
-          (t) => (isEngine(t) ? (commits !== null ? ['commit', commits] : ['request', requests]) : ['own request', own]),
+          (t) =>
+            isEngine(t) ? (commits !== null ? ['commit', commits] : ['request', requests]) : ['own request', own],
         ),
       );
       if (options.system === 'baton' && engine !== undefined && isEngine(engine) && commits !== null) {
@@ -181,7 +235,9 @@ async function main(argv: string[]): Promise<number> {
       }
       if (options.system === 'direct') {
         const main = perThread.find((t) => t.tid === trace.pid);
-        out.push(`  direct: ${n(countOf(main, 'fdatasync', 'fsync') / Math.max(1, own), 2)} fsyncs per write, ${n((main?.total ?? 0) / Math.max(1, own), 2)} syscalls per write`);
+        out.push(
+          `  direct: ${n(countOf(main, 'fdatasync', 'fsync') / Math.max(1, own), 2)} fsyncs per write, ${n((main?.total ?? 0) / Math.max(1, own), 2)} syscalls per write`,
+        );
       }
     });
 
@@ -197,15 +253,30 @@ async function main(argv: string[]): Promise<number> {
         fromMs: Math.max(...reports.map((r) => r.windowStartMs)),
         toMs: Math.min(...reports.map((r) => r.windowStartMs + r.windowMs)),
       };
-      out.push('', `CPU profiles, samples of the common measured window only (${n(window.toMs - window.fromMs, 0)} ms)`);
+      out.push(
+        '',
+        `CPU profiles, samples of the common measured window only (${n(window.toMs - window.fromMs, 0)} ms)`,
+      );
       for (const file of files) {
         const summary = summarizeProfile(path.join(output, file), window);
         const who = `${members.find((m) => m.pid === summary.pid)?.label ?? summary.pid} (${roleOf(summary.pid)}), ${summary.thread === 0 ? 'main thread' : `worker thread ${summary.thread}`}`;
         const busy = summary.totalMs - summary.idleMs;
         if (summary.totalMs === 0) continue; // a thread that did not exist during the window (a standby engine that never ran)
         out.push('', `${file}: ${who}: ${n(busy, 0)} ms busy of ${n(summary.totalMs, 0)} ms`);
-        out.push(`  by bucket: ${summary.byBucket.filter(([b]) => b !== '(idle)').slice(0, 10).map(([b, ms]) => `${b} ${n((100 * ms) / Math.max(1, busy), 1)}%`).join(', ')}`);
-        out.push(`  by function: ${summary.byFunction.filter(([f]) => !f.startsWith('(idle)')).slice(0, 12).map(([f, ms]) => `${f} ${n((100 * ms) / Math.max(1, busy), 1)}%`).join(', ')}`);
+        out.push(
+          `  by bucket: ${summary.byBucket
+            .filter(([b]) => b !== '(idle)')
+            .slice(0, 10)
+            .map(([b, ms]) => `${b} ${n((100 * ms) / Math.max(1, busy), 1)}%`)
+            .join(', ')}`,
+        );
+        out.push(
+          `  by function: ${summary.byFunction
+            .filter(([f]) => !f.startsWith('(idle)'))
+            .slice(0, 12)
+            .map(([f, ms]) => `${f} ${n((100 * ms) / Math.max(1, busy), 1)}%`)
+            .join(', ')}`,
+        );
       }
     }
     process.stdout.write(`${out.join('\n')}\n`);

@@ -62,7 +62,16 @@ export interface ResultEntry {
   /** Every round's acknowledged writes were found in the database afterwards. */
   verified: boolean | null;
   roundsMeasured: number;
-  rounds: { round: number; opsPerSec: number; p50Ms: number; p99Ms: number; maxMs: number; busyEscaped: number; cpuUsPerOp: number; avgGroupSize: number | null }[];
+  rounds: {
+    round: number;
+    opsPerSec: number;
+    p50Ms: number;
+    p99Ms: number;
+    maxMs: number;
+    busyEscaped: number;
+    cpuUsPerOp: number;
+    avgGroupSize: number | null;
+  }[];
 }
 
 /** Baton/direct for one configuration. */
@@ -94,7 +103,14 @@ export interface BenchDocument {
   machine: Machine;
   command: string;
   flush: FlushLevel[];
-  settings: { quick: boolean; rounds: number; warmupMs: number; durationMs: number; pipelineDepth: number; busyTimeoutMs: number };
+  settings: {
+    quick: boolean;
+    rounds: number;
+    warmupMs: number;
+    durationMs: number;
+    pipelineDepth: number;
+    busyTimeoutMs: number;
+  };
   results: ResultEntry[];
   ratios: RatioEntry[];
   failover: {
@@ -134,7 +150,15 @@ export interface BenchDocument {
 }
 
 /** Medians over the rounds of one system in one configuration. */
-function resultEntry(scenario: string, sync: SyncMode, members: number, inflight: number, flushMs: number, readFraction: number, runs: SystemRun[]): ResultEntry {
+function resultEntry(
+  scenario: string,
+  sync: SyncMode,
+  members: number,
+  inflight: number,
+  flushMs: number,
+  readFraction: number,
+  runs: SystemRun[],
+): ResultEntry {
   const med = (pick: (run: SystemRun) => number): number => round(median(runs.map(pick)), 3);
   const groups = runs.map((run) => run.avgGroupSize).filter((size): size is number => size !== null);
   const verifications = runs.map((run) => run.verified).filter((v): v is boolean => v !== null);
@@ -180,25 +204,53 @@ function roundRatios(a: SystemRun[], b: SystemRun[], pick: (run: SystemRun) => n
 }
 
 /** Builds the document from the measurements. */
-export function buildDocument(plan: Plan, machine: Machine, date: Date, command: string, busyTimeoutMs: number, m: Measurements): BenchDocument {
+export function buildDocument(
+  plan: Plan,
+  machine: Machine,
+  date: Date,
+  command: string,
+  busyTimeoutMs: number,
+  m: Measurements,
+): BenchDocument {
   const results: ResultEntry[] = [];
   const ratios: RatioEntry[] = [];
   for (const { c, runs } of m.throughput) {
     const baton = runs.filter((run) => run.system === 'baton');
     const direct = runs.filter((run) => run.system === 'direct');
-    for (const side of [baton, direct]) if (side.length > 0) results.push(resultEntry(c.scenario, c.sync, c.members, c.inflight, c.flushMs, c.readFraction, side));
+    for (const side of [baton, direct])
+      if (side.length > 0)
+        results.push(resultEntry(c.scenario, c.sync, c.members, c.inflight, c.flushMs, c.readFraction, side));
     const perRound = roundRatios(baton, direct, (run) => run.opsPerSec);
-    if (perRound.length > 0) ratios.push({ scenario: c.scenario, sync: c.sync, members: c.members, inflight: c.inflight, flushMs: c.flushMs, throughputRatio: round(median(perRound), 3), roundRatios: perRound });
+    if (perRound.length > 0)
+      ratios.push({
+        scenario: c.scenario,
+        sync: c.sync,
+        members: c.members,
+        inflight: c.inflight,
+        flushMs: c.flushMs,
+        throughputRatio: round(median(perRound), 3),
+        roundRatios: perRound,
+      });
   }
   if (m.read.length > 0) {
     const bySystem = (system: SystemKind): SystemRun[] => m.read.filter((run) => run.system === system);
     for (const system of ['baton', 'socket', 'direct'] as const) {
       const runs = bySystem(system);
-      if (runs.length > 0) results.push(resultEntry('read-latency', READ_SYNC, system === 'direct' ? 1 : 2, 1, 0, 1, runs));
+      if (runs.length > 0)
+        results.push(resultEntry('read-latency', READ_SYNC, system === 'direct' ? 1 : 2, 1, 0, 1, runs));
     }
     const perRound = roundRatios(bySystem('baton'), bySystem('direct'), (run) => run.opsPerSec);
     const vsSocket = roundRatios(bySystem('baton'), bySystem('socket'), (run) => run.p50Ms);
-    ratios.push({ scenario: 'read-latency', sync: READ_SYNC, members: 2, inflight: 1, flushMs: 0, throughputRatio: round(median(perRound), 3), roundRatios: perRound, p50VsSocket: round(median(vsSocket), 3) });
+    ratios.push({
+      scenario: 'read-latency',
+      sync: READ_SYNC,
+      members: 2,
+      inflight: 1,
+      flushMs: 0,
+      throughputRatio: round(median(perRound), 3),
+      roundRatios: perRound,
+      p50VsSocket: round(median(vsSocket), 3),
+    });
   }
   const failover = m.failover === null || m.failover.killMs.length === 0 ? null : failoverSummary(m.failover);
   const memory = m.memory.length === 0 ? null : memorySummary(m.memory);
@@ -207,7 +259,14 @@ export function buildDocument(plan: Plan, machine: Machine, date: Date, command:
     machine,
     command,
     flush: m.flush,
-    settings: { quick: plan.quick, rounds: plan.rounds, warmupMs: plan.timing.warmupMs, durationMs: plan.timing.durationMs, pipelineDepth: PIPELINE_DEPTH, busyTimeoutMs },
+    settings: {
+      quick: plan.quick,
+      rounds: plan.rounds,
+      warmupMs: plan.timing.warmupMs,
+      durationMs: plan.timing.durationMs,
+      pipelineDepth: PIPELINE_DEPTH,
+      busyTimeoutMs,
+    },
     results,
     ratios,
     failover,
@@ -229,7 +288,8 @@ function failoverSummary(run: FailoverRun): NonNullable<BenchDocument['failover'
     errors: Object.values(run.errors).reduce((sum, n) => sum + n, 0),
     memberP50Ms: round(percentile(run.memberMs, 0.5), 2),
     memberP99Ms: round(percentile(run.memberMs, 0.99), 2),
-    noticeToWelcomeP50Ms: run.noticeToWelcomeMs.length === 0 ? Number.NaN : round(percentile(run.noticeToWelcomeMs, 0.5), 2),
+    noticeToWelcomeP50Ms:
+      run.noticeToWelcomeMs.length === 0 ? Number.NaN : round(percentile(run.noticeToWelcomeMs, 0.5), 2),
     newLeaderP50Ms: run.newLeaderMs.length === 0 ? Number.NaN : round(percentile(run.newLeaderMs, 0.5), 2),
     killMs: run.killMs.map((ms) => round(ms, 2)),
   };
@@ -243,7 +303,8 @@ function memorySummary(rounds: MemoryRound[]): NonNullable<BenchDocument['memory
     heirRssMb: med((r) => r.heirRssMb),
     leaderRssMb: med((r) => r.leaderRssMb),
     baselineRssMb: baseline,
-    baseline: 'the same worker program doing the same writes and reads with better-sqlite3 directly on its own database',
+    baseline:
+      'the same worker program doing the same writes and reads with better-sqlite3 directly on its own database',
     bareRssMb: med((r) => r.bareRssMb),
     nonCandidateRssMb: med((r) => r.nonCandidateRssMb),
     followerOverBaselineMb: med((r) => r.followerRssMb - r.directRssMb),
@@ -262,12 +323,38 @@ function memorySummary(rounds: MemoryRound[]): NonNullable<BenchDocument['memory
 }
 
 /** The performance targets (throughput ratios, read latency, failover time, memory), checked against this run. */
-function checkTargets(results: ResultEntry[], ratios: RatioEntry[], failover: BenchDocument['failover'], memory: BenchDocument['memory']): TargetCheck[] {
-  const ratioOf = (scenario: string, sync: SyncMode, members: number, inflight: number, flushMs: number): RatioEntry | undefined =>
-    ratios.find((r) => r.scenario === scenario && r.sync === sync && r.members === members && r.inflight === inflight && r.flushMs === flushMs);
+function checkTargets(
+  results: ResultEntry[],
+  ratios: RatioEntry[],
+  failover: BenchDocument['failover'],
+  memory: BenchDocument['memory'],
+): TargetCheck[] {
+  const ratioOf = (
+    scenario: string,
+    sync: SyncMode,
+    members: number,
+    inflight: number,
+    flushMs: number,
+  ): RatioEntry | undefined =>
+    ratios.find(
+      (r) =>
+        r.scenario === scenario &&
+        r.sync === sync &&
+        r.members === members &&
+        r.inflight === inflight &&
+        r.flushMs === flushMs,
+    );
   const x = (v: number): string => `${v.toFixed(2)}x`;
   const checks: TargetCheck[] = [];
-  const ratioTarget = (target: string, minimum: number, scenario: string, sync: SyncMode, members: number, inflight: number, flushMs: number): void => {
+  const ratioTarget = (
+    target: string,
+    minimum: number,
+    scenario: string,
+    sync: SyncMode,
+    members: number,
+    inflight: number,
+    flushMs: number,
+  ): void => {
     const ratio = ratioOf(scenario, sync, members, inflight, flushMs);
     checks.push({
       target,
@@ -277,11 +364,35 @@ function checkTargets(results: ResultEntry[], ratios: RatioEntry[], failover: Be
     });
   };
   ratioTarget('7 writers, FULL, one in flight, flush 0', 1.2, 'writes', 'full', FLEET, 1, 0);
-  ratioTarget(`7 writers, FULL, one in flight, flush ${SLOW_FLUSH_MS} ms`, 4, 'writes', 'full', FLEET, 1, SLOW_FLUSH_MS);
+  ratioTarget(
+    `7 writers, FULL, one in flight, flush ${SLOW_FLUSH_MS} ms`,
+    4,
+    'writes',
+    'full',
+    FLEET,
+    1,
+    SLOW_FLUSH_MS,
+  );
   ratioTarget('7 writers, NORMAL, one in flight, flush 0', 0.4, 'writes', 'normal', FLEET, 1, 0);
   ratioTarget(`1 writer, FULL, one in flight, flush ${SLOW_FLUSH_MS} ms`, 0.9, 'writes', 'full', 1, 1, SLOW_FLUSH_MS);
-  ratioTarget(`7 writers, NORMAL, pipelined (${PIPELINE_DEPTH} in flight), flush 0`, 2, 'pipelined', 'normal', FLEET, PIPELINE_DEPTH, 0);
-  const cpu = results.find((r) => r.scenario === 'writes' && r.system === 'baton' && r.sync === 'normal' && r.members === FLEET && r.inflight === 1 && r.flushMs === 0);
+  ratioTarget(
+    `7 writers, NORMAL, pipelined (${PIPELINE_DEPTH} in flight), flush 0`,
+    2,
+    'pipelined',
+    'normal',
+    FLEET,
+    PIPELINE_DEPTH,
+    0,
+  );
+  const cpu = results.find(
+    (r) =>
+      r.scenario === 'writes' &&
+      r.system === 'baton' &&
+      r.sync === 'normal' &&
+      r.members === FLEET &&
+      r.inflight === 1 &&
+      r.flushMs === 0,
+  );
   checks.push({
     target: 'CPU per forwarded request, 7 writers, NORMAL, one in flight',
     requirement: '<= 65 us (all processes)',
@@ -291,7 +402,10 @@ function checkTargets(results: ResultEntry[], ratios: RatioEntry[], failover: Be
   checks.push({
     target: 'failover after SIGKILL',
     requirement: 'p50 <= 25 ms, p99 <= 50 ms',
-    measured: failover === null ? 'not run' : `p50 ${failover.p50Ms.toFixed(1)} ms, p99 ${failover.p99Ms.toFixed(1)} ms over ${failover.kills} kills`,
+    measured:
+      failover === null
+        ? 'not run'
+        : `p50 ${failover.p50Ms.toFixed(1)} ms, p99 ${failover.p99Ms.toFixed(1)} ms over ${failover.kills} kills`,
     met: failover === null ? null : failover.p50Ms <= 25 && failover.p99Ms <= 50 && failover.timeouts === 0,
   });
   const read = ratios.find((r) => r.scenario === 'read-latency');
@@ -304,7 +418,10 @@ function checkTargets(results: ResultEntry[], ratios: RatioEntry[], failover: Be
   checks.push({
     target: 'follower memory',
     requirement: '<= 5 MB over the same program without Baton',
-    measured: memory === null ? 'not run' : `${formatSigned(memory.followerOverBaselineMb)} MB (the heir ${formatSigned(memory.heirOverBaselineMb)} MB)`,
+    measured:
+      memory === null
+        ? 'not run'
+        : `${formatSigned(memory.followerOverBaselineMb)} MB (the heir ${formatSigned(memory.heirOverBaselineMb)} MB)`,
     met: memory === null ? null : memory.followerOverBaselineMb <= 5,
   });
   return checks;

@@ -53,10 +53,14 @@ export function buildSlowFlushLibrary(dir: string): string {
   const library = path.join(dir, 'slow-flush.so');
   fs.writeFileSync(source, SHIM_SOURCE);
   try {
-    execFileSync('cc', ['-shared', '-fPIC', '-O2', '-o', library, source, '-ldl'], { stdio: ['ignore', 'ignore', 'pipe'] });
+    execFileSync('cc', ['-shared', '-fPIC', '-O2', '-o', library, source, '-ldl'], {
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
   } catch (error) {
     const stderr = (error as { stderr?: Buffer }).stderr?.toString().trim() ?? '';
-    throw new Error(`--flush-ms needs a C compiler (cc) to build its LD_PRELOAD shim: ${stderr || (error as Error).message}`);
+    throw new Error(
+      `--flush-ms needs a C compiler (cc) to build its LD_PRELOAD shim: ${stderr || (error as Error).message}`,
+    );
   }
   return library;
 }

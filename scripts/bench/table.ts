@@ -7,7 +7,11 @@ export type Align = 'left' | 'right';
  * Renders rows under headers, padding each column to its widest cell. `align` gives each
  * column's alignment (numbers read best right-aligned).
  */
-export function renderTable(headers: readonly string[], rows: readonly (readonly string[])[], align: readonly Align[]): string {
+export function renderTable(
+  headers: readonly string[],
+  rows: readonly (readonly string[])[],
+  align: readonly Align[],
+): string {
   const widths = headers.map((header, i) => Math.max(header.length, ...rows.map((row) => (row[i] ?? '').length)));
   const line = (cells: readonly string[]): string =>
     cells
@@ -28,5 +32,9 @@ export function formatNumber(value: number | null | undefined, decimals = 2): st
   if (!Number.isFinite(value)) return value > 0 ? 'inf' : '-inf';
   const abs = Math.abs(value);
   const digits = abs >= 1000 ? 0 : abs >= 100 ? Math.min(decimals, 1) : decimals;
-  return value.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits, useGrouping: abs >= 10_000 });
+  return value.toLocaleString('en-US', {
+    minimumFractionDigits: digits,
+    maximumFractionDigits: digits,
+    useGrouping: abs >= 10_000,
+  });
 }

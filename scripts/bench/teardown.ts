@@ -59,7 +59,9 @@ async function main(): Promise<void> {
     server.close();
     fs.rmSync(dir, { recursive: true, force: true });
   }
-  console.log(`SIGKILL -> a peer sees the socket close (ms), ${TRIALS} trials per size; node ${process.version}, ${os.cpus().length} CPUs, Linux ${os.release()}`);
+  console.log(
+    `SIGKILL -> a peer sees the socket close (ms), ${TRIALS} trials per size; node ${process.version}, ${os.cpus().length} CPUs, Linux ${os.release()}`,
+  );
   console.log(renderTable(['extra MiB touched', 'median', 'min', 'max'], rows, ['right', 'right', 'right', 'right']));
 }
 

@@ -23,9 +23,18 @@ process.on('disconnect', () => process.exit(0));
 async function openTarget(loadConfig: Extract<WorkerConfig, { kind: 'load' }>): Promise<Target> {
   switch (loadConfig.system) {
     case 'baton':
-      return (await import('./targets/baton-target')).openBatonTarget(loadConfig.path, loadConfig.sync, loadConfig.index, loadConfig.candidate ?? true);
+      return (await import('./targets/baton-target')).openBatonTarget(
+        loadConfig.path,
+        loadConfig.sync,
+        loadConfig.index,
+        loadConfig.candidate ?? true,
+      );
     case 'direct':
-      return (await import('./targets/direct-target')).openDirectTarget(loadConfig.path, loadConfig.sync, loadConfig.index);
+      return (await import('./targets/direct-target')).openDirectTarget(
+        loadConfig.path,
+        loadConfig.sync,
+        loadConfig.index,
+      );
     case 'socket':
       return (await import('./targets/socket-target')).openSocketTarget(loadConfig.path);
   }
@@ -102,7 +111,8 @@ async function serveLoad(loadConfig: Extract<WorkerConfig, { kind: 'load' }>): P
     send({ t: 'report', report });
   };
   process.on('message', (message: ToWorker) => {
-    const failed = (error: unknown): void => send({ t: 'failed', message: `${errorCode(error)}: ${(error as Error).message}` });
+    const failed = (error: unknown): void =>
+      send({ t: 'failed', message: `${errorCode(error)}: ${(error as Error).message}` });
     switch (message.t) {
       case 'run':
         return void run(message.spec).catch(failed);
@@ -113,11 +123,17 @@ async function serveLoad(loadConfig: Extract<WorkerConfig, { kind: 'load' }>): P
       case 'stop':
         return void failover.stop().catch(failed);
       case 'workload':
-        return void workload(target, message.writes, message.reads, loadConfig.seedRows).then((acked) => send({ t: 'done', ackedWrites: acked }), failed);
+        return void workload(target, message.writes, message.reads, loadConfig.seedRows).then(
+          (acked) => send({ t: 'done', ackedWrites: acked }),
+          failed,
+        );
       case 'memory':
         return send(memory());
       case 'status':
-        return void (target.counters?.() ?? Promise.resolve(null)).then((counters) => send({ t: 'status', counters }), failed);
+        return void (target.counters?.() ?? Promise.resolve(null)).then(
+          (counters) => send({ t: 'status', counters }),
+          failed,
+        );
       case 'exit':
         return void target.close().finally(() => process.exit(0));
     }

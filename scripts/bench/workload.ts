@@ -4,7 +4,8 @@
  */
 
 /** The schema: an integer key, the writing member, and a 200-byte text payload. */
-export const SCHEMA_SQL = 'CREATE TABLE IF NOT EXISTS bench (id INTEGER PRIMARY KEY, member INTEGER NOT NULL, payload TEXT NOT NULL)';
+export const SCHEMA_SQL =
+  'CREATE TABLE IF NOT EXISTS bench (id INTEGER PRIMARY KEY, member INTEGER NOT NULL, payload TEXT NOT NULL)';
 
 /** One write: inserts one row. */
 export const INSERT_SQL = 'INSERT INTO bench (member, payload) VALUES (?, ?)';
@@ -20,7 +21,9 @@ export const PAYLOAD_BYTES = 200;
  * way (msgpack, the page layout) gets an unrealistically easy input; the same for every row,
  * because generating a fresh one per request would add cost that is not the system's.
  */
-export const PAYLOAD = Array.from({ length: PAYLOAD_BYTES }, (_, i) => String.fromCharCode(33 + ((i * 7919) % 94))).join('');
+export const PAYLOAD = Array.from({ length: PAYLOAD_BYTES }, (_, i) =>
+  String.fromCharCode(33 + ((i * 7919) % 94)),
+).join('');
 
 /** Rows seeded before each run, so point reads have something to find. */
 export const SEED_ROWS = 10_000;

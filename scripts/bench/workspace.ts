@@ -54,7 +54,10 @@ export class Workspace {
 
   /** A fresh directory for one run. `label` only helps someone looking at it. */
   runDir(label: string): string {
-    const dir = path.join(this.root, `${String(this.nextRun++).padStart(3, '0')}-${label.replace(/[^a-z0-9-]+/gi, '-')}`);
+    const dir = path.join(
+      this.root,
+      `${String(this.nextRun++).padStart(3, '0')}-${label.replace(/[^a-z0-9-]+/gi, '-')}`,
+    );
     fs.mkdirSync(dir);
     return dir;
   }

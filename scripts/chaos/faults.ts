@@ -95,16 +95,20 @@ export class FaultInjector {
     target.send({ cmd: 'close' });
     this.tally.gracefulRestarts++;
     if (wasLeader) this.tally.gracefulLeaderRestarts++;
-    this.track((async () => {
-      const exited = await Promise.race([target.exited.then(() => true), sleep(CLOSE_TIMEOUT_MS).then(() => false)]);
-      if (!exited) {
-        this.tally.hungAtClose.push(`${target.name} did not close within ${CLOSE_TIMEOUT_MS / 1000} s (graceful restart)`);
-        target.signal('SIGCONT');
-        target.signal('SIGKILL');
-        await target.exited;
-      }
-      this.restart(target.slot, r2 * 200);
-    })());
+    this.track(
+      (async () => {
+        const exited = await Promise.race([target.exited.then(() => true), sleep(CLOSE_TIMEOUT_MS).then(() => false)]);
+        if (!exited) {
+          this.tally.hungAtClose.push(
+            `${target.name} did not close within ${CLOSE_TIMEOUT_MS / 1000} s (graceful restart)`,
+          );
+          target.signal('SIGCONT');
+          target.signal('SIGKILL');
+          await target.exited;
+        }
+        this.restart(target.slot, r2 * 200);
+      })(),
+    );
   }
 
   /** A short-lived process opens the store with the migrations, checks the schema version and closes. */
@@ -112,24 +116,31 @@ export class FaultInjector {
     const init = this.fleet.startInit(++this.initNumber, candidate);
     const requestTimeoutMs = TIMINGS[this.lock].requestTimeoutMs;
     this.tally.inits++;
-    this.track((async () => {
-      const result = await init.next((e) => e.ev === 'init', requestTimeoutMs + 30_000);
-      if (result?.ev !== 'init') this.tally.initFailures.push(`${init.name}: no answer (exit ${init.exitCode ?? init.exitSignal})`);
-      else if (!result.ok && !(this.lock === 'lockfile' && /^(NO_LEADER|TIMEOUT)$/.test(result.code ?? ''))) this.tally.initFailures.push(`${init.name}: ${result.code} ${result.message}`);
-      else if (!result.ok) this.tally.initsTimedOut++;
-      else if (result.schemaVersion !== 2) this.tally.initFailures.push(`${init.name}: schema version ${result.schemaVersion}, expected 2`);
-      await Promise.race([init.exited, sleep(10_000)]);
-      if (!init.hasExited) init.signal('SIGKILL');
-    })());
+    this.track(
+      (async () => {
+        const result = await init.next((e) => e.ev === 'init', requestTimeoutMs + 30_000);
+        if (result?.ev !== 'init')
+          this.tally.initFailures.push(`${init.name}: no answer (exit ${init.exitCode ?? init.exitSignal})`);
+        else if (!result.ok && !(this.lock === 'lockfile' && /^(NO_LEADER|TIMEOUT)$/.test(result.code ?? '')))
+          this.tally.initFailures.push(`${init.name}: ${result.code} ${result.message}`);
+        else if (!result.ok) this.tally.initsTimedOut++;
+        else if (result.schemaVersion !== 2)
+          this.tally.initFailures.push(`${init.name}: schema version ${result.schemaVersion}, expected 2`);
+        await Promise.race([init.exited, sleep(10_000)]);
+        if (!init.hasExited) init.signal('SIGKILL');
+      })(),
+    );
   }
 
   /** Restarts `slot` after `delayMs`. */
   private restart(slot: number, delayMs: number): void {
-    this.track((async () => {
-      await sleep(delayMs);
-      this.tally.restarts++;
-      if ((await this.fleet.startMember(slot)) === null) this.tally.restartFailures++;
-    })());
+    this.track(
+      (async () => {
+        await sleep(delayMs);
+        this.tally.restarts++;
+        if ((await this.fleet.startMember(slot)) === null) this.tally.restartFailures++;
+      })(),
+    );
   }
 
   private track(work: Promise<unknown>): void {
@@ -147,7 +158,9 @@ export class FaultInjector {
   }
 
   private pickMember(r: number): ChaosProcess | null {
-    const members = this.fleet.slots.filter((m): m is ChaosProcess => m !== null && m.alive && !m.closing && !m.stopped);
+    const members = this.fleet.slots.filter(
+      (m): m is ChaosProcess => m !== null && m.alive && !m.closing && !m.stopped,
+    );
     return members.length === 0 ? null : members[Math.floor(r * members.length)]!;
   }
 }

@@ -9,7 +9,14 @@
  */
 import * as fs from 'node:fs';
 import { openStore, type Store, type StoreError, type StoreOptions } from '@baton/store';
-import { CHAOS_MIGRATIONS, INSERT_SQL, type ChaosCommand, type ChaosEvent, type ChaosMemberConfig, type OpKind } from './protocol';
+import {
+  CHAOS_MIGRATIONS,
+  INSERT_SQL,
+  type ChaosCommand,
+  type ChaosEvent,
+  type ChaosMemberConfig,
+  type OpKind,
+} from './protocol';
 import { Random } from './random';
 
 const config = JSON.parse(process.argv[2] ?? '{}') as ChaosMemberConfig;
@@ -79,7 +86,10 @@ async function insertOne(store: Store, log: WriteLog): Promise<void> {
 async function smallBatch(store: Store, log: WriteLog): Promise<void> {
   const rows = random.int(2, 6);
   await logged(log, 'batch', rows, async (op) => {
-    await store.batch(Array.from({ length: rows }, (_, i) => row(op, i, random.int(16, 256))), 'write');
+    await store.batch(
+      Array.from({ length: rows }, (_, i) => row(op, i, random.int(16, 256))),
+      'write',
+    );
   });
 }
 
@@ -87,7 +97,10 @@ async function largeBatch(store: Store, log: WriteLog): Promise<void> {
   const rows = random.int(50, 400);
   const bytes = random.int(512, 4096);
   await logged(log, 'batch', rows, async (op) => {
-    await store.batch(Array.from({ length: rows }, (_, i) => row(op, i, bytes)), 'write');
+    await store.batch(
+      Array.from({ length: rows }, (_, i) => row(op, i, bytes)),
+      'write',
+    );
   });
 }
 
@@ -165,25 +178,31 @@ async function runMember(): Promise<void> {
     void promise.finally(() => work.delete(promise));
   };
   for (let loop = 0; loop < config.loops; loop++) {
-    track((async () => {
-      while (running) {
-        if (random.chance(0.85)) await insertOne(store, log);
-        else await smallBatch(store, log);
-      }
-    })());
+    track(
+      (async () => {
+        while (running) {
+          if (random.chance(0.85)) await insertOne(store, log);
+          else await smallBatch(store, log);
+        }
+      })(),
+    );
   }
 
   process.on('message', (command: ChaosCommand) => {
     if (command.cmd === 'burst') {
       if (!running) return;
       if (command.kind === 'batch') {
-        track((async () => {
-          for (let i = random.int(1, 3); i > 0; i--) await largeBatch(store, log);
-        })());
+        track(
+          (async () => {
+            for (let i = random.int(1, 3); i > 0; i--) await largeBatch(store, log);
+          })(),
+        );
       } else if (command.kind === 'tx') {
-        track((async () => {
-          for (let i = random.int(1, 3); i > 0; i--) await interactive(store, log);
-        })());
+        track(
+          (async () => {
+            for (let i = random.int(1, 3); i > 0; i--) await interactive(store, log);
+          })(),
+        );
       } else {
         track(pipeline(store, log));
       }

@@ -18,12 +18,16 @@
 
 /** The chaos schema. `id` is deliberately not unique: a write applied twice shows up as two rows. */
 export const CHAOS_MIGRATIONS = [
-  { version: 1, sql: 'CREATE TABLE IF NOT EXISTS chaos_rows (id TEXT NOT NULL, op TEXT NOT NULL, member TEXT NOT NULL, epoch INTEGER, payload BLOB)' },
+  {
+    version: 1,
+    sql: 'CREATE TABLE IF NOT EXISTS chaos_rows (id TEXT NOT NULL, op TEXT NOT NULL, member TEXT NOT NULL, epoch INTEGER, payload BLOB)',
+  },
   { version: 2, sql: 'CREATE INDEX IF NOT EXISTS chaos_rows_by_id ON chaos_rows (id)' },
 ];
 
 /** Inserts one row; `epoch` records which leader applied it. */
-export const INSERT_SQL = "INSERT INTO chaos_rows (id, op, member, epoch, payload) VALUES (?, ?, ?, (SELECT value FROM _baton_meta WHERE key = 'epoch'), ?)";
+export const INSERT_SQL =
+  "INSERT INTO chaos_rows (id, op, member, epoch, payload) VALUES (?, ?, ?, (SELECT value FROM _baton_meta WHERE key = 'epoch'), ?)";
 
 /** The kinds of write operation a member logs. */
 export type OpKind = 'one' | 'batch' | 'tx' | 'pipe';

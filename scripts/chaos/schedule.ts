@@ -57,7 +57,10 @@ export class Schedule {
   private readonly killGap: readonly [number, number];
   private readonly weights: Record<keyof typeof FAULT_WEIGHTS, number>;
 
-  constructor(private readonly random: Random, lock: 'flock' | 'lockfile') {
+  constructor(
+    private readonly random: Random,
+    lock: 'flock' | 'lockfile',
+  ) {
     this.killGap = TIMINGS[lock].leaderKillGapMs;
     this.weights = lock === 'flock' ? { ...FAULT_WEIGHTS } : { ...FAULT_WEIGHTS, pause: 2 * FAULT_WEIGHTS.pause };
     this.nextLeaderKill = random.between(...this.killGap);

@@ -66,6 +66,7 @@ export function recordEvent(tally: Tally, member: ChaosProcess, event: ChaosEven
     tally.backgroundErrors[event.code] = (tally.backgroundErrors[event.code] ?? 0) + 1;
     const examples = (tally.backgroundExamples[event.code] ??= []);
     if (examples.length < 3) examples.push(`${member.name}: ${event.message}`);
-    if (/malformed|disk I\/O|CORRUPT|IOERR/i.test(event.message)) tally.alarming.push(`${member.name}: ${event.code} ${event.message}`);
+    if (/malformed|disk I\/O|CORRUPT|IOERR/i.test(event.message))
+      tally.alarming.push(`${member.name}: ${event.code} ${event.message}`);
   }
 }

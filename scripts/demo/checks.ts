@@ -22,7 +22,9 @@ export function readEpochHistory(path: string): EpochRecord[] {
   const db = new Database(path, { readonly: true, fileMustExist: true });
   try {
     return db
-      .prepare('SELECT epoch, pid, name, started_at AS startedAt, previous_pid AS previousPid, takeover_ms AS takeoverMs FROM _baton_epochs ORDER BY epoch DESC')
+      .prepare(
+        'SELECT epoch, pid, name, started_at AS startedAt, previous_pid AS previousPid, takeover_ms AS takeoverMs FROM _baton_epochs ORDER BY epoch DESC',
+      )
       .all() as EpochRecord[];
   } finally {
     db.close();

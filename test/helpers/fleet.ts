@@ -20,13 +20,18 @@ export class Member {
   private exited: Promise<void>;
   private nextRef = 1;
 
-  constructor(readonly child: ChildProcess, readonly name: string) {
+  constructor(
+    readonly child: ChildProcess,
+    readonly name: string,
+  ) {
     live.add(this);
     child.on('message', (event: MemberEvent) => this.record(event));
-    this.exited = new Promise((resolve) => child.once('exit', () => {
-      live.delete(this);
-      resolve();
-    }));
+    this.exited = new Promise((resolve) =>
+      child.once('exit', () => {
+        live.delete(this);
+        resolve();
+      }),
+    );
   }
 
   get pid(): number {
@@ -56,7 +61,15 @@ export class Member {
   /** Resolves with the next future event that passes `test`. */
   waitForNext(test: (e: MemberEvent) => boolean, timeoutMs = 30_000): Promise<MemberEvent> {
     return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`${this.name}: no matching event within ${timeoutMs} ms; saw ${JSON.stringify(this.events.slice(-5))}`)), timeoutMs);
+      const timer = setTimeout(
+        () =>
+          reject(
+            new Error(
+              `${this.name}: no matching event within ${timeoutMs} ms; saw ${JSON.stringify(this.events.slice(-5))}`,
+            ),
+          ),
+        timeoutMs,
+      );
       this.waiters.push({ test, resolve: (e) => (clearTimeout(timer), resolve(e)) });
     });
   }
@@ -90,7 +103,15 @@ export class Member {
    */
   whenExited(timeoutMs = 30_000): Promise<void> {
     return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`${this.name} (pid ${this.pid}) did not exit within ${timeoutMs} ms; saw ${JSON.stringify(this.events.slice(-5))}`)), timeoutMs);
+      const timer = setTimeout(
+        () =>
+          reject(
+            new Error(
+              `${this.name} (pid ${this.pid}) did not exit within ${timeoutMs} ms; saw ${JSON.stringify(this.events.slice(-5))}`,
+            ),
+          ),
+        timeoutMs,
+      );
       void this.exited.then(() => (clearTimeout(timer), resolve()));
     });
   }
@@ -111,8 +132,14 @@ export function leaderOf(members: Member[]): Member {
 }
 
 /** Forks a member with `options` (path required) and waits until it has opened its store. */
-export async function startMember(options: StoreOptions & { name: string }, env: NodeJS.ProcessEnv = {}): Promise<Member> {
-  const child = fork(MEMBER_SCRIPT, [JSON.stringify(options)], { env: { ...process.env, ...env }, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+export async function startMember(
+  options: StoreOptions & { name: string },
+  env: NodeJS.ProcessEnv = {},
+): Promise<Member> {
+  const child = fork(MEMBER_SCRIPT, [JSON.stringify(options)], {
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
   const member = new Member(child, options.name);
   await member.waitFor((e) => e.ev === 'opened' || (e.ev === 'error' && !member.events.some((x) => x.ev === 'opened')));
   const opened = member.events.find((e) => e.ev === 'opened');

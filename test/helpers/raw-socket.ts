@@ -31,13 +31,21 @@ export function decodeFrames(bytes: Buffer): unknown[] {
  * leader sent back once it closes the connection, or once `responses` answers (`res` frames)
  * have arrived. Nothing else ends the wait but a 30 s bound, which rejects.
  */
-export function exchange(socketPath: string, chunks: Buffer[], options: { end?: boolean; responses?: number } = {}): Promise<{ frames: unknown[]; closedByLeader: boolean }> {
+export function exchange(
+  socketPath: string,
+  chunks: Buffer[],
+  options: { end?: boolean; responses?: number } = {},
+): Promise<{ frames: unknown[]; closedByLeader: boolean }> {
   return new Promise((resolve, reject) => {
     const socket = net.connect(socketPath);
     const received: Buffer[] = [];
     const give = setTimeout(() => {
       socket.destroy();
-      reject(new Error(`the leader neither closed the connection nor sent ${options.responses ?? 'the expected'} answers within 30 s`));
+      reject(
+        new Error(
+          `the leader neither closed the connection nor sent ${options.responses ?? 'the expected'} answers within 30 s`,
+        ),
+      );
     }, 30_000);
     const done = (closedByLeader: boolean): void => {
       clearTimeout(give);
@@ -55,7 +63,9 @@ export function exchange(socketPath: string, chunks: Buffer[], options: { end?: 
       if (answers >= options.responses) done(false);
     });
     socket.on('close', () => done(true));
-    socket.on('error', (error: NodeJS.ErrnoException) => (error.code === 'EPIPE' || error.code === 'ECONNRESET' ? undefined : reject(error)));
+    socket.on('error', (error: NodeJS.ErrnoException) =>
+      error.code === 'EPIPE' || error.code === 'ECONNRESET' ? undefined : reject(error),
+    );
   });
 }
 
@@ -97,7 +107,15 @@ export class RawSession {
     const socket = net.connect(socketPath);
     await new Promise<void>((resolve, reject) => socket.once('connect', resolve).once('error', reject));
     const session = new RawSession(socket);
-    session.send({ t: 'hello', v: PROTOCOL_VERSION, clientId: `raw-${name}-${process.pid}`, pid: process.pid, name, candidate: false, migrations: [] });
+    session.send({
+      t: 'hello',
+      v: PROTOCOL_VERSION,
+      clientId: `raw-${name}-${process.pid}`,
+      pid: process.pid,
+      name,
+      candidate: false,
+      migrations: [],
+    });
     const welcome = await session.next();
     if ((welcome as { t?: string }).t !== 'welcome') throw new Error(`no welcome: ${JSON.stringify(welcome)}`);
     return session;

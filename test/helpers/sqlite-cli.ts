@@ -7,6 +7,8 @@ import { execFileSync } from 'node:child_process';
 
 /** Runs `sql` in the sqlite3 shell on `database` and returns its output lines (columns joined by `|`). */
 export function sqliteCli(database: string, sql: string): string[] {
-  const out = execFileSync('sqlite3', ['-batch', '-bail', '-noheader', '-list', '-separator', '|', database, sql], { encoding: 'utf8' });
+  const out = execFileSync('sqlite3', ['-batch', '-bail', '-noheader', '-list', '-separator', '|', database, sql], {
+    encoding: 'utf8',
+  });
   return out.split('\n').filter((line) => line !== '');
 }

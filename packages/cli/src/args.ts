@@ -15,12 +15,17 @@ export interface CommonOptions {
 
 /** `--json`: one JSON document on stdout, nothing else. */
 export function jsonOption(): Option {
-  return new Option('--json', 'print one JSON document on stdout and nothing else (errors: {"error":{"code","message"}})');
+  return new Option(
+    '--json',
+    'print one JSON document on stdout and nothing else (errors: {"error":{"code","message"}})',
+  );
 }
 
 /** `--timeout <ms>` with a per-command default. */
 export function timeoutOption(defaultMs: number, what = 'how long the leader has to answer'): Option {
-  return new Option('--timeout <ms>', `${what}, in milliseconds`).default(defaultMs).argParser(positiveInteger('--timeout'));
+  return new Option('--timeout <ms>', `${what}, in milliseconds`)
+    .default(defaultMs)
+    .argParser(positiveInteger('--timeout'));
 }
 
 /** A parser for an option that must be a positive integer. */
@@ -45,7 +50,10 @@ export function fileModeOption(): Option {
     .argParser((value: string) => {
       const match = /^(?:0o?)?([0-7]{3})$/.exec(value.trim());
       const mode = match === null ? NaN : parseInt(match[1]!, 8);
-      if (!FILE_MODES.includes(mode)) throw new InvalidArgumentError(`--file-mode expects one of ${accepted} (octal, as chmod takes it), got "${value}"`);
+      if (!FILE_MODES.includes(mode))
+        throw new InvalidArgumentError(
+          `--file-mode expects one of ${accepted} (octal, as chmod takes it), got "${value}"`,
+        );
       return mode;
     });
 }

@@ -17,7 +17,13 @@ export type CliErrorCode =
   | 'INTERNAL';
 
 /** Codes that mean the command line was wrong and nothing was done: exit 2. Every other code exits 1. */
-const USAGE_CODES = new Set<string>(['USAGE', 'INVALID_ARGUMENT', 'DATABASE_NOT_FOUND', 'DESTINATION_EXISTS', 'CONFIRMATION_REQUIRED']);
+const USAGE_CODES = new Set<string>([
+  'USAGE',
+  'INVALID_ARGUMENT',
+  'DATABASE_NOT_FOUND',
+  'DESTINATION_EXISTS',
+  'CONFIRMATION_REQUIRED',
+]);
 
 /** A failure of a command, with its code, exit code and optional extra JSON fields. */
 export class CliError extends Error {

@@ -64,7 +64,11 @@ export function silenceError(paths: StorePaths, timeoutMs: number | null, cause?
   const details: Record<string, unknown> = suspect === null ? {} : { pid: suspect.pid, process: suspect.process };
   // A write that timed out may have been applied: keep the store's own warning for the record.
   if (cause?.code === 'TIMEOUT') details.storeMessage = cause.toWire().message;
-  return new CliError(suspect === null ? 'NO_LEADER' : 'LEADER_UNRESPONSIVE', explainSilence(probe, timeoutMs), details);
+  return new CliError(
+    suspect === null ? 'NO_LEADER' : 'LEADER_UNRESPONSIVE',
+    explainSilence(probe, timeoutMs),
+    details,
+  );
 }
 
 /**
@@ -87,20 +91,33 @@ export async function connect(database: string, options: ConnectOptions, out: Ou
   try {
     const fileMode = options.fileMode === undefined ? {} : { fileMode: options.fileMode };
     // bigint: `exec` shows every INTEGER exactly, beyond 2^53 too (a number would be a RangeError).
-    store = await openStore({ path: paths.database, name: `baton ${options.command}`, candidate, requestTimeoutMs: options.timeoutMs, intMode: 'bigint', ...fileMode });
+    store = await openStore({
+      path: paths.database,
+      name: `baton ${options.command}`,
+      candidate,
+      requestTimeoutMs: options.timeoutMs,
+      intMode: 'bigint',
+      ...fileMode,
+    });
   } catch (error) {
     if (isSilence(error)) {
       const failure = silenceError(paths, options.timeoutMs, error);
       // We stood as candidate and still nobody leads: the leader engine could not start here.
       if (candidate && failure.code === 'NO_LEADER') {
-        throw new CliError('NO_LEADER', `no leader was running and none could be started here within ${options.timeoutMs} ms (is the database readable and not corrupt?)`);
+        throw new CliError(
+          'NO_LEADER',
+          `no leader was running and none could be started here within ${options.timeoutMs} ms (is the database readable and not corrupt?)`,
+        );
       }
       throw failure;
     }
     throw error;
   }
   const hostsLeader = store.role === 'leader';
-  if (hostsLeader) out.note(`no leader was running: this command hosts the leader (pid ${process.pid}) until it finishes, then hands over`);
+  if (hostsLeader)
+    out.note(
+      `no leader was running: this command hosts the leader (pid ${process.pid}) until it finishes, then hands over`,
+    );
   return { store, paths, hostsLeader };
 }
 
@@ -108,7 +125,11 @@ export async function connect(database: string, options: ConnectOptions, out: Ou
  * Runs `work` against an open connection and closes the store afterwards, whatever happens;
  * a leader that falls silent meanwhile is explained as for {@link connect}.
  */
-export async function withConnection<T>(connection: Connection, timeoutMs: number, work: (store: Store) => Promise<T>): Promise<T> {
+export async function withConnection<T>(
+  connection: Connection,
+  timeoutMs: number,
+  work: (store: Store) => Promise<T>,
+): Promise<T> {
   try {
     return await work(connection.store);
   } catch (error) {

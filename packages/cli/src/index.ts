@@ -10,7 +10,17 @@ export type { CliErrorCode } from './cli-error';
 export { processIo, colorAllowed } from './io';
 export type { Io, OutputStream } from './io';
 export { StatusObserver } from './status/status-observer';
-export type { StatusReport, LeaderState, LeaderView, MemberView, MemberRole, LoadView, FilesView, FailoverView, RecordView } from './status/status-report';
+export type {
+  StatusReport,
+  LeaderState,
+  LeaderView,
+  MemberView,
+  MemberRole,
+  LoadView,
+  FilesView,
+  FailoverView,
+  RecordView,
+} from './status/status-report';
 export type { CheckReport, ForeignKeyViolation } from './commands/check';
 export type { ExecReport } from './commands/exec';
 export type { ResetReport } from './commands/reset';

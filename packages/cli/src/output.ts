@@ -50,7 +50,9 @@ export class Output {
     if (this.json) {
       this.document({ error: { code: error.code, message: error.message, ...error.details } });
     } else {
-      this.io.stderr.write(`${this.errorColors.red('baton: error:')} ${error.message} ${this.errorColors.dim(`(${error.code})`)}\n`);
+      this.io.stderr.write(
+        `${this.errorColors.red('baton: error:')} ${error.message} ${this.errorColors.dim(`(${error.code})`)}\n`,
+      );
     }
   }
 }

@@ -51,7 +51,15 @@ export function createProgram(context: CommandContext, json: boolean): Command {
         'baton backup /srv/hermes/kanban.db /backups/kanban.db',
       ])}\n\nEvery command takes --json: one JSON document on stdout, nothing else.\n\n${EXIT_CODES_HELP}`,
     );
-  for (const build of [statusCommand, watchCommand, checkCommand, execCommand, resetCommand, stepDownCommand, backupCommand]) {
+  for (const build of [
+    statusCommand,
+    watchCommand,
+    checkCommand,
+    execCommand,
+    resetCommand,
+    stepDownCommand,
+    backupCommand,
+  ]) {
     // Subcommands built apart from the program inherit its output and exit handling here.
     program.addCommand(build(context).copyInheritedSettings(program));
   }

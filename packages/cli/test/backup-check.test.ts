@@ -28,13 +28,19 @@ test('backup taken while members write is a consistent file the sqlite3 shell op
   const { dir, db, members } = await startFleet(2);
   await writeRows(members[0]!, 'before', 50);
   for (const member of members) member.send({ cmd: 'writeLoop', prefix: `loop-${member.name}` });
-  await Promise.all(members.map((m) => m.waitFor((e) => e.ev === 'acked' && e.ids.some((id) => id.startsWith('loop-')))));
+  await Promise.all(
+    members.map((m) => m.waitFor((e) => e.ev === 'acked' && e.ids.some((id) => id.startsWith('loop-')))),
+  );
 
   const live = await backup(db, path.join(dir, 'live.db'));
 
   for (const member of members) member.send({ cmd: 'stopLoop' });
   await Promise.all(members.map((m) => m.waitFor((e) => e.ev === 'writeDone' && e.prefix.startsWith('loop-'))));
-  expect(live).toMatchObject({ dest: path.join(dir, 'live.db'), bytes: fs.statSync(path.join(dir, 'live.db')).size, hostedLeader: false });
+  expect(live).toMatchObject({
+    dest: path.join(dir, 'live.db'),
+    bytes: fs.statSync(path.join(dir, 'live.db')).size,
+    hostedLeader: false,
+  });
   expect(sqlite3(live.dest, 'PRAGMA integrity_check')).toEqual(['ok']);
   expect(sqlite3(live.dest, "SELECT count(*) FROM rows WHERE id LIKE 'before-%'")).toEqual(['50']);
   const acked = members.reduce((sum, m) => sum + m.acked.size, 0);
@@ -67,8 +73,13 @@ test('check passes on a healthy database and exits 1 on a copy with damaged page
   const healthy = await runBaton(['check', db, '--json']);
   expect(healthy.code).toBe(0);
   expect(parseJson<CheckReport>(healthy)).toEqual({
-    database: db, ok: true, integrity: { ok: true, messages: ['ok'] }, foreignKeys: { ok: true, violations: [] },
-    permissions: { ok: true, fileMode: '0600', exposed: [], fix: null }, staleSocketsRemoved: expect.any(Array), hostedLeader: false,
+    database: db,
+    ok: true,
+    integrity: { ok: true, messages: ['ok'] },
+    foreignKeys: { ok: true, violations: [] },
+    permissions: { ok: true, fileMode: '0600', exposed: [], fix: null },
+    staleSocketsRemoved: expect.any(Array),
+    hostedLeader: false,
   });
 
   const copy = (await backup(db, path.join(dir, 'copy.db'))).dest;

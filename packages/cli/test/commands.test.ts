@@ -22,16 +22,36 @@ afterEach(async () => {
 test('exec runs a write and a read through the leader; --json prints the result set', async () => {
   const { db, members } = await startFleet(2);
 
-  const insert = await runBaton(['exec', db, 'INSERT INTO rows (id, member, epoch) VALUES (?, ?, ?)', 'r1', 'cli', '7', '--json']);
+  const insert = await runBaton([
+    'exec',
+    db,
+    'INSERT INTO rows (id, member, epoch) VALUES (?, ?, ?)',
+    'r1',
+    'cli',
+    '7',
+    '--json',
+  ]);
   expect(insert.code).toBe(0);
-  expect(parseJson<ExecReport>(insert)).toEqual({ columns: [], rows: [], rowsAffected: 1, lastInsertRowid: 1, hostedLeader: false });
+  expect(parseJson<ExecReport>(insert)).toEqual({
+    columns: [],
+    rows: [],
+    rowsAffected: 1,
+    lastInsertRowid: 1,
+    hostedLeader: false,
+  });
 
   const select = await runBaton(['exec', db, 'SELECT id, member, epoch FROM rows WHERE id = ?', 'r1', '--json']);
   expect(select.code).toBe(0);
-  expect(parseJson<ExecReport>(select)).toMatchObject({ columns: ['id', 'member', 'epoch'], rows: [{ id: 'r1', member: 'cli', epoch: 7 }], rowsAffected: 0 });
+  expect(parseJson<ExecReport>(select)).toMatchObject({
+    columns: ['id', 'member', 'epoch'],
+    rows: [{ id: 'r1', member: 'cli', epoch: 7 }],
+    rowsAffected: 0,
+  });
 
   // A member of the fleet sees the row the CLI wrote.
-  expect((await members[1]!.exec('SELECT member FROM rows WHERE id = ?', ['r1'])).ok).toMatchObject({ rows: [{ member: 'cli' }] });
+  expect((await members[1]!.exec('SELECT member FROM rows WHERE id = ?', ['r1'])).ok).toMatchObject({
+    rows: [{ member: 'cli' }],
+  });
 
   const piped = await runBaton(['exec', db, 'SELECT id, member FROM rows']);
   expect(piped.stdout).toBe('id\tmember\nr1\tcli\n');
@@ -40,7 +60,17 @@ test('exec runs a write and a read through the leader; --json prints the result 
 test('exec --json-args passes typed values, and a SQL error exits 1 with its code', async () => {
   const { db } = await startFleet(1);
 
-  const typed = await runBaton(['exec', db, 'SELECT ? AS n, ? AS x, ? AS s, typeof(?) AS t', '42', 'null', '"hi"', '1.5', '--json-args', '--json']);
+  const typed = await runBaton([
+    'exec',
+    db,
+    'SELECT ? AS n, ? AS x, ? AS s, typeof(?) AS t',
+    '42',
+    'null',
+    '"hi"',
+    '1.5',
+    '--json-args',
+    '--json',
+  ]);
   expect(parseJson<ExecReport>(typed).rows).toEqual([{ n: 42, x: null, s: 'hi', t: 'real' }]);
 
   const failed = await runBaton(['exec', db, 'INSERT INTO rows (id, member) VALUES (?, ?)', 'dup', 'a', '--json']);
@@ -49,7 +79,10 @@ test('exec --json-args passes typed values, and a SQL error exits 1 with its cod
   // constraint to violate is member's NOT NULL.
   const violation = await runBaton(['exec', db, 'INSERT INTO rows (id, member) VALUES (?, NULL)', 'dup', '--json']);
   expect(violation.code).toBe(1);
-  expect(parseJson<ErrorDocument>(violation).error).toMatchObject({ code: 'SQLITE_CONSTRAINT', extendedCode: 'SQLITE_CONSTRAINT_NOTNULL' });
+  expect(parseJson<ErrorDocument>(violation).error).toMatchObject({
+    code: 'SQLITE_CONSTRAINT',
+    extendedCode: 'SQLITE_CONSTRAINT_NOTNULL',
+  });
 });
 
 test('reset without --yes refuses and changes nothing; with --yes it empties the schema in place', async () => {
@@ -63,7 +96,12 @@ test('reset without --yes refuses and changes nothing; with --yes it empties the
 
   const reset = await runBaton(['reset', db, '--yes', '--json']);
   expect(reset.code).toBe(0);
-  expect(parseJson<ResetReport>(reset)).toEqual({ database: expect.stringMatching(/fleet\.db$/), reset: true, schemaVersion: 1, hostedLeader: false });
+  expect(parseJson<ResetReport>(reset)).toEqual({
+    database: expect.stringMatching(/fleet\.db$/),
+    reset: true,
+    schemaVersion: 1,
+    hostedLeader: false,
+  });
   expect(await countRows(db)).toBe(0);
   // The members carry on against the recreated table: same file, same leader.
   await writeRows(members[0]!, 'after', 2);
@@ -100,7 +138,11 @@ test('step-down hands the lead to another candidate and reports who took over an
 
   const text = await runBaton(['step-down', db]);
   expect(text.code).toBe(0);
-  expect(text.stdout).toMatch(new RegExp(`^pid ${report.to.pid} "m\\d" \\(epoch 2\\) handed over to pid \\d+ "m\\d" \\(epoch 3\\) in [\\d.]+ (ms|s)`));
+  expect(text.stdout).toMatch(
+    new RegExp(
+      `^pid ${report.to.pid} "m\\d" \\(epoch 2\\) handed over to pid \\d+ "m\\d" \\(epoch 3\\) in [\\d.]+ (ms|s)`,
+    ),
+  );
 });
 
 test('step-down with no leader running exits 1 and does not become the leader', async () => {

@@ -15,7 +15,6 @@ const COMMANDS = ['status', 'watch', 'check', 'exec', 'reset', 'step-down', 'bac
 /** The start of every ANSI control sequence (colour, cursor). */
 const ESCAPE = '\x1b[';
 
-
 /**
  * Runs baton under a pseudo-terminal (util-linux `script`, whose `-e` passes on the command's
  * exit code), so its stdout is a TTY. Resolves with that exit code and everything it wrote.
@@ -24,7 +23,11 @@ function onTerminal(args: string[], env: NodeJS.ProcessEnv = {}): { code: number
   const command = [process.execPath, BATON_BIN, ...args].map((a) => `'${a.replace(/'/g, `'\\''`)}'`).join(' ');
   const environment = { ...process.env, ...env };
   if (!('NO_COLOR' in env)) delete environment.NO_COLOR;
-  const run = spawnSync('script', ['-q', '-e', '-c', command, '/dev/null'], { env: environment, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+  const run = spawnSync('script', ['-q', '-e', '-c', command, '/dev/null'], {
+    env: environment,
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   if (run.error !== undefined) throw run.error;
   return { code: run.status, out: run.stdout };
 }
@@ -39,14 +42,23 @@ test('--help shows Usage, Options, Examples and the meaning of each exit code, f
     const run = await runBaton(args);
     expect(run.code).toBe(0);
     expect(run.stdout).toMatch(/^Usage: baton/);
-    for (const section of ['Options:', 'Examples:', 'Exit codes:', '0  ok', '1  failed or unhealthy: no leader, leader unresponsive, integrity check failed', '2  usage: bad command line']) {
+    for (const section of [
+      'Options:',
+      'Examples:',
+      'Exit codes:',
+      '0  ok',
+      '1  failed or unhealthy: no leader, leader unresponsive, integrity check failed',
+      '2  usage: bad command line',
+    ]) {
       expect(run.stdout).toContain(section);
     }
   }
 });
 
 test('--version prints the package version', async () => {
-  const { version } = JSON.parse(fs.readFileSync(path.join(BATON_BIN, '..', '..', '..', 'package.json'), 'utf8')) as { version: string };
+  const { version } = JSON.parse(fs.readFileSync(path.join(BATON_BIN, '..', '..', '..', 'package.json'), 'utf8')) as {
+    version: string;
+  };
 
   const run = await runBaton(['--version']);
 
@@ -62,7 +74,10 @@ test('usage errors exit 2; under --json they print only an error document', asyn
   const missing = await runBaton(['exec', '--json']);
   expect(missing.code).toBe(2);
   expect(missing.stderr).toBe('');
-  expect(parseJson<ErrorDocument>(missing).error).toEqual({ code: 'USAGE', message: expect.stringContaining("missing required argument 'db'") });
+  expect(parseJson<ErrorDocument>(missing).error).toEqual({
+    code: 'USAGE',
+    message: expect.stringContaining("missing required argument 'db'"),
+  });
 
   const badTimeout = await runBaton(['status', '/tmp/x.db', '--timeout', 'soon', '--json']);
   expect(badTimeout.code).toBe(2);

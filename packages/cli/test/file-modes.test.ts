@@ -65,7 +65,11 @@ test('--file-mode 640 accepts a group-readable database and still fails one othe
   fs.chmodSync(db, 0o644);
   const world = await runBaton(['check', db, '--file-mode', '0640', '--json']);
   expect(world.code).toBe(ExitCode.Failed);
-  expect(parseJson<CheckReport>(world).permissions).toMatchObject({ ok: false, exposed: [{ path: db, mode: '0644' }], fix: `chmod 640 ${db}` });
+  expect(parseJson<CheckReport>(world).permissions).toMatchObject({
+    ok: false,
+    exposed: [{ path: db, mode: '0644' }],
+    fix: `chmod 640 ${db}`,
+  });
 });
 
 test('--file-mode refuses a mode that would let others in', async () => {
@@ -82,7 +86,9 @@ test('status shows a warning line with the fix for a database others can read, a
 
   const text = await runBaton(['status', db]);
   expect(text.code).toBe(ExitCode.Ok);
-  expect(text.stdout).toContain(`WARNING other users can read or write ${files.map((f) => `${f} (0644)`).join(', ')}: chmod 600 ${files.join(' ')}`);
+  expect(text.stdout).toContain(
+    `WARNING other users can read or write ${files.map((f) => `${f} (0644)`).join(', ')}: chmod 600 ${files.join(' ')}`,
+  );
 
   const json = await runBaton(['status', db, '--json']);
   expect(parseJson<StatusReport>(json).files.permissions).toEqual({
@@ -102,7 +108,10 @@ test("check removes the socket of a dead leader from the runtime directory and k
   const dead = path.join(root, 'dead.db');
   const live = path.join(root, 'live.db');
   // Both start while both live (a leader starting after the kill would sweep the socket itself).
-  const [doomed, leader] = await Promise.all([fleet.startMember({ path: dead, name: 'doomed' }, env), fleet.startMember({ path: live, name: 'leader' }, env)]);
+  const [doomed, leader] = await Promise.all([
+    fleet.startMember({ path: dead, name: 'doomed' }, env),
+    fleet.startMember({ path: live, name: 'leader' }, env),
+  ]);
   doomed.kill('SIGKILL');
   await doomed.whenExited();
   expect([fs.lstatSync(inRuntime(dead)).isSocket(), fs.lstatSync(inRuntime(live)).isSocket()]).toEqual([true, true]);

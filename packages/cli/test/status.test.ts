@@ -28,24 +28,74 @@ test('reports the leader and every member, with the documented --json fields, an
   const { code, report } = await status(db);
 
   expect(code).toBe(0);
-  expect(Object.keys(report).sort()).toEqual(['at', 'database', 'failovers', 'files', 'leader', 'load', 'lockHolder', 'members', 'problem', 'record', 'state']);
-  expect(report).toMatchObject({ state: 'ok', problem: null, lockHolder: leader.pid, database: expect.stringMatching(/fleet\.db$/) });
+  expect(Object.keys(report).sort()).toEqual([
+    'at',
+    'database',
+    'failovers',
+    'files',
+    'leader',
+    'load',
+    'lockHolder',
+    'members',
+    'problem',
+    'record',
+    'state',
+  ]);
+  expect(report).toMatchObject({
+    state: 'ok',
+    problem: null,
+    lockHolder: leader.pid,
+    database: expect.stringMatching(/fleet\.db$/),
+  });
   expect(report.leader).toEqual({
-    pid: leader.pid, name: 'm0', epoch: 1, since: expect.any(Number), uptimeMs: expect.any(Number),
-    socketPath: expect.any(String), version: expect.any(String),
+    pid: leader.pid,
+    name: 'm0',
+    epoch: 1,
+    since: expect.any(Number),
+    uptimeMs: expect.any(Number),
+    socketPath: expect.any(String),
+    version: expect.any(String),
   });
   expect(report.members.map((m) => m.pid).sort()).toEqual(members.map((m) => m.pid).sort());
   expect(report.members.find((m) => m.pid === leader.pid)?.role).toBe('leader');
   expect(report.members.filter((m) => m.role === 'heir')).toHaveLength(1);
   expect(report.members.filter((m) => m.role === 'candidate')).toHaveLength(1);
   for (const member of report.members) {
-    expect(member).toEqual({ pid: expect.any(Number), name: expect.any(String), role: expect.any(String), connectedAt: expect.any(Number), requests: expect.any(Number), inFlight: expect.any(Number), transactionOpen: false });
+    expect(member).toEqual({
+      pid: expect.any(Number),
+      name: expect.any(String),
+      role: expect.any(String),
+      connectedAt: expect.any(Number),
+      requests: expect.any(Number),
+      inFlight: expect.any(Number),
+      transactionOpen: false,
+    });
   }
-  expect(report.load).toEqual({ writesPerSec: expect.any(Number), readsPerSec: expect.any(Number), p50Ms: expect.any(Number), p99Ms: expect.any(Number), avgGroupSize: expect.any(Number), queueDepth: expect.any(Number) });
+  expect(report.load).toEqual({
+    writesPerSec: expect.any(Number),
+    readsPerSec: expect.any(Number),
+    p50Ms: expect.any(Number),
+    p99Ms: expect.any(Number),
+    avgGroupSize: expect.any(Number),
+    queueDepth: expect.any(Number),
+  });
   // Baton's first invariant, seen from the outside: only the leader holds the file open.
-  expect(report.files).toMatchObject({ schemaVersion: 1, databaseBytes: expect.any(Number), walBytes: expect.any(Number) });
+  expect(report.files).toMatchObject({
+    schemaVersion: 1,
+    databaseBytes: expect.any(Number),
+    walBytes: expect.any(Number),
+  });
   expect(report.files.openBy.map((h) => h.pid)).toEqual([leader.pid]);
-  expect(report.failovers).toEqual([{ epoch: 1, at: expect.any(Number), fromPid: null, toPid: leader.pid, toName: 'm0', takeoverMs: expect.any(Number) }]);
+  expect(report.failovers).toEqual([
+    {
+      epoch: 1,
+      at: expect.any(Number),
+      fromPid: null,
+      toPid: leader.pid,
+      toName: 'm0',
+      takeoverMs: expect.any(Number),
+    },
+  ]);
   expect(report.record).toMatchObject({ pid: leader.pid, name: 'm0', epoch: 1, process: 'running' });
 });
 
@@ -77,9 +127,18 @@ test('after a SIGKILL of the leader, shows the new leader and the failover with 
   expect(report.leader?.epoch).toBe(2);
   expect(report.members.map((m) => m.pid).sort()).toEqual(survivors.map((m) => m.pid).sort());
   // The entry is the epoch history's row for epoch 2, as the new leader recorded it.
-  const recorded = await survivors[0].exec('SELECT started_at AS at, name, takeover_ms AS takeoverMs FROM _baton_epochs WHERE epoch = 2');
+  const recorded = await survivors[0].exec(
+    'SELECT started_at AS at, name, takeover_ms AS takeoverMs FROM _baton_epochs WHERE epoch = 2',
+  );
   const row = (recorded.ok as { rows: { at: number; name: string; takeoverMs: number }[] }).rows[0]!;
-  expect(report.failovers[0]).toEqual({ epoch: 2, at: row.at, fromPid: old.pid, toPid: failover!.toPid, toName: row.name, takeoverMs: row.takeoverMs });
+  expect(report.failovers[0]).toEqual({
+    epoch: 2,
+    at: row.at,
+    fromPid: old.pid,
+    toPid: failover!.toPid,
+    toName: row.name,
+    takeoverMs: row.takeoverMs,
+  });
   // The takeover (from losing the old leader to the first commit) ends before the new leader's
   // own member is welcomed, which ends the failover that member measured from the same instant.
   const newLeader = survivors.find((m) => m.pid === failover!.toPid)!;
@@ -88,7 +147,9 @@ test('after a SIGKILL of the leader, shows the new leader and the failover with 
   expect(report.failovers[0]!.takeoverMs).toBeLessThanOrEqual(ownFailover.ms);
 
   const text = await runBaton(['status', db]);
-  expect(text.stdout).toMatch(new RegExp(`\\n\\s+2\\s+.*ago\\)\\s+${old.pid}\\s+${failover!.toPid} \\S+\\s+[\\d.]+ (ms|s)\\n`));
+  expect(text.stdout).toMatch(
+    new RegExp(`\\n\\s+2\\s+.*ago\\)\\s+${old.pid}\\s+${failover!.toPid} \\S+\\s+[\\d.]+ (ms|s)\\n`),
+  );
 });
 
 test('reports a SIGSTOPped leader as unresponsive with exit code 1', async () => {
@@ -112,7 +173,11 @@ test('reports a SIGSTOPped leader as unresponsive with exit code 1', async () =>
   // A command that needs the database fails the same way instead of waiting out its timeout.
   const check = await runBaton(['check', db, '--json']);
   expect(check.code).toBe(1);
-  expect(parseJson<ErrorDocument>(check).error).toMatchObject({ code: 'LEADER_UNRESPONSIVE', pid: leader.pid, process: 'stopped' });
+  expect(parseJson<ErrorDocument>(check).error).toMatchObject({
+    code: 'LEADER_UNRESPONSIVE',
+    pid: leader.pid,
+    process: 'stopped',
+  });
 });
 
 test('says there is no leader, with the last leader record and its dead pid, when every member is gone', async () => {

@@ -20,7 +20,8 @@ test('piped, prints one summary line per refresh and stops after --count', async
   expect(run.code).toBe(0);
   const lines = run.stdout.trimEnd().split('\n');
   expect(lines).toHaveLength(2);
-  for (const line of lines) expect(line).toMatch(new RegExp(`^\\S+Z state=ok leader=${members[0]!.pid} name="m0" epoch=1 members=2 `));
+  for (const line of lines)
+    expect(line).toMatch(new RegExp(`^\\S+Z state=ok leader=${members[0]!.pid} name="m0" epoch=1 members=2 `));
   expect(run.stdout).not.toContain('\x1b[');
 });
 
@@ -30,7 +31,10 @@ test('with --json, prints one status document per line', async () => {
   const run = await runBaton(['watch', db, '--json', '--count', '2', '--interval', '200']);
 
   expect(run.code).toBe(0);
-  const reports = run.stdout.trimEnd().split('\n').map((line) => JSON.parse(line) as StatusReport);
+  const reports = run.stdout
+    .trimEnd()
+    .split('\n')
+    .map((line) => JSON.parse(line) as StatusReport);
   expect(reports).toHaveLength(2);
   for (const report of reports) expect(report).toMatchObject({ state: 'ok', leader: { pid: members[0]!.pid } });
 });

@@ -46,7 +46,11 @@ async function boardWith(): Promise<Written> {
 }
 
 /** Alters the closed board's file with `change`, then audits it against `acknowledged`. */
-function alterAndAudit(file: string, acknowledged: string[], change: (db: Database.Database) => void): ReturnType<typeof auditBoard> {
+function alterAndAudit(
+  file: string,
+  acknowledged: string[],
+  change: (db: Database.Database) => void,
+): ReturnType<typeof auditBoard> {
   const db = new Database(file, { fileMustExist: true });
   try {
     db.pragma('foreign_keys = OFF'); // a lost task leaves its events behind, as a bug would
@@ -60,7 +64,9 @@ function alterAndAudit(file: string, acknowledged: string[], change: (db: Databa
 /** Repeats the event of `kind` of task `taskId` (same run, same data), as a later row. */
 function repeatEvent(db: Database.Database, taskId: string, kind: string): void {
   const copied = db
-    .prepare(`INSERT INTO task_events (task_id, kind, actor, run_id, data, at) SELECT task_id, kind, actor, run_id, data, at FROM task_events WHERE task_id = ? AND kind = ? ORDER BY id LIMIT 1`)
+    .prepare(
+      `INSERT INTO task_events (task_id, kind, actor, run_id, data, at) SELECT task_id, kind, actor, run_id, data, at FROM task_events WHERE task_id = ? AND kind = ? ORDER BY id LIMIT 1`,
+    )
     .run(taskId, kind);
   expect(copied.changes).toBe(1);
 }
@@ -105,8 +111,10 @@ test('a double claim: a task completed by two runs is reported, whatever its eve
   const { file, done } = await boardWith();
   const audit = alterAndAudit(file, [], (db) => {
     const copied = db
-      .prepare(`INSERT INTO task_runs (id, task_id, profile, worker_pid, status, started_at, ended_at, outcome)
-                SELECT id || '-again', task_id, profile, worker_pid, status, started_at, ended_at, outcome FROM task_runs WHERE task_id = ?`)
+      .prepare(
+        `INSERT INTO task_runs (id, task_id, profile, worker_pid, status, started_at, ended_at, outcome)
+                SELECT id || '-again', task_id, profile, worker_pid, status, started_at, ended_at, outcome FROM task_runs WHERE task_id = ?`,
+      )
       .run(done[1]);
     expect(copied.changes).toBe(1);
   });

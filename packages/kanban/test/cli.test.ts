@@ -21,9 +21,14 @@ interface Run {
 /** Runs the built `kanban` binary. */
 function kanban(args: string[], env: NodeJS.ProcessEnv = {}): Promise<Run> {
   return new Promise((resolve) => {
-    execFile(process.execPath, [KANBAN_BIN, ...args], { env: { ...process.env, ...env }, timeout: 30_000 }, (error, stdout, stderr) => {
-      resolve({ code: error === null ? 0 : typeof error.code === 'number' ? error.code : -1, stdout, stderr });
-    });
+    execFile(
+      process.execPath,
+      [KANBAN_BIN, ...args],
+      { env: { ...process.env, ...env }, timeout: 30_000 },
+      (error, stdout, stderr) => {
+        resolve({ code: error === null ? 0 : typeof error.code === 'number' ? error.code : -1, stdout, stderr });
+      },
+    );
   });
 }
 
@@ -56,7 +61,9 @@ describe('through the built binary', () => {
   });
 
   test('init is idempotent: twice on a live board, same file, same schema, nothing lost', async () => {
-    await leader.execute(`INSERT INTO tasks (id, title, status, created_by, created_at) VALUES ('t_0000aaaa', 'kept', 'ready', 'test', 1)`);
+    await leader.execute(
+      `INSERT INTO tasks (id, title, status, created_by, created_at) VALUES ('t_0000aaaa', 'kept', 'ready', 'test', 1)`,
+    );
     const inode = fs.statSync(board).ino;
     const first = await kanban(['--board', board, '--json', 'init']);
     const second = await kanban(['--board', board, '--json', 'init']);
@@ -70,8 +77,14 @@ describe('through the built binary', () => {
   test('a task from create to done: create, list, claim, complete, show, tail, stats, each --json one document', async () => {
     await leader.reset();
     const env = { KANBAN_BOARD: board, KANBAN_PROFILE: 'a-dev' };
-    const created = json(await kanban(['--json', 'create', 'ship it', '--priority', '3', '--key', 'k1'], env)) as { task: { id: string }; created: boolean };
-    expect(created).toMatchObject({ created: true, task: { title: 'ship it', priority: 3, status: 'ready', createdBy: 'a-dev' } });
+    const created = json(await kanban(['--json', 'create', 'ship it', '--priority', '3', '--key', 'k1'], env)) as {
+      task: { id: string };
+      created: boolean;
+    };
+    expect(created).toMatchObject({
+      created: true,
+      task: { title: 'ship it', priority: 3, status: 'ready', createdBy: 'a-dev' },
+    });
     const again = json(await kanban(['--json', 'create', 'ship it', '--key', 'k1'], env));
     expect(again).toMatchObject({ created: false, task: { id: created.task.id } });
     const id = created.task.id;
@@ -81,12 +94,24 @@ describe('through the built binary', () => {
     const nothing = await kanban(['--json', 'claim'], env);
     expect(nothing.code).toBe(EXIT.nothingToDo);
     expect(json(nothing)).toBeNull();
-    expect(json(await kanban(['--json', 'complete', claim.run.id, '--result', 'shipped'], env))).toMatchObject({ id, status: 'done', result: 'shipped' });
+    expect(json(await kanban(['--json', 'complete', claim.run.id, '--result', 'shipped'], env))).toMatchObject({
+      id,
+      status: 'done',
+      result: 'shipped',
+    });
     expect(json(await kanban(['--json', 'comment', id, 'nice'], env))).toEqual({ id: 1 });
-    expect(json(await kanban(['--json', 'show', id], env))).toMatchObject({ task: { id, status: 'done' }, runs: [{ status: 'completed' }], comments: [{ body: 'nice' }] });
+    expect(json(await kanban(['--json', 'show', id], env))).toMatchObject({
+      task: { id, status: 'done' },
+      runs: [{ status: 'completed' }],
+      comments: [{ body: 'nice' }],
+    });
     const events = json(await kanban(['--json', 'tail'], env)) as { kind: string }[];
     expect(events.map((e) => e.kind)).toEqual(['created', 'claimed', 'completed', 'commented']);
-    expect(json(await kanban(['--json', 'stats'], env))).toMatchObject({ total: 1, byStatus: { done: 1 }, runs: { completed: 1 } });
+    expect(json(await kanban(['--json', 'stats'], env))).toMatchObject({
+      total: 1,
+      byStatus: { done: 1 },
+      runs: { completed: 1 },
+    });
     const human = await kanban(['list'], env);
     expect(human.code).toBe(0);
     expect(human.stdout).toMatch(new RegExp(`${id}\\s+done\\s+3\\s+-\\s+ship it`));
@@ -96,7 +121,9 @@ describe('through the built binary', () => {
     await leader.reset();
     const env = { KANBAN_BOARD: board };
     const { task } = json(await kanban(['--json', 'create', 'stuck'], env)) as { task: { id: string } };
-    expect(json(await kanban(['--json', 'block', task.id, '--reason', 'needs a key'], env))).toMatchObject({ status: 'blocked' });
+    expect(json(await kanban(['--json', 'block', task.id, '--reason', 'needs a key'], env))).toMatchObject({
+      status: 'blocked',
+    });
     expect(json(await kanban(['--json', 'unblock', task.id], env))).toMatchObject({ status: 'ready' });
     const missing = await kanban(['--json', 'show', 't_00000000'], env);
     expect(missing.code).toBe(EXIT.failed);
@@ -126,7 +153,10 @@ describe('through the built binary', () => {
 describe('command-line validation (no store needed)', () => {
   test.each([
     [['--board', '/x.db', 'craete', 'x'], /unknown command "craete"; did you mean "create"\?/],
-    [['--board', '/x.db', 'create', 'x', '--priorty', '3'], /unknown option --priorty for "create"; did you mean --priority\?/],
+    [
+      ['--board', '/x.db', 'create', 'x', '--priorty', '3'],
+      /unknown option --priorty for "create"; did you mean --priority\?/,
+    ],
     [['--board', '/x.db', 'create'], /"create" takes 1 argument\(s\), got 0/],
     [['--board', '/x.db', 'list', '--limit', 'ten'], /--limit must be an integer, got "ten"/],
     [['list'], /no board: pass --board <path> or set KANBAN_BOARD/],
@@ -143,12 +173,14 @@ describe('command-line validation (no store needed)', () => {
   test('with --json a usage error is one JSON error document on stdout', async () => {
     const run = await inProcess(['--json', 'list']);
     expect(run.code).toBe(EXIT.usage);
-    expect(JSON.parse(run.stdout)).toEqual({ error: { code: 'INVALID_ARGUMENT', message: 'no board: pass --board <path> or set KANBAN_BOARD' } });
+    expect(JSON.parse(run.stdout)).toEqual({
+      error: { code: 'INVALID_ARGUMENT', message: 'no board: pass --board <path> or set KANBAN_BOARD' },
+    });
   });
 
   afterAll(removeTempDirs);
 
-  test('a malformed task id exits 2 with the board\'s own message', async () => {
+  test("a malformed task id exits 2 with the board's own message", async () => {
     const run = await inProcess(['--board', path.join(tempDir(), 'k.db'), 'show', 'not-an-id']);
     expect(run.code).toBe(EXIT.usage);
     expect(run.stderr).toMatch(/task id must look like t_1a2b3c4d/);
@@ -157,11 +189,25 @@ describe('command-line validation (no store needed)', () => {
   test('--help lists every command and the exit codes; no command at all is a usage error', async () => {
     const help = await inProcess(['--help']);
     expect(help.code).toBe(0);
-    for (const command of ['init', 'reset', 'create', 'list', 'show', 'claim', 'complete', 'block', 'comment', 'tail', 'stats']) expect(help.stdout).toMatch(new RegExp(`^  ${command} `, 'm'));
+    for (const command of [
+      'init',
+      'reset',
+      'create',
+      'list',
+      'show',
+      'claim',
+      'complete',
+      'block',
+      'comment',
+      'tail',
+      'stats',
+    ])
+      expect(help.stdout).toMatch(new RegExp(`^  ${command} `, 'm'));
     expect(help.stdout).toMatch(/Exit codes/);
     // 0, 1 and 2 are the convention every Baton command shares; 3 is claim's "nothing ready".
     expect(EXIT).toEqual({ ok: 0, failed: 1, usage: 2, nothingToDo: 3 });
-    for (const line of ['0  ok', '1  the operation failed', '2  bad command line', '3  nothing to do']) expect(help.stdout).toContain(line);
+    for (const line of ['0  ok', '1  the operation failed', '2  bad command line', '3  nothing to do'])
+      expect(help.stdout).toContain(line);
     expect((await inProcess([])).code).toBe(EXIT.usage);
   });
 });

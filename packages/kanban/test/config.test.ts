@@ -9,7 +9,14 @@ afterAll(removeTempDirs);
 const parse = (yaml: string) => parseGatewayConfig(yaml, '/home/u/.hermes/profiles/architect');
 
 test('a file without a kanban section gets the defaults: enabled, not dispatching, candidate', () => {
-  expect(parse('model: gpt\n')).toMatchObject({ profile: 'architect', enabled: true, dispatchInGateway: false, candidate: true, board: null, maxWorkers: 4 });
+  expect(parse('model: gpt\n')).toMatchObject({
+    profile: 'architect',
+    enabled: true,
+    dispatchInGateway: false,
+    candidate: true,
+    board: null,
+    maxWorkers: 4,
+  });
 });
 
 test('reads every key under kanban:, resolving the board against the profile home', () => {
@@ -38,10 +45,16 @@ kanban:
 });
 
 test.each([
-  ['kanban:\n  dispatch_in_gatway: true\n', /unknown key "kanban.dispatch_in_gatway"; did you mean "dispatch_in_gateway"/],
+  [
+    'kanban:\n  dispatch_in_gatway: true\n',
+    /unknown key "kanban.dispatch_in_gatway"; did you mean "dispatch_in_gateway"/,
+  ],
   ['kanban:\n  enabled: "no"\n', /"kanban.enabled" must be true or false/],
   ['kanban:\n  max_workers: 0\n', /"kanban.max_workers" must be an integer from 1/],
-  ['kanban:\n  claim_ttl_ms: 1000\n  heartbeat_ms: 1000\n', /"kanban.heartbeat_ms" \(1000\) must be shorter than "kanban.claim_ttl_ms"/],
+  [
+    'kanban:\n  claim_ttl_ms: 1000\n  heartbeat_ms: 1000\n',
+    /"kanban.heartbeat_ms" \(1000\) must be shorter than "kanban.claim_ttl_ms"/,
+  ],
   ['kanban:\n  worker: { min_ms: 50, max_ms: 10 }\n', /"kanban.worker.max_ms" \(10\) must not be less than/],
   ['kanban:\n  worker: { fail_rate: 2 }\n', /"kanban.worker.fail_rate" must be a number from 0 to 1/],
   ['kanban: [1, 2]\n', /"kanban" must be a mapping/],

@@ -24,7 +24,13 @@ import { removeTempDirs, tempDir, until } from './helpers';
 
 const KANBAN_BIN = path.join(path.dirname(GATEWAY_BIN), 'kanban.js');
 /** Fast simulated work and short claim TTLs, so a killed dispatcher's claims come back quickly. */
-const FAST: KanbanSection = { max_workers: 8, claim_ttl_ms: 1500, heartbeat_ms: 300, sweep_ms: 300, worker: { min_ms: 2, max_ms: 15, fail_rate: 0 } };
+const FAST: KanbanSection = {
+  max_workers: 8,
+  claim_ttl_ms: 1500,
+  heartbeat_ms: 300,
+  sweep_ms: 300,
+  worker: { min_ms: 2, max_ms: 15, fail_rate: 0 },
+};
 
 let watcher: Store | null = null;
 
@@ -38,7 +44,8 @@ afterEach(async () => {
 /** Profiles under `root`, all on `board`. */
 function profiles(root: string, board: string, specs: Record<string, KanbanSection>): Map<string, string> {
   const homes = new Map<string, string>();
-  for (const [name, spec] of Object.entries(specs)) homes.set(name, writeProfile(root, name, { enabled: true, board, ...FAST, ...spec }));
+  for (const [name, spec] of Object.entries(specs))
+    homes.set(name, writeProfile(root, name, { enabled: true, board, ...FAST, ...spec }));
   return homes;
 }
 
@@ -76,10 +83,15 @@ function whenAcked(reports: Reports, gateways: GatewayProcess[], count: number):
 
 /** Waits until no task is ready, running or waiting, as seen through a non-candidate member. */
 async function drained(board: Board, expected: number): Promise<void> {
-  await until(async () => {
-    const stats = await board.stats();
-    return stats.total >= expected && stats.byStatus.ready + stats.byStatus.running + stats.byStatus.todo === 0;
-  }, `all ${expected} tasks to finish`, 60_000, 100);
+  await until(
+    async () => {
+      const stats = await board.stats();
+      return stats.total >= expected && stats.byStatus.ready + stats.byStatus.running + stats.byStatus.todo === 0;
+    },
+    `all ${expected} tasks to finish`,
+    60_000,
+    100,
+  );
 }
 
 function audit(file: string, acked: Set<string>): BoardAudit {
@@ -101,11 +113,15 @@ test('2 dispatching + 5 non-dispatching gateways, 500 tasks, leader SIGKILLed mi
     ...Object.fromEntries(creators.map((c) => [c, { dispatch_in_gateway: false }])),
   });
   const reports = new Reports();
-  const start = async (name: string): Promise<GatewayProcess> => reports.watch(await GatewayProcess.start({ home: homes.get(name)!, board, stderr: 'collect' }));
+  const start = async (name: string): Promise<GatewayProcess> =>
+    reports.watch(await GatewayProcess.start({ home: homes.get(name)!, board, stderr: 'collect' }));
   const fleet = new Map<string, GatewayProcess>();
   // A creator starts first and leads, so the leader killed below is one whose creates are in flight.
   fleet.set('a-dev', await start('a-dev'));
-  for (const [name, gateway] of await Promise.all([...homes.keys()].filter((n) => n !== 'a-dev').map(async (n) => [n, await start(n)] as const))) fleet.set(name, gateway);
+  for (const [name, gateway] of await Promise.all(
+    [...homes.keys()].filter((n) => n !== 'a-dev').map(async (n) => [n, await start(n)] as const),
+  ))
+    fleet.set(name, gateway);
   watcher = await openStore({ path: board, name: 'test-watcher', candidate: false, migrations: KANBAN_MIGRATIONS });
   const watch = new Board(watcher, 'test-watcher');
 
@@ -121,7 +137,13 @@ test('2 dispatching + 5 non-dispatching gateways, 500 tasks, leader SIGKILLed mi
   const leader = [...fleet.values()].find((g) => g.role === 'leader')!;
   expect(leader.profile).toBe('a-dev');
   const survivors = [...fleet.values()].filter((g) => g !== leader);
-  const elected = Promise.any(survivors.map((g) => g.waitForNext((r) => r.ev === 'role' && r.role === 'leader', 20_000).then((r) => (r.ev === 'role' ? g : Promise.reject(new Error(r.ev))))));
+  const elected = Promise.any(
+    survivors.map((g) =>
+      g
+        .waitForNext((r) => r.ev === 'role' && r.role === 'leader', 20_000)
+        .then((r) => (r.ev === 'role' ? g : Promise.reject(new Error(r.ev)))),
+    ),
+  );
   const ackedAtKill = reports.acked.size;
   const keysAckedBeforeKill = new Set([...reports.byKey.keys()].filter((k) => k.startsWith(`${leader.profile}/`)));
   leader.kill('SIGKILL');
@@ -147,30 +169,57 @@ test('2 dispatching + 5 non-dispatching gateways, 500 tasks, leader SIGKILLed mi
 
   const result = audit(storePaths(board).database, reports.acked);
   const claimants = new Database(storePaths(board).database, { readonly: true });
-  const profilesThatClaimed = (claimants.prepare('SELECT DISTINCT profile FROM task_runs ORDER BY profile').all() as { profile: string }[]).map((r) => r.profile);
+  const profilesThatClaimed = (
+    claimants.prepare('SELECT DISTINCT profile FROM task_runs ORDER BY profile').all() as { profile: string }[]
+  ).map((r) => r.profile);
   claimants.close();
   expect(reports.failures).toEqual([]);
   expect(reports.acked.size).toBe(500);
   // Only the dispatching gateways ever claimed.
   expect(profilesThatClaimed).toEqual(['architect', 'wikid']);
-  expect(result).toMatchObject({ integrity: 'ok', tasks: 500, byStatus: { done: 500 }, missing: [], createdNotOnce: [], completedMismatch: [], claimedTwice: [] });
+  expect(result).toMatchObject({
+    integrity: 'ok',
+    tasks: 500,
+    byStatus: { done: 500 },
+    missing: [],
+    createdNotOnce: [],
+    completedMismatch: [],
+    claimedTwice: [],
+  });
 }, 120_000);
 
-test('a gateway with enabled: false holds no socket and no handle on any of the store\'s files', async () => {
+test("a gateway with enabled: false holds no socket and no handle on any of the store's files", async () => {
   const dir = tempDir();
   const board = path.join(dir, 'kanban.db');
   const root = path.join(dir, 'profiles');
-  const leader = await GatewayProcess.start({ home: writeProfile(root, 'architect', { enabled: true, board }), stderr: 'collect' });
-  const follower = await GatewayProcess.start({ home: writeProfile(root, 'a-dev', { enabled: true, board, candidate: false }), stderr: 'collect' });
-  const disabled = await GatewayProcess.start({ home: writeProfile(root, 'a-view', { enabled: false, board, dispatch_in_gateway: true }), stderr: 'collect' });
+  const leader = await GatewayProcess.start({
+    home: writeProfile(root, 'architect', { enabled: true, board }),
+    stderr: 'collect',
+  });
+  const follower = await GatewayProcess.start({
+    home: writeProfile(root, 'a-dev', { enabled: true, board, candidate: false }),
+    stderr: 'collect',
+  });
+  const disabled = await GatewayProcess.start({
+    home: writeProfile(root, 'a-view', { enabled: false, board, dispatch_in_gateway: true }),
+    stderr: 'collect',
+  });
   expect(disabled.reports[0]).toMatchObject({ ev: 'ready', enabled: false, role: null });
 
   const paths = storePaths(board);
-  const storeFiles = new Set([paths.database, `${paths.database}-wal`, `${paths.database}-shm`, paths.lock, paths.record, paths.socket]);
+  const storeFiles = new Set([
+    paths.database,
+    `${paths.database}-wal`,
+    `${paths.database}-shm`,
+    paths.lock,
+    paths.record,
+    paths.socket,
+  ]);
   // fds 0-2 are stdio and 3 the IPC channel, all given by this test (Node makes 'pipe' stdio a
   // socketpair); any socket the gateway opened itself would be above them.
   const sockets = (pid: number): string[] =>
-    fs.readdirSync(`/proc/${pid}/fd`)
+    fs
+      .readdirSync(`/proc/${pid}/fd`)
       .filter((fd) => Number(fd) > 3)
       .map((fd) => {
         try {
@@ -202,7 +251,8 @@ test('kanban init run 10 times under a writing fleet: every run succeeds, nothin
   });
   const reports = new Reports();
   const fleet = [];
-  for (const home of homes.values()) fleet.push(reports.watch(await GatewayProcess.start({ home, board, stderr: 'collect' })));
+  for (const home of homes.values())
+    fleet.push(reports.watch(await GatewayProcess.start({ home, board, stderr: 'collect' })));
   watcher = await openStore({ path: board, name: 'test-watcher', candidate: false, migrations: KANBAN_MIGRATIONS });
   const creators = fleet.slice(1);
   const creating = creators.map((g) => g.waitForNext((r) => r.ev === 'createDone', 60_000));
@@ -212,9 +262,17 @@ test('kanban init run 10 times under a writing fleet: every run succeeds, nothin
   const inits: { code: number; out: string }[] = [];
   for (let i = 0; i < 10; i++) {
     const ackedBefore = reports.acked.size;
-    inits.push(await new Promise((resolve) => {
-      execFile(process.execPath, [KANBAN_BIN, '--board', board, '--json', 'init'], { timeout: 30_000 }, (error, stdout, stderr) => resolve({ code: error === null ? 0 : Number(error.code ?? -1), out: stdout || stderr }));
-    }));
+    inits.push(
+      await new Promise((resolve) => {
+        execFile(
+          process.execPath,
+          [KANBAN_BIN, '--board', board, '--json', 'init'],
+          { timeout: 30_000 },
+          (error, stdout, stderr) =>
+            resolve({ code: error === null ? 0 : Number(error.code ?? -1), out: stdout || stderr }),
+        );
+      }),
+    );
     // Writes kept flowing around each init.
     await whenAcked(reports, creators, ackedBefore + 1);
   }
@@ -229,7 +287,13 @@ test('kanban init run 10 times under a writing fleet: every run succeeds, nothin
   expect(reports.failures).toEqual([]);
   expect(fs.statSync(board).ino).toBe(inode);
   const result = audit(storePaths(board).database, reports.acked);
-  expect(result).toMatchObject({ integrity: 'ok', missing: [], createdNotOnce: [], completedMismatch: [], claimedTwice: [] });
+  expect(result).toMatchObject({
+    integrity: 'ok',
+    missing: [],
+    createdNotOnce: [],
+    completedMismatch: [],
+    claimedTwice: [],
+  });
   expect(result.tasks).toBe(reports.acked.size);
   expect(result.byStatus.done).toBe(result.tasks);
 }, 120_000);

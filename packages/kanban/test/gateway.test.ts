@@ -4,7 +4,15 @@
  */
 import * as path from 'node:path';
 import { openStore, type NotifyEvent, type Store } from '@baton/store';
-import { Board, Gateway, KANBAN_MIGRATIONS, parseGatewayConfig, READY_CHANNEL, type GatewayConfig, type Work } from '../src';
+import {
+  Board,
+  Gateway,
+  KANBAN_MIGRATIONS,
+  parseGatewayConfig,
+  READY_CHANNEL,
+  type GatewayConfig,
+  type Work,
+} from '../src';
 import { removeTempDirs, tempDir } from './helpers';
 
 let board: string;
@@ -35,7 +43,11 @@ async function start(yaml: string, work?: Work): Promise<Gateway> {
 }
 
 /** Resolves with the first event `name` of `gateway` that passes `test`. */
-function next<T>(gateway: Gateway, name: 'completed' | 'failed' | 'lost' | 'claimed', test: (event: T) => boolean): Promise<T> {
+function next<T>(
+  gateway: Gateway,
+  name: 'completed' | 'failed' | 'lost' | 'claimed',
+  test: (event: T) => boolean,
+): Promise<T> {
   return new Promise((resolve) => {
     const listener = (event: T): void => {
       if (!test(event)) return;
@@ -53,7 +65,11 @@ test('a dispatching gateway claims a new task on its ready notice alone (the swe
   const gateway = await start('kanban: { dispatch_in_gateway: true, sweep_ms: 3600000 }', quick);
   const create = new Board(outsider, 'a-dev');
   const { task } = await create.create({ title: 'wake up' });
-  const claimed = await next<{ task: { id: string }; trigger: string; direct: boolean }>(gateway, 'claimed', (e) => e.task.id === task.id);
+  const claimed = await next<{ task: { id: string }; trigger: string; direct: boolean }>(
+    gateway,
+    'claimed',
+    (e) => e.task.id === task.id,
+  );
   expect(claimed).toMatchObject({ trigger: 'notify', direct: true });
   await next<{ taskId: string }>(gateway, 'completed', (e) => e.taskId === task.id);
   expect((await create.show(task.id)).task).toMatchObject({ status: 'done', result: `did ${task.id}` });
@@ -85,7 +101,8 @@ test('an enabled gateway without a board path fails with CONFIG_INVALID', async 
 
 test('failed work is recorded and the task retried until it succeeds', async () => {
   let attempts = 0;
-  const flaky: Work = () => Promise.resolve(++attempts === 1 ? { ok: false, error: 'first try fails' } : { ok: true, result: 'second try' });
+  const flaky: Work = () =>
+    Promise.resolve(++attempts === 1 ? { ok: false, error: 'first try fails' } : { ok: true, result: 'second try' });
   const gateway = await start('kanban: { dispatch_in_gateway: true }', flaky);
   const failed = next<{ taskId: string; blocked: boolean }>(gateway, 'failed', () => true);
   const { task } = await new Board(outsider, 'a-dev').create({ title: 'flaky' });
@@ -100,7 +117,9 @@ test('a worker whose claim was released stops at its next heartbeat, and its res
   let calls = 0;
   // The first run works until aborted (a stalled agent); later runs finish at once.
   const stalls: Work = (task, signal) =>
-    ++calls === 1 ? new Promise((resolve) => signal.addEventListener('abort', () => resolve({ ok: true, result: 'too late' }))) : quick(task, signal);
+    ++calls === 1
+      ? new Promise((resolve) => signal.addEventListener('abort', () => resolve({ ok: true, result: 'too late' })))
+      : quick(task, signal);
   const gateway = await start('kanban: { dispatch_in_gateway: true, claim_ttl_ms: 60000, heartbeat_ms: 50 }', stalls);
   const other = new Board(outsider, 'wikid');
   const claimed = next<{ task: { id: string }; runId: string }>(gateway, 'claimed', () => true);
@@ -114,7 +133,10 @@ test('a worker whose claim was released stops at its next heartbeat, and its res
   await lost;
   expect((await redone).runId).not.toBe(first.runId);
   const detail = await other.show(task.id);
-  expect(detail.runs.map((r) => [r.id === first.runId, r.status])).toEqual([[true, 'released'], [false, 'completed']]);
+  expect(detail.runs.map((r) => [r.id === first.runId, r.status])).toEqual([
+    [true, 'released'],
+    [false, 'completed'],
+  ]);
   expect(detail.task.result).toBe(`did ${task.id}`);
 });
 
@@ -189,5 +211,8 @@ test('closing a gateway while a claim is in flight: the claimed task is worked a
   expect(await outcome).toBe('completed');
   await closing;
   expect(errors).toEqual([]);
-  expect((await new Board(outsider, 'a-dev').show(task.id)).task).toMatchObject({ status: 'done', result: `did ${task.id}` });
+  expect((await new Board(outsider, 'a-dev').show(task.id)).task).toMatchObject({
+    status: 'done',
+    result: `did ${task.id}`,
+  });
 });

@@ -11,7 +11,12 @@ export { removeTempDirs, tempDir } from '@baton/test-support/temp';
  * Waits until `check` resolves true, re-checking every `everyMs`. For conditions that no event
  * announces (a count in the database); rejects with `what` after `timeoutMs`.
  */
-export async function until(check: () => boolean | Promise<boolean>, what: string, timeoutMs = 30_000, everyMs = 50): Promise<void> {
+export async function until(
+  check: () => boolean | Promise<boolean>,
+  what: string,
+  timeoutMs = 30_000,
+  everyMs = 50,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!(await check())) {
     if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);

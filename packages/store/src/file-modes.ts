@@ -116,7 +116,8 @@ export function chmodCommand(files: readonly ExposedFile[], allowedMode: number 
 export function exposedFilesMessage(files: readonly ExposedFile[], allowedMode: number = DEFAULT_FILE_MODE): string {
   const list = files.map((f) => `${f.path} (${f.mode})`).join(', ');
   const fix = `run \`${chmodCommand(files, allowedMode)}\``;
-  if ((allowedMode & 0o070) !== 0) return `${list} can be read or written by users outside the owner and the group; ${fix}`;
+  if ((allowedMode & 0o070) !== 0)
+    return `${list} can be read or written by users outside the owner and the group; ${fix}`;
   return `${list} can be read or written by users other than the owner; ${fix} (or set fileMode if the group is meant to share it)`;
 }
 

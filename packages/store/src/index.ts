@@ -28,7 +28,17 @@ export { Store } from './member/store';
 export type { FailoverEvent, NotifyEvent, StoreEvents, StoreRole } from './member/store';
 export { StoreTransaction } from './member/transaction';
 export type { BatchStatement } from './member/statements';
-export type { Client, InArgs, InStatement, InValue, IntMode, ResultSet, Row, Transaction, Value } from '@libsql/core/api';
+export type {
+  Client,
+  InArgs,
+  InStatement,
+  InValue,
+  IntMode,
+  ResultSet,
+  Row,
+  Transaction,
+  Value,
+} from '@libsql/core/api';
 export { LibsqlBatchError, LibsqlError } from '@libsql/core/api';
 export type { EpochRecord, LeaderStatus, MemberStatus, StoreStatus, SynchronousLevel } from './protocol/status';
 export { StoreBatchError, StoreError, ERROR_CODES } from './errors';

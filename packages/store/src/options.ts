@@ -69,7 +69,8 @@ function invalid(message: string): never {
 
 function positiveInteger(value: unknown, name: string, fallback: number): number {
   if (value === undefined) return fallback;
-  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value <= 0) invalid(`Expected the "${name}" option to be a positive integer, got ${JSON.stringify(value)}`);
+  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value <= 0)
+    invalid(`Expected the "${name}" option to be a positive integer, got ${JSON.stringify(value)}`);
   return value;
 }
 
@@ -78,7 +79,12 @@ function positiveInteger(value: unknown, name: string, fallback: number): number
  * later than that could no longer be recognised, and would be applied twice.
  */
 function boundedTimeout(value: unknown): number {
-  return atMost(positiveInteger(value, 'requestTimeoutMs', 30_000), APPLIED_RETENTION_MS, 'requestTimeoutMs', 'the leader remembers applied requests for that long');
+  return atMost(
+    positiveInteger(value, 'requestTimeoutMs', 30_000),
+    APPLIED_RETENTION_MS,
+    'requestTimeoutMs',
+    'the leader remembers applied requests for that long',
+  );
 }
 
 function atMost(value: number, limit: number, name: string, why: string): number {
@@ -92,8 +98,11 @@ function checkFileMode(value: unknown): number {
   const octal = typeof value === 'number' && Number.isSafeInteger(value) && value >= 0;
   const given = octal ? `0o${value.toString(8)}` : JSON.stringify(value);
   // 640 written without its 0o is a decimal number, and a common slip: say so.
-  const slip = octal && FILE_MODES.includes(parseInt(String(value), 8)) ? ` (${value} is decimal; write 0o${value})` : '';
-  invalid(`Expected the "fileMode" option to be 0o600, 0o640 or 0o660 (the owner reads and writes, the group may read or read and write, others get nothing), got ${given}${slip}`);
+  const slip =
+    octal && FILE_MODES.includes(parseInt(String(value), 8)) ? ` (${value} is decimal; write 0o${value})` : '';
+  invalid(
+    `Expected the "fileMode" option to be 0o600, 0o640 or 0o660 (the owner reads and writes, the group may read or read and write, others get nothing), got ${given}${slip}`,
+  );
 }
 
 function defaultName(): string {
@@ -107,7 +116,8 @@ function checkMigrations(value: unknown): Migration[] {
   const seen = new Set<number>();
   return value.map((m: unknown, index) => {
     const { version, sql } = (m ?? {}) as { version?: unknown; sql?: unknown };
-    if (typeof version !== 'number' || !Number.isSafeInteger(version) || version <= 0) invalid(`migrations[${index}].version must be a positive integer`);
+    if (typeof version !== 'number' || !Number.isSafeInteger(version) || version <= 0)
+      invalid(`migrations[${index}].version must be a positive integer`);
     if (typeof sql !== 'string' || sql.trim() === '') invalid(`migrations[${index}].sql must be a non-empty string`);
     if (seen.has(version)) invalid(`migration version ${version} appears twice`);
     seen.add(version);
@@ -117,32 +127,52 @@ function checkMigrations(value: unknown): Migration[] {
 
 /** Validates `openStore` options and fills in defaults. Throws `INVALID_ARGUMENT` with a precise message. */
 export function resolveOptions(options: unknown): ResolvedOptions {
-  if (typeof options !== 'object' || options === null || Array.isArray(options)) invalid('openStore expects an options object with at least { path }');
+  if (typeof options !== 'object' || options === null || Array.isArray(options))
+    invalid('openStore expects an options object with at least { path }');
   const given = options as Record<string, unknown>;
   for (const key of Object.keys(given)) {
     if ((KNOWN as string[]).includes(key)) continue;
     const hint = didYouMean(key, KNOWN);
     invalid(hint !== undefined ? `Misspelled option "${key}" should be "${hint}"` : `Unknown option "${key}"`);
   }
-  if (typeof given.path !== 'string' || given.path.length === 0) invalid('Expected the "path" option to be the database file path (a non-empty string)');
+  if (typeof given.path !== 'string' || given.path.length === 0)
+    invalid('Expected the "path" option to be the database file path (a non-empty string)');
   if (given.path === ':memory:') invalid('":memory:" cannot be shared between processes; give a file path');
-  if (given.name !== undefined && (typeof given.name !== 'string' || given.name.length === 0 || given.name.length > 256)) invalid('Expected the "name" option to be a non-empty string of at most 256 characters');
-  if (given.candidate !== undefined && typeof given.candidate !== 'boolean') invalid('Expected the "candidate" option to be a boolean');
-  if (given.synchronous !== undefined && given.synchronous !== 'full' && given.synchronous !== 'normal') invalid('Expected the "synchronous" option to be "full" or "normal"');
-  if (given.lock !== undefined && given.lock !== 'flock' && given.lock !== 'lockfile') invalid('Expected the "lock" option to be "flock" or "lockfile"');
-  if (given.intMode !== undefined && given.intMode !== 'number' && given.intMode !== 'bigint' && given.intMode !== 'string') invalid('Expected the "intMode" option to be "number", "bigint" or "string"');
+  if (
+    given.name !== undefined &&
+    (typeof given.name !== 'string' || given.name.length === 0 || given.name.length > 256)
+  )
+    invalid('Expected the "name" option to be a non-empty string of at most 256 characters');
+  if (given.candidate !== undefined && typeof given.candidate !== 'boolean')
+    invalid('Expected the "candidate" option to be a boolean');
+  if (given.synchronous !== undefined && given.synchronous !== 'full' && given.synchronous !== 'normal')
+    invalid('Expected the "synchronous" option to be "full" or "normal"');
+  if (given.lock !== undefined && given.lock !== 'flock' && given.lock !== 'lockfile')
+    invalid('Expected the "lock" option to be "flock" or "lockfile"');
+  if (
+    given.intMode !== undefined &&
+    given.intMode !== 'number' &&
+    given.intMode !== 'bigint' &&
+    given.intMode !== 'string'
+  )
+    invalid('Expected the "intMode" option to be "number", "bigint" or "string"');
   return {
     path: given.path,
-    name: (given.name) ?? defaultName(),
-    candidate: (given.candidate) ?? true,
+    name: given.name ?? defaultName(),
+    candidate: given.candidate ?? true,
     migrations: checkMigrations(given.migrations),
-    synchronous: (given.synchronous) ?? 'full',
+    synchronous: given.synchronous ?? 'full',
     requestTimeoutMs: boundedTimeout(given.requestTimeoutMs),
-    transactionTimeoutMs: atMost(positiveInteger(given.transactionTimeoutMs, 'transactionTimeoutMs', 5_000), MAX_TRANSACTION_MS, 'transactionTimeoutMs', 'the leader rolls back any transaction after that long'),
+    transactionTimeoutMs: atMost(
+      positiveInteger(given.transactionTimeoutMs, 'transactionTimeoutMs', 5_000),
+      MAX_TRANSACTION_MS,
+      'transactionTimeoutMs',
+      'the leader rolls back any transaction after that long',
+    ),
     statementTimeoutMs: positiveInteger(given.statementTimeoutMs, 'statementTimeoutMs', 15_000),
-    lock: (given.lock) ?? 'flock',
+    lock: given.lock ?? 'flock',
     maxFrameBytes: positiveInteger(given.maxFrameBytes, 'maxFrameBytes', DEFAULT_MAX_FRAME_BYTES),
-    intMode: (given.intMode) ?? 'number',
+    intMode: given.intMode ?? 'number',
     fileMode: checkFileMode(given.fileMode),
   };
 }

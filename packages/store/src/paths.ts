@@ -35,7 +35,8 @@ export function storePaths(databasePath: string): StorePaths {
   const absolute = path.resolve(databasePath);
   // Resolve a symlink to the file itself too: two members opening one file through two names
   // must meet at one lock, or each would elect its own leader on the same file.
-  const database = existingRealPath(absolute) ?? path.join(realDirectory(path.dirname(absolute)), path.basename(absolute));
+  const database =
+    existingRealPath(absolute) ?? path.join(realDirectory(path.dirname(absolute)), path.basename(absolute));
   const digest = socketDigest(database);
   return {
     database,
@@ -108,7 +109,10 @@ export function ensurePrivateDirectory(directory: string): void {
   const stat = fs.lstatSync(directory);
   const uid = process.getuid?.();
   if (!stat.isDirectory() || (uid !== undefined && stat.uid !== uid)) {
-    throw new StoreError('PERMISSION_DENIED', `${directory} is not a directory owned by uid ${uid}; refusing to put the leader socket there`);
+    throw new StoreError(
+      'PERMISSION_DENIED',
+      `${directory} is not a directory owned by uid ${uid}; refusing to put the leader socket there`,
+    );
   }
   if ((stat.mode & 0o077) !== 0) fs.chmodSync(directory, 0o700);
 }

@@ -3,7 +3,16 @@
  * `Transaction`s: this file does not build if a method or property is missing or mistyped, and
  * its one runtime test drives a client typed only as `Client`.
  */
-import type { Client, InArgs, InStatement, IntMode, ResultSet, Row, Transaction, TransactionMode } from '@libsql/core/api';
+import type {
+  Client,
+  InArgs,
+  InStatement,
+  IntMode,
+  ResultSet,
+  Row,
+  Transaction,
+  TransactionMode,
+} from '@libsql/core/api';
 import { type LibsqlBatchError, type LibsqlError } from '@libsql/core/api';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -77,12 +86,18 @@ test('a client typed as Client runs statements, a batch and a transaction', asyn
   const client: Client = store;
   try {
     await client.execute('CREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT)');
-    await client.batch([['INSERT INTO t (v) VALUES (?)', ['a']], { sql: 'INSERT INTO t (v) VALUES (?)', args: ['b'] }], 'write');
+    await client.batch(
+      [['INSERT INTO t (v) VALUES (?)', ['a']], { sql: 'INSERT INTO t (v) VALUES (?)', args: ['b'] }],
+      'write',
+    );
     const tx: Transaction = await client.transaction('write');
     await tx.execute({ sql: 'UPDATE t SET v = ? WHERE id = ?', args: ['c', 2] });
     await tx.commit();
     const rs = await client.execute('SELECT id, v FROM t ORDER BY id');
-    expect(rs.rows.map((row) => [row[0], row.v])).toEqual([[1, 'a'], [2, 'c']]);
+    expect(rs.rows.map((row) => [row[0], row.v])).toEqual([
+      [1, 'a'],
+      [2, 'c'],
+    ]);
     expect(client.protocol).toBe('file');
   } finally {
     await store.close();

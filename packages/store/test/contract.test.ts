@@ -9,7 +9,10 @@ import * as path from 'node:path';
 import { LibsqlBatchError, LibsqlError, openStore, StoreBatchError, StoreError, type Store } from '../src';
 
 const MIGRATIONS = [
-  { version: 1, sql: 'CREATE TABLE items (id INTEGER PRIMARY KEY, name TEXT UNIQUE, data BLOB, big INTEGER, ratio REAL)' },
+  {
+    version: 1,
+    sql: 'CREATE TABLE items (id INTEGER PRIMARY KEY, name TEXT UNIQUE, data BLOB, big INTEGER, ratio REAL)',
+  },
   { version: 2, sql: 'CREATE TABLE notes (id INTEGER PRIMARY KEY, item INTEGER REFERENCES items(id), body TEXT)' },
 ];
 
@@ -54,8 +57,16 @@ describe.each([
   test('values round-trip exactly: null, integers, bigints beyond 2^53, doubles, text, blobs', async () => {
     const big = 2n ** 62n + 7n;
     const bytes = Buffer.from([0, 1, 2, 250, 255]);
-    await member().execute('INSERT INTO items (name, data, big, ratio) VALUES (?, ?, ?, ?)', [name('values'), bytes, big, 0.1 + 0.2]);
-    const { rows, columns } = await member().execute('SELECT name, data, CAST(big AS TEXT) AS big, ratio, NULL AS absent, 42 AS small FROM items WHERE name = ?', [name('values')]);
+    await member().execute('INSERT INTO items (name, data, big, ratio) VALUES (?, ?, ?, ?)', [
+      name('values'),
+      bytes,
+      big,
+      0.1 + 0.2,
+    ]);
+    const { rows, columns } = await member().execute(
+      'SELECT name, data, CAST(big AS TEXT) AS big, ratio, NULL AS absent, 42 AS small FROM items WHERE name = ?',
+      [name('values')],
+    );
     expect(columns).toEqual(['name', 'data', 'big', 'ratio', 'absent', 'small']);
     const row = rows[0]!;
     expect(row.name).toBe(name('values'));
@@ -85,7 +96,9 @@ describe.each([
 
   test("a constraint violation rejects with libsql's code, extendedCode and rawCode", async () => {
     await member().execute('INSERT INTO items (name) VALUES (?)', [name('dup')]);
-    const error = await member().execute('INSERT INTO items (name) VALUES (?)', [name('dup')]).catch((e: unknown) => e);
+    const error = await member()
+      .execute('INSERT INTO items (name) VALUES (?)', [name('dup')])
+      .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(StoreError);
     expect(error).toBeInstanceOf(LibsqlError);
     expect(error).toMatchObject({ code: 'SQLITE_CONSTRAINT', extendedCode: 'SQLITE_CONSTRAINT_UNIQUE', rawCode: 2067 });
@@ -97,15 +110,21 @@ describe.each([
   });
 
   test('a foreign key violation is refused (foreign keys are on)', async () => {
-    await expect(member().execute('INSERT INTO notes (item, body) VALUES (?, ?)', [999_999n, 'orphan'])).rejects.toMatchObject({
+    await expect(
+      member().execute('INSERT INTO notes (item, body) VALUES (?, ?)', [999_999n, 'orphan']),
+    ).rejects.toMatchObject({
       code: 'SQLITE_CONSTRAINT',
       extendedCode: 'SQLITE_CONSTRAINT_FOREIGNKEY',
     });
   });
 
   test("an unbindable argument is refused locally: libsql's TypeError for undefined, INVALID_ARGUMENT for an object", async () => {
-    await expect(member().execute('SELECT ?', [undefined as never])).rejects.toThrow(new TypeError('undefined cannot be passed as argument to the database'));
-    await expect(member().execute('SELECT ?', [{ nested: true } as never])).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' });
+    await expect(member().execute('SELECT ?', [undefined as never])).rejects.toThrow(
+      new TypeError('undefined cannot be passed as argument to the database'),
+    );
+    await expect(member().execute('SELECT ?', [{ nested: true } as never])).rejects.toMatchObject({
+      code: 'INVALID_ARGUMENT',
+    });
   });
 
   test('an invalid Date binds NULL, as in @libsql/client', async () => {
@@ -116,11 +135,20 @@ describe.each([
   test('a statement that rolls back the whole transaction aborts it: nothing after it autocommits', async () => {
     const tx = await member().transaction('write');
     await tx.execute('INSERT INTO items (name) VALUES (?)', [name('before-raise')]);
-    await tx.execute(`CREATE TRIGGER "poison-${tag}" BEFORE INSERT ON items WHEN NEW.name = 'poison' BEGIN SELECT RAISE(ROLLBACK, 'refused by a trigger'); END`);
-    await expect(tx.execute("INSERT INTO items (name) VALUES ('poison')")).rejects.toMatchObject({ code: 'TRANSACTION_ABORTED' });
+    await tx.execute(
+      `CREATE TRIGGER "poison-${tag}" BEFORE INSERT ON items WHEN NEW.name = 'poison' BEGIN SELECT RAISE(ROLLBACK, 'refused by a trigger'); END`,
+    );
+    await expect(tx.execute("INSERT INTO items (name) VALUES ('poison')")).rejects.toMatchObject({
+      code: 'TRANSACTION_ABORTED',
+    });
     expect(tx.closed).toBe(true);
-    await expect(tx.execute('INSERT INTO items (name) VALUES (?)', [name('after-raise')])).rejects.toMatchObject({ code: 'TRANSACTION_CLOSED' });
-    const { rows } = await member().execute('SELECT count(*) AS n FROM items WHERE name IN (?, ?)', [name('before-raise'), name('after-raise')]);
+    await expect(tx.execute('INSERT INTO items (name) VALUES (?)', [name('after-raise')])).rejects.toMatchObject({
+      code: 'TRANSACTION_CLOSED',
+    });
+    const { rows } = await member().execute('SELECT count(*) AS n FROM items WHERE name IN (?, ?)', [
+      name('before-raise'),
+      name('after-raise'),
+    ]);
     expect(rows[0]!.n).toBe(0);
     // As an ORM does on error: the rollback does nothing, so the TRANSACTION_ABORTED is what the program sees.
     await expect(tx.rollback()).resolves.toBeUndefined();
@@ -130,12 +158,17 @@ describe.each([
     await expect(member().execute('SELECT ?, ?', [1])).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' });
   });
 
-  test.each(['BEGIN', 'COMMIT', 'ATTACH DATABASE \'x.db\' AS x', 'VACUUM', 'PRAGMA journal_mode = DELETE', 'pragma synchronous=OFF', '/* hidden */ savepoint s'])(
-    'the engine refuses %p with STATEMENT_REFUSED',
-    async (sql) => {
-      await expect(member().execute(sql)).rejects.toMatchObject({ code: 'STATEMENT_REFUSED' });
-    },
-  );
+  test.each([
+    'BEGIN',
+    'COMMIT',
+    "ATTACH DATABASE 'x.db' AS x",
+    'VACUUM',
+    'PRAGMA journal_mode = DELETE',
+    'pragma synchronous=OFF',
+    '/* hidden */ savepoint s',
+  ])('the engine refuses %p with STATEMENT_REFUSED', async (sql) => {
+    await expect(member().execute(sql)).rejects.toMatchObject({ code: 'STATEMENT_REFUSED' });
+  });
 
   test('a request above the frame limit is refused locally with INVALID_ARGUMENT', async () => {
     const huge = 'x'.repeat(17 * 1024 * 1024);
@@ -145,7 +178,9 @@ describe.each([
   });
 
   test('a result above the frame limit is answered with RESULT_TOO_LARGE, and the member stays connected', async () => {
-    await expect(member().execute('SELECT zeroblob(17 * 1024 * 1024) AS big')).rejects.toMatchObject({ code: 'RESULT_TOO_LARGE' });
+    await expect(member().execute('SELECT zeroblob(17 * 1024 * 1024) AS big')).rejects.toMatchObject({
+      code: 'RESULT_TOO_LARGE',
+    });
     const { rows } = await member().execute('SELECT 1 AS still');
     expect(rows).toEqual([{ still: 1 }]);
   });
@@ -165,7 +200,11 @@ describe.each([
     expect(error).toBeInstanceOf(StoreBatchError);
     expect(error).toBeInstanceOf(LibsqlBatchError);
     expect(error).toBeInstanceOf(StoreError);
-    expect(error).toMatchObject({ statementIndex: 1, code: 'SQLITE_CONSTRAINT', extendedCode: 'SQLITE_CONSTRAINT_UNIQUE' });
+    expect(error).toMatchObject({
+      statementIndex: 1,
+      code: 'SQLITE_CONSTRAINT',
+      extendedCode: 'SQLITE_CONSTRAINT_UNIQUE',
+    });
     const { rows } = await member().execute('SELECT count(*) AS n FROM items WHERE name = ?', [name('batch-a')]);
     expect(rows[0]!.n).toBe(0);
   });
@@ -185,18 +224,26 @@ describe.each([
     const [a, b] = await member().batch(['SELECT 1 AS one', 'SELECT 2 AS two'], 'read');
     expect(a!.rows).toEqual([{ one: 1 }]);
     expect(b!.rows).toEqual([{ two: 2 }]);
-    await expect(member().batch([{ sql: 'INSERT INTO items (name) VALUES (?)', args: [name('ro')] }], 'read')).rejects.toMatchObject({ code: 'SQLITE_READONLY', statementIndex: 0 });
+    await expect(
+      member().batch([{ sql: 'INSERT INTO items (name) VALUES (?)', args: [name('ro')] }], 'read'),
+    ).rejects.toMatchObject({ code: 'SQLITE_READONLY', statementIndex: 0 });
   });
 
   test('an interactive transaction commits all its statements', async () => {
     const tx = await member().transaction('write');
     await tx.execute('INSERT INTO items (name) VALUES (?)', [name('tx-1')]);
     await tx.batch([{ sql: 'INSERT INTO items (name) VALUES (?)', args: [name('tx-2')] }]);
-    const inside = await tx.execute('SELECT count(*) AS n FROM items WHERE name IN (?, ?)', [name('tx-1'), name('tx-2')]);
+    const inside = await tx.execute('SELECT count(*) AS n FROM items WHERE name IN (?, ?)', [
+      name('tx-1'),
+      name('tx-2'),
+    ]);
     expect(inside.rows[0]!.n).toBe(2);
     await tx.commit();
     expect(tx.closed).toBe(true);
-    const after = await member().execute('SELECT count(*) AS n FROM items WHERE name IN (?, ?)', [name('tx-1'), name('tx-2')]);
+    const after = await member().execute('SELECT count(*) AS n FROM items WHERE name IN (?, ?)', [
+      name('tx-1'),
+      name('tx-2'),
+    ]);
     expect(after.rows[0]!.n).toBe(2);
   });
 
@@ -214,12 +261,17 @@ describe.each([
     const tx = await member().transaction('write');
     const other = member() === leader ? follower : leader;
     let queuedDone = false;
-    const queued = other.execute('INSERT INTO items (name) VALUES (?)', [name('queued')]).then(() => (queuedDone = true));
+    const queued = other
+      .execute('INSERT INTO items (name) VALUES (?)', [name('queued')])
+      .then(() => (queuedDone = true));
     await tx.execute('INSERT INTO items (name) VALUES (?)', [name('holder')]);
     expect(queuedDone).toBe(false);
     await tx.commit();
     await queued;
-    const { rows } = await member().execute('SELECT count(*) AS n FROM items WHERE name IN (?, ?)', [name('queued'), name('holder')]);
+    const { rows } = await member().execute('SELECT count(*) AS n FROM items WHERE name IN (?, ?)', [
+      name('queued'),
+      name('holder'),
+    ]);
     expect(rows[0]!.n).toBe(2);
   });
 
@@ -252,7 +304,10 @@ describe.each([
       });
     const both = Promise.all([seenBy(leader), seenBy(follower)]);
     await member().notify(channel, { task: 't_1', n: 2 });
-    expect(await both).toEqual([{ task: 't_1', n: 2 }, { task: 't_1', n: 2 }]);
+    expect(await both).toEqual([
+      { task: 't_1', n: 2 },
+      { task: 't_1', n: 2 },
+    ]);
   });
 
   test('status reports the leader, both members and the schema version', async () => {
@@ -268,7 +323,12 @@ describe.each([
 
 test('an interactive transaction left open is rolled back after its timeout', async () => {
   const file = path.join(dir, 'contract.db');
-  const impatient = await openStore({ path: file, name: 'impatient', transactionTimeoutMs: 200, migrations: MIGRATIONS });
+  const impatient = await openStore({
+    path: file,
+    name: 'impatient',
+    transactionTimeoutMs: 200,
+    migrations: MIGRATIONS,
+  });
   try {
     const tx = await impatient.transaction('write');
     await tx.execute('INSERT INTO items (name) VALUES (?)', ['timed-out']);
@@ -284,14 +344,20 @@ test('an interactive transaction left open is rolled back after its timeout', as
 
 test('a member whose migration disagrees with the database is refused with SCHEMA_CONFLICT', async () => {
   const file = path.join(dir, 'contract.db');
-  await expect(openStore({ path: file, name: 'conflicting', migrations: [{ version: 1, sql: 'CREATE TABLE other (x)' }] })).rejects.toMatchObject({
+  await expect(
+    openStore({ path: file, name: 'conflicting', migrations: [{ version: 1, sql: 'CREATE TABLE other (x)' }] }),
+  ).rejects.toMatchObject({
     code: 'SCHEMA_CONFLICT',
   });
 });
 
 test('a newer member brings its migration to an older leader (rolling upgrade)', async () => {
   const file = path.join(dir, 'contract.db');
-  const newer = await openStore({ path: file, name: 'newer', migrations: [...MIGRATIONS, { version: 3, sql: 'CREATE TABLE tags (tag TEXT)' }] });
+  const newer = await openStore({
+    path: file,
+    name: 'newer',
+    migrations: [...MIGRATIONS, { version: 3, sql: 'CREATE TABLE tags (tag TEXT)' }],
+  });
   try {
     await newer.execute("INSERT INTO tags VALUES ('v3')");
     expect((await leader.status()).leader.schemaVersion).toBe(3);

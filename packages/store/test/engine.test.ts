@@ -13,13 +13,25 @@ let file: string;
 const engines: LeaderEngine[] = [];
 
 function open(name: string): LeaderEngine {
-  const engine = LeaderEngine.open({ databasePath: file, synchronous: 'normal', pid: process.pid, name, electionStartedAt: Date.now(), maxResultBytes: 1024 * 1024 });
+  const engine = LeaderEngine.open({
+    databasePath: file,
+    synchronous: 'normal',
+    pid: process.pid,
+    name,
+    electionStartedAt: Date.now(),
+    maxResultBytes: 1024 * 1024,
+  });
   engines.push(engine);
   return engine;
 }
 
 function insert(seq: number, id: string, retry = false): WriteJob {
-  return { clientId: 'client-a', seq, retry, work: { k: 'execute', stmt: { sql: 'INSERT INTO t (id) VALUES (?)', args: [id] } } };
+  return {
+    clientId: 'client-a',
+    seq,
+    retry,
+    work: { k: 'execute', stmt: { sql: 'INSERT INTO t (id) VALUES (?)', args: [id] } },
+  };
 }
 
 function ids(): string[] {
@@ -54,7 +66,13 @@ test('in a group commit a failing write fails alone', () => {
   const outcomes = engine.runGroup([insert(1, 'a'), insert(2, 'a'), insert(3, 'b')]);
   expect(outcomes).toEqual([
     { ok: expect.objectContaining({ rowsAffected: 1 }) },
-    { err: expect.objectContaining({ code: 'SQLITE_CONSTRAINT', extendedCode: 'SQLITE_CONSTRAINT_PRIMARYKEY', rawCode: 1555 }) },
+    {
+      err: expect.objectContaining({
+        code: 'SQLITE_CONSTRAINT',
+        extendedCode: 'SQLITE_CONSTRAINT_PRIMARYKEY',
+        rawCode: 1555,
+      }),
+    },
     { ok: expect.objectContaining({ rowsAffected: 1 }) },
   ]);
   expect(ids()).toEqual(['a', 'b']);
@@ -86,7 +104,9 @@ test('a superseded engine is fenced: its group commit throws and commits nothing
   const current = open('current');
   expect(current.epoch).toBe(stale.epoch + 1);
   expect(() => stale.runGroup([insert(1, 'from-stale')])).toThrow(expect.objectContaining({ code: 'FENCED' }));
-  expect(() => stale.migrate([{ version: 2, sql: 'CREATE TABLE u (x)' }])).toThrow(expect.objectContaining({ code: 'FENCED' }));
+  expect(() => stale.migrate([{ version: 2, sql: 'CREATE TABLE u (x)' }])).toThrow(
+    expect.objectContaining({ code: 'FENCED' }),
+  );
   current.runGroup([insert(1, 'from-current')]);
   expect(ids()).toEqual(['from-current']);
 });
@@ -98,9 +118,14 @@ test('an engine whose file was replaced is fenced and moves the lost -wal and -s
   const fresh = path.join(dir, 'fresh.db');
   new Database(fresh).close();
   fs.renameSync(fresh, file);
-  expect(() => engine.runGroup([insert(2, 'after-replace')])).toThrow(expect.objectContaining({ code: 'FENCED', message: expect.stringMatching(/replaced/) }));
+  expect(() => engine.runGroup([insert(2, 'after-replace')])).toThrow(
+    expect.objectContaining({ code: 'FENCED', message: expect.stringMatching(/replaced/) }),
+  );
   const moved = engine.close();
-  expect(moved.map((p) => path.basename(p))).toEqual([expect.stringMatching(/^engine\.db-wal\.lost-/), expect.stringMatching(/^engine\.db-shm\.lost-/)]);
+  expect(moved.map((p) => path.basename(p))).toEqual([
+    expect.stringMatching(/^engine\.db-wal\.lost-/),
+    expect.stringMatching(/^engine\.db-shm\.lost-/),
+  ]);
   expect(fs.existsSync(`${file}-wal`)).toBe(false);
 });
 
@@ -109,13 +134,18 @@ test('migrations apply once per version and a conflicting one is refused', () =>
   const v1 = { version: 1, sql: 'CREATE TABLE t (id TEXT PRIMARY KEY)' };
   expect(engine.migrate([v1])).toBe(1);
   expect(engine.migrate([v1, { version: 2, sql: 'CREATE TABLE u (x)' }])).toBe(2);
-  expect(() => engine.migrate([{ version: 2, sql: 'CREATE TABLE other (y)' }])).toThrow(expect.objectContaining({ code: 'SCHEMA_CONFLICT' }));
+  expect(() => engine.migrate([{ version: 2, sql: 'CREATE TABLE other (y)' }])).toThrow(
+    expect.objectContaining({ code: 'SCHEMA_CONFLICT' }),
+  );
 });
 
 test('a job whose statement rolls back the whole group fails alone; the others are committed', () => {
   const engine = open('leader');
   engine.migrate([
-    { version: 1, sql: "CREATE TABLE t (id TEXT PRIMARY KEY); CREATE TRIGGER no_poison BEFORE INSERT ON t WHEN NEW.id = 'poison' BEGIN SELECT RAISE(ROLLBACK, 'poison refused'); END;" },
+    {
+      version: 1,
+      sql: "CREATE TABLE t (id TEXT PRIMARY KEY); CREATE TRIGGER no_poison BEFORE INSERT ON t WHEN NEW.id = 'poison' BEGIN SELECT RAISE(ROLLBACK, 'poison refused'); END;",
+    },
   ]);
   const outcomes = engine.runGroup([insert(1, 'a'), insert(2, 'poison'), insert(3, 'b')]);
   expect(outcomes).toEqual([
@@ -130,12 +160,19 @@ test('a write whose result is too large for a frame is refused before it is comm
   const engine = open('leader');
   engine.migrate([{ version: 1, sql: 'CREATE TABLE t (id TEXT PRIMARY KEY)' }]);
   const big = 'x'.repeat(2 * 1024 * 1024);
-  const [outcome] = engine.runGroup([{ clientId: 'c', seq: 1, retry: false, work: { k: 'execute', stmt: { sql: 'INSERT INTO t (id) VALUES (?) RETURNING id', args: [big] } } }]);
+  const [outcome] = engine.runGroup([
+    {
+      clientId: 'c',
+      seq: 1,
+      retry: false,
+      work: { k: 'execute', stmt: { sql: 'INSERT INTO t (id) VALUES (?) RETURNING id', args: [big] } },
+    },
+  ]);
   expect(outcome).toMatchObject({ err: { code: 'RESULT_TOO_LARGE' } });
   expect(ids()).toEqual([]);
 });
 
-test('reset keeps Baton\'s own tables and drops application tables whose names merely look alike', () => {
+test("reset keeps Baton's own tables and drops application tables whose names merely look alike", () => {
   const engine = open('leader');
   engine.migrate([{ version: 1, sql: 'CREATE TABLE t (id TEXT PRIMARY KEY); CREATE TABLE xbaton_keep (x)' }]);
   engine.runGroup([insert(1, 'gone')]);
@@ -144,8 +181,19 @@ test('reset keeps Baton\'s own tables and drops application tables whose names m
   expect(ids()).toEqual([]);
   const db = new Database(file, { readonly: true });
   try {
-    const names = (db.prepare("SELECT name FROM sqlite_schema WHERE type = 'table' ORDER BY name").all() as { name: string }[]).map((r) => r.name);
-    expect(names).toEqual(expect.arrayContaining(['_baton_applied', '_baton_epochs', '_baton_meta', '_baton_migrations', 't', 'xbaton_keep']));
+    const names = (
+      db.prepare("SELECT name FROM sqlite_schema WHERE type = 'table' ORDER BY name").all() as { name: string }[]
+    ).map((r) => r.name);
+    expect(names).toEqual(
+      expect.arrayContaining([
+        '_baton_applied',
+        '_baton_epochs',
+        '_baton_meta',
+        '_baton_migrations',
+        't',
+        'xbaton_keep',
+      ]),
+    );
     expect(db.prepare('SELECT count(*) AS n FROM xbaton_keep').get()).toEqual({ n: 0 });
   } finally {
     db.close();
@@ -159,7 +207,10 @@ test('a script that fails part-way keeps what ran before, in its group, and a re
     clientId: 'client-a',
     seq,
     retry,
-    work: { k: 'script', sql: "INSERT INTO t VALUES ('kept'); BEGIN; INSERT INTO t VALUES ('undone'); INSERT INTO t VALUES ('kept'); COMMIT;" },
+    work: {
+      k: 'script',
+      sql: "INSERT INTO t VALUES ('kept'); BEGIN; INSERT INTO t VALUES ('undone'); INSERT INTO t VALUES ('kept'); COMMIT;",
+    },
   });
   const [outcome, other] = first.runGroup([script(1), insert(2, 'neighbour')]);
   expect(outcome).toEqual({ err: expect.objectContaining({ code: 'SQLITE_CONSTRAINT' }) });
@@ -175,9 +226,20 @@ test('a script that fails part-way keeps what ran before, in its group, and a re
 
 test('a migration runs as a group of its own with foreign keys off, and foreign keys are on again after it', () => {
   const engine = open('leader');
-  engine.migrate([{ version: 1, sql: 'CREATE TABLE p (id INTEGER PRIMARY KEY); CREATE TABLE c (p INTEGER REFERENCES p(id))' }]);
-  const [migrated] = engine.runGroup([{ clientId: 'client-a', seq: 1, retry: false, work: { k: 'migrate', stmts: [{ sql: 'INSERT INTO c VALUES (1)' }] } }]);
+  engine.migrate([
+    { version: 1, sql: 'CREATE TABLE p (id INTEGER PRIMARY KEY); CREATE TABLE c (p INTEGER REFERENCES p(id))' },
+  ]);
+  const [migrated] = engine.runGroup([
+    {
+      clientId: 'client-a',
+      seq: 1,
+      retry: false,
+      work: { k: 'migrate', stmts: [{ sql: 'INSERT INTO c VALUES (1)' }] },
+    },
+  ]);
   expect(migrated).toEqual({ ok: [expect.objectContaining({ rowsAffected: 1 })] });
-  const [after] = engine.runGroup([{ clientId: 'client-a', seq: 2, retry: false, work: { k: 'execute', stmt: { sql: 'INSERT INTO c VALUES (2)' } } }]);
+  const [after] = engine.runGroup([
+    { clientId: 'client-a', seq: 2, retry: false, work: { k: 'execute', stmt: { sql: 'INSERT INTO c VALUES (2)' } } },
+  ]);
   expect(after).toEqual({ err: expect.objectContaining({ extendedCode: 'SQLITE_CONSTRAINT_FOREIGNKEY' }) });
 });

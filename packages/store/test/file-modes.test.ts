@@ -5,7 +5,14 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { chmodCommand, createDatabaseFile, exposedFiles, exposedFilesMessage, formatMode, openOrCreate } from '../src/file-modes';
+import {
+  chmodCommand,
+  createDatabaseFile,
+  exposedFiles,
+  exposedFilesMessage,
+  formatMode,
+  openOrCreate,
+} from '../src/file-modes';
 import { storePaths } from '../src/paths';
 
 let dir: string;
@@ -26,7 +33,11 @@ function modeOf(file: string): string {
 }
 
 test('openOrCreate creates a missing file with exactly the mode asked, whatever the umask', () => {
-  for (const [mask, mode] of [[0o000, 0o600], [0o077, 0o640], [0o022, 0o660]] as const) {
+  for (const [mask, mode] of [
+    [0o000, 0o600],
+    [0o077, 0o640],
+    [0o022, 0o660],
+  ] as const) {
     process.umask(mask);
     const file = path.join(dir, `lock-${mask}-${mode}`);
     fs.closeSync(openOrCreate(file, fs.constants.O_RDWR, mode));
@@ -66,7 +77,13 @@ test('createDatabaseFile creates an empty file with the mode, and never truncate
 
 test('exposedFiles lists the files granting more than the file mode, in a fixed order, and chmodCommand closes them', () => {
   const paths = storePaths(path.join(dir, 'store.db'));
-  for (const [file, mode] of [[paths.database, 0o644], [`${paths.database}-wal`, 0o640], [`${paths.database}-shm`, 0o600], [paths.lock, 0o606], [paths.record, 0o600]] as const) {
+  for (const [file, mode] of [
+    [paths.database, 0o644],
+    [`${paths.database}-wal`, 0o640],
+    [`${paths.database}-shm`, 0o600],
+    [paths.lock, 0o606],
+    [paths.record, 0o600],
+  ] as const) {
     fs.writeFileSync(file, '');
     fs.chmodSync(file, mode);
   }
@@ -76,7 +93,10 @@ test('exposedFiles lists the files granting more than the file mode, in a fixed 
     { path: paths.lock, mode: '0606' },
   ]);
   // A group share is allowed by 0o640: only what others get counts then.
-  expect(exposedFiles(paths, 0o640)).toEqual([{ path: paths.database, mode: '0644' }, { path: paths.lock, mode: '0606' }]);
+  expect(exposedFiles(paths, 0o640)).toEqual([
+    { path: paths.database, mode: '0644' },
+    { path: paths.lock, mode: '0606' },
+  ]);
   expect(chmodCommand(exposedFiles(paths, 0o640), 0o640)).toBe(`chmod 640 ${paths.database} ${paths.lock}`);
   expect(exposedFilesMessage(exposedFiles(paths))).toBe(
     `${paths.database} (0644), ${paths.database}-wal (0640), ${paths.lock} (0606) can be read or written by users other than the owner; ` +
@@ -84,6 +104,6 @@ test('exposedFiles lists the files granting more than the file mode, in a fixed 
   );
 });
 
-test("chmodCommand quotes paths the shell would split or expand", () => {
+test('chmodCommand quotes paths the shell would split or expand', () => {
   expect(chmodCommand([{ path: "/srv/my data/it's.db", mode: '0644' }])).toBe(`chmod 600 '/srv/my data/it'\\''s.db'`);
 });

@@ -31,7 +31,15 @@ test('a payload that is not one whole msgpack value is a PROTOCOL_ERROR', () => 
 });
 
 test('a bigint (an INTEGER) decodes as a bigint and a number (a REAL) as a number, whatever their magnitude', () => {
-  const sent = { big: 2n ** 60n, small: 1n, neg: -(2n ** 63n), whole: 2, wide: 2 ** 40, max: Number.MAX_VALUE, fraction: 0.5 };
+  const sent = {
+    big: 2n ** 60n,
+    small: 1n,
+    neg: -(2n ** 63n),
+    whole: 2,
+    wide: 2 ** 40,
+    max: Number.MAX_VALUE,
+    fraction: 0.5,
+  };
   const [payload] = new FrameDecoder().push(encodeFrame(sent));
   const received = decodePayload(payload!) as Record<string, unknown>;
   expect(received).toEqual(sent);

@@ -6,7 +6,15 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { createClient, LibsqlBatchError, LibsqlError, StoreBatchError, StoreError, type IntMode, type Store } from '../src';
+import {
+  createClient,
+  LibsqlBatchError,
+  LibsqlError,
+  StoreBatchError,
+  StoreError,
+  type IntMode,
+  type Store,
+} from '../src';
 
 let dir: string;
 let file: string;
@@ -25,7 +33,9 @@ beforeAll(async () => {
   dir = fs.mkdtempSync(path.join(os.tmpdir(), 'baton-libsql-'));
   file = path.join(dir, 'libsql.db');
   hosting = createClient({ url: `file:${file}`, baton: { name: 'hosting' } });
-  await hosting.execute('CREATE TABLE t (id INTEGER PRIMARY KEY, name TEXT UNIQUE, n INTEGER, r REAL, b BLOB, any_value)');
+  await hosting.execute(
+    'CREATE TABLE t (id INTEGER PRIMARY KEY, name TEXT UNIQUE, n INTEGER, r REAL, b BLOB, any_value)',
+  );
   forwarding = createClient({ url: `file://${file}`, baton: { name: 'forwarding', candidate: false } });
   await forwarding.execute('SELECT 1');
 });
@@ -46,7 +56,10 @@ test('createClient is synchronous and connects on first use: the first client ho
 
 test('a client opens nothing until its first request, which fails with NO_LEADER when no candidate can lead', async () => {
   const lonely = path.join(dir, 'lonely.db');
-  const client = createClient({ url: `file:${lonely}`, baton: { name: 'lonely', candidate: false, requestTimeoutMs: 300 } });
+  const client = createClient({
+    url: `file:${lonely}`,
+    baton: { name: 'lonely', candidate: false, requestTimeoutMs: 300 },
+  });
   try {
     expect(fs.existsSync(lonely)).toBe(false);
     await expect(client.execute('SELECT 1')).rejects.toMatchObject({ code: 'NO_LEADER' });
@@ -62,12 +75,33 @@ test.each([
   [{ url: ':memory:' }, { code: 'INVALID_ARGUMENT' }],
   [{ url: 'file://example.com/x.db' }, { code: 'URL_INVALID', message: expect.stringContaining('Invalid host') }],
   [{ url: 'file:x.db?mode=ro' }, { code: 'URL_PARAM_NOT_SUPPORTED' }],
-  [{ url: 'file:/nonexistent-baton-dir/x.db' }, { code: 'INVALID_ARGUMENT', message: expect.stringContaining('does not exist') }],
-  [{ url: 'file:x.db', syncUrl: 'libsql://replica' }, { code: 'INVALID_ARGUMENT', message: expect.stringContaining('"syncUrl"') }],
-  [{ url: 'file:x.db', encryptionKey: 'k' }, { code: 'INVALID_ARGUMENT', message: expect.stringContaining('"encryptionKey"') }],
-  [{ url: 'file:x.db', intmode: 'bigint' }, { code: 'INVALID_ARGUMENT', message: 'INVALID_ARGUMENT: Misspelled option "intmode" should be "intMode"' }],
-  [{ url: 'file:x.db', baton: { requestTimeout: 5 } }, { code: 'INVALID_ARGUMENT', message: expect.stringContaining('in "baton": Misspelled option "requestTimeout" should be "requestTimeoutMs"') }],
-  [{ url: 'file:x.db', baton: { path: 'y.db' } }, { code: 'INVALID_ARGUMENT', message: expect.stringContaining('"url"') }],
+  [
+    { url: 'file:/nonexistent-baton-dir/x.db' },
+    { code: 'INVALID_ARGUMENT', message: expect.stringContaining('does not exist') },
+  ],
+  [
+    { url: 'file:x.db', syncUrl: 'libsql://replica' },
+    { code: 'INVALID_ARGUMENT', message: expect.stringContaining('"syncUrl"') },
+  ],
+  [
+    { url: 'file:x.db', encryptionKey: 'k' },
+    { code: 'INVALID_ARGUMENT', message: expect.stringContaining('"encryptionKey"') },
+  ],
+  [
+    { url: 'file:x.db', intmode: 'bigint' },
+    { code: 'INVALID_ARGUMENT', message: 'INVALID_ARGUMENT: Misspelled option "intmode" should be "intMode"' },
+  ],
+  [
+    { url: 'file:x.db', baton: { requestTimeout: 5 } },
+    {
+      code: 'INVALID_ARGUMENT',
+      message: expect.stringContaining('in "baton": Misspelled option "requestTimeout" should be "requestTimeoutMs"'),
+    },
+  ],
+  [
+    { url: 'file:x.db', baton: { path: 'y.db' } },
+    { code: 'INVALID_ARGUMENT', message: expect.stringContaining('"url"') },
+  ],
 ])('createClient(%p) is refused with a coded LibsqlError', (config, expected) => {
   let thrown: unknown;
   try {
@@ -106,7 +140,12 @@ describe.each([
   });
 
   test('a result set has declared column types, rowsAffected, lastInsertRowid and toJSON as libsql', async () => {
-    const insert = await member().execute('INSERT INTO t (name, n, r, b) VALUES (?, ?, ?, ?)', [`${tag}-json`, 5n, 1.5, new Uint8Array([1, 2])]);
+    const insert = await member().execute('INSERT INTO t (name, n, r, b) VALUES (?, ?, ?, ?)', [
+      `${tag}-json`,
+      5n,
+      1.5,
+      new Uint8Array([1, 2]),
+    ]);
     expect(insert.rowsAffected).toBe(1);
     expect(typeof insert.lastInsertRowid).toBe('bigint');
     const rs = await member().execute('SELECT name, n, r, b, n + 1 AS expr FROM t WHERE name = ?', [`${tag}-json`]);
@@ -125,10 +164,18 @@ describe.each([
   test('the storage class survives the wire: INTEGER and REAL told apart in every intMode', async () => {
     const sql = "SELECT 2 AS i, 2.0 AS r, 9007199254740993 AS big, CAST('x' AS BLOB) AS blob, NULL AS nil";
     const bigint = await client('bigint', `${tag}-bigint`).execute(sql);
-    expect(Array.from({ length: 5 }, (_, i) => bigint.rows[0]![i])).toEqual([2n, 2, 9007199254740993n, expect.any(ArrayBuffer), null]);
+    expect(Array.from({ length: 5 }, (_, i) => bigint.rows[0]![i])).toEqual([
+      2n,
+      2,
+      9007199254740993n,
+      expect.any(ArrayBuffer),
+      null,
+    ]);
     const string = await client('string', `${tag}-string`).execute(sql);
     expect([string.rows[0]!.i, string.rows[0]!.r, string.rows[0]!.big]).toEqual(['2', 2, '9007199254740993']);
-    await expect(member().execute(sql)).rejects.toThrow(new RangeError('Received integer which cannot be safely represented as a JavaScript number'));
+    await expect(member().execute(sql)).rejects.toThrow(
+      new RangeError('Received integer which cannot be safely represented as a JavaScript number'),
+    );
     const number = await member().execute('SELECT 2 AS i, 2.0 AS r');
     expect([number.rows[0]!.i, number.rows[0]!.r]).toEqual([2, 2]);
   });
@@ -136,7 +183,15 @@ describe.each([
   test('values bind as libsql binds them: number REAL, bigint INTEGER, boolean and Date as numbers, bytes as BLOB', async () => {
     const args = [1, 1n, true, new Date(5), new Uint8Array([7]), new Uint8Array([9, 8]).buffer, null];
     const rs = await member().execute(`SELECT ${args.map(() => 'typeof(?)').join(', ')}`, [...args]);
-    expect(Array.from({ length: args.length }, (_, i) => rs.rows[0]![i])).toEqual(['real', 'integer', 'real', 'real', 'blob', 'blob', 'null']);
+    expect(Array.from({ length: args.length }, (_, i) => rs.rows[0]![i])).toEqual([
+      'real',
+      'integer',
+      'real',
+      'real',
+      'blob',
+      'blob',
+      'null',
+    ]);
     const booleans = await client('bigint', `${tag}-bool`).execute('SELECT typeof(?), ?', [true, false]);
     expect([booleans.rows[0]![0], booleans.rows[0]![1]]).toEqual(['integer', 0n]);
   });
@@ -154,7 +209,7 @@ describe.each([
     [Number.NaN, RangeError, 'Only finite numbers (not Infinity or NaN) can be passed as arguments'],
     [Number.POSITIVE_INFINITY, RangeError, 'Only finite numbers (not Infinity or NaN) can be passed as arguments'],
     [2n ** 63n, RangeError, 'bigint is too large to be represented as a 64-bit integer and passed as argument'],
-  ])('%p is refused before sending with libsql\'s %p', async (value, kind, message) => {
+  ])("%p is refused before sending with libsql's %p", async (value, kind, message) => {
     await expect(member().execute('SELECT ?', [value as never])).rejects.toThrow(new kind(message));
   });
 
@@ -163,11 +218,18 @@ describe.each([
       ['INSERT INTO t (name) VALUES (?)', [`${tag}-batch`]],
       ['INSERT INTO t (name) VALUES (?)', [`${tag}-batch`]],
     ];
-    const error = await member().batch(statements, 'write').catch((e: unknown) => e);
+    const error = await member()
+      .batch(statements, 'write')
+      .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(LibsqlBatchError);
     expect(error).toBeInstanceOf(StoreBatchError);
     expect(error).toBeInstanceOf(StoreError);
-    expect(error).toMatchObject({ statementIndex: 1, code: 'SQLITE_CONSTRAINT', extendedCode: 'SQLITE_CONSTRAINT_UNIQUE', rawCode: 2067 });
+    expect(error).toMatchObject({
+      statementIndex: 1,
+      code: 'SQLITE_CONSTRAINT',
+      extendedCode: 'SQLITE_CONSTRAINT_UNIQUE',
+      rawCode: 2067,
+    });
     const count = await member().execute('SELECT count(*) FROM t WHERE name = ?', [`${tag}-batch`]);
     expect(count.rows[0]![0]).toBe(0);
   });
@@ -175,7 +237,12 @@ describe.each([
   test('a transaction batch stops at the failing statement and keeps the ones before it, as libsql', async () => {
     const tx = await member().transaction('write');
     try {
-      const error = await tx.batch([['INSERT INTO t (name) VALUES (?)', [`${tag}-txb`]], ['INSERT INTO t (name) VALUES (?)', [`${tag}-txb`]]]).catch((e: unknown) => e);
+      const error = await tx
+        .batch([
+          ['INSERT INTO t (name) VALUES (?)', [`${tag}-txb`]],
+          ['INSERT INTO t (name) VALUES (?)', [`${tag}-txb`]],
+        ])
+        .catch((e: unknown) => e);
       expect(error).toMatchObject({ statementIndex: 1, extendedCode: 'SQLITE_CONSTRAINT_UNIQUE' });
       expect(tx.closed).toBe(false);
       await tx.commit();
@@ -196,8 +263,12 @@ describe.each([
     await tx.execute('INSERT INTO t (name) VALUES (?)', [`${tag}-kept`]);
     await tx.execute('release savepoint sp1');
     await tx.commit();
-    const rs = await member().execute("SELECT name FROM t WHERE name LIKE ? ORDER BY name", [`${tag}-%e%`]);
-    expect(rs.rows.map((row) => row.name).filter((n) => n === `${tag}-outer` || n === `${tag}-undone` || n === `${tag}-kept`)).toEqual([`${tag}-kept`, `${tag}-outer`]);
+    const rs = await member().execute('SELECT name FROM t WHERE name LIKE ? ORDER BY name', [`${tag}-%e%`]);
+    expect(
+      rs.rows
+        .map((row) => row.name)
+        .filter((n) => n === `${tag}-outer` || n === `${tag}-undone` || n === `${tag}-kept`),
+    ).toEqual([`${tag}-kept`, `${tag}-outer`]);
   });
 
   test('a ROLLBACK statement ends the transaction as in libsql: closed, then TRANSACTION_CLOSED, rollback() a no-op', async () => {
@@ -206,7 +277,10 @@ describe.each([
     const rs = await tx.execute('ROLLBACK');
     expect(rs.rows).toEqual([]);
     expect(tx.closed).toBe(true);
-    await expect(tx.execute('SELECT 1')).rejects.toMatchObject({ code: 'TRANSACTION_CLOSED', message: 'TRANSACTION_CLOSED: The transaction is closed' });
+    await expect(tx.execute('SELECT 1')).rejects.toMatchObject({
+      code: 'TRANSACTION_CLOSED',
+      message: 'TRANSACTION_CLOSED: The transaction is closed',
+    });
     await expect(tx.commit()).rejects.toMatchObject({ code: 'TRANSACTION_CLOSED' });
     await expect(tx.rollback()).resolves.toBeUndefined();
     const count = await member().execute('SELECT count(*) FROM t WHERE name = ?', [`${tag}-rolled`]);
@@ -215,7 +289,10 @@ describe.each([
 
   test('a COMMIT statement commits the transaction; a nested BEGIN fails as SQLite fails it', async () => {
     const tx = await member().transaction('write');
-    await expect(tx.execute('BEGIN')).rejects.toMatchObject({ code: 'SQLITE_ERROR', message: 'SQLITE_ERROR: cannot start a transaction within a transaction' });
+    await expect(tx.execute('BEGIN')).rejects.toMatchObject({
+      code: 'SQLITE_ERROR',
+      message: 'SQLITE_ERROR: cannot start a transaction within a transaction',
+    });
     await tx.execute('INSERT INTO t (name) VALUES (?)', [`${tag}-committed`]);
     await tx.execute('COMMIT');
     expect(tx.closed).toBe(true);
@@ -225,8 +302,14 @@ describe.each([
 
   test('executeMultiple runs a script with its own BEGIN/COMMIT; a failure keeps what ran outside its transaction', async () => {
     const name = (n: string): string => `'${tag}-em-${n}'`;
-    await member().executeMultiple(`INSERT INTO t (name) VALUES (${name('a')}); BEGIN; INSERT INTO t (name) VALUES (${name('b')}); COMMIT;`);
-    await expect(member().executeMultiple(`INSERT INTO t (name) VALUES (${name('c')}); BEGIN; INSERT INTO t (name) VALUES (${name('d')}); INSERT INTO t (name) VALUES (${name('a')}); COMMIT;`)).rejects.toMatchObject({
+    await member().executeMultiple(
+      `INSERT INTO t (name) VALUES (${name('a')}); BEGIN; INSERT INTO t (name) VALUES (${name('b')}); COMMIT;`,
+    );
+    await expect(
+      member().executeMultiple(
+        `INSERT INTO t (name) VALUES (${name('c')}); BEGIN; INSERT INTO t (name) VALUES (${name('d')}); INSERT INTO t (name) VALUES (${name('a')}); COMMIT;`,
+      ),
+    ).rejects.toMatchObject({
       code: 'SQLITE_CONSTRAINT',
     });
     await member().executeMultiple(`BEGIN; INSERT INTO t (name) VALUES (${name('e')});`);
@@ -236,9 +319,11 @@ describe.each([
 
   test('executeMultiple inside a transaction joins it', async () => {
     const tx = await member().transaction('write');
-    await tx.executeMultiple(`INSERT INTO t (name) VALUES ('${tag}-txem-1'); INSERT INTO t (name) VALUES ('${tag}-txem-2');`);
+    await tx.executeMultiple(
+      `INSERT INTO t (name) VALUES ('${tag}-txem-1'); INSERT INTO t (name) VALUES ('${tag}-txem-2');`,
+    );
     await tx.rollback();
-    const count = await member().execute("SELECT count(*) FROM t WHERE name LIKE ?", [`${tag}-txem-%`]);
+    const count = await member().execute('SELECT count(*) FROM t WHERE name LIKE ?', [`${tag}-txem-%`]);
     expect(count.rows[0]![0]).toBe(0);
   });
 
@@ -248,14 +333,21 @@ describe.each([
       `CREATE TABLE child_${tag} (parent INTEGER REFERENCES parent_${tag}(id))`,
       `INSERT INTO child_${tag} VALUES (42)`,
     ]);
-    const error = await member().migrate([`CREATE TABLE never_${tag} (x)`, 'NOT SQL']).catch((e: unknown) => e);
+    const error = await member()
+      .migrate([`CREATE TABLE never_${tag} (x)`, 'NOT SQL'])
+      .catch((e: unknown) => e);
     expect(error).toMatchObject({ statementIndex: 1, code: 'SQLITE_ERROR' });
     await expect(member().execute(`SELECT * FROM never_${tag}`)).rejects.toMatchObject({ code: 'SQLITE_ERROR' });
-    await expect(member().execute(`INSERT INTO child_${tag} VALUES (43)`)).rejects.toMatchObject({ extendedCode: 'SQLITE_CONSTRAINT_FOREIGNKEY' });
+    await expect(member().execute(`INSERT INTO child_${tag} VALUES (43)`)).rejects.toMatchObject({
+      extendedCode: 'SQLITE_CONSTRAINT_FOREIGNKEY',
+    });
   });
 
   test("a migration that rebuilds a table as drizzle-kit writes it (PRAGMA foreign_keys=OFF ... ON) runs, the pragmas a no-op as in libsql's migrate", async () => {
-    await member().migrate([`CREATE TABLE rebuilt_${tag} (id INTEGER PRIMARY KEY, v TEXT)`, `INSERT INTO rebuilt_${tag} VALUES (1, 'a')`]);
+    await member().migrate([
+      `CREATE TABLE rebuilt_${tag} (id INTEGER PRIMARY KEY, v TEXT)`,
+      `INSERT INTO rebuilt_${tag} VALUES (1, 'a')`,
+    ]);
     await member().migrate([
       'PRAGMA foreign_keys=OFF',
       `CREATE TABLE __new_rebuilt_${tag} (id INTEGER PRIMARY KEY, v TEXT NOT NULL)`,
@@ -271,8 +363,14 @@ describe.each([
 
   test('sync() rejects as for a local file; savepoints outside a transaction stay refused with the reason', async () => {
     await expect(member().sync()).rejects.toMatchObject({ code: 'SYNC_NOT_SUPPORTED' });
-    await expect(member().execute('SAVEPOINT x')).rejects.toMatchObject({ code: 'STATEMENT_REFUSED', message: expect.stringContaining('only allowed inside transaction()') });
-    await expect(member().batch(['SAVEPOINT _baton_job'])).rejects.toMatchObject({ code: 'STATEMENT_REFUSED', statementIndex: 0 });
+    await expect(member().execute('SAVEPOINT x')).rejects.toMatchObject({
+      code: 'STATEMENT_REFUSED',
+      message: expect.stringContaining('only allowed inside transaction()'),
+    });
+    await expect(member().batch(['SAVEPOINT _baton_job'])).rejects.toMatchObject({
+      code: 'STATEMENT_REFUSED',
+      statementIndex: 0,
+    });
   });
 });
 
@@ -281,7 +379,10 @@ test('a closed client refuses with CLIENT_CLOSED and reconnect() makes it usable
   await solo.execute('SELECT 1');
   await solo.close();
   expect(solo.closed).toBe(true);
-  await expect(solo.execute('SELECT 1')).rejects.toMatchObject({ code: 'CLIENT_CLOSED', message: 'CLIENT_CLOSED: The client is closed' });
+  await expect(solo.execute('SELECT 1')).rejects.toMatchObject({
+    code: 'CLIENT_CLOSED',
+    message: 'CLIENT_CLOSED: The client is closed',
+  });
   await expect(solo.sync()).rejects.toMatchObject({ code: 'CLIENT_CLOSED' });
   await solo.reconnect();
   expect(solo.closed).toBe(false);

@@ -14,7 +14,10 @@ test('a script splits at semicolons outside quotes, identifiers and comments', (
 
 test('a trigger body keeps its semicolons, as SQLite runs it', () => {
   const trigger = 'CREATE TEMP TRIGGER t AFTER INSERT ON a BEGIN INSERT INTO b VALUES (1); UPDATE c SET x = 2; END';
-  expect(splitStatements(`${trigger}; INSERT INTO a VALUES (3);`).map((s) => s.trim())).toEqual([trigger, 'INSERT INTO a VALUES (3)']);
+  expect(splitStatements(`${trigger}; INSERT INTO a VALUES (3);`).map((s) => s.trim())).toEqual([
+    trigger,
+    'INSERT INTO a VALUES (3)',
+  ]);
 });
 
 test('an unterminated last statement is kept and an empty script has none', () => {

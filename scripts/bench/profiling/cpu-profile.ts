@@ -41,7 +41,13 @@ export interface ProfileSummary {
 export function bucketOf(frame: CallFrame): string {
   const { functionName, url } = frame;
   if (url === '') {
-    if (functionName === '(idle)' || functionName === '(program)' || functionName === '(garbage collector)' || functionName === '(root)') return functionName;
+    if (
+      functionName === '(idle)' ||
+      functionName === '(program)' ||
+      functionName === '(garbage collector)' ||
+      functionName === '(root)'
+    )
+      return functionName;
     return `native ${functionName || '(anonymous)'}`;
   }
   const store = /packages\/store\/dist\/src\/(.+)\.js$/.exec(url);
@@ -79,10 +85,12 @@ export function summarizeProfile(file: string, window?: { fromMs: number; toMs: 
     if (bucket === '(idle)') idleUs += us;
     buckets.set(bucket, (buckets.get(bucket) ?? 0) + us);
     const { functionName, url, lineNumber } = node.callFrame;
-    const name = `${functionName || '(anonymous)'} ${url === '' ? '' : `${path.basename(url)}:${lineNumber + 1}`}`.trim();
+    const name =
+      `${functionName || '(anonymous)'} ${url === '' ? '' : `${path.basename(url)}:${lineNumber + 1}`}`.trim();
     functions.set(name, (functions.get(name) ?? 0) + us);
   }
-  const sorted = (map: Map<string, number>): [string, number][] => [...map.entries()].map(([k, us]): [string, number] => [k, us / 1000]).sort((a, b) => b[1] - a[1]);
+  const sorted = (map: Map<string, number>): [string, number][] =>
+    [...map.entries()].map(([k, us]): [string, number] => [k, us / 1000]).sort((a, b) => b[1] - a[1]);
   const parts = path.basename(file).split('.');
   return {
     file,

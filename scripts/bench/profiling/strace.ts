@@ -31,7 +31,9 @@ export class StraceSession {
   /** Attaches to every thread of `pid`, writing the trace to `output`; resolves once attached. */
   static async attach(pid: number, output: string): Promise<StraceSession> {
     // -f on an existing pid attaches all its threads; -qq keeps attach/exit chatter out of the file.
-    const child = spawn('strace', ['-f', '-qq', '-T', '-o', output, '-p', String(pid)], { stdio: ['ignore', 'ignore', 'inherit'] });
+    const child = spawn('strace', ['-f', '-qq', '-T', '-o', output, '-p', String(pid)], {
+      stdio: ['ignore', 'ignore', 'inherit'],
+    });
     const session = new StraceSession(child, pid, output);
     await new Promise((resolve) => setTimeout(resolve, 300)); // attaching all threads takes a moment
     return session;

@@ -42,19 +42,35 @@ export const RECOVERY_TIMEOUT_MS = 10_000;
 const SETTLE_MS = 200;
 const SYNC: SyncMode = 'full';
 
-
 /** Runs `kills` failovers on a fleet of `members`, calling `progress` after each. */
-export async function measureFailover(kills: number, members: number, workspace: Workspace, progress: (kill: number, ms: number) => void): Promise<FailoverRun> {
+export async function measureFailover(
+  kills: number,
+  members: number,
+  workspace: Workspace,
+  progress: (kill: number, ms: number) => void,
+): Promise<FailoverRun> {
   const dir = workspace.runDir('failover');
   const database = path.join(dir, 'bench.db');
   createDatabase(database, SEED_ROWS);
   workspace.trackBatonSocket(database);
   let nextIndex = 0;
   const spawn = (): WorkerProcess =>
-    WorkerProcess.spawn({ kind: 'load', system: 'baton', path: database, sync: SYNC, index: nextIndex, seedRows: SEED_ROWS }, `failover member ${nextIndex++}`);
+    WorkerProcess.spawn(
+      { kind: 'load', system: 'baton', path: database, sync: SYNC, index: nextIndex, seedRows: SEED_ROWS },
+      `failover member ${nextIndex++}`,
+    );
   const fleet: WorkerProcess[] = Array.from({ length: members }, spawn);
   const everyone: WorkerProcess[] = [...fleet];
-  const run: FailoverRun = { members, sync: SYNC, killMs: [], memberMs: [], noticeToWelcomeMs: [], newLeaderMs: [], timeouts: 0, errors: {} };
+  const run: FailoverRun = {
+    members,
+    sync: SYNC,
+    killMs: [],
+    memberMs: [],
+    noticeToWelcomeMs: [],
+    newLeaderMs: [],
+    timeouts: 0,
+    errors: {},
+  };
   try {
     await Promise.all(fleet.map((member) => member.ready()));
     for (const member of fleet) member.send({ t: 'loop' });
@@ -69,11 +85,14 @@ export async function measureFailover(kills: number, members: number, workspace:
       await Promise.all(survivors.map((survivor) => survivor.next('armed', 10_000)));
       const killedAt = nowMs();
       leader.kill('SIGKILL');
-      const outcomes = await Promise.allSettled(survivors.map((survivor) => survivor.next('recovered', RECOVERY_TIMEOUT_MS)));
+      const outcomes = await Promise.allSettled(
+        survivors.map((survivor) => survivor.next('recovered', RECOVERY_TIMEOUT_MS)),
+      );
       let worst = 0;
       for (const outcome of outcomes) {
         const ms = outcome.status === 'fulfilled' ? outcome.value.atMs - killedAt : RECOVERY_TIMEOUT_MS;
-        if (outcome.status === 'fulfilled' && outcome.value.failoverMs !== null) run.noticeToWelcomeMs.push(outcome.value.failoverMs);
+        if (outcome.status === 'fulfilled' && outcome.value.failoverMs !== null)
+          run.noticeToWelcomeMs.push(outcome.value.failoverMs);
         run.memberMs.push(ms);
         worst = Math.max(worst, ms);
       }
@@ -112,9 +131,13 @@ async function stableLeader(fleet: readonly WorkerProcess[], timeoutMs = 30_000)
     const leaders = fleet.filter((member) => member.role === 'leader');
     if (leaders.length === 1) {
       const epoch = leaders[0]!.epoch;
-      if (fleet.every((member) => member.epoch === epoch && (member.role === 'leader' || member.role === 'follower'))) return leaders[0]!;
+      if (fleet.every((member) => member.epoch === epoch && (member.role === 'leader' || member.role === 'follower')))
+        return leaders[0]!;
     }
-    if (Date.now() > deadline) throw new Error(`no stable leader within ${timeoutMs} ms: ${fleet.map((m) => `${m.label}=${m.role}@${m.epoch}`).join(', ')}`);
+    if (Date.now() > deadline)
+      throw new Error(
+        `no stable leader within ${timeoutMs} ms: ${fleet.map((m) => `${m.label}=${m.role}@${m.epoch}`).join(', ')}`,
+      );
     await sleep(10);
   }
 }

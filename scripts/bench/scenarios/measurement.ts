@@ -33,7 +33,8 @@ export function combineReports(system: SystemKind, round: number, reports: reado
   const completed = reports.reduce((sum, r) => sum + r.completed, 0);
   const cpuUs = reports.reduce((sum, r) => sum + r.cpuUs, 0);
   const errors: Record<string, number> = {};
-  for (const report of reports) for (const [code, n] of Object.entries(report.errors)) errors[code] = (errors[code] ?? 0) + n;
+  for (const report of reports)
+    for (const [code, n] of Object.entries(report.errors)) errors[code] = (errors[code] ?? 0) + n;
   const status = reports.find((r) => r.status !== null)?.status ?? null;
   return {
     system,

@@ -51,18 +51,40 @@ export async function measureMemory(round: number, workspace: Workspace): Promis
   const workers = new WorkerSet();
   try {
     const others = Promise.all([
-      workers.start({ kind: 'load', system: 'direct', path: directDb, sync: SYNC, index: 2, seedRows: SEED_ROWS }, 'direct program'),
+      workers.start(
+        { kind: 'load', system: 'direct', path: directDb, sync: SYNC, index: 2, seedRows: SEED_ROWS },
+        'direct program',
+      ),
       workers.start({ kind: 'idle' }, 'bare program'),
     ]);
     others.catch(() => undefined); // awaited below; this only keeps an early failure from being "unhandled" meanwhile
     // One after the other, so the first hosts the leader and the second forwards.
-    const leader = await workers.start({ kind: 'load', system: 'baton', path: batonDb, sync: SYNC, index: 0, seedRows: SEED_ROWS }, 'baton leader member');
+    const leader = await workers.start(
+      { kind: 'load', system: 'baton', path: batonDb, sync: SYNC, index: 0, seedRows: SEED_ROWS },
+      'baton leader member',
+    );
     // The first candidate to join is named heir; the second is an ordinary follower.
-    const heir = await workers.start({ kind: 'load', system: 'baton', path: batonDb, sync: SYNC, index: 4, seedRows: SEED_ROWS }, 'baton heir');
-    const follower = await workers.start({ kind: 'load', system: 'baton', path: batonDb, sync: SYNC, index: 1, seedRows: SEED_ROWS }, 'baton follower');
-    const passenger = await workers.start({ kind: 'load', system: 'baton', path: batonDb, sync: SYNC, index: 3, seedRows: SEED_ROWS, candidate: false }, 'baton non-candidate follower');
-    if (leader.role !== 'leader' || heir.role !== 'follower' || follower.role !== 'follower' || passenger.role !== 'follower') {
-      throw new Error(`expected a leader and three followers, got ${leader.role}, ${heir.role}, ${follower.role} and ${passenger.role}`);
+    const heir = await workers.start(
+      { kind: 'load', system: 'baton', path: batonDb, sync: SYNC, index: 4, seedRows: SEED_ROWS },
+      'baton heir',
+    );
+    const follower = await workers.start(
+      { kind: 'load', system: 'baton', path: batonDb, sync: SYNC, index: 1, seedRows: SEED_ROWS },
+      'baton follower',
+    );
+    const passenger = await workers.start(
+      { kind: 'load', system: 'baton', path: batonDb, sync: SYNC, index: 3, seedRows: SEED_ROWS, candidate: false },
+      'baton non-candidate follower',
+    );
+    if (
+      leader.role !== 'leader' ||
+      heir.role !== 'follower' ||
+      follower.role !== 'follower' ||
+      passenger.role !== 'follower'
+    ) {
+      throw new Error(
+        `expected a leader and three followers, got ${leader.role}, ${heir.role}, ${follower.role} and ${passenger.role}`,
+      );
     }
     const [direct, bare] = await others;
     const working = [leader, heir, follower, passenger, direct];
@@ -73,8 +95,18 @@ export async function measureMemory(round: number, workspace: Workspace): Promis
       worker.send({ t: 'memory' });
       return (await worker.next('memory', 10_000)).rss / MB;
     };
-    const [leaderRssMb, heirRssMb, followerRssMb, nonCandidateRssMb, directRssMb, bareRssMb] = await Promise.all([leader, heir, follower, passenger, direct, bare].map(rss));
-    return { round, leaderRssMb: leaderRssMb!, heirRssMb: heirRssMb!, followerRssMb: followerRssMb!, nonCandidateRssMb: nonCandidateRssMb!, directRssMb: directRssMb!, bareRssMb: bareRssMb! };
+    const [leaderRssMb, heirRssMb, followerRssMb, nonCandidateRssMb, directRssMb, bareRssMb] = await Promise.all(
+      [leader, heir, follower, passenger, direct, bare].map(rss),
+    );
+    return {
+      round,
+      leaderRssMb: leaderRssMb!,
+      heirRssMb: heirRssMb!,
+      followerRssMb: followerRssMb!,
+      nonCandidateRssMb: nonCandidateRssMb!,
+      directRssMb: directRssMb!,
+      bareRssMb: bareRssMb!,
+    };
   } finally {
     await workers.killAll();
     workspace.removeRun(dir);

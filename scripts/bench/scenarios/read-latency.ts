@@ -21,7 +21,12 @@ export type ReadSystem = 'baton' | 'direct' | 'socket';
 export const READ_SYNC: SyncMode = 'full';
 
 /** Measures point reads once on `system`. */
-export async function measureReadLatency(system: ReadSystem, round: number, timing: Timing, workspace: Workspace): Promise<SystemRun> {
+export async function measureReadLatency(
+  system: ReadSystem,
+  round: number,
+  timing: Timing,
+  workspace: Workspace,
+): Promise<SystemRun> {
   const dir = workspace.runDir(`read-latency-${system}-r${round}`);
   const database = path.join(dir, 'bench.db');
   const workers = new WorkerSet();
@@ -31,24 +36,45 @@ export async function measureReadLatency(system: ReadSystem, round: number, timi
     if (system === 'socket') {
       const socketPath = path.join(dir, 'echo.sock');
       server = await workers.start({ kind: 'echo-server', socketPath, replyBytes: REPLY_BYTES }, 'echo server');
-      client = await workers.start({ kind: 'load', system: 'socket', path: socketPath, sync: READ_SYNC, index: 1, seedRows: SEED_ROWS }, 'socket client');
+      client = await workers.start(
+        { kind: 'load', system: 'socket', path: socketPath, sync: READ_SYNC, index: 1, seedRows: SEED_ROWS },
+        'socket client',
+      );
     } else {
       createDatabase(database, SEED_ROWS);
       if (system === 'baton') {
         workspace.trackBatonSocket(database);
         // Started one after the other, so the first hosts the leader and the second forwards.
-        server = await workers.start({ kind: 'load', system, path: database, sync: READ_SYNC, index: 0, seedRows: SEED_ROWS }, 'baton leader member');
-        client = await workers.start({ kind: 'load', system, path: database, sync: READ_SYNC, index: 1, seedRows: SEED_ROWS }, 'baton follower');
-        if (server.role !== 'leader' || client.role !== 'follower') throw new Error(`expected a leader and a follower, got ${server.role} and ${client.role}`);
+        server = await workers.start(
+          { kind: 'load', system, path: database, sync: READ_SYNC, index: 0, seedRows: SEED_ROWS },
+          'baton leader member',
+        );
+        client = await workers.start(
+          { kind: 'load', system, path: database, sync: READ_SYNC, index: 1, seedRows: SEED_ROWS },
+          'baton follower',
+        );
+        if (server.role !== 'leader' || client.role !== 'follower')
+          throw new Error(`expected a leader and a follower, got ${server.role} and ${client.role}`);
       } else {
-        client = await workers.start({ kind: 'load', system, path: database, sync: READ_SYNC, index: 1, seedRows: SEED_ROWS }, 'direct reader');
+        client = await workers.start(
+          { kind: 'load', system, path: database, sync: READ_SYNC, index: 1, seedRows: SEED_ROWS },
+          'direct reader',
+        );
       }
     }
-    const spec: RunSpec = { inflight: 1, readFraction: 1, warmupMs: timing.warmupMs, durationMs: timing.durationMs, sampleStatus: false };
+    const spec: RunSpec = {
+      inflight: 1,
+      readFraction: 1,
+      warmupMs: timing.warmupMs,
+      durationMs: timing.durationMs,
+      sampleStatus: false,
+    };
     server?.send({ t: 'run', spec: { ...spec, inflight: 0 } });
     client.send({ t: 'run', spec });
     const timeout = timing.warmupMs + timing.durationMs + 60_000;
-    const reports = await Promise.all([client, ...(server === null ? [] : [server])].map(async (p) => (await p.next('report', timeout)).report));
+    const reports = await Promise.all(
+      [client, ...(server === null ? [] : [server])].map(async (p) => (await p.next('report', timeout)).report),
+    );
     return combineReports(system, round, reports);
   } finally {
     await workers.killAll();

@@ -38,7 +38,14 @@ export function caseLabel(c: ThroughputCase): string {
 }
 
 /** Runs `c` once against `system` and returns what it measured. */
-export async function measureThroughput(c: ThroughputCase, system: 'baton' | 'direct', round: number, timing: Timing, workspace: Workspace, env: NodeJS.ProcessEnv): Promise<SystemRun> {
+export async function measureThroughput(
+  c: ThroughputCase,
+  system: 'baton' | 'direct',
+  round: number,
+  timing: Timing,
+  workspace: Workspace,
+  env: NodeJS.ProcessEnv,
+): Promise<SystemRun> {
   const dir = workspace.runDir(`${caseLabel(c)}-${system}-r${round}`);
   const database = path.join(dir, 'bench.db');
   createDatabase(database, SEED_ROWS);
@@ -46,16 +53,31 @@ export async function measureThroughput(c: ThroughputCase, system: 'baton' | 'di
   // All members start at once, as a fleet of gateways does; for Baton the election decides
   // which one hosts the leader (and that member generates load like the others).
   const members = Array.from({ length: c.members }, (_, index) =>
-    WorkerProcess.spawn({ kind: 'load', system, path: database, sync: c.sync, index, seedRows: SEED_ROWS }, `${system} member ${index}`, env),
+    WorkerProcess.spawn(
+      { kind: 'load', system, path: database, sync: c.sync, index, seedRows: SEED_ROWS },
+      `${system} member ${index}`,
+      env,
+    ),
   );
   try {
     await Promise.all(members.map((member) => member.ready()));
     members.forEach((member, index) =>
-      member.send({ t: 'run', spec: { inflight: c.inflight, readFraction: c.readFraction, warmupMs: timing.warmupMs, durationMs: timing.durationMs, sampleStatus: index === 0 } }),
+      member.send({
+        t: 'run',
+        spec: {
+          inflight: c.inflight,
+          readFraction: c.readFraction,
+          warmupMs: timing.warmupMs,
+          durationMs: timing.durationMs,
+          sampleStatus: index === 0,
+        },
+      }),
     );
     // Bounded: a direct request may retry SQLITE_BUSY for a long time, but not forever.
     const reportTimeout = timing.warmupMs + timing.durationMs + 120_000;
-    const reports = await Promise.all(members.map(async (member) => (await member.next('report', reportTimeout)).report));
+    const reports = await Promise.all(
+      members.map(async (member) => (await member.next('report', reportTimeout)).report),
+    );
     const run = combineReports(system, round, reports);
     await killAll(members);
     run.rowsFound = countWrittenRows(database);

@@ -8,8 +8,19 @@ import type { LeaderCounters, Target } from './target';
 const REQUEST_TIMEOUT_MS = 60_000;
 
 /** Opens a Baton member on `path` (the table exists already; no migrations). */
-export async function openBatonTarget(path: string, sync: SyncMode, index: number, candidate: boolean): Promise<Target> {
-  const store = await openStore({ path, name: `bench-${index}`, synchronous: sync, requestTimeoutMs: REQUEST_TIMEOUT_MS, candidate });
+export async function openBatonTarget(
+  path: string,
+  sync: SyncMode,
+  index: number,
+  candidate: boolean,
+): Promise<Target> {
+  const store = await openStore({
+    path,
+    name: `bench-${index}`,
+    synchronous: sync,
+    requestTimeoutMs: REQUEST_TIMEOUT_MS,
+    candidate,
+  });
   return new BatonTarget(store, index);
 }
 

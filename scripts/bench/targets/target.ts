@@ -40,6 +40,7 @@ export function counterDelta(before: LeaderCounters, after: LeaderCounters): Sta
 
 /** The error code of a thrown value (`code` of StoreError and SqliteError), or its class name. */
 export function errorCode(error: unknown): string {
-  if (typeof error === 'object' && error !== null && 'code' in error && typeof error.code === 'string') return error.code;
+  if (typeof error === 'object' && error !== null && 'code' in error && typeof error.code === 'string')
+    return error.code;
   return error instanceof Error ? error.name : 'UNKNOWN';
 }

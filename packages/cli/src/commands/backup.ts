@@ -39,13 +39,23 @@ export function backupCommand(context: CommandContext): Command {
       runAction(context, options.json === true, async (out) => {
         // The leader may run in another directory: hand it an absolute path.
         const target = path.resolve(dest);
-        if (fs.existsSync(target)) throw new CliError('DESTINATION_EXISTS', `${target} already exists; backup never overwrites a file`);
+        if (fs.existsSync(target))
+          throw new CliError('DESTINATION_EXISTS', `${target} already exists; backup never overwrites a file`);
         const connection = await connect(db, { command: 'backup', mayLead: true, timeoutMs: options.timeout }, out);
         const startedAt = Date.now();
         const copy = await withConnection(connection, options.timeout, (store) => store.backup(target));
-        const report: BackupReport = { database: connection.paths.database, dest: copy.dest, bytes: copy.bytes, ms: Date.now() - startedAt, hostedLeader: connection.hostsLeader };
+        const report: BackupReport = {
+          database: connection.paths.database,
+          dest: copy.dest,
+          bytes: copy.bytes,
+          ms: Date.now() - startedAt,
+          hostedLeader: connection.hostsLeader,
+        };
         if (out.json) out.document(report);
-        else out.text(`backup of ${report.database} written to ${report.dest} (${formatBytes(report.bytes)}) in ${formatDuration(report.ms)}`);
+        else
+          out.text(
+            `backup of ${report.database} written to ${report.dest} (${formatBytes(report.bytes)}) in ${formatDuration(report.ms)}`,
+          );
         return ExitCode.Ok;
       }),
     );

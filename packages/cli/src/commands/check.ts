@@ -81,7 +81,9 @@ async function foreignKeys(store: Store): Promise<{ violations: ForeignKeyViolat
 
 function render(report: CheckReport, out: Output): string {
   const { green, red, bold } = out.colors;
-  const lines = [`${bold('integrity_check')}    ${report.integrity.ok ? green('ok') : red(`FAILED (${report.integrity.messages.length} findings)`)}`];
+  const lines = [
+    `${bold('integrity_check')}    ${report.integrity.ok ? green('ok') : red(`FAILED (${report.integrity.messages.length} findings)`)}`,
+  ];
   if (!report.integrity.ok) {
     const shown = report.integrity.messages.slice(0, SHOWN_FINDINGS);
     lines.push(...shown.map((m) => `  ${m}`));
@@ -89,13 +91,19 @@ function render(report: CheckReport, out: Output): string {
     if (hidden > 0) lines.push(`  … and ${hidden} more (--json lists them all)`);
   }
   const fk = report.foreignKeys;
-  lines.push(`${bold('foreign_key_check')}  ${fk.ok ? green('ok') : red(`FAILED (${fk.violations.length} violations)`)}`);
-  for (const v of fk.violations) lines.push(`  ${v.table} rowid ${v.rowid ?? '-'} refers to a missing row of ${v.parent} (constraint ${v.fkid})`);
+  lines.push(
+    `${bold('foreign_key_check')}  ${fk.ok ? green('ok') : red(`FAILED (${fk.violations.length} violations)`)}`,
+  );
+  for (const v of fk.violations)
+    lines.push(`  ${v.table} rowid ${v.rowid ?? '-'} refers to a missing row of ${v.parent} (constraint ${v.fkid})`);
   const permissions = report.permissions;
-  lines.push(`${bold('permissions')}        ${permissions.ok ? green('ok') : red(`TOO OPEN (${permissions.exposed.length} files beyond ${permissions.fileMode})`)}`);
+  lines.push(
+    `${bold('permissions')}        ${permissions.ok ? green('ok') : red(`TOO OPEN (${permissions.exposed.length} files beyond ${permissions.fileMode})`)}`,
+  );
   for (const file of permissions.exposed) lines.push(`  ${file.mode} ${file.path}`);
   if (permissions.fix !== null) lines.push(`  fix: ${permissions.fix}`);
-  if (report.staleSocketsRemoved.length > 0) lines.push(`${bold('stale sockets')}      removed ${report.staleSocketsRemoved.length} of dead leaders`);
+  if (report.staleSocketsRemoved.length > 0)
+    lines.push(`${bold('stale sockets')}      removed ${report.staleSocketsRemoved.length} of dead leaders`);
   lines.push(report.ok ? green(`${report.database} is healthy`) : red(`${report.database} FAILED the check`));
   return lines.join('\n');
 }
@@ -103,7 +111,9 @@ function render(report: CheckReport, out: Output): string {
 /** Builds the `check` command. */
 export function checkCommand(context: CommandContext): Command {
   return new Command('check')
-    .description("run PRAGMA integrity_check and foreign_key_check through the leader, and check that the store's files are closed to other users")
+    .description(
+      "run PRAGMA integrity_check and foreign_key_check through the leader, and check that the store's files are closed to other users",
+    )
     .argument('<db>', 'the database file')
     .addOption(jsonOption())
     .addOption(fileModeOption())
@@ -114,7 +124,11 @@ export function checkCommand(context: CommandContext): Command {
     )
     .action((db: string, options: CommonOptions & { fileMode: number }) =>
       runAction(context, options.json === true, async (out) => {
-        const connection = await connect(db, { command: 'check', mayLead: true, timeoutMs: options.timeout, fileMode: options.fileMode }, out);
+        const connection = await connect(
+          db,
+          { command: 'check', mayLead: true, timeoutMs: options.timeout, fileMode: options.fileMode },
+          out,
+        );
         const report = await withConnection(connection, options.timeout, async (store) => {
           const messages = await integrity(store);
           const fk = await foreignKeys(store);

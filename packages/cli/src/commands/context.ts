@@ -18,7 +18,11 @@ export interface CommandContext {
  * Runs a command body with an {@link Output} configured for `--json` or text, and records its
  * exit code; any error it throws is reported once (JSON error document or stderr line).
  */
-export async function runAction(context: CommandContext, json: boolean, body: (out: Output) => Promise<ExitCode>): Promise<void> {
+export async function runAction(
+  context: CommandContext,
+  json: boolean,
+  body: (out: Output) => Promise<ExitCode>,
+): Promise<void> {
   const out = new Output(context.io, json);
   try {
     context.exit(await body(out));

@@ -40,7 +40,9 @@ function toArgs(args: string[], json: boolean): InValue[] {
 function toReport(result: ResultSet, hostedLeader: boolean): ExecReport {
   return {
     columns: result.columns,
-    rows: result.rows.map((row) => Object.fromEntries(Object.entries(row).map(([key, value]) => [key, jsonSqlValue(value)]))),
+    rows: result.rows.map((row) =>
+      Object.fromEntries(Object.entries(row).map(([key, value]) => [key, jsonSqlValue(value)])),
+    ),
     rowsAffected: result.rowsAffected,
     lastInsertRowid: result.lastInsertRowid === undefined ? null : jsonSqlValue(result.lastInsertRowid),
     hostedLeader,
@@ -49,13 +51,22 @@ function toReport(result: ResultSet, hostedLeader: boolean): ExecReport {
 
 function render(result: ResultSet, out: Output): void {
   if (result.columns.length === 0) {
-    const rowid = result.lastInsertRowid === undefined || result.rowsAffected === 0 ? '' : `, last insert rowid ${result.lastInsertRowid}`;
+    const rowid =
+      result.lastInsertRowid === undefined || result.rowsAffected === 0
+        ? ''
+        : `, last insert rowid ${result.lastInsertRowid}`;
     out.text(`${result.rowsAffected} ${result.rowsAffected === 1 ? 'row' : 'rows'} affected${rowid}`);
     return;
   }
   const cells = result.rows.map((row) => result.columns.map((column) => row[column]));
   if (out.interactive) {
-    out.text(renderTable(result.columns, cells.map((r) => r.map(displayValue)), out.colors));
+    out.text(
+      renderTable(
+        result.columns,
+        cells.map((r) => r.map(displayValue)),
+        out.colors,
+      ),
+    );
     out.note(`${result.rows.length} ${result.rows.length === 1 ? 'row' : 'rows'}`);
   } else {
     out.text([result.columns.join('\t'), ...cells.map((r) => r.map(tsvValue).join('\t'))].join('\n'));

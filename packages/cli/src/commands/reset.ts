@@ -39,16 +39,27 @@ export function resetCommand(context: CommandContext): Command {
     .action((db: string, options: ResetOptions) =>
       runAction(context, options.json === true, async (out) => {
         if (options.yes !== true) {
-          throw new CliError('CONFIRMATION_REQUIRED', 'reset drops every table and view of the application and recreates the schema; nothing was changed. Run it again with --yes to do it.');
+          throw new CliError(
+            'CONFIRMATION_REQUIRED',
+            'reset drops every table and view of the application and recreates the schema; nothing was changed. Run it again with --yes to do it.',
+          );
         }
         const connection = await connect(db, { command: 'reset', mayLead: true, timeoutMs: options.timeout }, out);
         const schemaVersion = await withConnection(connection, options.timeout, async (store) => {
           await store.reset();
           return (await store.status()).leader.schemaVersion;
         });
-        const report: ResetReport = { database: connection.paths.database, reset: true, schemaVersion, hostedLeader: connection.hostsLeader };
+        const report: ResetReport = {
+          database: connection.paths.database,
+          reset: true,
+          schemaVersion,
+          hostedLeader: connection.hostsLeader,
+        };
         if (out.json) out.document(report);
-        else out.text(`reset ${report.database}: application tables dropped, schema recreated at version ${schemaVersion}`);
+        else
+          out.text(
+            `reset ${report.database}: application tables dropped, schema recreated at version ${schemaVersion}`,
+          );
         return ExitCode.Ok;
       }),
     );

@@ -38,7 +38,12 @@ function nextFailover(store: Store, timeoutMs: number): Promise<FailoverEvent> {
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => {
       store.off('failover', onFailover);
-      reject(new CliError('STEP_DOWN_UNCONFIRMED', `the leader stepped down, but no leader welcomed this CLI within ${timeoutMs} ms; run \`baton status\` to see who leads`));
+      reject(
+        new CliError(
+          'STEP_DOWN_UNCONFIRMED',
+          `the leader stepped down, but no leader welcomed this CLI within ${timeoutMs} ms; run \`baton status\` to see who leads`,
+        ),
+      );
     }, timeoutMs);
     const onFailover = (event: FailoverEvent): void => {
       clearTimeout(timer);

@@ -35,8 +35,16 @@ export function watchCommand(context: CommandContext): Command {
     .argument('<db>', 'the database file')
     .addOption(jsonOption())
     .addOption(fileModeOption())
-    .addOption(new Option('--interval <ms>', 'time between refreshes, in milliseconds').default(1_000).argParser(positiveInteger('--interval')))
-    .addOption(new Option('-n, --count <n>', 'stop after n refreshes (default: until Ctrl-C)').argParser(positiveInteger('--count')))
+    .addOption(
+      new Option('--interval <ms>', 'time between refreshes, in milliseconds')
+        .default(1_000)
+        .argParser(positiveInteger('--interval')),
+    )
+    .addOption(
+      new Option('-n, --count <n>', 'stop after n refreshes (default: until Ctrl-C)').argParser(
+        positiveInteger('--count'),
+      ),
+    )
     .addOption(timeoutOption(STATUS_TIMEOUT_MS, 'report the leader unresponsive when it does not answer within this'))
     .addHelpText(
       'after',
@@ -44,13 +52,23 @@ export function watchCommand(context: CommandContext): Command {
     )
     .action((db: string, options: WatchOptions) =>
       runAction(context, options.json === true, async (out) => {
-        await watch(new StatusObserver(resolveDatabase(db), options.timeout, 'baton watch', options.fileMode), options, out, context);
+        await watch(
+          new StatusObserver(resolveDatabase(db), options.timeout, 'baton watch', options.fileMode),
+          options,
+          out,
+          context,
+        );
         return ExitCode.Ok;
       }),
     );
 }
 
-async function watch(observer: StatusObserver, options: WatchOptions, out: Output, context: CommandContext): Promise<void> {
+async function watch(
+  observer: StatusObserver,
+  options: WatchOptions,
+  out: Output,
+  context: CommandContext,
+): Promise<void> {
   const live = out.interactive && !out.json;
   let stopped = false;
   let wake: (() => void) | null = null;
@@ -84,6 +102,9 @@ function show(report: StatusReport, options: WatchOptions, out: Output, live: bo
   if (!live) return out.text(summaryLine(report));
   const footer = out.colors.dim(`refreshing every ${options.interval} ms; Ctrl-C to exit`);
   // Home, then overwrite each line and clear what is left of the previous frame: no flicker.
-  const frame = `${renderStatus(report, out.colors)}\n\n${footer}`.split('\n').map((line) => line + CLEAR_LINE_END).join('\n');
+  const frame = `${renderStatus(report, out.colors)}\n\n${footer}`
+    .split('\n')
+    .map((line) => line + CLEAR_LINE_END)
+    .join('\n');
   out.io.stdout.write(`${HOME}${frame}\n${CLEAR_BELOW}`);
 }

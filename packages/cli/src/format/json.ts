@@ -14,10 +14,13 @@ export type JsonValue = null | boolean | number | string | JsonValue[] | { [key:
  */
 export function jsonSqlValue(value: SqlValue | Value): JsonValue {
   if (typeof value === 'bigint') {
-    return value >= BigInt(Number.MIN_SAFE_INTEGER) && value <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(value) : value.toString();
+    return value >= BigInt(Number.MIN_SAFE_INTEGER) && value <= BigInt(Number.MAX_SAFE_INTEGER)
+      ? Number(value)
+      : value.toString();
   }
   if (value instanceof ArrayBuffer) return { base64: Buffer.from(value).toString('base64') };
-  if (value instanceof Uint8Array) return { base64: Buffer.from(value.buffer, value.byteOffset, value.byteLength).toString('base64') };
+  if (value instanceof Uint8Array)
+    return { base64: Buffer.from(value.buffer, value.byteOffset, value.byteLength).toString('base64') };
   return value;
 }
 

@@ -10,7 +10,12 @@ export function formatDuration(ms: number): string {
   const seconds = ms / 1_000;
   if (seconds < 60) return `${round(seconds, 1)} s`;
   const total = Math.floor(seconds);
-  const [d, h, m, s] = [Math.floor(total / 86_400), Math.floor(total / 3_600) % 24, Math.floor(total / 60) % 60, total % 60];
+  const [d, h, m, s] = [
+    Math.floor(total / 86_400),
+    Math.floor(total / 3_600) % 24,
+    Math.floor(total / 60) % 60,
+    total % 60,
+  ];
   if (d > 0) return `${d}d ${pad(h)}h`;
   if (h > 0) return `${h}h ${pad(m)}m`;
   return `${m}m ${pad(s)}s`;

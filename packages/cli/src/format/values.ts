@@ -12,7 +12,9 @@ export function displayValue(value: SqlValue | Value | undefined): string {
   if (value === null || value === undefined) return 'NULL';
   if (value instanceof ArrayBuffer || value instanceof Uint8Array) {
     const bytes = value instanceof ArrayBuffer ? new Uint8Array(value) : value;
-    const hex = Buffer.from(bytes.buffer, bytes.byteOffset, Math.min(bytes.byteLength, BLOB_PREVIEW_BYTES)).toString('hex');
+    const hex = Buffer.from(bytes.buffer, bytes.byteOffset, Math.min(bytes.byteLength, BLOB_PREVIEW_BYTES)).toString(
+      'hex',
+    );
     return `x'${hex}${bytes.byteLength > BLOB_PREVIEW_BYTES ? '…' : ''}'`;
   }
   return String(value);
@@ -34,8 +36,11 @@ export function parseJsonArg(text: string, position: number): InValue {
   try {
     value = JSON.parse(text);
   } catch {
-    throw new InvalidArgumentError(`argument ${position} is not JSON: ${text} (strings need quotes under --json-args, e.g. '"text"')`);
+    throw new InvalidArgumentError(
+      `argument ${position} is not JSON: ${text} (strings need quotes under --json-args, e.g. '"text"')`,
+    );
   }
-  if (value === null || typeof value === 'number' || typeof value === 'string' || typeof value === 'boolean') return value;
+  if (value === null || typeof value === 'number' || typeof value === 'string' || typeof value === 'boolean')
+    return value;
   throw new InvalidArgumentError(`argument ${position} must be a JSON number, string, boolean or null, got ${text}`);
 }

@@ -70,7 +70,8 @@ export function explainSilence(probe: LeaderProbe, timeoutMs: number | null): st
         : 'its process is running but does not answer; it keeps the election lock, so no other member can take over until it answers or exits';
     return `the leader (${who}) ${timeoutMs === null ? 'cannot answer' : `did not answer within ${timeoutMs} ms`}: ${why}`;
   }
-  if (probe.record === null) return 'no leader is running, and there is no leader record (has any member opened this store?)';
+  if (probe.record === null)
+    return 'no leader is running, and there is no leader record (has any member opened this store?)';
   const last = `the last leader was pid ${probe.record.pid} "${probe.record.name}" (epoch ${probe.record.epoch})`;
   return `no leader is running; ${last}, ${isAlive(probe.recordProcess) ? 'whose process is alive but no longer leads' : 'whose process has exited'}`;
 }

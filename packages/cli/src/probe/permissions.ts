@@ -19,5 +19,10 @@ export interface PermissionsReport {
 /** Which of the store's files are more open than `fileMode` (a mode such as `0o600`). */
 export function permissionsReport(paths: StorePaths, fileMode: number): PermissionsReport {
   const exposed = exposedFiles(paths, fileMode);
-  return { ok: exposed.length === 0, fileMode: formatMode(fileMode), exposed, fix: exposed.length === 0 ? null : chmodCommand(exposed, fileMode) };
+  return {
+    ok: exposed.length === 0,
+    fileMode: formatMode(fileMode),
+    exposed,
+    fix: exposed.length === 0 ? null : chmodCommand(exposed, fileMode),
+  };
 }

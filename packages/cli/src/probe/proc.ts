@@ -73,7 +73,13 @@ export function parseProcLocks(text: string): LockEntry[] {
   for (const line of text.split('\n')) {
     const match = /^\d+:\s+(\w+)\s+\S+\s+\S+\s+(-?\d+)\s+([0-9a-f]+):([0-9a-f]+):(\d+)\s/.exec(line);
     if (match === null) continue;
-    entries.push({ kind: match[1]!, pid: Number(match[2]), major: parseInt(match[3]!, 16), minor: parseInt(match[4]!, 16), inode: BigInt(match[5]!) });
+    entries.push({
+      kind: match[1]!,
+      pid: Number(match[2]),
+      major: parseInt(match[3]!, 16),
+      minor: parseInt(match[4]!, 16),
+      inode: BigInt(match[5]!),
+    });
   }
   return entries;
 }
@@ -92,7 +98,9 @@ export function flockHolder(file: string): number | null | undefined {
     return undefined;
   }
   const { major, minor } = splitDevice(stat.dev);
-  const lock = parseProcLocks(text).find((e) => e.kind === 'FLOCK' && e.inode === stat.ino && e.major === major && e.minor === minor);
+  const lock = parseProcLocks(text).find(
+    (e) => e.kind === 'FLOCK' && e.inode === stat.ino && e.major === major && e.minor === minor,
+  );
   if (lock === undefined) return null;
   // A holder in another pid namespace shows as -1: held, by someone we cannot name.
   return lock.pid > 0 ? lock.pid : undefined;

@@ -29,7 +29,12 @@ export class StatusObserver {
   /** One report: the leader's answer, or why there is none. Never throws for a silent leader. */
   async sample(): Promise<StatusReport> {
     try {
-      this.store ??= await openStore({ path: this.paths.database, name: this.name, candidate: false, requestTimeoutMs: this.timeoutMs });
+      this.store ??= await openStore({
+        path: this.paths.database,
+        name: this.name,
+        candidate: false,
+        requestTimeoutMs: this.timeoutMs,
+      });
       const status = await this.store.status();
       return reportFromStatus(status, probeLeader(this.paths), this.context());
     } catch (error) {

@@ -43,13 +43,21 @@ function leaderSection(report: StatusReport, colors: Colors): string[] {
 
 function problemSection(report: StatusReport, colors: Colors): string[] {
   if (report.problem === null) return [];
-  const lines = [heading(colors, report.state === 'unresponsive' ? 'Leader unresponsive' : 'No leader'), `  ${report.problem}`];
+  const lines = [
+    heading(colors, report.state === 'unresponsive' ? 'Leader unresponsive' : 'No leader'),
+    `  ${report.problem}`,
+  ];
   if (report.record !== null) lines.push(recordLine(report.record, colors, report.at));
   return lines;
 }
 
 function recordLine(record: RecordView, colors: Colors, now: number): string {
-  const process = record.process === 'running' ? colors.green('running') : record.process === 'stopped' ? colors.yellow('stopped') : colors.red(record.process === 'gone' ? 'not running' : 'exited');
+  const process =
+    record.process === 'running'
+      ? colors.green('running')
+      : record.process === 'stopped'
+        ? colors.yellow('stopped')
+        : colors.red(record.process === 'gone' ? 'not running' : 'exited');
   return pairs(colors, [
     ['last leader record: pid', `${record.pid} (${process})`],
     ['name', record.name],
@@ -70,7 +78,14 @@ function membersSection(members: MemberView[], colors: Colors, now: number): str
   ]);
   return [
     heading(colors, 'Members', `${members.length} connected`),
-    renderTable(['PID', 'NAME', 'ROLE', 'CONNECTED', 'REQUESTS', 'IN FLIGHT'], rows, colors, ['right', 'left', 'left', 'right', 'right', 'right']),
+    renderTable(['PID', 'NAME', 'ROLE', 'CONNECTED', 'REQUESTS', 'IN FLIGHT'], rows, colors, [
+      'right',
+      'left',
+      'left',
+      'right',
+      'right',
+      'right',
+    ]),
   ];
 }
 
@@ -101,7 +116,8 @@ function filesSection(files: FilesView, colors: Colors): string[] {
     ]),
   ];
   for (const holder of files.openBy) {
-    const command = holder.command.length > COMMAND_WIDTH ? `${holder.command.slice(0, COMMAND_WIDTH - 1)}…` : holder.command;
+    const command =
+      holder.command.length > COMMAND_WIDTH ? `${holder.command.slice(0, COMMAND_WIDTH - 1)}…` : holder.command;
     lines.push(`    ${colors.dim('pid')} ${holder.pid}  ${command}`);
   }
   const { exposed, fix } = files.permissions;
@@ -130,7 +146,9 @@ function failoversSection(failovers: FailoverView[], colors: Colors, now: number
 /** The full text report: header, leader (or why none), members, load, database, leader changes. */
 export function renderStatus(report: StatusReport, colors: Colors): string {
   const sections = [
-    [`${colors.bold('baton')} ${report.database}  ${stateBadge(report, colors)}  ${colors.dim(formatClock(report.at, report.at))}`],
+    [
+      `${colors.bold('baton')} ${report.database}  ${stateBadge(report, colors)}  ${colors.dim(formatClock(report.at, report.at))}`,
+    ],
     leaderSection(report, colors),
     problemSection(report, colors),
     report.state === 'ok' ? membersSection(report.members, colors, report.at) : [],

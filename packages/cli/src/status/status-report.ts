@@ -172,7 +172,14 @@ export function reportFromStatus(status: StoreStatus, probe: LeaderProbe, contex
       openBy: openBy(context.paths),
       permissions: permissionsReport(context.paths, context.fileMode),
     },
-    failovers: status.failovers.map((f) => ({ epoch: f.epoch, at: f.startedAt, fromPid: f.previousPid, toPid: f.pid, toName: f.name, takeoverMs: f.takeoverMs })),
+    failovers: status.failovers.map((f) => ({
+      epoch: f.epoch,
+      at: f.startedAt,
+      fromPid: f.previousPid,
+      toPid: f.pid,
+      toName: f.name,
+      takeoverMs: f.takeoverMs,
+    })),
     record: recordView(probe),
     lockHolder: probe.lockHolder,
   };

@@ -66,7 +66,11 @@ export class BatonProcess {
       };
       const timer = setTimeout(() => {
         this.listeners = this.listeners.filter((l) => l !== listener);
-        reject(new Error(`baton never printed ${what} within ${timeoutMs} ms; stdout:\n${this.stdout}\nstderr:\n${this.stderr}`));
+        reject(
+          new Error(
+            `baton never printed ${what} within ${timeoutMs} ms; stdout:\n${this.stdout}\nstderr:\n${this.stderr}`,
+          ),
+        );
       }, timeoutMs);
       this.listeners.push(listener);
       listener();
@@ -81,7 +85,9 @@ export class BatonProcess {
 
 /** Starts `baton <args>` with piped stdio (so stdout is not a TTY). */
 export function startBaton(args: string[], options: RunOptions = {}): BatonProcess {
-  return new BatonProcess(spawn(process.execPath, [BATON_BIN, ...args], { env: environment(options.env), stdio: ['ignore', 'pipe', 'pipe'] }));
+  return new BatonProcess(
+    spawn(process.execPath, [BATON_BIN, ...args], { env: environment(options.env), stdio: ['ignore', 'pipe', 'pipe'] }),
+  );
 }
 
 /** Runs `baton <args>` to completion (killed after `timeoutMs`, default 30 s). */

@@ -7,7 +7,9 @@ import * as fs from 'node:fs';
 
 /** Runs `sql` with the sqlite3 shell on `file` and returns its output lines. */
 export function sqlite3(file: string, sql: string): string[] {
-  return execFileSync('sqlite3', [file, sql], { encoding: 'utf8' }).split('\n').filter((line) => line !== '');
+  return execFileSync('sqlite3', [file, sql], { encoding: 'utf8' })
+    .split('\n')
+    .filter((line) => line !== '');
 }
 
 /**
@@ -19,7 +21,10 @@ export function sqlite3(file: string, sql: string): string[] {
  */
 export function corruptTable(file: string, table: string, pages = 3): number[] {
   const pageSize = Number(sqlite3(file, 'PRAGMA page_size')[0]);
-  const leaves = sqlite3(file, `SELECT pageno FROM dbstat WHERE name = '${table}' AND pagetype = 'leaf' ORDER BY pageno`).map(Number);
+  const leaves = sqlite3(
+    file,
+    `SELECT pageno FROM dbstat WHERE name = '${table}' AND pagetype = 'leaf' ORDER BY pageno`,
+  ).map(Number);
   if (leaves.length < pages) throw new Error(`${table} has only ${leaves.length} leaf pages; write more rows first`);
   const damaged = leaves.slice(-pages);
   const fd = fs.openSync(file, 'r+');

@@ -71,11 +71,28 @@ async function main(): Promise<void> {
   process.on('SIGTERM', shutdown);
   process.on('SIGINT', shutdown);
   if (process.send !== undefined) {
-    bridgeToParent(gateway, send, (handler) => process.on('message', (m: GatewayCommand) => handler(m)), () => process.exit(0));
+    bridgeToParent(
+      gateway,
+      send,
+      (handler) => process.on('message', (m: GatewayCommand) => handler(m)),
+      () => process.exit(0),
+    );
     process.on('disconnect', shutdown);
   }
-  send({ ev: 'ready', pid: process.pid, profile: config.profile, enabled: config.enabled, dispatch: config.dispatchInGateway, role: gateway.store?.role ?? null, epoch: gateway.store?.epoch ?? 0 });
-  log(config.enabled ? `started (${gateway.store?.role}, dispatch ${config.dispatchInGateway ? 'on' : 'off'})` : 'started with kanban disabled: the board is not opened');
+  send({
+    ev: 'ready',
+    pid: process.pid,
+    profile: config.profile,
+    enabled: config.enabled,
+    dispatch: config.dispatchInGateway,
+    role: gateway.store?.role ?? null,
+    epoch: gateway.store?.epoch ?? 0,
+  });
+  log(
+    config.enabled
+      ? `started (${gateway.store?.role}, dispatch ${config.dispatchInGateway ? 'on' : 'off'})`
+      : 'started with kanban disabled: the board is not opened',
+  );
   // A disabled gateway has nothing keeping the event loop alive; a gateway runs until told to stop.
   setInterval(() => undefined, 1 << 30);
 }

@@ -32,7 +32,13 @@ export class UsageError extends KanbanError {
 }
 
 /** Options every command accepts. */
-export const GLOBAL_FLAGS: FlagSpec = { board: 'string', json: 'boolean', as: 'string', help: 'boolean', 'timeout-ms': 'int' };
+export const GLOBAL_FLAGS: FlagSpec = {
+  board: 'string',
+  json: 'boolean',
+  as: 'string',
+  help: 'boolean',
+  'timeout-ms': 'int',
+};
 
 /** `parseArgs`'s option table for a flag spec (`-h` is `--help`). */
 function nodeOptions(spec: FlagSpec): NonNullable<ParseArgsConfig['options']> {
@@ -46,7 +52,8 @@ function nodeOptions(spec: FlagSpec): NonNullable<ParseArgsConfig['options']> {
 
 /** The tokens of `argv` as node reads them against `spec`, without rejecting anything. */
 function tokensOf(argv: string[], spec: FlagSpec) {
-  return parseNodeArgs({ args: argv, options: nodeOptions(spec), strict: false, allowPositionals: true, tokens: true }).tokens;
+  return parseNodeArgs({ args: argv, options: nodeOptions(spec), strict: false, allowPositionals: true, tokens: true })
+    .tokens;
 }
 
 /** The first option in `argv` that `spec` does not declare, as a usage error with a hint. */
@@ -54,7 +61,9 @@ function unknownOption(argv: string[], spec: FlagSpec, command: string | null): 
   for (const token of tokensOf(argv, spec)) {
     if (token.kind !== 'option' || Object.hasOwn(spec, token.name) || token.name === 'h') continue;
     const hint = didYouMean(token.name, Object.keys(spec));
-    return new UsageError(`unknown option ${token.rawName}${command === null ? '' : ` for "${command}"`}${hint === undefined ? '' : `; did you mean --${hint}?`}`);
+    return new UsageError(
+      `unknown option ${token.rawName}${command === null ? '' : ` for "${command}"`}${hint === undefined ? '' : `; did you mean --${hint}?`}`,
+    );
   }
   return null;
 }
@@ -96,7 +105,9 @@ function commandSpec(commands: Record<string, { flags: FlagSpec }>, command: str
   const found = Object.hasOwn(commands, command) ? commands[command] : undefined;
   if (found === undefined) {
     const hint = didYouMean(command, Object.keys(commands));
-    throw new UsageError(`unknown command ${JSON.stringify(command)}${hint === undefined ? '' : `; did you mean "${hint}"?`}`);
+    throw new UsageError(
+      `unknown command ${JSON.stringify(command)}${hint === undefined ? '' : `; did you mean "${hint}"?`}`,
+    );
   }
   return found.flags;
 }

@@ -37,8 +37,10 @@ export interface Command {
   run: (ctx: CommandContext) => Promise<CommandResult>;
 }
 
-const str = (flags: Flags, name: string): string | undefined => (typeof flags[name] === 'string' ? flags[name] : undefined);
-const int = (flags: Flags, name: string): number | undefined => (typeof flags[name] === 'number' ? flags[name] : undefined);
+const str = (flags: Flags, name: string): string | undefined =>
+  typeof flags[name] === 'string' ? flags[name] : undefined;
+const int = (flags: Flags, name: string): number | undefined =>
+  typeof flags[name] === 'number' ? flags[name] : undefined;
 const list = (flags: Flags, name: string): string[] => (Array.isArray(flags[name]) ? flags[name] : []);
 
 /** Every command, by name. */
@@ -52,8 +54,15 @@ export const COMMANDS: Record<string, Command> = {
     // it lacks, in a transaction. Nothing else, so running it under a live fleet is harmless.
     run: async ({ store }) => {
       const status = await store.status();
-      const data = { board: status.database.path, schemaVersion: status.leader.schemaVersion, leader: { pid: status.leader.pid, name: status.leader.name, epoch: status.leader.epoch } };
-      return { data, text: `board ${data.board}: schema version ${data.schemaVersion} (leader ${data.leader.name}, pid ${data.leader.pid}, epoch ${data.leader.epoch})` };
+      const data = {
+        board: status.database.path,
+        schemaVersion: status.leader.schemaVersion,
+        leader: { pid: status.leader.pid, name: status.leader.name, epoch: status.leader.epoch },
+      };
+      return {
+        data,
+        text: `board ${data.board}: schema version ${data.schemaVersion} (leader ${data.leader.name}, pid ${data.leader.pid}, epoch ${data.leader.epoch})`,
+      };
     },
   },
   reset: {
@@ -69,7 +78,8 @@ export const COMMANDS: Record<string, Command> = {
   },
   create: {
     summary: 'create a task',
-    usage: 'create <title> [--body text] [--assignee profile] [--priority n] [--parent id]... [--key idempotency-key] [--status ready|todo|triage]',
+    usage:
+      'create <title> [--body text] [--assignee profile] [--priority n] [--parent id]... [--key idempotency-key] [--status ready|todo|triage]',
     flags: { body: 'string', assignee: 'string', priority: 'int', parent: 'list', key: 'string', status: 'string' },
     args: [1, 1],
     run: async ({ board, positionals, flags }) => {
@@ -85,7 +95,10 @@ export const COMMANDS: Record<string, Command> = {
       const status = str(flags, 'status');
       if (status !== undefined) input.status = status as CreateInput['status'];
       const { task, created } = await board.create(input);
-      return { data: { task, created }, text: `${created ? 'created' : 'already exists (same key)'}: ${format.taskSummary(task)}` };
+      return {
+        data: { task, created },
+        text: `${created ? 'created' : 'already exists (same key)'}: ${format.taskSummary(task)}`,
+      };
     },
   },
   list: {
@@ -122,9 +135,15 @@ export const COMMANDS: Record<string, Command> = {
     args: [0, 1],
     run: async ({ board, positionals, flags }) => {
       const ttlMs = int(flags, 'ttl-ms');
-      const claim = await board.claim({ ...(positionals[0] === undefined ? {} : { taskId: positionals[0] }), ...(ttlMs === undefined ? {} : { ttlMs }) });
+      const claim = await board.claim({
+        ...(positionals[0] === undefined ? {} : { taskId: positionals[0] }),
+        ...(ttlMs === undefined ? {} : { ttlMs }),
+      });
       if (claim === null) return { data: null, text: 'nothing to claim', exitCode: 3 };
-      return { data: claim, text: `claimed ${claim.task.id} as run ${claim.run.id}\n${format.taskSummary(claim.task)}` };
+      return {
+        data: claim,
+        text: `claimed ${claim.task.id} as run ${claim.run.id}\n${format.taskSummary(claim.task)}`,
+      };
     },
   },
   heartbeat: {
@@ -188,7 +207,8 @@ export const COMMANDS: Record<string, Command> = {
     args: [1, 2],
     run: async ({ board, positionals, flags }) => {
       const who = positionals[1];
-      if ((who === undefined) === (flags.none !== true)) throw new UsageError('assign needs a profile or --none (not both)');
+      if ((who === undefined) === (flags.none !== true))
+        throw new UsageError('assign needs a profile or --none (not both)');
       const task = await board.assign(positionals[0]!, who ?? null);
       return { data: task, text: `assigned: ${format.taskSummary(task)}` };
     },
@@ -200,7 +220,10 @@ export const COMMANDS: Record<string, Command> = {
     args: [2, 2],
     run: async ({ board, positionals }) => {
       const result = await board.link(positionals[0]!, positionals[1]!);
-      return { data: result, text: result.linked ? `${positionals[1]} now waits for ${positionals[0]}` : 'already linked' };
+      return {
+        data: result,
+        text: result.linked ? `${positionals[1]} now waits for ${positionals[0]}` : 'already linked',
+      };
     },
   },
   unlink: {
@@ -240,7 +263,10 @@ export const COMMANDS: Record<string, Command> = {
     args: [0, 1],
     run: async ({ board, positionals }) => {
       const promoted = await board.promote(positionals[0]);
-      return { data: { promoted }, text: promoted.length === 0 ? 'nothing to promote' : `promoted ${promoted.join(', ')}` };
+      return {
+        data: { promoted },
+        text: promoted.length === 0 ? 'nothing to promote' : `promoted ${promoted.join(', ')}`,
+      };
     },
   },
   'release-stale': {
@@ -250,7 +276,10 @@ export const COMMANDS: Record<string, Command> = {
     args: [0, 0],
     run: async ({ board }) => {
       const released = await board.releaseStale();
-      return { data: { released }, text: released.length === 0 ? 'no stale claims' : `released ${released.join(', ')}` };
+      return {
+        data: { released },
+        text: released.length === 0 ? 'no stale claims' : `released ${released.join(', ')}`,
+      };
     },
   },
   tail: {
@@ -260,12 +289,18 @@ export const COMMANDS: Record<string, Command> = {
     args: [0, 0],
     run: async ({ board, store, flags, print }) => {
       const task = str(flags, 'task');
-      const filter = { after: int(flags, 'after') ?? 0, limit: int(flags, 'limit') ?? 100, skipHeartbeats: flags.heartbeats !== true, ...(task === undefined ? {} : { taskId: task }) };
+      const filter = {
+        after: int(flags, 'after') ?? 0,
+        limit: int(flags, 'limit') ?? 100,
+        skipHeartbeats: flags.heartbeats !== true,
+        ...(task === undefined ? {} : { taskId: task }),
+      };
       if (flags.follow !== true) {
         const events = await board.tail(filter);
         return { data: events, text: events.length === 0 ? '(no events)' : format.eventLines(events) };
       }
-      if (flags.json === true) throw new UsageError('--follow prints a stream of lines; it cannot be combined with --json');
+      if (flags.json === true)
+        throw new UsageError('--follow prints a stream of lines; it cannot be combined with --json');
       // Follow: print what is there, then fetch more whenever a change is announced (or every second).
       let after = filter.after;
       for (;;) {

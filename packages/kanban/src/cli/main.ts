@@ -21,7 +21,11 @@ export interface CliIo {
   env: NodeJS.ProcessEnv;
 }
 
-const DEFAULT_IO: CliIo = { out: (t) => process.stdout.write(t), err: (t) => process.stderr.write(t), env: process.env };
+const DEFAULT_IO: CliIo = {
+  out: (t) => process.stdout.write(t),
+  err: (t) => process.stderr.write(t),
+  env: process.env,
+};
 
 /** The help text: usage, commands, options, exit codes, examples. */
 export function helpText(): string {
@@ -32,7 +36,9 @@ The kanban board of a gateway fleet, through Baton: every command is a member of
 store, so it never opens the database file itself while a gateway leads.
 
 Commands:
-${Object.entries(COMMANDS).map(([name, c]) => `  ${name.padEnd(width)}  ${c.summary}`).join('\n')}
+${Object.entries(COMMANDS)
+  .map(([name, c]) => `  ${name.padEnd(width)}  ${c.summary}`)
+  .join('\n')}
 
 Options:
   --board <path>     the board's database file (default: $KANBAN_BOARD)
@@ -66,7 +72,10 @@ function commandHelp(name: string): string {
 function describe(error: unknown): { code: string; message: string } {
   if (error instanceof KanbanError || error instanceof StoreError) {
     const prefix = `${error.code}: `;
-    return { code: error.code, message: error.message.startsWith(prefix) ? error.message.slice(prefix.length) : error.message };
+    return {
+      code: error.code,
+      message: error.message.startsWith(prefix) ? error.message.slice(prefix.length) : error.message,
+    };
   }
   return { code: 'UNKNOWN', message: error instanceof Error ? error.message : String(error) };
 }
@@ -97,21 +106,46 @@ export async function runCli(argv: string[], io: CliIo = DEFAULT_IO): Promise<nu
   }
   const spec = COMMANDS[command]!;
   if (positionals.length < spec.args[0] || positionals.length > spec.args[1]) {
-    return fail(EXIT.usage, new UsageError(`"${command}" takes ${spec.args[0] === spec.args[1] ? spec.args[0] : `${spec.args[0]} to ${spec.args[1]}`} argument(s), got ${positionals.length}`), `\n${commandHelp(command)}`);
+    return fail(
+      EXIT.usage,
+      new UsageError(
+        `"${command}" takes ${spec.args[0] === spec.args[1] ? spec.args[0] : `${spec.args[0]} to ${spec.args[1]}`} argument(s), got ${positionals.length}`,
+      ),
+      `\n${commandHelp(command)}`,
+    );
   }
   const boardPath = typeof flags.board === 'string' ? flags.board : io.env.KANBAN_BOARD;
-  if (boardPath === undefined || boardPath === '') return fail(EXIT.usage, new UsageError('no board: pass --board <path> or set KANBAN_BOARD'));
-  const actor = typeof flags.as === 'string' ? flags.as : io.env.KANBAN_PROFILE ?? 'cli';
+  if (boardPath === undefined || boardPath === '')
+    return fail(EXIT.usage, new UsageError('no board: pass --board <path> or set KANBAN_BOARD'));
+  const actor = typeof flags.as === 'string' ? flags.as : (io.env.KANBAN_PROFILE ?? 'cli');
 
   let store: Store | null = null;
   try {
-    const board = { path: boardPath, name: `kanban-${command}`, migrations: KANBAN_MIGRATIONS, requestTimeoutMs: typeof flags['timeout-ms'] === 'number' ? flags['timeout-ms'] : 10_000 };
+    const board = {
+      path: boardPath,
+      name: `kanban-${command}`,
+      migrations: KANBAN_MIGRATIONS,
+      requestTimeoutMs: typeof flags['timeout-ms'] === 'number' ? flags['timeout-ms'] : 10_000,
+    };
     store = await openStore(board);
-    const result = await spec.run({ board: new Board(store, actor), store, positionals, flags, print: (text) => io.out(`${text}\n`) });
-    io.out(json ? `${JSON.stringify(result.data, (_key, value: unknown) => (typeof value === 'bigint' ? value.toString() : value))}\n` : `${result.text}\n`);
+    const result = await spec.run({
+      board: new Board(store, actor),
+      store,
+      positionals,
+      flags,
+      print: (text) => io.out(`${text}\n`),
+    });
+    io.out(
+      json
+        ? `${JSON.stringify(result.data, (_key, value: unknown) => (typeof value === 'bigint' ? value.toString() : value))}\n`
+        : `${result.text}\n`,
+    );
     return result.exitCode ?? EXIT.ok;
   } catch (error) {
-    const usage = error instanceof UsageError || (error instanceof KanbanError && error.code === 'INVALID_ARGUMENT') || (error instanceof StoreError && error.code === 'INVALID_ARGUMENT');
+    const usage =
+      error instanceof UsageError ||
+      (error instanceof KanbanError && error.code === 'INVALID_ARGUMENT') ||
+      (error instanceof StoreError && error.code === 'INVALID_ARGUMENT');
     return fail(usage ? EXIT.usage : EXIT.failed, error);
   } finally {
     await store?.close();

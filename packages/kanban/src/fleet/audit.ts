@@ -37,17 +37,26 @@ const ENDS = new Set(['completed', 'failed', 'released', 'blocked']);
  */
 export function auditBoard(db: SqlReader, acknowledged: Iterable<string> = []): BoardAudit {
   const all = <T>(sql: string): T[] => db.prepare(sql).all() as T[];
-  const integrity = all<{ integrity_check: string }>('PRAGMA integrity_check').map((r) => r.integrity_check).join('; ');
+  const integrity = all<{ integrity_check: string }>('PRAGMA integrity_check')
+    .map((r) => r.integrity_check)
+    .join('; ');
   const ids = new Set(all<{ id: string }>('SELECT id FROM tasks').map((r) => r.id));
   const byStatus: Record<string, number> = {};
-  for (const row of all<{ status: string; n: number }>('SELECT status, COUNT(*) AS n FROM tasks GROUP BY status')) byStatus[row.status] = row.n;
-  const createdNotOnce = all<{ id: string }>(`SELECT id FROM tasks t WHERE (SELECT COUNT(*) FROM task_events e WHERE e.task_id = t.id AND e.kind = 'created') <> 1`).map((r) => r.id);
+  for (const row of all<{ status: string; n: number }>('SELECT status, COUNT(*) AS n FROM tasks GROUP BY status'))
+    byStatus[row.status] = row.n;
+  const createdNotOnce = all<{ id: string }>(
+    `SELECT id FROM tasks t WHERE (SELECT COUNT(*) FROM task_events e WHERE e.task_id = t.id AND e.kind = 'created') <> 1`,
+  ).map((r) => r.id);
   const completedMismatch = all<{ id: string }>(`SELECT id FROM tasks t
-    WHERE (SELECT COUNT(*) FROM task_events e WHERE e.task_id = t.id AND e.kind = 'completed') <> (CASE WHEN t.status = 'done' THEN 1 ELSE 0 END)`).map((r) => r.id);
+    WHERE (SELECT COUNT(*) FROM task_events e WHERE e.task_id = t.id AND e.kind = 'completed') <> (CASE WHEN t.status = 'done' THEN 1 ELSE 0 END)`).map(
+    (r) => r.id,
+  );
   // In commit order (event ids), a `claimed` while the task's previous claim is still open is a double claim.
   const open = new Set<string>();
   const claimedTwice = new Set<string>();
-  for (const e of all<{ task_id: string; kind: string }>(`SELECT task_id, kind FROM task_events WHERE kind IN ('claimed', 'completed', 'failed', 'released', 'blocked') ORDER BY id`)) {
+  for (const e of all<{ task_id: string; kind: string }>(
+    `SELECT task_id, kind FROM task_events WHERE kind IN ('claimed', 'completed', 'failed', 'released', 'blocked') ORDER BY id`,
+  )) {
     if (e.kind === 'claimed') {
       if (open.has(e.task_id)) claimedTwice.add(e.task_id);
       open.add(e.task_id);
@@ -56,7 +65,10 @@ export function auditBoard(db: SqlReader, acknowledged: Iterable<string> = []): 
     }
   }
   // Whatever the log says, two completed runs of one task are a double claim.
-  for (const row of all<{ task_id: string }>(`SELECT task_id FROM task_runs WHERE status = 'completed' GROUP BY task_id HAVING COUNT(*) > 1`)) claimedTwice.add(row.task_id);
+  for (const row of all<{ task_id: string }>(
+    `SELECT task_id FROM task_runs WHERE status = 'completed' GROUP BY task_id HAVING COUNT(*) > 1`,
+  ))
+    claimedTwice.add(row.task_id);
   return {
     integrity,
     tasks: ids.size,

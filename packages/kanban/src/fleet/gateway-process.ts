@@ -36,7 +36,10 @@ export class GatewayProcess {
   private readonly exited: Promise<void>;
   private readonly listeners: ((report: GatewayReport) => void)[] = [];
 
-  private constructor(readonly child: ChildProcess, readonly profile: string) {
+  private constructor(
+    readonly child: ChildProcess,
+    readonly profile: string,
+  ) {
     live.add(this);
     child.on('message', (report: GatewayReport) => this.record(report));
     child.stderr?.on('data', (chunk: Buffer) => {
@@ -47,7 +50,8 @@ export class GatewayProcess {
         this.exitCode = code;
         this.exitSignal = signal;
         live.delete(this);
-        for (const waiter of this.waiters) waiter.resolve({ ev: 'error', code: 'EXITED', message: `${profile} exited (${code ?? signal})` });
+        for (const waiter of this.waiters)
+          waiter.resolve({ ev: 'error', code: 'EXITED', message: `${profile} exited (${code ?? signal})` });
         this.waiters = [];
         resolve();
       }),
@@ -57,10 +61,15 @@ export class GatewayProcess {
   /** Forks a gateway and waits for its `ready` report. Rejects (with its stderr) if it exits first. */
   static async start(options: StartOptions): Promise<GatewayProcess> {
     const args = ['--home', options.home, ...(options.board === undefined ? [] : ['--board', options.board])];
-    const child = fork(GATEWAY_BIN, args, { stdio: ['ignore', 'ignore', options.stderr === 'collect' ? 'pipe' : 'inherit', 'ipc'] });
+    const child = fork(GATEWAY_BIN, args, {
+      stdio: ['ignore', 'ignore', options.stderr === 'collect' ? 'pipe' : 'inherit', 'ipc'],
+    });
     const gateway = new GatewayProcess(child, path.basename(options.home));
     const ready = await gateway.waitFor((r) => r.ev === 'ready', options.timeoutMs ?? 30_000);
-    if (ready.ev !== 'ready') throw new Error(`${gateway.profile} did not start: ${ready.ev === 'error' ? ready.message : ready.ev}\n${gateway.stderr}`);
+    if (ready.ev !== 'ready')
+      throw new Error(
+        `${gateway.profile} did not start: ${ready.ev === 'error' ? ready.message : ready.ev}\n${gateway.stderr}`,
+      );
     return gateway;
   }
 
@@ -112,7 +121,11 @@ export class GatewayProcess {
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => {
         this.waiters = this.waiters.filter((w) => w !== waiter);
-        reject(new Error(`${this.profile}: no matching report within ${timeoutMs} ms; last: ${JSON.stringify(this.reports.slice(-3))}`));
+        reject(
+          new Error(
+            `${this.profile}: no matching report within ${timeoutMs} ms; last: ${JSON.stringify(this.reports.slice(-3))}`,
+          ),
+        );
       }, timeoutMs);
       const waiter: Waiter = { test, resolve: (r) => (clearTimeout(timer), resolve(r)) };
       this.waiters.push(waiter);

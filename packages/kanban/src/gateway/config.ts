@@ -50,7 +50,17 @@ export interface GatewayConfig {
   worker: WorkerConfig;
 }
 
-const KANBAN_KEYS = ['enabled', 'board', 'dispatch_in_gateway', 'candidate', 'max_workers', 'claim_ttl_ms', 'heartbeat_ms', 'sweep_ms', 'worker'];
+const KANBAN_KEYS = [
+  'enabled',
+  'board',
+  'dispatch_in_gateway',
+  'candidate',
+  'max_workers',
+  'claim_ttl_ms',
+  'heartbeat_ms',
+  'sweep_ms',
+  'worker',
+];
 const WORKER_KEYS = ['min_ms', 'max_ms', 'fail_rate'];
 
 function invalid(file: string, message: string): never {
@@ -61,7 +71,12 @@ function checkKeys(file: string, where: string, given: Record<string, unknown>, 
   for (const key of Object.keys(given)) {
     if (known.includes(key)) continue;
     const close = didYouMean(key, known);
-    invalid(file, close === undefined ? `unknown key "${where}.${key}" (known: ${known.join(', ')})` : `unknown key "${where}.${key}"; did you mean "${close}"?`);
+    invalid(
+      file,
+      close === undefined
+        ? `unknown key "${where}.${key}" (known: ${known.join(', ')})`
+        : `unknown key "${where}.${key}"; did you mean "${close}"?`,
+    );
   }
 }
 
@@ -73,7 +88,8 @@ function bool(file: string, value: unknown, key: string, fallback: boolean): boo
 
 function int(file: string, value: unknown, key: string, fallback: number, min: number, max: number): number {
   if (value === undefined) return fallback;
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) invalid(file, `"${key}" must be an integer from ${min} to ${max}, got ${JSON.stringify(value)}`);
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max)
+    invalid(file, `"${key}" must be an integer from ${min} to ${max}, got ${JSON.stringify(value)}`);
   return value;
 }
 
@@ -100,15 +116,29 @@ export function parseGatewayConfig(text: string, home: string, file = path.join(
   checkKeys(file, 'kanban', kanban, KANBAN_KEYS);
   const worker = object(file, kanban.worker, 'kanban.worker');
   checkKeys(file, 'kanban.worker', worker, WORKER_KEYS);
-  if (kanban.board !== undefined && (typeof kanban.board !== 'string' || kanban.board.length === 0)) invalid(file, `"kanban.board" must be a file path`);
+  if (kanban.board !== undefined && (typeof kanban.board !== 'string' || kanban.board.length === 0))
+    invalid(file, `"kanban.board" must be a file path`);
   const failRate = worker.fail_rate ?? 0;
-  if (typeof failRate !== 'number' || !(failRate >= 0 && failRate <= 1)) invalid(file, `"kanban.worker.fail_rate" must be a number from 0 to 1, got ${JSON.stringify(failRate)}`);
+  if (typeof failRate !== 'number' || !(failRate >= 0 && failRate <= 1))
+    invalid(file, `"kanban.worker.fail_rate" must be a number from 0 to 1, got ${JSON.stringify(failRate)}`);
   const minMs = int(file, worker.min_ms, 'kanban.worker.min_ms', 200, 0, 3_600_000);
   const maxMs = int(file, worker.max_ms, 'kanban.worker.max_ms', Math.max(minMs, 2000), 0, 3_600_000);
-  if (maxMs < minMs) invalid(file, `"kanban.worker.max_ms" (${maxMs}) must not be less than "kanban.worker.min_ms" (${minMs})`);
+  if (maxMs < minMs)
+    invalid(file, `"kanban.worker.max_ms" (${maxMs}) must not be less than "kanban.worker.min_ms" (${minMs})`);
   const claimTtlMs = int(file, kanban.claim_ttl_ms, 'kanban.claim_ttl_ms', 30_000, 100, 86_400_000);
-  const heartbeatMs = int(file, kanban.heartbeat_ms, 'kanban.heartbeat_ms', Math.max(50, Math.floor(claimTtlMs / 3)), 10, 86_400_000);
-  if (heartbeatMs >= claimTtlMs) invalid(file, `"kanban.heartbeat_ms" (${heartbeatMs}) must be shorter than "kanban.claim_ttl_ms" (${claimTtlMs}), or every claim expires between heartbeats`);
+  const heartbeatMs = int(
+    file,
+    kanban.heartbeat_ms,
+    'kanban.heartbeat_ms',
+    Math.max(50, Math.floor(claimTtlMs / 3)),
+    10,
+    86_400_000,
+  );
+  if (heartbeatMs >= claimTtlMs)
+    invalid(
+      file,
+      `"kanban.heartbeat_ms" (${heartbeatMs}) must be shorter than "kanban.claim_ttl_ms" (${claimTtlMs}), or every claim expires between heartbeats`,
+    );
   const board = typeof kanban.board === 'string' ? path.resolve(home, kanban.board) : null;
   return {
     profile: path.basename(path.resolve(home)),
@@ -132,7 +162,8 @@ export function loadGatewayConfig(home: string): GatewayConfig {
   try {
     text = fs.readFileSync(file, 'utf8');
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') invalid(file, `cannot be read: ${(error as Error).message}`);
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT')
+      invalid(file, `cannot be read: ${(error as Error).message}`);
   }
   return parseGatewayConfig(text, home, file);
 }

@@ -182,7 +182,13 @@ export class Dispatcher extends EventEmitter<DispatcherEvents> {
       if (claim === null) return;
       const direct = this.announced.get(claim.task.id) === pass;
       this.announced.delete(claim.task.id);
-      this.emit('claimed', { task: claim.task, runId: claim.run.id, latencyMs: Date.now() - claim.task.createdAt, trigger, direct });
+      this.emit('claimed', {
+        task: claim.task,
+        runId: claim.run.id,
+        latencyMs: Date.now() - claim.task.createdAt,
+        trigger,
+        direct,
+      });
       this.startWork(claim);
     }
   }
@@ -226,10 +232,16 @@ export class Dispatcher extends EventEmitter<DispatcherEvents> {
         this.emit('completed', { taskId: task.id, runId: run.id });
       } else {
         const after = await this.board.fail(run.id, outcome.error);
-        this.emit('failed', { taskId: task.id, runId: run.id, blocked: after.status === 'blocked', error: outcome.error });
+        this.emit('failed', {
+          taskId: task.id,
+          runId: run.id,
+          blocked: after.status === 'blocked',
+          error: outcome.error,
+        });
       }
     } catch (error) {
-      if (error instanceof KanbanError && error.code === 'CLAIM_LOST') this.emit('lost', { taskId: task.id, runId: run.id });
+      if (error instanceof KanbanError && error.code === 'CLAIM_LOST')
+        this.emit('lost', { taskId: task.id, runId: run.id });
       else this.emit('error', error as Error);
     }
   }

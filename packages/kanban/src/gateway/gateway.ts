@@ -56,7 +56,11 @@ export class Gateway extends EventEmitter<GatewayEvents> {
   static async start(config: GatewayConfig, options: GatewayOptions = {}): Promise<Gateway> {
     if (!config.enabled) return new Gateway(config, null, null, null);
     const boardPath = options.board ?? config.board;
-    if (boardPath === null) throw new KanbanError('CONFIG_INVALID', `${config.home}/config.yaml: kanban is enabled but "kanban.board" is not set (or pass --board)`);
+    if (boardPath === null)
+      throw new KanbanError(
+        'CONFIG_INVALID',
+        `${config.home}/config.yaml: kanban is enabled but "kanban.board" is not set (or pass --board)`,
+      );
     const store = await openStore({
       path: boardPath,
       name: config.profile,

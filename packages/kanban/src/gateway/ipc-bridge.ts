@@ -16,10 +16,17 @@ function codeOf(error: unknown): string {
  * Reports `gateway`'s events through `send` and handles commands from `onCommand`.
  * @param exit - called after a `close` command has closed the gateway
  */
-export function bridgeToParent(gateway: Gateway, send: (report: GatewayReport) => void, onCommand: (handler: (command: GatewayCommand) => void) => void, exit: () => void): void {
+export function bridgeToParent(
+  gateway: Gateway,
+  send: (report: GatewayReport) => void,
+  onCommand: (handler: (command: GatewayCommand) => void) => void,
+  exit: () => void,
+): void {
   gateway.on('role', ({ role, epoch }) => send({ ev: 'role', role, epoch }));
   gateway.on('failover', (event) => send({ ev: 'failover', ...event }));
-  gateway.on('claimed', ({ task, runId, latencyMs, trigger, direct }) => send({ ev: 'claimed', taskId: task.id, runId, latencyMs, trigger, direct }));
+  gateway.on('claimed', ({ task, runId, latencyMs, trigger, direct }) =>
+    send({ ev: 'claimed', taskId: task.id, runId, latencyMs, trigger, direct }),
+  );
   gateway.on('completed', (event) => send({ ev: 'completed', ...event }));
   gateway.on('failed', ({ taskId, runId, blocked }) => send({ ev: 'failed', taskId, runId, blocked }));
   gateway.on('lost', (event) => send({ ev: 'lost', ...event }));
@@ -49,7 +56,12 @@ export function bridgeToParent(gateway: Gateway, send: (report: GatewayReport) =
 }
 
 /** Creates tasks one after the other, paced to one every `intervalMs`, reporting each acknowledgement. */
-async function createLoad(gateway: Gateway, command: Extract<GatewayCommand, { cmd: 'create' }>, active: () => boolean, send: (report: GatewayReport) => void): Promise<void> {
+async function createLoad(
+  gateway: Gateway,
+  command: Extract<GatewayCommand, { cmd: 'create' }>,
+  active: () => boolean,
+  send: (report: GatewayReport) => void,
+): Promise<void> {
   const board = gateway.board;
   let created = 0;
   const started = Date.now();
@@ -57,7 +69,11 @@ async function createLoad(gateway: Gateway, command: Extract<GatewayCommand, { c
     const key = `${gateway.config.profile}/${command.prefix}/${i}`;
     const before = Date.now();
     try {
-      const { task } = await board.create({ title: `${command.prefix} #${i}`, idempotencyKey: key, body: `created by ${gateway.config.profile}` });
+      const { task } = await board.create({
+        title: `${command.prefix} #${i}`,
+        idempotencyKey: key,
+        body: `created by ${gateway.config.profile}`,
+      });
       created++;
       send({ ev: 'created', taskId: task.id, key, ms: Date.now() - before });
     } catch (error) {

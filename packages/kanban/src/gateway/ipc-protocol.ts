@@ -14,7 +14,15 @@ export type GatewayCommand =
 
 /** Events the gateway reports. */
 export type GatewayReport =
-  | { ev: 'ready'; pid: number; profile: string; enabled: boolean; dispatch: boolean; role: string | null; epoch: number }
+  | {
+      ev: 'ready';
+      pid: number;
+      profile: string;
+      enabled: boolean;
+      dispatch: boolean;
+      role: string | null;
+      epoch: number;
+    }
   | { ev: 'role'; role: string; epoch: number }
   | { ev: 'failover'; fromPid: number; toPid: number; epoch: number; ms: number }
   /** A create was acknowledged by the store (committed). */

@@ -22,7 +22,11 @@ export function simulatedWork(config: WorkerConfig, random: () => number = Math.
       const fails = random() < config.failRate;
       const timer = setTimeout(() => {
         signal.removeEventListener('abort', onAbort);
-        resolve(fails ? { ok: false, error: `simulated failure after ${ms} ms` } : { ok: true, result: `${task.id} done in ${ms} ms` });
+        resolve(
+          fails
+            ? { ok: false, error: `simulated failure after ${ms} ms` }
+            : { ok: true, result: `${task.id} done in ${ms} ms` },
+        );
       }, ms);
       const onAbort = (): void => {
         clearTimeout(timer);

@@ -38,8 +38,17 @@ export function takeNextEpoch(writer: SqliteConnection, pid: number, name: strin
 /** The most recent `limit` leaders, newest first. */
 export function readEpochHistory(reader: SqliteConnection, limit: number): EpochRecord[] {
   const rows = reader.db
-    .prepare('SELECT epoch, pid, name, started_at, previous_pid, takeover_ms FROM _baton_epochs ORDER BY epoch DESC LIMIT ?')
+    .prepare(
+      'SELECT epoch, pid, name, started_at, previous_pid, takeover_ms FROM _baton_epochs ORDER BY epoch DESC LIMIT ?',
+    )
     .raw(true)
     .all(limit) as [number, number, string, number, number | null, number | null][];
-  return rows.map(([epoch, pid, name, startedAt, previousPid, takeoverMs]) => ({ epoch, pid, name, startedAt, previousPid, takeoverMs }));
+  return rows.map(([epoch, pid, name, startedAt, previousPid, takeoverMs]) => ({
+    epoch,
+    pid,
+    name,
+    startedAt,
+    previousPid,
+    takeoverMs,
+  }));
 }

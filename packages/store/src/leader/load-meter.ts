@@ -47,7 +47,14 @@ export class LoadMeter {
     const second = Math.floor(Date.now() / 1000);
     const last = this.buckets[this.buckets.length - 1];
     if (last !== undefined && last.second === second) return last;
-    const bucket = { second, reads: 0, writes: 0, commits: 0, groupedWrites: 0, histogram: new Uint32Array(BOUNDS.length) };
+    const bucket = {
+      second,
+      reads: 0,
+      writes: 0,
+      commits: 0,
+      groupedWrites: 0,
+      histogram: new Uint32Array(BOUNDS.length),
+    };
     this.buckets.push(bucket);
     while (this.buckets.length > 0 && this.buckets[0]!.second <= second - WINDOW_SECONDS) this.buckets.shift();
     return bucket;
@@ -92,7 +99,8 @@ export class LoadMeter {
       let seen = 0;
       for (let i = 0; i < histogram.length; i++) {
         seen += histogram[i]!;
-        if (seen >= rank) return Number((BOUNDS[i] === Number.POSITIVE_INFINITY ? BOUNDS[i - 1]! : BOUNDS[i]!).toFixed(3));
+        if (seen >= rank)
+          return Number((BOUNDS[i] === Number.POSITIVE_INFINITY ? BOUNDS[i - 1]! : BOUNDS[i]!).toFixed(3));
       }
       return 0;
     };

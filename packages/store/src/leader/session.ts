@@ -56,7 +56,10 @@ export class Session {
     let bytes = encodeFrame(frame);
     if (payloadBytes(bytes) > this.maxFrameBytes && frame.t === 'res') {
       // The member would refuse this frame and reconnect, and re-send the request, forever.
-      const error = new StoreError('RESULT_TOO_LARGE', `the result is ${payloadBytes(bytes)} bytes, more than the frame limit of ${this.maxFrameBytes}; select fewer rows or smaller values`);
+      const error = new StoreError(
+        'RESULT_TOO_LARGE',
+        `the result is ${payloadBytes(bytes)} bytes, more than the frame limit of ${this.maxFrameBytes}; select fewer rows or smaller values`,
+      );
       bytes = encodeFrame({ t: 'res', id: frame.id, err: error.toWire() });
     }
     writeFrame(this.socket, bytes);

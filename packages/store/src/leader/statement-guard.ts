@@ -18,7 +18,14 @@ import { controlOf, firstKeyword, stripLeading } from '../protocol/sql-text';
  */
 export type StatementContext = 'statement' | 'batch' | 'transaction' | 'script';
 
-const ENGINE_PRAGMAS = new Set(['journal_mode', 'locking_mode', 'synchronous', 'foreign_keys', 'writable_schema', 'query_only']);
+const ENGINE_PRAGMAS = new Set([
+  'journal_mode',
+  'locking_mode',
+  'synchronous',
+  'foreign_keys',
+  'writable_schema',
+  'query_only',
+]);
 
 /** The prefix of the engine's own savepoint names, which no member may touch. */
 export const ENGINE_SAVEPOINT_PREFIX = '_baton_';
@@ -33,22 +40,27 @@ export function refusalReason(sql: string, context: StatementContext = 'statemen
   if (keyword === undefined) return null;
   const control = controlOf(text, keyword);
   if (control === 'savepoint' || control === 'release' || control === 'rollback-to') {
-    if (context === 'statement') return `${keyword} is only allowed inside transaction(), batch() or executeMultiple(): the leader owns transaction boundaries`;
-    if (text.toLowerCase().includes(ENGINE_SAVEPOINT_PREFIX)) return `savepoint names starting with ${ENGINE_SAVEPOINT_PREFIX} belong to the leader`;
+    if (context === 'statement')
+      return `${keyword} is only allowed inside transaction(), batch() or executeMultiple(): the leader owns transaction boundaries`;
+    if (text.toLowerCase().includes(ENGINE_SAVEPOINT_PREFIX))
+      return `savepoint names starting with ${ENGINE_SAVEPOINT_PREFIX} belong to the leader`;
     return null;
   }
   if (control !== null) {
     // Inside a transaction SQLite itself answers a nested BEGIN ("cannot start a transaction
     // within a transaction"), as libsql does; COMMIT and ROLLBACK must go through the commit
     // and rollback operations (fencing, exactly-once), which the member sends for them.
-    if (context === 'transaction') return control === 'begin' ? null : `${keyword} inside a transaction is the commit or rollback operation: call commit() or rollback()`;
+    if (context === 'transaction')
+      return control === 'begin'
+        ? null
+        : `${keyword} inside a transaction is the commit or rollback operation: call commit() or rollback()`;
     return `${keyword} is not allowed: use batch() or transaction(), the leader owns transaction boundaries`;
   }
   if (keyword === 'ATTACH' || keyword === 'DETACH') {
     return `${keyword} is not allowed: the leader opens exactly one database file`;
   }
   if (keyword === 'VACUUM') {
-    return 'VACUUM is not allowed through the store: it cannot run inside the leader\'s transactions';
+    return "VACUUM is not allowed through the store: it cannot run inside the leader's transactions";
   }
   if (keyword === 'PRAGMA') {
     // SQLite accepts comments anywhere and quoted names ("x", 'x', [x], `x`): read past both.
@@ -60,7 +72,8 @@ export function refusalReason(sql: string, context: StatementContext = 'statemen
     // allowed, as migration files (drizzle-kit's table rebuilds) carry it and libsql's migrate()
     // and batch() ignore it the same way. Alone, it would silently do nothing: refused.
     if (name === 'foreign_keys' && context !== 'statement') return null;
-    if (name !== undefined && ENGINE_PRAGMAS.has(name)) return `setting PRAGMA ${name} is not allowed: the leader owns it`;
+    if (name !== undefined && ENGINE_PRAGMAS.has(name))
+      return `setting PRAGMA ${name} is not allowed: the leader owns it`;
   }
   return null;
 }

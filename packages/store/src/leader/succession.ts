@@ -43,7 +43,13 @@ export class Succession {
   }
 
   private eligible(session: Session): boolean {
-    return !session.closed && session.welcomed && session.hello !== null && session.hello.candidate && session.hello.pid !== this.leaderPid;
+    return (
+      !session.closed &&
+      session.welcomed &&
+      session.hello !== null &&
+      session.hello.candidate &&
+      session.hello.pid !== this.leaderPid
+    );
   }
 
   private appoint(heir: Session | null): void {

@@ -28,7 +28,9 @@ const RESPONSE_ENVELOPE_BYTES = 64;
 function startFailure(error: unknown): FromWorker {
   const code = (error as { code?: unknown } | null)?.code;
   const coded = error instanceof StoreError || (typeof code === 'string' && code.startsWith('SQLITE_'));
-  const failure = coded ? toStoreError(error) : new StoreError('LEADER_FAILED', error instanceof Error ? error.message : String(error));
+  const failure = coded
+    ? toStoreError(error)
+    : new StoreError('LEADER_FAILED', error instanceof Error ? error.message : String(error));
   return { t: 'failed', err: failure.toWire() };
 }
 
@@ -68,16 +70,20 @@ async function lead(electionStartedAt: number): Promise<void> {
     post(startFailure(error));
     return;
   }
-  const server = new LeaderServer(engine, {
-    pid: input.pid,
-    name: input.name,
-    socketPath: input.socketPath,
-    startedAt,
-    version: input.version,
-    databasePath: input.databasePath,
-    maxFrameBytes: input.maxFrameBytes,
-    runawayPath: input.runawayPath,
-  }, marker);
+  const server = new LeaderServer(
+    engine,
+    {
+      pid: input.pid,
+      name: input.name,
+      socketPath: input.socketPath,
+      startedAt,
+      version: input.version,
+      databasePath: input.databasePath,
+      maxFrameBytes: input.maxFrameBytes,
+      runawayPath: input.runawayPath,
+    },
+    marker,
+  );
   port.on('message', (message: ToWorker) => {
     if (message.t === 'stop') server.stop({ reason: message.reason, graceful: message.graceful });
   });
@@ -96,7 +102,14 @@ async function lead(electionStartedAt: number): Promise<void> {
   post({ t: 'ready', epoch: engine.epoch });
   try {
     // Advisory, so not fsynced: a record torn by a power cut is rewritten by the next leader.
-    const record = { pid: input.pid, name: input.name, epoch: engine.epoch, socketPath: input.socketPath, startedAt, version: input.version };
+    const record = {
+      pid: input.pid,
+      name: input.name,
+      epoch: engine.epoch,
+      socketPath: input.socketPath,
+      startedAt,
+      version: input.version,
+    };
     writeFileAtomic(input.recordPath, JSON.stringify(record) + '\n', { durable: false, mode: input.fileMode });
   } catch (error) {
     // A leader nobody can find is no use: stop (the database is closed before the main thread

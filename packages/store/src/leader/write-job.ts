@@ -80,10 +80,18 @@ function applyWork(writer: SqliteConnection, work: WriteJob['work']): unknown {
  * run it again). `undoable: false` means the job's effect is in the transaction but the job
  * must fail (its result is too large to send): only a rollback of the group removes it.
  */
-export function runJob(writer: SqliteConnection, job: WriteJob, limits: JobLimits): { outcome: JobOutcome; undoable: boolean } {
+export function runJob(
+  writer: SqliteConnection,
+  job: WriteJob,
+  limits: JobLimits,
+): { outcome: JobOutcome; undoable: boolean } {
   limits.marker?.begin(job.clientId, job.seq);
   if (job.retry) {
-    const applied = writer.first('SELECT result FROM _baton_applied WHERE client_id = ? AND seq = ?', job.clientId, job.seq);
+    const applied = writer.first(
+      'SELECT result FROM _baton_applied WHERE client_id = ? AND seq = ?',
+      job.clientId,
+      job.seq,
+    );
     // What this leader (or an earlier one) recorded: a JobOutcome packed by this function.
     if (applied !== undefined) return { outcome: unpackValue(applied[0] as Buffer) as JobOutcome, undoable: true };
   }
@@ -104,11 +112,20 @@ export function runJob(writer: SqliteConnection, job: WriteJob, limits: JobLimit
   if (packed.length > limits.maxResultBytes) {
     // Refused before committing: an error after the commit would report as failed a write
     // that was in fact applied.
-    const error = new StoreError('RESULT_TOO_LARGE', `the result is ${packed.length} bytes, more than the frame limit of ${limits.maxResultBytes}; the write was not applied`);
+    const error = new StoreError(
+      'RESULT_TOO_LARGE',
+      `the result is ${packed.length} bytes, more than the frame limit of ${limits.maxResultBytes}; the write was not applied`,
+    );
     return { outcome: { err: error.toWire() }, undoable: false };
   }
   try {
-    writer.write('INSERT INTO _baton_applied (client_id, seq, at, result) VALUES (?, ?, ?, ?)', job.clientId, job.seq, Date.now(), packed);
+    writer.write(
+      'INSERT INTO _baton_applied (client_id, seq, at, result) VALUES (?, ?, ?, ?)',
+      job.clientId,
+      job.seq,
+      Date.now(),
+      packed,
+    );
   } catch (error) {
     // A request id used twice (only a misbehaving client does that): refuse the job.
     if (savepoint) undoJob(writer);

@@ -49,7 +49,8 @@ export class HeirStandby {
     }
     const delay = Date.now() - this.lastFailoverAt < FAILOVER_SETTLE_MS ? STANDBY_BOOT_DELAY_MS : 0;
     this.boot = setTimeout(() => {
-      if (!this.closed && this.heirPid === process.pid && this.mayKeepStandby()) this.standby ??= LeaderHost.standby(this.engineInput);
+      if (!this.closed && this.heirPid === process.pid && this.mayKeepStandby())
+        this.standby ??= LeaderHost.standby(this.engineInput);
     }, delay);
     this.boot.unref();
   }

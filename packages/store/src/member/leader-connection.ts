@@ -31,12 +31,21 @@ export class LeaderConnection {
    * Rejects with the leader's coded refusal, or with a plain connection error (`ENOENT`,
    * `ECONNREFUSED`) when nobody listens yet, or `TIMEOUT` after `timeoutMs`.
    */
-  static open(socketPath: string, hello: HelloFrame, handlers: ConnectionHandlers, timeoutMs: number, maxFrameBytes: number): Promise<LeaderConnection> {
+  static open(
+    socketPath: string,
+    hello: HelloFrame,
+    handlers: ConnectionHandlers,
+    timeoutMs: number,
+    maxFrameBytes: number,
+  ): Promise<LeaderConnection> {
     return new Promise((resolve, reject) => {
       const socket = net.connect(socketPath);
       const decoder = new FrameDecoder(maxFrameBytes);
       let connection: LeaderConnection | null = null;
-      const timer = setTimeout(() => fail(new StoreError('TIMEOUT', `the leader did not welcome us within ${timeoutMs} ms`)), timeoutMs);
+      const timer = setTimeout(
+        () => fail(new StoreError('TIMEOUT', `the leader did not welcome us within ${timeoutMs} ms`)),
+        timeoutMs,
+      );
       timer.unref();
 
       const fail = (error: Error): void => {
@@ -63,7 +72,9 @@ export class LeaderConnection {
         try {
           frames = decoder.push(chunk).map((payload) => decodePayload(payload) as LeaderFrame);
         } catch (error) {
-          return connection === null ? fail(error as Error) : finish(`undecodable frame from the leader: ${(error as Error).message}`);
+          return connection === null
+            ? fail(error as Error)
+            : finish(`undecodable frame from the leader: ${(error as Error).message}`);
         }
         for (const frame of frames) {
           if (connection === null) {
@@ -74,7 +85,12 @@ export class LeaderConnection {
             } else if (frame.t === 'refuse') {
               return fail(StoreError.fromWire(frame.err));
             } else {
-              return fail(new StoreError('NO_LEADER', `the leader answered the hello with "${String((frame as { t?: unknown }).t)}"`));
+              return fail(
+                new StoreError(
+                  'NO_LEADER',
+                  `the leader answered the hello with "${String((frame as { t?: unknown }).t)}"`,
+                ),
+              );
             }
           } else if (frame.t === 'bye') {
             return finish(`the leader stepped down: ${frame.reason}`);
@@ -97,7 +113,10 @@ export class LeaderConnection {
     if (this.closed) return false;
     const bytes = encodeFrame(frame);
     if (payloadBytes(bytes) > this.maxFrameBytes) {
-      throw new StoreError('INVALID_ARGUMENT', `the request is ${payloadBytes(bytes)} bytes, more than the frame limit of ${this.maxFrameBytes}`);
+      throw new StoreError(
+        'INVALID_ARGUMENT',
+        `the request is ${payloadBytes(bytes)} bytes, more than the frame limit of ${this.maxFrameBytes}`,
+      );
     }
     writeFrame(this.socket, bytes);
     return true;

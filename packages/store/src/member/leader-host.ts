@@ -84,7 +84,12 @@ export class LeaderHost {
         }
       });
       worker.on('error', (error) => {
-        if (host === null) failed(new StoreError('LEADER_FAILED', `the leader engine crashed while starting: ${error.message}`, { cause: error }));
+        if (host === null)
+          failed(
+            new StoreError('LEADER_FAILED', `the leader engine crashed while starting: ${error.message}`, {
+              cause: error,
+            }),
+          );
         else host.ended({ reason: `the leader engine crashed: ${error.message}`, graceful: false });
       });
       worker.on('exit', () => {
@@ -117,8 +122,17 @@ export class LeaderHost {
       if (busy === null || Date.now() - busy.since <= limitMs) return;
       clearInterval(timer);
       const ms = Date.now() - busy.since;
-      recordRunaway(standby.runawayPath, { clientId: busy.clientId, seq: busy.seq, at: Date.now(), ms }, standby.fileMode);
-      onRunaway(new StoreError('STATEMENT_TIMEOUT', `a request of client ${busy.clientId} ran for ${ms} ms (limit ${limitMs} ms); stopping the leader engine`));
+      recordRunaway(
+        standby.runawayPath,
+        { clientId: busy.clientId, seq: busy.seq, at: Date.now(), ms },
+        standby.fileMode,
+      );
+      onRunaway(
+        new StoreError(
+          'STATEMENT_TIMEOUT',
+          `a request of client ${busy.clientId} ran for ${ms} ms (limit ${limitMs} ms); stopping the leader engine`,
+        ),
+      );
       // Terminating the thread works if it is in JS; native SQLite code never yields to it,
       // and then ending this process is the only way to close the database file.
       const exited = new Promise<boolean>((resolve) => this.worker.once('exit', () => resolve(true)));

@@ -18,7 +18,13 @@ import { FlockElection } from '../election/flock-election';
 import { LockfileElection } from '../election/lockfile-election';
 import type { ResolvedOptions } from '../options';
 import { storePaths, type StorePaths } from '../paths';
-import { PROTOCOL_VERSION, type HelloFrame, type LeaderFrame, type Operation, type ResultOf } from '../protocol/messages';
+import {
+  PROTOCOL_VERSION,
+  type HelloFrame,
+  type LeaderFrame,
+  type Operation,
+  type ResultOf,
+} from '../protocol/messages';
 import { removeStaleSockets } from '../stale-sockets';
 import { VERSION } from '../version';
 import { HeirStandby } from './heir-standby';
@@ -78,8 +84,13 @@ export class LeaderLink {
     private readonly onFatal: () => void,
   ) {
     this.paths = storePaths(options.path);
-    this.election = options.lock === 'lockfile' ? new LockfileElection(this.paths.lock, options.fileMode) : new FlockElection(this.paths.lock, options.fileMode);
-    this.permissionWarning = new PermissionWarning(this.paths, options.fileMode, (warning) => this.events.emit('error', warning));
+    this.election =
+      options.lock === 'lockfile'
+        ? new LockfileElection(this.paths.lock, options.fileMode)
+        : new FlockElection(this.paths.lock, options.fileMode);
+    this.permissionWarning = new PermissionWarning(this.paths, options.fileMode, (warning) =>
+      this.events.emit('error', warning),
+    );
     this.leaderWatcher = new LeaderWatcher(this.paths.record, this.paths.socket);
     this.pending = new PendingRequests(options.requestTimeoutMs, (request) => this.expire(request));
     this.heirStandby = new HeirStandby(
@@ -124,10 +135,14 @@ export class LeaderLink {
     const connected = new Promise<void>((resolve, reject) => {
       // Ref'd on purpose: the caller is waiting for this promise, so the process must not exit
       // under it just because every election timer is unref'd.
-      const timer = setTimeout(() => reject(this.noLeader(`no leader could be reached within ${this.options.requestTimeoutMs} ms`)), this.options.requestTimeoutMs);
+      const timer = setTimeout(
+        () => reject(this.noLeader(`no leader could be reached within ${this.options.requestTimeoutMs} ms`)),
+        this.options.requestTimeoutMs,
+      );
       const onRole = (role: StoreRole): void => {
         if (role === 'leader' || role === 'follower') done();
-        else if (role === 'closed') done(this.fatal ?? new StoreError('CLIENT_CLOSED', 'the store was closed while opening'));
+        else if (role === 'closed')
+          done(this.fatal ?? new StoreError('CLIENT_CLOSED', 'the store was closed while opening'));
       };
       const done = (error?: StoreError): void => {
         clearTimeout(timer);
@@ -198,16 +213,29 @@ export class LeaderLink {
       // The transaction died with its leader. Only a commit is worth asking about: the old
       // leader may have committed it, and the new one can tell from its applied-requests table.
       if (request.op.k !== 'commit' && request.op.k !== 'rollback') {
-        return this.pending.settle(request, new StoreError('TRANSACTION_ABORTED', 'the leader changed while the transaction was open; it was rolled back'));
+        return this.pending.settle(
+          request,
+          new StoreError(
+            'TRANSACTION_ABORTED',
+            'the leader changed while the transaction was open; it was rolled back',
+          ),
+        );
       }
     }
     const retry = request.sentOn !== null;
     try {
       const low = this.pending.lowestId;
-      connection.send(retry ? { t: 'req', id: request.id, low, retry: true, op: request.op } : { t: 'req', id: request.id, low, op: request.op });
+      connection.send(
+        retry
+          ? { t: 'req', id: request.id, low, retry: true, op: request.op }
+          : { t: 'req', id: request.id, low, op: request.op },
+      );
       request.sentOn = connection;
     } catch (error) {
-      this.pending.settle(request, error instanceof StoreError ? error : new StoreError('INVALID_ARGUMENT', String(error)));
+      this.pending.settle(
+        request,
+        error instanceof StoreError ? error : new StoreError('INVALID_ARGUMENT', String(error)),
+      );
     }
   }
 
@@ -216,7 +244,10 @@ export class LeaderLink {
     const error =
       connection === null
         ? this.noLeader(`no leader was reachable within ${this.options.requestTimeoutMs} ms`)
-        : new StoreError('TIMEOUT', `the leader did not answer within ${this.options.requestTimeoutMs} ms (a write may or may not have been applied)`);
+        : new StoreError(
+            'TIMEOUT',
+            `the leader did not answer within ${this.options.requestTimeoutMs} ms (a write may or may not have been applied)`,
+          );
     this.pending.settle(request, error);
     // A transaction the leader grants after we gave up on it would hold the writer for nothing.
     if (request.op.k === 'begin' && request.sentOn !== null) this.abandonedBegins.add(request.id);
@@ -269,7 +300,13 @@ export class LeaderLink {
     this.leaderWatcher.watch();
     try {
       while (this.fatal === null && !(this.closing && this.pending.size === 0)) {
-        if (this.options.candidate && !this.closing && this.host === null && Date.now() >= this.candidacyPausedUntil && !this.heirStandby.heirHasHeadStart(startedAt)) {
+        if (
+          this.options.candidate &&
+          !this.closing &&
+          this.host === null &&
+          Date.now() >= this.candidacyPausedUntil &&
+          !this.heirStandby.heirHasHeadStart(startedAt)
+        ) {
           this.hosting = this.tryToLead(startedAt);
           await this.hosting;
           this.hosting = null;
@@ -304,7 +341,9 @@ export class LeaderLink {
     try {
       lock = await this.election.tryAcquire((reason) => this.onLeaseLost(reason));
     } catch (error) {
-      const failure = new StoreError('LEADER_FAILED', `could not try the election lock: ${(error as Error).message}`, { cause: error });
+      const failure = new StoreError('LEADER_FAILED', `could not try the election lock: ${(error as Error).message}`, {
+        cause: error,
+      });
       this.lastElectionError = failure;
       this.events.emit('error', failure);
       return;
@@ -323,7 +362,11 @@ export class LeaderLink {
       void host.whenStopped().then((stopped) => {
         if (this.host === host) this.host = null;
         this.candidacyPausedUntil = Date.now() + STEP_DOWN_PAUSE_MS;
-        if (!this.closing && !stopped.graceful) this.events.emit('error', new StoreError('LEADER_FAILED', `the leader hosted here stepped down: ${stopped.reason}`));
+        if (!this.closing && !stopped.graceful)
+          this.events.emit(
+            'error',
+            new StoreError('LEADER_FAILED', `the leader hosted here stepped down: ${stopped.reason}`),
+          );
       });
     } catch (error) {
       const failure = error instanceof StoreError ? error : new StoreError('LEADER_FAILED', String(error));
@@ -347,7 +390,12 @@ export class LeaderLink {
     this.leaderPid = welcome.leaderPid;
     if (this.lostAt !== null && previousPid !== 0) {
       this.heirStandby.failedOver();
-      this.events.emit('failover', { fromPid: previousPid, toPid: welcome.leaderPid, epoch: welcome.epoch, ms: Date.now() - this.lostAt });
+      this.events.emit('failover', {
+        fromPid: previousPid,
+        toPid: welcome.leaderPid,
+        epoch: welcome.epoch,
+        ms: Date.now() - this.lostAt,
+      });
     }
     this.lostAt = null;
     this.setRole(welcome.leaderPid === process.pid && this.host !== null ? 'leader' : 'follower');

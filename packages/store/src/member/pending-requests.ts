@@ -53,7 +53,10 @@ export class PendingRequests {
    * Books a new request. The returned promise settles with the leader's answer, typed by the
    * operation: the leader answers each operation with its `OperationResults` entry.
    */
-  add<O extends Operation>(op: O, generation: number | undefined): { request: PendingRequest; result: Promise<ResultOf<O>> } {
+  add<O extends Operation>(
+    op: O,
+    generation: number | undefined,
+  ): { request: PendingRequest; result: Promise<ResultOf<O>> } {
     let request!: PendingRequest;
     const result = new Promise<ResultOf<O>>((resolve, reject) => {
       const id = this.nextId++;

@@ -54,7 +54,10 @@ export function controlOf(text: string, keyword: string | undefined): Transactio
     case 'RELEASE':
       return 'release';
     case 'ROLLBACK': {
-      const words = text.replace(/\/\*[\s\S]*?\*\/|--[^\n]*/g, ' ').split(/[\s;]+/).map((word) => word.toUpperCase());
+      const words = text
+        .replace(/\/\*[\s\S]*?\*\/|--[^\n]*/g, ' ')
+        .split(/[\s;]+/)
+        .map((word) => word.toUpperCase());
       const next = words[1] === 'TRANSACTION' ? words[2] : words[1];
       return next === 'TO' ? 'rollback-to' : 'rollback';
     }

@@ -46,7 +46,14 @@ export interface EpochRecord {
 export interface StoreStatus {
   leader: LeaderStatus;
   members: MemberStatus[];
-  counters: { commits: number; groupedWrites: number; reads: number; writes: number; failedWrites: number; queueDepth: number };
+  counters: {
+    commits: number;
+    groupedWrites: number;
+    reads: number;
+    writes: number;
+    failedWrites: number;
+    queueDepth: number;
+  };
   /** Load over the last minute, measured by the leader from a request's arrival to its reply. */
   load: { writesPerSec: number; readsPerSec: number; p50Ms: number; p99Ms: number; avgGroupSize: number };
   /** The database file: its size, its WAL's, and the `synchronous` level its writer runs with, read from SQLite. */

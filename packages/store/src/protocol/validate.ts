@@ -45,13 +45,18 @@ export function checkArgs(args: unknown, code: 'PROTOCOL_ERROR' | 'INVALID_ARGUM
   if (args === undefined || args === null) return undefined;
   if (Array.isArray(args)) {
     args.forEach((value, index) => {
-      if (!isSqlValue(value)) throw new StoreError(code, `argument ${index + 1} is not a SQL value (null, number, bigint, string, Uint8Array)`);
+      if (!isSqlValue(value))
+        throw new StoreError(
+          code,
+          `argument ${index + 1} is not a SQL value (null, number, bigint, string, Uint8Array)`,
+        );
     });
     return args as SqlValue[];
   }
   if (isPlainObject(args)) {
     for (const [name, value] of Object.entries(args)) {
-      if (!isSqlValue(value)) throw new StoreError(code, `argument "${name}" is not a SQL value (null, number, bigint, string, Uint8Array)`);
+      if (!isSqlValue(value))
+        throw new StoreError(code, `argument "${name}" is not a SQL value (null, number, bigint, string, Uint8Array)`);
     }
     return args as Record<string, SqlValue>;
   }
@@ -77,7 +82,8 @@ function checkMode(value: unknown): TransactionMode {
 
 /** A non-negative safe integer, as any msgpack int format (a member may send int64/uint64, read as bigint). */
 function checkId(value: unknown, what: string): number {
-  const id = typeof value === 'bigint' && value >= 0n && value <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(value) : value;
+  const id =
+    typeof value === 'bigint' && value >= 0n && value <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(value) : value;
   if (typeof id !== 'number' || !Number.isSafeInteger(id) || id < 0) fail(`${what} must be a non-negative integer`);
   return id;
 }
@@ -92,7 +98,12 @@ function checkOperation(value: unknown): Operation {
     case 'execute':
       return { k: 'execute', stmt: checkStatement(value.stmt), ...optionalTxId(value.txId) };
     case 'batch':
-      return { k: 'batch', stmts: checkStatements(value.stmts), mode: checkMode(value.mode), ...optionalTxId(value.txId) };
+      return {
+        k: 'batch',
+        stmts: checkStatements(value.stmts),
+        mode: checkMode(value.mode),
+        ...optionalTxId(value.txId),
+      };
     case 'script':
       if (typeof value.sql !== 'string') fail('script needs the SQL text "sql"');
       return { k: 'script', sql: value.sql, ...optionalTxId(value.txId) };
@@ -106,7 +117,8 @@ function checkOperation(value: unknown): Operation {
     case 'rollback':
       return { k: value.k, txId: checkId(value.txId, 'txId') };
     case 'notify':
-      if (typeof value.channel !== 'string' || value.channel.length === 0) fail('notify needs a non-empty string "channel"');
+      if (typeof value.channel !== 'string' || value.channel.length === 0)
+        fail('notify needs a non-empty string "channel"');
       return { k: 'notify', channel: value.channel, payload: value.payload };
     case 'backup':
       if (typeof value.dest !== 'string' || value.dest.length === 0) fail('backup needs a destination path "dest"');
@@ -124,8 +136,10 @@ function checkOperation(value: unknown): Operation {
 /** Validates a hello frame, including its protocol version. */
 export function checkHello(value: unknown): HelloFrame {
   if (!isPlainObject(value) || value.t !== 'hello') fail('the first frame must be a hello');
-  if (value.v !== PROTOCOL_VERSION) fail(`protocol version ${JSON.stringify(value.v)} is not supported (leader speaks ${PROTOCOL_VERSION})`);
-  if (typeof value.clientId !== 'string' || value.clientId.length === 0 || value.clientId.length > 128) fail('hello needs a clientId string');
+  if (value.v !== PROTOCOL_VERSION)
+    fail(`protocol version ${JSON.stringify(value.v)} is not supported (leader speaks ${PROTOCOL_VERSION})`);
+  if (typeof value.clientId !== 'string' || value.clientId.length === 0 || value.clientId.length > 128)
+    fail('hello needs a clientId string');
   if (typeof value.name !== 'string' || value.name.length > 256) fail('hello needs a name string');
   const pid = checkId(value.pid, 'pid');
   if (!Array.isArray(value.migrations)) fail('hello needs a migrations array');
@@ -133,7 +147,15 @@ export function checkHello(value: unknown): HelloFrame {
     if (!isPlainObject(m) || typeof m.sql !== 'string') fail('a migration must be { version, sql }');
     return { version: checkId(m.version, 'migration version'), sql: m.sql };
   });
-  return { t: 'hello', v: PROTOCOL_VERSION, clientId: value.clientId, pid, name: value.name, candidate: value.candidate === true, migrations };
+  return {
+    t: 'hello',
+    v: PROTOCOL_VERSION,
+    clientId: value.clientId,
+    pid,
+    name: value.name,
+    candidate: value.candidate === true,
+    migrations,
+  };
 }
 
 /** A request whose id could be read but whose operation is malformed: answered, not executed. */
@@ -153,7 +175,10 @@ export function checkRequest(value: unknown): RequestFrame | InvalidRequest {
   const id = checkId(value.id, 'request id');
   try {
     const givenLow = typeof value.low === 'bigint' && value.low <= BigInt(id) ? Number(value.low) : value.low;
-    const low = typeof givenLow === 'number' && Number.isSafeInteger(givenLow) && givenLow >= 0 && givenLow <= id ? givenLow : undefined;
+    const low =
+      typeof givenLow === 'number' && Number.isSafeInteger(givenLow) && givenLow >= 0 && givenLow <= id
+        ? givenLow
+        : undefined;
     const request: RequestFrame = { t: 'req', id, retry: value.retry === true, op: checkOperation(value.op) };
     if (low !== undefined) request.low = low;
     return request;

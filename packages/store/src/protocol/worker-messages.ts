@@ -34,6 +34,4 @@ export type ToWorker = { t: 'start'; electionStartedAt: number } | ({ t: 'stop' 
 
 /** Worker to main thread. */
 export type FromWorker =
-  | { t: 'ready'; epoch: number }
-  | { t: 'failed'; err: WireError }
-  | ({ t: 'stopped' } & StopReport);
+  { t: 'ready'; epoch: number } | { t: 'failed'; err: WireError } | ({ t: 'stopped' } & StopReport);
