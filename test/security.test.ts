@@ -241,7 +241,7 @@ net.createServer((c) => {
   console.log('READY');
 });`;
 
-// Found by this test (issue 6): members connected to whatever socket the leader record named.
+// Found by this test: members connected to whatever socket the leader record named.
 // Where another user can write to the database's directory (group-shared or world-writable),
 // that user could rename a record of their own over the leader's and redirect every member
 // connecting afterwards to a socket they control, which read every statement and acknowledged

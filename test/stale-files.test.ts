@@ -98,7 +98,7 @@ test('the socket file deleted under a live leader: connected members carry on', 
   expect((await follower.exec("INSERT INTO rows (id, member) VALUES ('still', 'follower')")).code).toBeUndefined();
 });
 
-// Found by this test (issue 6): a leader that never noticed its socket path was gone (a /tmp
+// Found by this test: a leader that never noticed its socket path was gone (a /tmp
 // cleaner, an `rm -rf` of the runtime directory) kept the flock, so nobody could take over, and
 // no member started afterwards could connect. The leader now binds its socket again.
 test('the socket file deleted under a live leader: a member started afterwards still joins', async () => {
