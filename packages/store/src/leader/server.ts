@@ -17,6 +17,7 @@ import {
 } from '../protocol/messages';
 import { checkHello, checkRequest } from '../protocol/validate';
 import { FencedError, type JobOutcome, type LeaderEngine, type WriteJob } from './engine';
+import { GroupFill, HOLD_TIMER_MS } from './group-fill';
 import { LoadMeter } from './load-meter';
 import type { BusyMarker } from '../protocol/busy-marker';
 import { readRunaways, type RunawayEntry } from '../runaway-list';
@@ -28,7 +29,7 @@ import { SocketBinding } from './socket-binding';
 import { Succession } from './succession';
 import { statusReport } from './status-report';
 import { Transactions, type TransactionRunner } from './transactions';
-import { forgettable, WriteQueue, type QueueItem } from './write-queue';
+import { forgettable, WriteQueue, type QueueItem, type QueuedWrite } from './write-queue';
 
 /** How long writes must pause before the leader checkpoints the WAL. */
 const IDLE_CHECKPOINT_MS = 250;
@@ -46,6 +47,10 @@ export class LeaderServer {
   private stopped = false;
   private readonly inodeTimer: NodeJS.Timeout;
   private idleCheckpoint: NodeJS.Timeout | undefined;
+  /** Whether the next group commit starts now or waits for members expected back (see `GroupFill`). */
+  private readonly fill = new GroupFill();
+  /** Ends a hold when an expected member does not come back (their writes end it earlier). */
+  private holdTimer: NodeJS.Timeout | undefined;
   private onStopped: (report: StopReport) => void = () => undefined;
   private readonly load = new LoadMeter();
   private readonly succession: Succession;
@@ -173,48 +178,28 @@ export class LeaderServer {
         return this.reply(session, id, { err: error.toWire() });
       }
     }
-    const job = (work: WriteJob['work']): WriteJob => ({ clientId, seq: id, retry: request.retry === true, work });
     const receivedAt = performance.now();
+    /** Queues a write for the next group commit. */
+    const write = (work: WriteJob['work'], notify?: QueuedWrite['notify']): void => {
+      const job: WriteJob = { clientId, seq: id, retry: request.retry === true, work };
+      this.enqueue({ kind: 'write', session, requestId: id, receivedAt, job, notify });
+    };
     switch (op.k) {
       case 'execute':
         if (op.txId !== undefined) return this.inTransaction(session, id, op.txId, (tx) => tx.execute(op.stmt));
         if (this.engine.isRead(op.stmt))
           return this.answerRead(session, id, receivedAt, () => this.engine.read(op.stmt));
-        return this.enqueue({
-          kind: 'write',
-          session,
-          requestId: id,
-          receivedAt,
-          job: job({ k: 'execute', stmt: op.stmt }),
-        });
+        return write({ k: 'execute', stmt: op.stmt });
       case 'batch':
         if (op.txId !== undefined) return this.inTransaction(session, id, op.txId, (tx) => tx.batch(op.stmts));
         if (this.runsOnReader(op.mode, op.stmts))
           return this.answerRead(session, id, receivedAt, () => this.engine.readBatch(op.stmts));
-        return this.enqueue({
-          kind: 'write',
-          session,
-          requestId: id,
-          receivedAt,
-          job: job({ k: 'batch', stmts: op.stmts }),
-        });
+        return write({ k: 'batch', stmts: op.stmts });
       case 'script':
         if (op.txId !== undefined) return this.inTransaction(session, id, op.txId, (tx) => tx.script(op.sql));
-        return this.enqueue({
-          kind: 'write',
-          session,
-          requestId: id,
-          receivedAt,
-          job: job({ k: 'script', sql: op.sql }),
-        });
+        return write({ k: 'script', sql: op.sql });
       case 'migrate':
-        return this.enqueue({
-          kind: 'write',
-          session,
-          requestId: id,
-          receivedAt,
-          job: job({ k: 'migrate', stmts: op.stmts }),
-        });
+        return write({ k: 'migrate', stmts: op.stmts });
       case 'begin':
         if (session.transaction !== null)
           return this.reply(session, id, {
@@ -228,16 +213,9 @@ export class LeaderServer {
       case 'rollback':
         return this.reply(session, id, this.transactions.end(session, id, op.txId, request.retry === true, 'rollback'));
       case 'notify':
-        return this.enqueue({
-          kind: 'write',
-          session,
-          requestId: id,
-          receivedAt,
-          job: job({ k: 'notify' }),
-          notify: { channel: op.channel, payload: op.payload },
-        });
+        return write({ k: 'notify' }, { channel: op.channel, payload: op.payload });
       case 'reset':
-        return this.enqueue({ kind: 'write', session, requestId: id, receivedAt, job: job({ k: 'reset' }) });
+        return write({ k: 'reset' });
       case 'backup':
         return this.answer(session, id, () => this.engine.backup(op.dest), false);
       case 'status':
@@ -288,6 +266,7 @@ export class LeaderServer {
 
   private enqueue(item: QueueItem): void {
     this.queue.push(item);
+    if (item.kind === 'write') this.fill.arrived(item.session.pace, item.receivedAt);
     this.schedulePump();
   }
 
@@ -323,6 +302,7 @@ export class LeaderServer {
           }));
         continue;
       }
+      if (this.stopping === null && this.fill.holding(performance.now())) return this.holdGroup();
       this.commitGroup();
       this.armIdleCheckpoint();
       if (this.queue.length > 0) {
@@ -333,13 +313,30 @@ export class LeaderServer {
     if (this.stopping !== null && this.queue.length === 0 && !this.transactions.writerHeld) this.finish();
   }
 
+  /** Leaves the queued group waiting: the expected members' writes, or the timer, pump again. */
+  private holdGroup(): void {
+    if (this.holdTimer !== undefined) return;
+    this.holdTimer = setTimeout(() => {
+      this.holdTimer = undefined;
+      this.schedulePump();
+    }, HOLD_TIMER_MS);
+    this.holdTimer.unref();
+  }
+
   private commitGroup(): void {
     const group = this.queue.takeGroup();
+    const startedAt = performance.now();
+    this.fill.starting();
     const outcomes = this.engine.runGroup(
       group.map((item) => item.job),
       forgettable(group),
     );
     const repliedAt = performance.now();
+    this.fill.committed(
+      group.map((item) => item.session.pace),
+      startedAt,
+      repliedAt,
+    );
     this.load.commit(group.length);
     group.forEach((item, index) => {
       this.reply(item.session, item.requestId, outcomes[index]!);
@@ -392,6 +389,7 @@ export class LeaderServer {
     session.closed = true;
     this.sessions.delete(session);
     this.transactions.close(session, null);
+    this.fill.left(session.pace);
     if (this.stopping === null) this.succession.left(session);
   }
 
@@ -428,6 +426,7 @@ export class LeaderServer {
     if (this.stopped) return;
     this.stopped = true;
     clearTimeout(this.idleCheckpoint);
+    clearTimeout(this.holdTimer);
     const report = this.stopping!;
     for (const session of this.sessions) {
       this.transactions.close(session, null);

@@ -6,6 +6,7 @@ import type * as net from 'node:net';
 import { StoreError } from '../errors';
 import { encodeFrame, FrameDecoder, payloadBytes, writeFrame } from '../protocol/framing';
 import type { HelloFrame, LeaderFrame, TransactionMode } from '../protocol/messages';
+import { newPace } from './group-fill';
 import type { SqliteConnection } from './sqlite-connection';
 
 /** The most reply bytes the leader buffers for one member before dropping it as a slow consumer. */
@@ -36,6 +37,8 @@ export class Session {
   low = 0;
   /** Below this id the leader has already forgotten this member's applied requests. */
   forgottenBelow = 0;
+  /** How quickly this member writes again once answered (see `GroupFill`). */
+  readonly pace = newPace();
 
   constructor(
     readonly id: number,
