@@ -134,6 +134,8 @@ export function renderReport(doc: BenchDocument): string {
       `Failover: ${f.kills} SIGKILLs of the leader-hosting member, ${f.members} members writing (${f.sync.toUpperCase()}); from the kill until every survivor's next acknowledged write:`,
       `  p50 ${n(f.p50Ms)} ms, p99 ${n(f.p99Ms)} ms, max ${n(f.maxMs)} ms; timeouts ${f.timeouts}, failed requests ${f.errors}`,
       `  (p50s: kill to successor hosting the leader ${n(f.newLeaderP50Ms)} ms; per member kill to next write ${n(f.memberP50Ms)} ms; store's own notice-to-welcome ${n(f.noticeToWelcomeP50Ms)} ms)`,
+      `  teardown floor, the same kills: kill to the killed process's exit p50 ${n(f.teardownP50Ms)} ms, p99 ${n(f.teardownP99Ms)} ms`,
+      `  (Linux frees a dying process's memory before closing its sockets and its lock: nobody can notice a death sooner)`,
     );
   }
 

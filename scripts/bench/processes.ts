@@ -5,6 +5,7 @@
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import * as path from 'node:path';
+import { nowMs } from './clock';
 import type { FromWorker, ToWorker, WorkerConfig } from './messages';
 
 const WORKER_SCRIPT = path.join(__dirname, 'worker.js');
@@ -31,6 +32,8 @@ export class WorkerProcess {
   private waiters: { type: FromWorker['t']; resolve: (m: FromWorker) => void; reject: (e: Error) => void }[] = [];
   private exitInfo: string | null = null;
   private readonly exited: Promise<void>;
+  /** When this process was seen to exit (shared monotonic clock); 0 while it runs. */
+  exitedAtMs = 0;
 
   private constructor(
     readonly child: ChildProcess,
@@ -41,6 +44,7 @@ export class WorkerProcess {
     child.on('message', (message: FromWorker) => this.receive(message));
     this.exited = new Promise((resolve) => {
       child.once('exit', (code, signal) => {
+        this.exitedAtMs = nowMs();
         live.delete(this);
         this.exitInfo = signal !== null ? `killed by ${signal}` : `exited with code ${code}`;
         for (const waiter of this.waiters.splice(0))

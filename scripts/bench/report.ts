@@ -127,6 +127,9 @@ export interface BenchDocument {
     noticeToWelcomeP50Ms: number;
     /** Kill to the successor reporting role `leader` (election, engine start, first commit), p50. */
     newLeaderP50Ms: number;
+    /** Kill to the killed process's exit (the kernel's teardown, the floor of every failover), p50 and p99. */
+    teardownP50Ms: number;
+    teardownP99Ms: number;
     killMs: number[];
   } | null;
   memory: {
@@ -291,6 +294,8 @@ function failoverSummary(run: FailoverRun): NonNullable<BenchDocument['failover'
     noticeToWelcomeP50Ms:
       run.noticeToWelcomeMs.length === 0 ? Number.NaN : round(percentile(run.noticeToWelcomeMs, 0.5), 2),
     newLeaderP50Ms: run.newLeaderMs.length === 0 ? Number.NaN : round(percentile(run.newLeaderMs, 0.5), 2),
+    teardownP50Ms: run.teardownMs.length === 0 ? Number.NaN : round(percentile(run.teardownMs, 0.5), 2),
+    teardownP99Ms: run.teardownMs.length === 0 ? Number.NaN : round(percentile(run.teardownMs, 0.99), 2),
     killMs: run.killMs.map((ms) => round(ms, 2)),
   };
 }
@@ -405,7 +410,7 @@ function checkTargets(
     measured:
       failover === null
         ? 'not run'
-        : `p50 ${failover.p50Ms.toFixed(1)} ms, p99 ${failover.p99Ms.toFixed(1)} ms over ${failover.kills} kills`,
+        : `p50 ${failover.p50Ms.toFixed(1)} ms, p99 ${failover.p99Ms.toFixed(1)} ms over ${failover.kills} kills (teardown floor p50 ${failover.teardownP50Ms.toFixed(1)}, p99 ${failover.teardownP99Ms.toFixed(1)})`,
     met: failover === null ? null : failover.p50Ms <= 25 && failover.p99Ms <= 50 && failover.timeouts === 0,
   });
   const read = ratios.find((r) => r.scenario === 'read-latency');

@@ -30,6 +30,12 @@ export interface FailoverRun {
   noticeToWelcomeMs: number[];
   /** Per kill: ms from the kill until the new leader-hosting member reported role `leader` (election and engine start). */
   newLeaderMs: number[];
+  /**
+   * Per kill: ms from the kill until the killed process was seen to exit. Linux frees a dying
+   * process's memory before it closes its files (its sockets and its flock), so no survivor can
+   * notice the death earlier: the floor under every failover, measured on the same kills.
+   */
+  teardownMs: number[];
   /** Kills after which some survivor did not write within the recovery timeout (counted at the timeout). */
   timeouts: number;
   /** Failed requests across the fleet (a failover should cost latency, never errors). */
@@ -68,6 +74,7 @@ export async function measureFailover(
     memberMs: [],
     noticeToWelcomeMs: [],
     newLeaderMs: [],
+    teardownMs: [],
     timeouts: 0,
     errors: {},
   };
@@ -103,6 +110,7 @@ export async function measureFailover(
       progress(kill, worst);
       // Keep the fleet at its size: the replacement joins as a follower of the new leader.
       await leader.whenExited();
+      run.teardownMs.push(leader.exitedAtMs - killedAt);
       fleet.splice(fleet.indexOf(leader), 1);
       const replacement = spawn();
       everyone.push(replacement);
