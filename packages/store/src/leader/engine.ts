@@ -25,7 +25,13 @@ import { runJob, sqlOf, type JobOutcome, type WriteJob } from './write-job';
 export type { JobOutcome, WriteJob } from './write-job';
 
 const APPLIED_CLEANUP_EVERY_MS = 60 * 1000;
-const WAL_AUTOCHECKPOINT_PAGES = 256;
+/**
+ * SQLite's own default. The WAL's length is what the next leader replays when it takes over:
+ * rebuilding the index of a 1,000-page WAL took 5.6 ms here against 3.1 ms for 256 pages, while
+ * checkpointing every 256 pages cost a third of the engine's SQLite time in large groups (each
+ * checkpoint copies the hot pages again and, at NORMAL, is the only fsync).
+ */
+const WAL_AUTOCHECKPOINT_PAGES = 1000;
 
 /** Engine settings. */
 export interface EngineOptions {
@@ -86,7 +92,6 @@ export class LeaderEngine {
       db.pragma(`synchronous = ${options.synchronous === 'full' ? 'FULL' : 'NORMAL'}`);
       db.pragma('foreign_keys = ON');
       db.pragma('busy_timeout = 5000');
-      // A short WAL keeps the next leader's recovery short (it reads every valid frame).
       db.pragma(`wal_autocheckpoint = ${WAL_AUTOCHECKPOINT_PAGES}`);
       db.exec(BATON_SCHEMA);
       this.epoch = takeNextEpoch(this.writer, options.pid, options.name, options.electionStartedAt);
