@@ -20,7 +20,7 @@ import { measureMemory } from './scenarios/memory';
 import { measureReadLatency, type ReadSystem } from './scenarios/read-latency';
 import { caseLabel, measureThroughput } from './scenarios/throughput';
 import { BUSY_TIMEOUT_MS } from './targets/direct-target';
-import { buildSlowFlushLibrary, measureFlushMs, slowFlushEnv } from './slow-flush';
+import { buildSlowFlushLibrary, measureFlushMs, slowFlushEnv } from '@baton/test-support/slow-flush';
 import { formatNumber as n } from './table';
 import { Workspace } from './workspace';
 

@@ -1,9 +1,10 @@
 /**
- * A slower disk flush, for both systems alike. This machine's fsync is nearly free (direct WAL
- * at FULL commits thousands of times a second), which hides what group commit is for; a real
- * SSD or cloud volume takes a millisecond or more per flush. `--flush-ms N` makes every
- * `fsync`/`fdatasync` of every forked process take at least N ms longer, through a small
- * LD_PRELOAD library compiled here with the machine's C compiler (nothing prebuilt is shipped).
+ * A slower disk flush. This machine's fsync is nearly free (direct WAL at FULL commits
+ * thousands of times a second), which hides what group commit is for; a real SSD or cloud
+ * volume takes a millisecond or more per flush. A small LD_PRELOAD library, compiled here with
+ * the machine's C compiler (nothing prebuilt is shipped), makes every `fsync`/`fdatasync` of a
+ * process take at least N ms longer: the bench's `--flush-ms N` runs both systems with it, and
+ * tests run a leader with it to see what its group commit does on a slow disk.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
