@@ -32,7 +32,8 @@ Scenarios (all by default):
   pipelined     the same with 64 requests in flight per process
   mixed         7 processes, 80% point reads / 20% inserts, FULL and NORMAL
   read-latency  a forwarded point read vs a raw Unix socket round trip (and a direct read)
-  failover      SIGKILL the leader-hosting member under load, 7 members (20 kills)
+  failover      SIGKILL the leader-hosting member under load, 7 members (20 kills), beside
+                the kernel's teardown of the killed process (the floor of any failover)
   memory        RSS of a follower and of the leader-hosting member vs the same program
                 using better-sqlite3 directly
 
