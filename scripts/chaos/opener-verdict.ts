@@ -43,6 +43,9 @@ export type OpenersSeen =
   | { method: 'exact'; opens: number; maxAtOnce: number; lostEvents: number; overlaps: ExactOverlap[] }
   | { method: 'sample'; fallbackReason: string | null; samples: number; maxAtOnce: number; overlaps: Overlap[] };
 
+/** What the opener tracker's verdict rests on. */
+export type ExactOpenersSeen = Extract<OpenersSeen, { method: 'exact' }>;
+
 /** The check and what it rests on. */
 export interface OpenersVerdict {
   check: Check;
@@ -153,12 +156,12 @@ export function exactOpenersVerdict(
   events: readonly OpenerEvent[],
   processes: readonly TrackedProcess[],
   lock: 'flock' | 'lockfile',
-): OpenersVerdict {
+): OpenersVerdict & { seen: ExactOpenersSeen } {
   const overlaps = exactOverlaps(events, processes);
   const lostEvents = events.filter((e) => e.kind === 'OVERFLOW').length;
   const opens = events.filter((e) => e.kind === 'OPEN').length;
   const maxAtOnce = maxHolders(events);
-  const seen: OpenersSeen = { method: 'exact', opens, maxAtOnce, lostEvents, overlaps };
+  const seen: ExactOpenersSeen = { method: 'exact', opens, maxAtOnce, lostEvents, overlaps };
   const saw = `opener tracker (every open): ${plural(opens, 'open')} of the database, -wal and -shm, at most ${plural(maxAtOnce, 'holder')} at once`;
   const lost = lostEvents > 0 ? [`the tracker lost events (${plural(lostEvents, 'overflow')}): nothing is proven`] : [];
   const failing = lock === 'flock' ? overlaps : overlaps.filter((o) => !o.pausedLeaderInvolved);

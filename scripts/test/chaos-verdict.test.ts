@@ -4,75 +4,16 @@
  * processes holding the database in one /proc sample (flock: a violation; lockfile: allowed
  * only when one of them is a leader the runner paused), and the opener tracker's events
  * written by hand (the same rule on exact overlaps, and lost events failing either mode).
- * The runner is compiled JS under scripts/dist, loaded by path (the scripts project is not a
- * reference of this one).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
-import { createRequire } from 'node:module';
 import * as path from 'node:path';
 import Database from 'better-sqlite3';
-import type { OpenerEvent } from './helpers/opener-tracker';
-import { removeTempDirs, tempDir } from './helpers/temp';
-
-const CHAOS = path.join(__dirname, '..', '..', 'scripts', 'dist', 'chaos');
-
-/** The parts of scripts/chaos/check.ts, openers.ts and opener-verdict.ts used here, as they are declared there. */
-interface Check {
-  name: string;
-  ok: boolean;
-  detail: string;
-}
-interface ObservedLeader {
-  pid: number;
-  epoch: number;
-  member: string;
-}
-interface Sampled {
-  pid: number;
-  name: string;
-  killed: boolean;
-  pausedAsLeader: boolean;
-}
-interface TrackedProcess {
-  pid: number;
-  name: string;
-  spawnedAtMs: number;
-  leaderPauses: { fromMs: number; toMs: number | null }[];
-}
-interface ExactOverlap {
-  opener: string;
-  heldBy: string;
-  pids: [number, number];
-  files: string[];
-  fromUs: number;
-  toUs: number | null;
-  durationUs: number | null;
-  pausedLeaderInvolved: boolean;
-}
-const load = createRequire(__filename);
-const { checkDatabase } = load(path.join(CHAOS, 'check.js')) as {
-  checkDatabase: (database: string, recordPath: string, observed: ObservedLeader[]) => Promise<{ checks: Check[] }>;
-};
-const { exactOpenersVerdict } = load(path.join(CHAOS, 'opener-verdict.js')) as {
-  exactOpenersVerdict: (
-    events: readonly OpenerEvent[],
-    processes: readonly TrackedProcess[],
-    lock: 'flock' | 'lockfile',
-  ) => {
-    check: Check;
-    seen: { method: 'exact'; opens: number; maxAtOnce: number; lostEvents: number; overlaps: ExactOverlap[] };
-  };
-};
-const { OpenerSampler } = load(path.join(CHAOS, 'openers.js')) as {
-  OpenerSampler: new (
-    database: string,
-    processes: () => Iterable<Sampled>,
-  ) => {
-    sample(): number;
-    overlaps: { holders: string[]; pausedLeaderInvolved: boolean }[];
-  };
-};
+import type { OpenerEvent } from '@baton/test-support/opener-tracker';
+import { removeTempDirs, tempDir } from '@baton/test-support/temp';
+import { checkDatabase } from '../chaos/check';
+import { exactOpenersVerdict, type ExactOverlap, type TrackedProcess } from '../chaos/opener-verdict';
+import { OpenerSampler, type Sampled } from '../chaos/openers';
 
 const holders: ChildProcess[] = [];
 
