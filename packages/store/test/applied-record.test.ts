@@ -7,30 +7,17 @@
  * `requestTimeoutMs` is capped at it), and one exactly that old stays. The table written to has
  * no key, so a write applied twice shows as two rows.
  */
-import * as fs from 'node:fs';
-import * as os from 'node:os';
-import * as path from 'node:path';
-import Database from 'better-sqlite3';
-import { LeaderEngine, type WriteJob } from '../src/leader/engine';
+import type { LeaderEngine, WriteJob } from '../src/leader/engine';
 import { APPLIED_RETENTION_MS } from '../src/protocol/messages';
+import { EngineFixture } from './engine-fixture';
 
-let dir: string;
-let file: string;
-const engines: LeaderEngine[] = [];
+let fixture: EngineFixture;
 /** How often the leader looks for records past their retention (engine.ts). */
 const CLEANUP_EVERY_MS = 60 * 1000;
 
 function open(name: string): LeaderEngine {
-  const engine = LeaderEngine.open({
-    databasePath: file,
-    synchronous: 'normal',
-    pid: process.pid,
-    name,
-    electionStartedAt: Date.now(),
-    maxResultBytes: 1024 * 1024,
-  });
+  const engine = fixture.open(name);
   engine.migrate([{ version: 1, sql: 'CREATE TABLE t (id TEXT NOT NULL)' }]);
-  engines.push(engine);
   return engine;
 }
 
@@ -45,38 +32,30 @@ function insert(seq: number, retry = false): WriteJob {
 
 /** How many rows each request's value has, by value. */
 function counts(): Record<string, number> {
-  const db = new Database(file, { readonly: true });
-  try {
-    const rows = db.prepare('SELECT id, count(*) AS n FROM t GROUP BY id ORDER BY id').all() as {
-      id: string;
-      n: number;
-    }[];
-    return Object.fromEntries(rows.map((r) => [r.id, r.n]));
-  } finally {
-    db.close();
-  }
+  const rows = fixture.read(
+    (db) => db.prepare('SELECT id, count(*) AS n FROM t GROUP BY id ORDER BY id').all() as { id: string; n: number }[],
+  );
+  return Object.fromEntries(rows.map((r) => [r.id, r.n]));
 }
 
 function recorded(): number[] {
-  const db = new Database(file, { readonly: true });
-  try {
-    return (
-      db.prepare("SELECT seq FROM _baton_applied WHERE client_id = 'client-a' ORDER BY seq").all() as { seq: number }[]
-    ).map((r) => r.seq);
-  } finally {
-    db.close();
-  }
+  return fixture
+    .read(
+      (db) =>
+        db.prepare("SELECT seq FROM _baton_applied WHERE client_id = 'client-a' ORDER BY seq").all() as {
+          seq: number;
+        }[],
+    )
+    .map((r) => r.seq);
 }
 
 beforeEach(() => {
-  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'baton-applied-'));
-  file = path.join(dir, 'applied.db');
+  fixture = new EngineFixture('applied');
 });
 
 afterEach(() => {
   jest.useRealTimers();
-  for (const engine of engines.splice(0)) engine.close();
-  fs.rmSync(dir, { recursive: true, force: true });
+  fixture.cleanUp();
 });
 
 test('the watermark forgets the records below it and keeps the one at it: a re-send at the watermark is answered, not applied again', () => {

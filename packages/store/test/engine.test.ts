@@ -3,26 +3,17 @@
  * from the applied-requests table, and fencing of a superseded engine.
  */
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import Database from 'better-sqlite3';
-import { LeaderEngine, type WriteJob } from '../src/leader/engine';
+import type { LeaderEngine, WriteJob } from '../src/leader/engine';
+import { EngineFixture } from './engine-fixture';
 
+let fixture: EngineFixture;
 let dir: string;
 let file: string;
-const engines: LeaderEngine[] = [];
 
 function open(name: string): LeaderEngine {
-  const engine = LeaderEngine.open({
-    databasePath: file,
-    synchronous: 'normal',
-    pid: process.pid,
-    name,
-    electionStartedAt: Date.now(),
-    maxResultBytes: 1024 * 1024,
-  });
-  engines.push(engine);
-  return engine;
+  return fixture.open(name);
 }
 
 function insert(seq: number, id: string, retry = false): WriteJob {
@@ -35,23 +26,15 @@ function insert(seq: number, id: string, retry = false): WriteJob {
 }
 
 function ids(): string[] {
-  const db = new Database(file, { readonly: true });
-  try {
-    return (db.prepare('SELECT id FROM t ORDER BY id').all() as { id: string }[]).map((r) => r.id);
-  } finally {
-    db.close();
-  }
+  return fixture.read((db) => (db.prepare('SELECT id FROM t ORDER BY id').all() as { id: string }[]).map((r) => r.id));
 }
 
 beforeEach(() => {
-  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'baton-engine-'));
-  file = path.join(dir, 'engine.db');
+  fixture = new EngineFixture('engine');
+  ({ dir, file } = fixture);
 });
 
-afterEach(() => {
-  for (const engine of engines.splice(0)) engine.close();
-  fs.rmSync(dir, { recursive: true, force: true });
-});
+afterEach(() => fixture.cleanUp());
 
 test('each leader takes the next epoch as its first commit', () => {
   const first = open('first');
@@ -179,8 +162,7 @@ test("reset keeps Baton's own tables and drops application tables whose names me
   const [outcome] = engine.runGroup([{ clientId: 'c', seq: 9, retry: false, work: { k: 'reset' } }]);
   expect(outcome).toEqual({ ok: null });
   expect(ids()).toEqual([]);
-  const db = new Database(file, { readonly: true });
-  try {
+  fixture.read((db) => {
     const names = (
       db.prepare("SELECT name FROM sqlite_schema WHERE type = 'table' ORDER BY name").all() as { name: string }[]
     ).map((r) => r.name);
@@ -195,9 +177,7 @@ test("reset keeps Baton's own tables and drops application tables whose names me
       ]),
     );
     expect(db.prepare('SELECT count(*) AS n FROM xbaton_keep').get()).toEqual({ n: 0 });
-  } finally {
-    db.close();
-  }
+  });
 });
 
 test('a script that fails part-way keeps what ran before, in its group, and a re-send gets its recorded error without running it again', () => {
