@@ -5,6 +5,7 @@
  * `STATEMENT_TIMEOUT` instead of running it again.
  */
 import * as fs from 'node:fs';
+import { StoreError } from './errors';
 import { writeFileAtomic } from './paths';
 
 /** How long a runaway entry is honoured: longer than any request could still be re-sent. */
@@ -31,5 +32,26 @@ export function readRunaways(file: string): RunawayEntry[] {
     return Array.isArray(entries) ? entries.filter((e) => now - e.at < RUNAWAY_RETENTION_MS) : [];
   } catch {
     return [];
+  }
+}
+
+/** The runaway list as a leader reads it when it starts: what to answer a re-sent runaway with. */
+export class Runaways {
+  private readonly byRequest: Map<string, RunawayEntry>;
+
+  /** Reads the unexpired entries at `file`. */
+  constructor(file: string) {
+    this.byRequest = new Map(readRunaways(file).map((e) => [`${e.clientId}:${e.seq}`, e]));
+  }
+
+  /** `STATEMENT_TIMEOUT` for request `seq` of member `clientId` if it ran away, else null. */
+  refusal(clientId: string, seq: number): StoreError | null {
+    if (this.byRequest.size === 0) return null;
+    const runaway = this.byRequest.get(`${clientId}:${seq}`);
+    if (runaway === undefined) return null;
+    return new StoreError(
+      'STATEMENT_TIMEOUT',
+      `this request ran for more than ${runaway.ms} ms and its leader was stopped; it was not run again`,
+    );
   }
 }

@@ -20,7 +20,7 @@ import { FencedError, type JobOutcome, type LeaderEngine, type WriteJob } from '
 import { GroupFill, HOLD_TIMER_MS } from './group-fill';
 import { LoadMeter } from './load-meter';
 import type { BusyMarker } from '../protocol/busy-marker';
-import { readRunaways, type RunawayEntry } from '../runaway-list';
+import { Runaways } from '../runaway-list';
 import type { StopReport } from '../protocol/worker-messages';
 import type { StoreStatus } from '../protocol/status';
 import { Session } from './session';
@@ -56,7 +56,7 @@ export class LeaderServer {
   private readonly succession: Succession;
   private readonly transactions: Transactions;
   /** Requests that ran away under a previous leader: answered with STATEMENT_TIMEOUT if re-sent, never re-run. */
-  private readonly runaways: Map<string, RunawayEntry>;
+  private readonly runaways: Runaways;
 
   constructor(
     private readonly engine: LeaderEngine,
@@ -65,7 +65,7 @@ export class LeaderServer {
   ) {
     this.succession = new Succession(identity.pid, this.sessions);
     this.transactions = new Transactions(engine, () => this.schedulePump());
-    this.runaways = new Map(readRunaways(identity.runawayPath).map((e) => [`${e.clientId}:${e.seq}`, e]));
+    this.runaways = new Runaways(identity.runawayPath);
     this.binding = new SocketBinding(identity.socketPath, identity.pid, (socket) => this.accept(socket));
     this.inodeTimer = setInterval(() => this.checkFiles(), INODE_CHECK_MS);
     this.inodeTimer.unref();
@@ -167,39 +167,25 @@ export class LeaderServer {
 
   private dispatch(session: Session, request: RequestFrame): void {
     const { op, id } = request;
-    const clientId = session.hello!.clientId;
-    if (request.retry === true && this.runaways.size > 0) {
-      const runaway = this.runaways.get(`${clientId}:${id}`);
-      if (runaway !== undefined) {
-        const error = new StoreError(
-          'STATEMENT_TIMEOUT',
-          `this request ran for more than ${runaway.ms} ms and its leader was stopped; it was not run again`,
-        );
-        return this.reply(session, id, { err: error.toWire() });
-      }
-    }
+    const runaway = request.retry === true ? this.runaways.refusal(session.hello!.clientId, id) : null;
+    if (runaway !== null) return this.reply(session, id, { err: runaway.toWire() });
     const receivedAt = performance.now();
-    /** Queues a write for the next group commit. */
-    const write = (work: WriteJob['work'], notify?: QueuedWrite['notify']): void => {
-      const job: WriteJob = { clientId, seq: id, retry: request.retry === true, work };
-      this.enqueue({ kind: 'write', session, requestId: id, receivedAt, job, notify });
-    };
     switch (op.k) {
       case 'execute':
         if (op.txId !== undefined) return this.inTransaction(session, id, op.txId, (tx) => tx.execute(op.stmt));
         if (this.engine.isRead(op.stmt))
           return this.answerRead(session, id, receivedAt, () => this.engine.read(op.stmt));
-        return write({ k: 'execute', stmt: op.stmt });
+        return this.enqueueWrite(session, request, receivedAt, { k: 'execute', stmt: op.stmt });
       case 'batch':
         if (op.txId !== undefined) return this.inTransaction(session, id, op.txId, (tx) => tx.batch(op.stmts));
         if (this.runsOnReader(op.mode, op.stmts))
           return this.answerRead(session, id, receivedAt, () => this.engine.readBatch(op.stmts));
-        return write({ k: 'batch', stmts: op.stmts });
+        return this.enqueueWrite(session, request, receivedAt, { k: 'batch', stmts: op.stmts });
       case 'script':
         if (op.txId !== undefined) return this.inTransaction(session, id, op.txId, (tx) => tx.script(op.sql));
-        return write({ k: 'script', sql: op.sql });
+        return this.enqueueWrite(session, request, receivedAt, { k: 'script', sql: op.sql });
       case 'migrate':
-        return write({ k: 'migrate', stmts: op.stmts });
+        return this.enqueueWrite(session, request, receivedAt, { k: 'migrate', stmts: op.stmts });
       case 'begin':
         if (session.transaction !== null)
           return this.reply(session, id, {
@@ -213,9 +199,15 @@ export class LeaderServer {
       case 'rollback':
         return this.reply(session, id, this.transactions.end(session, id, op.txId, request.retry === true, 'rollback'));
       case 'notify':
-        return write({ k: 'notify' }, { channel: op.channel, payload: op.payload });
+        return this.enqueueWrite(
+          session,
+          request,
+          receivedAt,
+          { k: 'notify' },
+          { channel: op.channel, payload: op.payload },
+        );
       case 'reset':
-        return write({ k: 'reset' });
+        return this.enqueueWrite(session, request, receivedAt, { k: 'reset' });
       case 'backup':
         return this.answer(session, id, () => this.engine.backup(op.dest), false);
       case 'status':
@@ -229,6 +221,18 @@ export class LeaderServer {
           graceful: true,
         });
     }
+  }
+
+  /** Queues a write for the next group commit. */
+  private enqueueWrite(
+    session: Session,
+    request: RequestFrame,
+    receivedAt: number,
+    work: WriteJob['work'],
+    notify?: QueuedWrite['notify'],
+  ): void {
+    const job: WriteJob = { clientId: session.hello!.clientId, seq: request.id, retry: request.retry === true, work };
+    this.enqueue({ kind: 'write', session, requestId: request.id, receivedAt, job, notify });
   }
 
   private runsOnReader(mode: TransactionMode, statements: WireStatement[]): boolean {
