@@ -104,6 +104,17 @@ test("a new leader removes the sockets of dead leaders and keeps a live leader's
   expect((await late.exec("INSERT INTO rows (id, member) VALUES ('late', 'late')")).code).toBeUndefined();
 });
 
+test('a leader that closes cleanly leaves neither its socket nor its link in the runtime directory', async () => {
+  const { env, database, socketOf, linkOf } = setup();
+  const db = database('closing');
+  const leader = await startMember({ path: db, name: 'closing' }, env);
+  expect(leader.events[0]).toMatchObject({ ev: 'opened', role: 'leader' });
+  expect([isSocket(socketOf(db)), fs.existsSync(linkOf(db))]).toEqual([true, true]);
+  leader.send({ cmd: 'close' });
+  await leader.waitFor((e) => e.ev === 'closed');
+  expect([isSocket(socketOf(db)), fs.existsSync(linkOf(db))]).toEqual([false, false]);
+});
+
 test('the dead leader of the same database: its successor takes over the socket path and the sweep leaves the successor alone', async () => {
   const { env, database, socketOf, linkOf } = setup();
   const file = database('same');

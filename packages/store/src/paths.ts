@@ -151,6 +151,18 @@ export function linkSocketToLock(link: string, lock: string): void {
   }
 }
 
+/**
+ * Removes the link a leader made with `linkSocketToLock`, if it still names `lock`: once its
+ * socket is gone the link proves nothing, and left behind it would dangle when the database goes.
+ */
+export function unlinkSocketLink(link: string, lock: string): void {
+  try {
+    if (fs.readlinkSync(link) === lock) fs.unlinkSync(link);
+  } catch {
+    // already gone
+  }
+}
+
 /** The leader record written by each new leader next to the database. */
 export interface LeaderRecord {
   pid: number;

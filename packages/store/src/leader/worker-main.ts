@@ -9,7 +9,7 @@ import Database from 'better-sqlite3';
 import * as path from 'node:path';
 import { StoreError, toStoreError } from '../errors';
 import { createDatabaseFile } from '../file-modes';
-import { ensurePrivateDirectory, linkSocketToLock, writeFileAtomic } from '../paths';
+import { ensurePrivateDirectory, linkSocketToLock, unlinkSocketLink, writeFileAtomic } from '../paths';
 import { LeaderEngine } from './engine';
 import { BusyMarker } from '../protocol/busy-marker';
 import { LeaderServer } from './server';
@@ -89,6 +89,10 @@ async function lead(electionStartedAt: number): Promise<void> {
   });
   try {
     await server.listen((report) => {
+      // A leader that steps down cleanly leaves no link: its socket is gone, and no other leader
+      // of this database can have linked one under the same name while this one held the lock.
+      // A fenced leader leaves it: with the lockfile lease its successor may already have.
+      if (report.graceful) unlinkSocketLink(input.socketLink, input.lockPath);
       post({ t: 'stopped', reason: report.reason, graceful: report.graceful });
       port.close();
     });
