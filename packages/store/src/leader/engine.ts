@@ -8,7 +8,6 @@
  */
 import * as fs from 'node:fs';
 import { StoreError, toStoreError, type BatonError } from '../errors';
-import { packValue } from '../protocol/framing';
 import { APPLIED_RETENTION_MS, type Migration, type WireResultSet, type WireStatement } from '../protocol/messages';
 import type { EpochRecord, SynchronousLevel } from '../protocol/status';
 import { databaseFileSizes, quarantineCompanions, synchronousLevel } from './database-files';
@@ -17,7 +16,8 @@ import { maybeInjectFault } from './fault-injection';
 import { SqliteConnection, type RowidOwner } from './sqlite-connection';
 import type { BusyMarker } from '../protocol/busy-marker';
 import { applyMigrations, hasMigrations } from './migrations';
-import { BATON_SCHEMA } from './baton-schema';
+import { installBatonSchema } from './baton-schema';
+import { recordApplied } from './applied-record';
 import { refusalReason } from './statement-guard';
 import { runStatements, runStatement, runTransactionScript } from './statement-runner';
 import { runJob, sqlOf, type JobOutcome, type WriteJob } from './write-job';
@@ -93,7 +93,7 @@ export class LeaderEngine {
       db.pragma('foreign_keys = ON');
       db.pragma('busy_timeout = 5000');
       db.pragma(`wal_autocheckpoint = ${WAL_AUTOCHECKPOINT_PAGES}`);
-      db.exec(BATON_SCHEMA);
+      installBatonSchema(db);
       this.epoch = takeNextEpoch(this.writer, options.pid, options.name, options.electionStartedAt);
       this.reader = new SqliteConnection(options.databasePath, true);
     } catch (error) {
@@ -337,14 +337,7 @@ export class LeaderEngine {
     const w = this.writer;
     try {
       this.checkFence();
-      const outcome: JobOutcome = { ok: null };
-      w.write(
-        'INSERT INTO _baton_applied (client_id, seq, at, result) VALUES (?, ?, ?, ?)',
-        clientId,
-        seq,
-        Date.now(),
-        packValue(outcome),
-      );
+      recordApplied(w, clientId, seq, { rowsAffected: null, lastRowid: null, result: null }); // a nil outcome
       w.write('COMMIT');
       this.counters.commits++;
     } catch (error) {
