@@ -73,7 +73,8 @@ export class LeaderEngine {
   readonly epoch: number;
   private readonly writer: SqliteConnection;
   private readonly reader: SqliteConnection;
-  private readonly inode: { dev: number; ino: number };
+  /** The opened file's identity; null for a scratch engine, which has no file. */
+  private readonly inode: { dev: number; ino: number } | null;
   private lastCleanup = Date.now();
   private txOpen = false;
   /** Set once the path stops naming the opened file: its -wal and -shm then belong to the lost file. */
@@ -82,11 +83,14 @@ export class LeaderEngine {
   /** Each connected member's last insert rowid on the writer, by client id. */
   private readonly rowidOwners = new Map<string, RowidOwner>();
 
-  private constructor(private readonly options: EngineOptions) {
-    this.writer = new SqliteConnection(options.databasePath, false);
+  private constructor(
+    private readonly options: EngineOptions,
+    scratch: boolean,
+  ) {
+    this.writer = new SqliteConnection(scratch ? ':memory:' : options.databasePath, false);
     try {
-      const stat = fs.statSync(options.databasePath);
-      this.inode = { dev: stat.dev, ino: stat.ino };
+      const stat = scratch ? null : fs.statSync(options.databasePath);
+      this.inode = stat === null ? null : { dev: stat.dev, ino: stat.ino };
       const db = this.writer.db;
       db.pragma('journal_mode = WAL');
       db.pragma(`synchronous = ${options.synchronous === 'full' ? 'FULL' : 'NORMAL'}`);
@@ -95,7 +99,8 @@ export class LeaderEngine {
       db.pragma(`wal_autocheckpoint = ${WAL_AUTOCHECKPOINT_PAGES}`);
       installBatonSchema(db);
       this.epoch = takeNextEpoch(this.writer, options.pid, options.name, options.electionStartedAt);
-      this.reader = new SqliteConnection(options.databasePath, true);
+      // An in-memory database is private to its connection: a scratch engine reads on its writer.
+      this.reader = scratch ? this.writer : new SqliteConnection(options.databasePath, true);
     } catch (error) {
       this.writer.close();
       throw error;
@@ -104,7 +109,16 @@ export class LeaderEngine {
 
   /** Opens the database, takes the next epoch (the first commit of this leader) and returns the engine. */
   static open(options: EngineOptions): LeaderEngine {
-    return new LeaderEngine(options);
+    return new LeaderEngine(options, false);
+  }
+
+  /**
+   * An engine on a private in-memory database with Baton's own tables, which never opens
+   * `options.databasePath`: the same code on a database nobody shares, to warm the hot path
+   * up before a real engine is needed (see warm-up.ts). Its reads run on its writer.
+   */
+  static scratch(options: EngineOptions): LeaderEngine {
+    return new LeaderEngine(options, true);
   }
 
   /** The highest applied migration version (0 when none). */
@@ -138,6 +152,7 @@ export class LeaderEngine {
 
   /** Throws `FencedError` when the database path no longer names the file this engine opened. */
   checkInode(): void {
+    if (this.inode === null) return; // a scratch engine has no file to lose
     let stat: fs.Stats | null = null;
     try {
       stat = fs.statSync(this.options.databasePath);
