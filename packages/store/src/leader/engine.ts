@@ -164,9 +164,13 @@ export class LeaderEngine {
     throw new FencedError(stat === null ? 'the database file was deleted' : 'the database file was replaced');
   }
 
-  /** True when `statement` only reads and may run on the reader. */
+  /**
+   * True when `statement` only reads and may run on the reader. The guard runs only for what
+   * SQLite calls read-only (a cached prepared statement's flag): a write is guarded once, where
+   * it runs, not here too.
+   */
   isRead(statement: WireStatement): boolean {
-    return refusalReason(statement.sql) === null && this.reader.isReadOnly(statement.sql);
+    return this.reader.isReadOnly(statement.sql) && refusalReason(statement.sql) === null;
   }
 
   /** Runs a read-only statement on the reader (last committed state). */

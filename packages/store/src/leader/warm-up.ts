@@ -61,6 +61,8 @@ export class WarmUp {
   private readonly load = new LoadMeter();
   private readonly paces = Array.from({ length: WRITERS }, newPace);
   private readonly clients = Array.from({ length: WRITERS }, (_, i) => `warm-up-${i}`);
+  /** When the group's writes arrived, as the server keeps it for the load meter. */
+  private readonly arrivals = Array.from({ length: WRITERS }, () => ({ receivedAt: 0 }));
   private seq = 0;
   private requests = 0;
   private readonly startedAt = performance.now();
@@ -133,7 +135,9 @@ export class WarmUp {
       const { id, stmt } = this.decode(payload);
       if (this.engine.isRead(stmt)) throw new Error('the warm-up write was routed as a read');
       const clientId = this.clients[jobs.length]!;
-      this.fill.arrived(this.paces[jobs.length]!, performance.now());
+      const receivedAt = performance.now();
+      this.arrivals[jobs.length]!.receivedAt = receivedAt;
+      this.fill.arrived(this.paces[jobs.length]!, receivedAt);
       jobs.push({ clientId, seq: id, retry: false, work: { k: 'execute', stmt } });
       forget.push({ clientId, below: id });
     }
@@ -141,8 +145,8 @@ export class WarmUp {
     const startedAt = performance.now();
     const outcomes = this.engine.runGroup(jobs, forget);
     this.fill.committed(this.paces, startedAt, performance.now());
-    this.load.commit(jobs.length);
-    for (let i = 0; i < jobs.length; i++) this.reply(jobs[i]!.seq, outcomes[i]!, 'write');
+    this.load.commitGroup(this.arrivals, performance.now());
+    for (let i = 0; i < jobs.length; i++) this.reply(jobs[i]!.seq, outcomes[i]!);
     const id = ++this.seq;
     const frame = encodeFrame({
       t: 'req',
@@ -151,7 +155,8 @@ export class WarmUp {
     });
     const read = this.decode(this.decoder.push(frame)[0]!);
     if (!this.engine.isRead(read.stmt)) throw new Error('the warm-up read was routed as a write');
-    this.reply(read.id, { ok: this.engine.read(read.stmt) }, 'read');
+    this.reply(read.id, { ok: this.engine.read(read.stmt) });
+    this.load.read(0.1);
     this.requests += jobs.length + 1;
     this.windowRequests += jobs.length + 1;
   }
@@ -163,9 +168,8 @@ export class WarmUp {
     return { id: request.id, stmt: request.op.stmt };
   }
 
-  private reply(id: number, outcome: JobOutcome, kind: 'read' | 'write'): void {
+  private reply(id: number, outcome: JobOutcome): void {
     encodeFrame({ t: 'res', id, ...outcome });
-    this.load.request(kind, 0.1);
   }
 }
 
