@@ -1,6 +1,6 @@
 /**
  * A member's side of succession (see `leader/succession.ts`): the leader names one candidate
- * its heir; the heir keeps a standby engine thread booted (about 12 MB) and warmed up (see
+ * its heir; the heir keeps a standby engine thread booted and warmed up (about 24 MB) (see
  * leader/warm-up.ts) so that its takeover only costs opening the database and its first
  * requests run optimized code, and the other candidates leave it a head start at the
  * election lock when the leader dies.
