@@ -16,10 +16,11 @@ import type { WorkerInput } from '../protocol/worker-messages';
 const HEIR_HEAD_START_MS = 25;
 /**
  * How long an heir named during a failover waits before booting its standby: every member is
- * reconnecting then, and booting a thread at the same time would slow that down. An heir named
- * any other time boots at once.
+ * reconnecting and re-sending then, and booting a thread and warming it up (up to a core for
+ * some hundreds of ms) at the same time would slow the new leader's first second down. An heir
+ * named any other time boots at once.
  */
-const STANDBY_BOOT_DELAY_MS = 100;
+const STANDBY_BOOT_DELAY_MS = 1000;
 /** How long after reconnecting to a new leader an heir's naming counts as "during a failover". */
 const FAILOVER_SETTLE_MS = 1000;
 
