@@ -9,7 +9,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import Database from 'better-sqlite3';
-import { WarmUp } from '../src/leader/warm-up';
+import { WarmUp, warmUpInBackground, type WarmReport } from '../src/leader/warm-up';
 import { LeaderHost } from '../src/member/leader-host';
 
 let dir: string;
@@ -30,6 +30,25 @@ test('a warm-up runs group commits and reads on its scratch engine until it is o
   expect(report.requests).toBe((slices + 1) * 4 * 8);
   // Over when settled (never before 30,000 requests) or at a cap (80,000 requests or 3 s).
   expect(report.settled ? report.requests >= 30_000 : report.requests >= 80_000 || report.ms >= 3_000).toBe(true);
+});
+
+test('a warm-up that cannot even start only ends, with its error in the report', async () => {
+  const report = await new Promise<WarmReport>((resolve) =>
+    warmUpInBackground(() => {
+      throw new Error('no scratch engine here');
+    }, resolve),
+  );
+  expect(report).toEqual({ requests: 0, ms: 0, settled: false, error: 'no scratch engine here' });
+});
+
+test('a warm-up stopped by a start that came first reports at once that it did not settle', () => {
+  const reports: WarmReport[] = [];
+  const create = jest.fn(
+    () => new WarmUp({ synchronous: 'normal', pid: process.pid, name: 'warm', maxFrameBytes: 1024 * 1024 }),
+  );
+  warmUpInBackground(create, (report) => reports.push(report)).stop();
+  expect(reports).toEqual([{ requests: 0, ms: 0, settled: false, error: null }]);
+  expect(create).not.toHaveBeenCalled();
 });
 
 test("a standby's warm-up does not open the database file it will serve", async () => {

@@ -173,27 +173,43 @@ export class WarmUp {
   }
 }
 
+/** A thrown value's message, for a report. */
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
 /**
  * Runs a warm-up slice by slice (each after the events already waiting, so a `start` or a
- * request is never kept waiting more than a slice) until it is over or `stop` is called.
+ * request is never kept waiting more than a slice) until it is over or `stop` is called. A
+ * warm-up that fails (from its creation on) only ends early, with its error in the report: it
+ * must never keep a leader from starting.
+ * @param create - makes the warm-up (its scratch engine), in the first slice
  * @param onDone - called once with the report
  * @returns stop: ends the warm-up at once (its report is then `settled: false` unless it had settled)
  */
-export function warmUpInBackground(warmUp: WarmUp, onDone: (report: WarmReport) => void): { stop(): void } {
+export function warmUpInBackground(create: () => WarmUp, onDone: (report: WarmReport) => void): { stop(): void } {
+  let warmUp: WarmUp | null = null;
   let stopped = false;
   const end = (error: string | null): void => {
     stopped = true;
-    onDone(warmUp.finish(error));
+    let report: WarmReport = { requests: 0, ms: 0, settled: false, error };
+    try {
+      if (warmUp !== null) report = warmUp.finish(error);
+    } catch (closeError) {
+      report = { ...report, error: error ?? messageOf(closeError) };
+    }
+    onDone(report);
   };
   const step = (): void => {
     if (stopped) return;
     try {
+      warmUp ??= create();
       if (!warmUp.slice()) {
         setImmediate(step);
         return;
       }
     } catch (error) {
-      return end(error instanceof Error ? error.message : String(error));
+      return end(messageOf(error));
     }
     end(null);
   };

@@ -127,7 +127,13 @@ async function lead(electionStartedAt: number): Promise<void> {
 // Until `start`: the warm-up gives way to it at once (a slice at most), and a leader started
 // before its warm-up is over (no standby) serves its first requests colder.
 const warming = warmUpInBackground(
-  new WarmUp({ synchronous: input.synchronous, pid: input.pid, name: input.name, maxFrameBytes: input.maxFrameBytes }),
+  () =>
+    new WarmUp({
+      synchronous: input.synchronous,
+      pid: input.pid,
+      name: input.name,
+      maxFrameBytes: input.maxFrameBytes,
+    }),
   (report) => post({ t: 'warmed', ...report }),
 );
 
