@@ -130,8 +130,8 @@ export type FromWorker =
   | { t: 'done'; ackedWrites: number }
   /** Acknowledgement times (shared monotonic clock) of the failover load since the last `acks`. */
   | { t: 'acks'; atMs: Float64Array }
-  /** A fresh process's openStore, first acknowledged write and close, in ms. */
-  | { t: 'first-write'; openMs: number; writeMs: number; closeMs: number }
+  /** A fresh process's loading of the store's module, openStore, first acknowledged write and close, in ms. */
+  | { t: 'first-write'; loadMs: number; openMs: number; writeMs: number; closeMs: number }
   | { t: 'memory'; rss: number; heapUsed: number }
   | { t: 'status'; counters: LeaderCounters | null }
   | { t: 'failed'; message: string };

@@ -168,7 +168,7 @@ export function renderReport(doc: BenchDocument): string {
     out.push(
       '',
       `First write of a fresh process (${w.processes} processes, ${w.sync.toUpperCase()}, each joining a running leader and heir as a follower):`,
-      `  openStore to close() after one acknowledged insert: p50 ${n(w.p50Ms)} ms, p99 ${n(w.p99Ms)} ms (p50s: open ${n(w.openP50Ms)}, write ${n(w.writeP50Ms)}, close ${n(w.closeP50Ms)} ms)`,
+      `  openStore to close() after one acknowledged insert: p50 ${n(w.p50Ms)} ms, p99 ${n(w.p99Ms)} ms (p50s: open ${n(w.openP50Ms)}, write ${n(w.writeP50Ms)}, close ${n(w.closeP50Ms)} ms; before it, loading @baton/store ${n(w.loadP50Ms)} ms)`,
       `  ${describeLoad(w.load)}`,
     );
   }

@@ -170,6 +170,8 @@ export interface BenchDocument {
     /** openStore to close() resolved, after one acknowledged write. */
     p50Ms: number;
     p99Ms: number;
+    /** Loading @baton/store in the fresh process, before openStore (not in p50Ms). */
+    loadP50Ms: number;
     openP50Ms: number;
     writeP50Ms: number;
     closeP50Ms: number;
@@ -415,6 +417,7 @@ function firstWriteSummary(run: FirstWriteRun): NonNullable<BenchDocument['first
     sync: run.sync,
     p50Ms: round(percentile(run.totalMs, 0.5), 2),
     p99Ms: round(percentile(run.totalMs, 0.99), 2),
+    loadP50Ms: round(percentile(run.loadMs, 0.5), 2),
     openP50Ms: round(percentile(run.openMs, 0.5), 2),
     writeP50Ms: round(percentile(run.writeMs, 0.5), 2),
     closeP50Ms: round(percentile(run.closeMs, 0.5), 2),

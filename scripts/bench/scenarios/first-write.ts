@@ -15,6 +15,8 @@ import { SEED_ROWS } from '../workload';
 /** What the scenario measured, per fresh process. */
 export interface FirstWriteRun {
   sync: SyncMode;
+  /** Loading the store's module (before openStore, not in the total), ms. */
+  loadMs: number[];
   /** openStore to the store being open, ms. */
   openMs: number[];
   /** The first insert, ms. */
@@ -43,7 +45,15 @@ export async function measureFirstWrite(
   createDatabase(database, SEED_ROWS);
   workspace.trackBatonSocket(database);
   const everyone: WorkerProcess[] = [];
-  const run: FirstWriteRun = { sync: SYNC, openMs: [], writeMs: [], closeMs: [], totalMs: [], load: null };
+  const run: FirstWriteRun = {
+    sync: SYNC,
+    loadMs: [],
+    openMs: [],
+    writeMs: [],
+    closeMs: [],
+    totalMs: [],
+    load: null,
+  };
   try {
     // One after the other: the first hosts the leader, the second is named its heir, so a fresh
     // process is neither (as in a running fleet) and boots no engine thread.
@@ -65,6 +75,7 @@ export async function measureFirstWrite(
       fresh.kill();
       await fresh.whenExited();
       const total = timed.openMs + timed.writeMs + timed.closeMs;
+      run.loadMs.push(timed.loadMs);
       run.openMs.push(timed.openMs);
       run.writeMs.push(timed.writeMs);
       run.closeMs.push(timed.closeMs);
