@@ -11,13 +11,46 @@
  * would hide exactly the multi-second stalls of the baseline.
  */
 import { nowMs } from './clock';
-import type { RunReport, RunSpec, StatusSample } from './messages';
+import { CURVE_SLICE_MS, type CurveSlice, type RunReport, type RunSpec, type StatusSample } from './messages';
 import { counterDelta, errorCode, type LeaderCounters, type Target } from './targets/target';
 import { randomRowId } from './workload';
 import { sleep } from '../shared';
 
+/**
+ * The warm-up curve of one process: requests completed and CPU time per `CURVE_SLICE_MS` from
+ * `startedAt`, warm-up and window alike, so the report shows when the process settled.
+ */
+class Curve {
+  readonly slices: CurveSlice[] = [];
+  private sliceEndsAt: number;
+  private completed = 0;
+  private cpuAtSliceStart = process.cpuUsage();
+
+  constructor(startedAt: number) {
+    this.sliceEndsAt = startedAt + CURVE_SLICE_MS;
+  }
+
+  /** One more request completed at `t`. */
+  completedAt(t: number): void {
+    this.passed(t);
+    this.completed++;
+  }
+
+  /** Closes every slice that ended before `t`; a slice in which nothing completed is recorded empty. */
+  passed(t: number): void {
+    while (t >= this.sliceEndsAt) {
+      const cpu = process.cpuUsage(this.cpuAtSliceStart);
+      this.cpuAtSliceStart = process.cpuUsage();
+      this.slices.push({ completed: this.completed, cpuUs: cpu.user + cpu.system });
+      this.completed = 0;
+      this.sliceEndsAt += CURVE_SLICE_MS;
+    }
+  }
+}
+
 /** Runs `spec` against `target` and reports what this process measured. */
 export async function runLoad(target: Target, spec: RunSpec, seedRows: number): Promise<RunReport> {
+  const curve = new Curve(nowMs());
   const startAt = nowMs() + spec.warmupMs;
   const endAt = startAt + spec.durationMs;
   const latencies: number[] = [];
@@ -72,6 +105,7 @@ export async function runLoad(target: Target, spec: RunSpec, seedRows: number): 
       observe(end);
       const inWindow = wasOpen && (closedAt === null || end <= closedAt);
       if (!ok) continue;
+      if (end < endAt) curve.completedAt(end);
       if (inWindow) completed++;
       if (inWindow || startedInWindow) latencies.push(end - begin);
     }
@@ -96,6 +130,7 @@ export async function runLoad(target: Target, spec: RunSpec, seedRows: number): 
     busyEscaped: target.busyEscaped,
     errors,
     status,
+    curve: curve.slices,
   };
 }
 
@@ -104,10 +139,15 @@ export async function runLoad(target: Target, spec: RunSpec, seedRows: number): 
  * leader-hosting member, the echo server): only its CPU time over the same window counts.
  */
 export async function observeIdle(spec: RunSpec): Promise<RunReport> {
+  const curve = new Curve(nowMs());
+  // Its CPU per slice, on a timer: it completes no requests of its own to look at the clock on.
+  const ticker = setInterval(() => curve.passed(nowMs()), CURVE_SLICE_MS / 10);
   await sleep(spec.warmupMs);
   const openedAt = nowMs();
   const cpuAtOpen = process.cpuUsage();
   await sleep(spec.durationMs);
+  clearInterval(ticker);
+  curve.passed(nowMs());
   const cpu = process.cpuUsage(cpuAtOpen);
   return {
     completed: 0,
@@ -119,5 +159,6 @@ export async function observeIdle(spec: RunSpec): Promise<RunReport> {
     busyEscaped: 0,
     errors: {},
     status: null,
+    curve: curve.slices,
   };
 }

@@ -1,10 +1,11 @@
 /**
- * `npm run bench`: Baton against direct WAL access, side by side, on this machine.
+ * `npm run bench`: Baton against the minimal forwarding design and direct WAL access, side by
+ * side, on this machine.
  *
  * Order: rounds outermost, so each configuration's rounds are spread over the whole
  * invocation and a load spike from someone else on the machine hits one round of many
  * configurations rather than every round of one; within a round each configuration runs
- * Baton then direct, back to back, and their ratio is taken per round.
+ * Baton, the minimal design and direct back to back, and their ratios are taken per round.
  */
 import * as fs from 'node:fs';
 import { describeMachine } from './machine';
@@ -15,10 +16,11 @@ import { killAll, killAllNow, liveCount } from './processes';
 import { renderReport } from './print';
 import { buildDocument, type FlushLevel, type Measurements } from './report';
 import { measureFailover } from './scenarios/failover';
+import { measureFirstWrite } from './scenarios/first-write';
 import type { SystemRun } from './scenarios/measurement';
 import { measureMemory } from './scenarios/memory';
 import { measureReadLatency, type ReadSystem } from './scenarios/read-latency';
-import { caseLabel, measureThroughput } from './scenarios/throughput';
+import { caseLabel, measureThroughput, THROUGHPUT_SYSTEMS } from './scenarios/throughput';
 import { BUSY_TIMEOUT_MS } from './targets/direct-target';
 import { buildSlowFlushLibrary, measureFlushMs, slowFlushEnv } from '@baton/test-support/slow-flush';
 import { formatNumber as n } from './table';
@@ -39,6 +41,9 @@ function describeRun(run: SystemRun): string {
     run.busyEscaped > 0 ? `${run.busyEscaped} BUSY escaped` : '',
     errors === '' ? '' : `errors: ${errors}`,
     run.verified === false ? `ROWS: ${run.rowsFound} found, ${run.ackedWrites} acknowledged` : '',
+    run.load === null
+      ? ''
+      : `load ${n(run.load.loadBefore)} -> ${n(run.load.loadAfter)}, ${n(run.load.busyCoresBefore)} cores busy at start${run.load.noisy ? ' NOISY' : ''}`,
   ].filter(Boolean);
   return `${n(run.opsPerSec, 0)} ops/s, p50 ${n(run.p50Ms)} ms, p99 ${n(run.p99Ms)} ms, max ${n(run.maxMs)} ms, ${n(run.cpuUsPerOp, 0)} us cpu/op${extras.length > 0 ? `; ${extras.join('; ')}` : ''}`;
 }
@@ -78,6 +83,7 @@ async function runPlan(plan: Plan, workspace: Workspace): Promise<Measurements> 
     throughput: plan.cases.map((c) => ({ c, runs: [] })),
     read: [],
     failover: null,
+    firstWrite: null,
     memory: [],
     failures: [],
     flush: measured,
@@ -87,7 +93,7 @@ async function runPlan(plan: Plan, workspace: Workspace): Promise<Measurements> 
   for (let round = 1; round <= plan.rounds; round++) {
     const tag = `[round ${round}/${plan.rounds}]`;
     for (const entry of m.throughput) {
-      for (const system of ['baton', 'direct'] as const) {
+      for (const system of THROUGHPUT_SYSTEMS) {
         const run = await attempt(`${caseLabel(entry.c)} ${system} round ${round}`, m.failures, () =>
           measureThroughput(entry.c, system, round, plan.timing, workspace, envs.get(entry.c.flushMs)!),
         );
@@ -121,6 +127,15 @@ async function runPlan(plan: Plan, workspace: Workspace): Promise<Measurements> 
       measureFailover(plan.failoverKills, plan.failoverMembers, workspace, (kill, ms) =>
         progress(
           `[failover ${kill}/${plan.failoverKills}] every survivor wrote again after ${n(ms)} ms (${elapsed()})`,
+        ),
+      ),
+    );
+  }
+  if (plan.firstWrites > 0) {
+    m.firstWrite = await attempt('first-write', m.failures, () =>
+      measureFirstWrite(plan.firstWrites, workspace, (done, ms) =>
+        progress(
+          `[first-write ${done}/${plan.firstWrites}] openStore to close after one write: ${n(ms)} ms (${elapsed()})`,
         ),
       ),
     );

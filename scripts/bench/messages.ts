@@ -3,8 +3,8 @@
  * Channels use `serialization: 'advanced'`, so latency arrays travel as typed arrays.
  */
 
-/** Which database access a load worker uses. */
-export type SystemKind = 'baton' | 'direct' | 'socket';
+/** Which database access a load worker uses (`minimal`: the bench's minimal forwarding design, minimal/). */
+export type SystemKind = 'baton' | 'direct' | 'socket' | 'minimal';
 
 /** SQLite durability setting under test. */
 export type SyncMode = 'full' | 'normal';
@@ -13,9 +13,9 @@ export type SyncMode = 'full' | 'normal';
 export type WorkerConfig =
   | {
       kind: 'load';
-      /** `baton`: a Baton member; `direct`: better-sqlite3 on the shared WAL file; `socket`: raw echo client. */
+      /** `baton`: a Baton member; `direct`: better-sqlite3 on the shared WAL file; `socket`: raw echo client; `minimal`: a client of the minimal leader. */
       system: SystemKind;
-      /** Database file (baton, direct) or the echo server's socket path (socket). */
+      /** Database file (baton, direct) or the server's socket path (socket, minimal). */
       path: string;
       sync: SyncMode;
       /** Index of this member in its fleet: part of its name and of the rows it writes. */
@@ -26,6 +26,10 @@ export type WorkerConfig =
       candidate?: boolean;
     }
   | { kind: 'echo-server'; socketPath: string; replyBytes: number }
+  /** The minimal design's leader process on `path`, listening on `socketPath`. */
+  | { kind: 'minimal-leader'; path: string; socketPath: string; sync: SyncMode }
+  /** A fresh process timing openStore, one write and close as a follower, then exiting. */
+  | { kind: 'first-write'; path: string; sync: SyncMode; index: number }
   | { kind: 'idle' };
 
 /** Parameters of one measured run. */
@@ -50,6 +54,8 @@ export type ToWorker =
   /** Report the first write acknowledged by a leader of an epoch above `epoch`. */
   | { t: 'arm'; epoch: number }
   | { t: 'stop' }
+  /** Failover load: the acknowledgement times since the last `acks`, answered with `acks`. */
+  | { t: 'acks' }
   /** A fixed workload (memory scenario), answered with `done`. */
   | { t: 'workload'; writes: number; reads: number }
   | { t: 'memory' }
@@ -98,7 +104,18 @@ export interface RunReport {
   /** Failed requests by error code (they are not retried and not counted as completed). */
   errors: Record<string, number>;
   status: StatusSample | null;
+  /** The warm-up curve: completed requests and CPU time (µs) per 500 ms slice from the run's start. */
+  curve: CurveSlice[];
 }
+
+/** One slice of a warm-up curve. */
+export interface CurveSlice {
+  completed: number;
+  cpuUs: number;
+}
+
+/** The width of a warm-up curve's slice. */
+export const CURVE_SLICE_MS = 500;
 
 /** Messages to the coordinator. */
 export type FromWorker =
@@ -111,6 +128,10 @@ export type FromWorker =
   | { t: 'recovered'; epoch: number; atMs: number; failoverMs: number | null }
   | { t: 'stopped'; ackedWrites: number; errors: Record<string, number> }
   | { t: 'done'; ackedWrites: number }
+  /** Acknowledgement times (shared monotonic clock) of the failover load since the last `acks`. */
+  | { t: 'acks'; atMs: Float64Array }
+  /** A fresh process's loading of the store's module, openStore, first acknowledged write and close, in ms. */
+  | { t: 'first-write'; loadMs: number; openMs: number; writeMs: number; closeMs: number }
   | { t: 'memory'; rss: number; heapUsed: number }
   | { t: 'status'; counters: LeaderCounters | null }
   | { t: 'failed'; message: string };

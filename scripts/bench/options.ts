@@ -1,8 +1,8 @@
 /** Command-line options of `npm run bench`: parsing, validation with precise messages, help text. */
 import { numberFlag, parseFlags, UsageError } from '../shared';
 
-/** The six scenarios, by the names `--only` takes. */
-export const SCENARIOS = ['writes', 'pipelined', 'mixed', 'read-latency', 'failover', 'memory'] as const;
+/** The seven scenarios, by the names `--only` takes. */
+export const SCENARIOS = ['writes', 'pipelined', 'mixed', 'read-latency', 'failover', 'first-write', 'memory'] as const;
 /** One of `SCENARIOS`. */
 export type ScenarioName = (typeof SCENARIOS)[number];
 
@@ -13,6 +13,7 @@ export interface BenchOptions {
   json: string | null;
   rounds: number;
   durationMs: number | null;
+  warmupMs: number | null;
   kills: number | null;
   only: ScenarioName[] | null;
   /** Extra ms per fsync/fdatasync for every case; null: the full run's default (0, plus the FULL write cases again at 1). */
@@ -23,9 +24,14 @@ export interface BenchOptions {
 export const HELP = `Usage: npm run bench -- [options]
        node scripts/dist/bench/main.js [options]
 
-Runs Baton and direct WAL access (every process opens the database with better-sqlite3)
-side by side on this machine, alternating them (A B A B ...) for several rounds, and prints
-medians and the ratio Baton/direct. Each run gets a fresh database and fresh processes.
+Runs Baton, the minimal forwarding design (scripts/bench/minimal: one leader process, group
+commit per event-loop turn, an exactly-once row per write, nothing else) and direct WAL access
+(every process opens the database with better-sqlite3) side by side on this machine,
+alternating them (A B C A B C ...) for several rounds, and prints medians and the ratios
+Baton/minimal and Baton/direct. Each run gets a fresh database and fresh processes, warms up
+for 6 s (both forwarding designs' CPU per request has settled by then; the report prints the
+warm-up curve and flags a run that had not), then measures. A run that starts while other
+programs keep more than half of each core busy is marked noisy and is not a result.
 
 Scenarios (all by default):
   writes        1/4/7 processes, one insert in flight each, synchronous FULL and NORMAL
@@ -33,18 +39,24 @@ Scenarios (all by default):
   mixed         7 processes, 80% point reads / 20% inserts, FULL and NORMAL
   read-latency  a forwarded point read vs a raw Unix socket round trip (and a direct read)
   failover      SIGKILL the leader-hosting member under load, 7 members (20 kills), beside
-                the kernel's teardown of the killed process (the floor of any failover)
+                the kernel's teardown of the killed process (the floor of any failover), and
+                the survivors' writes in the first second after each kill against the second
+                before it
+  first-write   a fresh process joining a running fleet: openStore, one write, close (20)
   memory        RSS of a follower and of the leader-hosting member vs the same program
                 using better-sqlite3 directly
 
 Options:
-  --quick             reduced set, under two minutes: 7 writers at FULL and at NORMAL with
+  --quick             reduced set, about five minutes: 7 writers at FULL and at NORMAL with
                       one in flight, 7 pipelined writers at NORMAL, read latency, 10
-                      failovers, memory once; 1000 ms windows
+                      failovers, 10 first writes, memory once; 1000 ms windows after the
+                      same 6 s warmup
   --json <file>       also write the results document (see docs/benchmarks.md) to <file>
   --rounds <n>        rounds per scenario (default 3; fewer is only for trying things out)
-  --duration <ms>     measured window of each run (default 3000, --quick 1000), after a 1000 ms warmup
-  --kills <n>         failovers to measure (default 20, --quick 10)
+  --duration <ms>     measured window of each run (default 3000, --quick 1000)
+  --warmup <ms>       warmup before each window (default 6000; shorter measures a cold fleet)
+  --kills <n>         failovers to measure (default 20, --quick 10); fresh processes of
+                      first-write too
   --only <list>       comma-separated scenarios to run, e.g. --only writes,failover
   --flush-ms <n>      make every fsync/fdatasync of both systems take at least n ms longer
                       (an LD_PRELOAD shim compiled with the machine's cc; 0 = the machine's
@@ -73,6 +85,7 @@ export function parseOptions(argv: string[]): BenchOptions {
     json: { type: 'string' },
     rounds: { type: 'string' },
     duration: { type: 'string' },
+    warmup: { type: 'string' },
     kills: { type: 'string' },
     only: { type: 'string' },
     'flush-ms': { type: 'string' },
@@ -94,6 +107,7 @@ export function parseOptions(argv: string[]): BenchOptions {
     json: values.json ?? null,
     rounds: numberFlag('rounds', values.rounds, { min: 1, integer: true }, 3),
     durationMs: numberFlag('duration', values.duration, { min: 100, integer: true }, null),
+    warmupMs: numberFlag('warmup', values.warmup, { min: 0, integer: true }, null),
     kills: numberFlag('kills', values.kills, { min: 1, integer: true }, null),
     only,
     flushMs: numberFlag('flush-ms', values['flush-ms'], { min: 0, max: 1000 }, null),

@@ -13,6 +13,8 @@ export interface Plan {
   /** 0 to skip the failover scenario. */
   failoverKills: number;
   failoverMembers: number;
+  /** Fresh processes of the first-write scenario (0 to skip). */
+  firstWrites: number;
   /** Rounds of the memory scenario (0 to skip). */
   memoryRounds: number;
 }
@@ -21,6 +23,14 @@ export interface Plan {
 export const FLEET = 7;
 /** Requests in flight per process in the pipelined scenario. */
 export const PIPELINE_DEPTH = 64;
+
+/**
+ * The warmup of every throughput run, --quick included. A fresh member's CPU per request kept
+ * falling for 3 to 4.5 s of load (V8 optimizes Baton's JavaScript as it runs), the minimal
+ * design's for 1.5 s: measured before that, Baton ran at half its speed and --quick and the
+ * full run disagreed by 2x. The report's warm-up curve shows whether this was enough.
+ */
+export const WARMUP_MS = 6000;
 
 /** The slower flush the full run adds beside the machine's own: a realistic SSD or cloud volume. */
 export const SLOW_FLUSH_MS = 1;
@@ -69,15 +79,17 @@ export function buildPlan(options: BenchOptions): Plan {
   return {
     quick: options.quick,
     rounds: options.rounds,
-    // --quick must finish in two minutes, and forking seven members per run is most of each
-    // run's cost on a busy machine: shorter windows still give thousands of samples. The warmup
-    // stays long: freshly forked members run Baton's JavaScript unoptimized at first, which
-    // halved pipelined throughput in 250 ms warmups (direct access runs in SQLite's C).
-    timing: { warmupMs: 1000, durationMs: options.durationMs ?? (options.quick ? 1000 : 3000) },
+    // --quick keeps the full warmup (a settled fleet is the point) and shortens the window:
+    // one second still gives thousands of samples.
+    timing: {
+      warmupMs: options.warmupMs ?? WARMUP_MS,
+      durationMs: options.durationMs ?? (options.quick ? 1000 : 3000),
+    },
     cases,
     readLatency: wanted('read-latency'),
     failoverKills: wanted('failover') ? (options.kills ?? (options.quick ? 10 : 20)) : 0,
     failoverMembers: FLEET,
+    firstWrites: wanted('first-write') ? (options.kills ?? (options.quick ? 10 : 20)) : 0,
     // RSS hardly moves between rounds (within 1 MB here), so --quick measures it once.
     memoryRounds: wanted('memory') ? (options.quick ? 1 : options.rounds) : 0,
   };

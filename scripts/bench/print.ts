@@ -1,12 +1,15 @@
 /** The human-readable report: the tables `npm run bench` prints on stdout. */
-import type { BenchDocument } from './report';
+import type { RunLoad } from './machine-load';
+import { CURVE_SLICE_MS } from './messages';
+import { FLEET } from './plan';
+import type { BenchDocument, ResultEntry } from './report';
 import { formatNumber as n, formatSigned, renderTable } from './table';
 
 /** Renders the whole document as text. */
 export function renderReport(doc: BenchDocument): string {
   const { machine, settings } = doc;
   const out: string[] = [];
-  out.push(`Baton vs direct WAL access, ${doc.date}`);
+  out.push(`Baton vs the minimal forwarding design and direct WAL access, ${doc.date}`);
   out.push(
     `Machine: ${machine.cpus} CPUs (${machine.cpuModel}), ${machine.memoryMb} MB, ${machine.kernel}, ${machine.fs}, node ${machine.node}, load ${machine.loadAverage} at start`,
   );
@@ -18,14 +21,15 @@ export function renderReport(doc: BenchDocument): string {
     );
   }
   out.push(
-    `Each figure is the median of ${settings.rounds} rounds; a round runs each system once (A B A B ...), ${settings.durationMs} ms measured after ${settings.warmupMs} ms warmup, fresh database and processes each time.`,
+    `Each figure is the median of ${settings.rounds} rounds; a round runs each system once (A B C A B C ...), ${settings.durationMs} ms measured after ${settings.warmupMs} ms warmup, fresh database and processes each time.`,
+    `A run is noisy when other programs kept more than half of each core busy in the half second before it: noisy runs are left out while a quiet round exists, and a figure made only of them is marked NOISY and meets no target.`,
   );
 
   const throughput = doc.results.filter((r) => r.scenario !== 'read-latency');
   if (throughput.length > 0) {
     out.push(
       '',
-      'Throughput and latency (ms); flush = extra ms per fsync; cpu = CPU time of all processes per request; group = writes per Baton commit; ratio = baton/direct ops/s',
+      'Throughput and latency (ms); flush = extra ms per fsync; cpu = CPU time of all processes per request; group = writes per Baton commit; /minimal and /direct = baton ops/s over theirs, per round and median; busy cores = cores other programs kept busy at the start of each round; load = 1-minute load average before -> after',
     );
     const rows = throughput.map((r) => {
       const ratio =
@@ -39,7 +43,12 @@ export function renderReport(doc: BenchDocument): string {
                 q.flushMs === r.flushMs,
             )
           : undefined;
-      const flags = [r.errors > 0 ? `${r.errors} errors` : '', r.verified === false ? 'ROWS MISSING' : '']
+      const flags = [
+        r.errors > 0 ? `${r.errors} errors` : '',
+        r.verified === false ? 'ROWS MISSING' : '',
+        r.noisy ? 'NOISY (not a result)' : r.noisyRounds > 0 ? `${r.noisyRounds} noisy round(s) left out` : '',
+        r.settled === false ? 'NOT SETTLED in the warmup' : '',
+      ]
         .filter(Boolean)
         .join(', ');
       return [
@@ -57,8 +66,13 @@ export function renderReport(doc: BenchDocument): string {
         String(r.busyEscapedTotal),
         n(r.cpuUsPerOp, 0),
         n(r.avgGroupSize, 1),
-        ratio === undefined ? '' : `${n(ratio.throughputRatio)}x`,
-        ratio === undefined ? '' : ratio.roundRatios.map((r) => n(r)).join(' '),
+        ratio === undefined || ratio.minimalRatio === null ? '' : `${n(ratio.minimalRatio)}x`,
+        ratio === undefined || !Number.isFinite(ratio.throughputRatio) ? '' : `${n(ratio.throughputRatio)}x`,
+        ratio === undefined
+          ? ''
+          : [ratio.minimalRoundRatios, ratio.roundRatios].map((list) => list.map((q) => n(q)).join(' ')).join(' / '),
+        r.rounds.map((q) => (q.busyCoresBefore === null ? '-' : n(q.busyCoresBefore, 1))).join(' '),
+        loadSpan(r),
         flags,
       ];
     });
@@ -79,8 +93,11 @@ export function renderReport(doc: BenchDocument): string {
           'busy',
           'cpu us/op',
           'group',
-          'ratio',
+          '/minimal',
+          '/direct',
           'rounds',
+          'busy cores',
+          'load',
           'notes',
         ],
         rows,
@@ -100,6 +117,9 @@ export function renderReport(doc: BenchDocument): string {
           'right',
           'right',
           'right',
+          'right',
+          'left',
+          'left',
           'left',
           'left',
         ],
@@ -109,6 +129,8 @@ export function renderReport(doc: BenchDocument): string {
       "(max: median of the rounds' max; worst max: the worst round; busy: SQLITE_BUSY escaping busy_timeout, all rounds; rounds: each round's ratio; every acknowledged write was checked in the database afterwards)",
     );
   }
+
+  out.push(...renderCurves(doc));
 
   const reads = doc.results.filter((r) => r.scenario === 'read-latency');
   if (reads.length > 0) {
@@ -136,6 +158,18 @@ export function renderReport(doc: BenchDocument): string {
       `  (p50s: kill to successor hosting the leader ${n(f.newLeaderP50Ms)} ms; per member kill to next write ${n(f.memberP50Ms)} ms; store's own notice-to-welcome ${n(f.noticeToWelcomeP50Ms)} ms)`,
       `  teardown floor, the same kills: kill to the killed process's exit p50 ${n(f.teardownP50Ms)} ms, p99 ${n(f.teardownP99Ms)} ms`,
       `  (Linux frees a dying process's memory before closing its sockets and its lock: nobody can notice a death sooner)`,
+      `  the survivors' writes in the first second after a kill / in the second before it: median ${n(f.firstSecondRatio)}x, worst kill ${n(f.firstSecondWorst)}x`,
+      `  ${describeLoad(f.load)}`,
+    );
+  }
+
+  if (doc.firstWrite !== null) {
+    const w = doc.firstWrite;
+    out.push(
+      '',
+      `First write of a fresh process (${w.processes} processes, ${w.sync.toUpperCase()}, each joining a running leader and heir as a follower):`,
+      `  openStore to close() after one acknowledged insert: p50 ${n(w.p50Ms)} ms, p99 ${n(w.p99Ms)} ms (p50s: open ${n(w.openP50Ms)}, write ${n(w.writeP50Ms)}, close ${n(w.closeP50Ms)} ms; before it, loading @baton/store ${n(w.loadP50Ms)} ms)`,
+      `  ${describeLoad(w.load)}`,
     );
   }
 
@@ -151,7 +185,7 @@ export function renderReport(doc: BenchDocument): string {
   }
 
   if (doc.targets.length > 0) {
-    out.push('', 'Performance targets: Baton against direct WAL access');
+    out.push('', 'Performance targets');
     out.push(
       renderTable(
         ['target', 'requirement', 'measured', 'met'],
@@ -163,4 +197,64 @@ export function renderReport(doc: BenchDocument): string {
   if (doc.failures.length > 0)
     out.push('', `FAILED RUNS (${doc.failures.length}):`, ...doc.failures.map((f) => `  ${f}`));
   return out.join('\n');
+}
+
+/** `before -> after` of the 1-minute load average over a row's rounds. */
+function loadSpan(r: ResultEntry): string {
+  const first = r.rounds[0]?.loadBefore ?? null;
+  const last = r.rounds[r.rounds.length - 1]?.loadAfter ?? null;
+  return first === null || last === null ? '' : `${n(first)} -> ${n(last)}`;
+}
+
+/** One line on the machine's load around a scenario. */
+function describeLoad(load: RunLoad | null): string {
+  if (load === null) return 'machine load: not measured';
+  return `machine load: 1-minute average ${n(load.loadBefore)} before, ${n(load.loadAfter)} after; ${n(load.busyCoresBefore)} cores busy at the start${load.noisy ? ': NOISY, not a result' : ''}`;
+}
+
+/**
+ * The warm-up curves of the 7-writer cases, Baton beside the minimal design: ops/s and CPU per
+ * request in each 500 ms slice from the first request (medians over the rounds), so a reader
+ * sees when each settled and that the window came after it.
+ */
+function renderCurves(doc: BenchDocument): string[] {
+  const out: string[] = [];
+  const cases = doc.results.filter(
+    (r) =>
+      r.system === 'baton' && r.members === FLEET && r.flushMs === 0 && r.scenario !== 'mixed' && r.curve.length > 0,
+  );
+  for (const baton of cases) {
+    const minimal = doc.results.find(
+      (r) =>
+        r.system === 'minimal' &&
+        r.scenario === baton.scenario &&
+        r.sync === baton.sync &&
+        r.members === baton.members &&
+        r.inflight === baton.inflight &&
+        r.flushMs === baton.flushMs,
+    );
+    const slices = Math.max(baton.curve.length, minimal?.curve.length ?? 0);
+    const warmupSlices = Math.floor(doc.settings.warmupMs / CURVE_SLICE_MS);
+    out.push(
+      '',
+      `Warm-up curve, ${baton.scenario} ${baton.sync.toUpperCase()} ${baton.members}x${baton.inflight}: per ${CURVE_SLICE_MS} ms from the first request (ops/s, CPU us per request); the window starts after slice ${warmupSlices}`,
+    );
+    const point = (r: ResultEntry | undefined, i: number): string[] => {
+      const p = r?.curve[i];
+      return p === undefined ? ['', ''] : [n(p.opsPerSec, 0), n(p.cpuUsPerOp, 0)];
+    };
+    out.push(
+      renderTable(
+        ['slice', 'ms', 'baton ops/s', 'baton cpu us/op', 'minimal ops/s', 'minimal cpu us/op'],
+        Array.from({ length: slices }, (_, i) => [
+          String(i + 1),
+          `${i * CURVE_SLICE_MS}-${(i + 1) * CURVE_SLICE_MS}${i + 1 === warmupSlices ? ' (warmup ends)' : ''}`,
+          ...point(baton, i),
+          ...point(minimal, i),
+        ]),
+        ['right', 'left', 'right', 'right', 'right', 'right'],
+      ),
+    );
+  }
+  return out;
 }

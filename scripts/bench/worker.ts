@@ -37,6 +37,8 @@ async function openTarget(loadConfig: Extract<WorkerConfig, { kind: 'load' }>): 
       );
     case 'socket':
       return (await import('./targets/socket-target')).openSocketTarget(loadConfig.path);
+    case 'minimal':
+      return (await import('./targets/minimal-target')).openMinimalTarget(loadConfig.path, loadConfig.index);
   }
 }
 
@@ -46,6 +48,8 @@ class FailoverLoop {
   private armedEpoch: number | null = null;
   private lastFailoverMs: number | null = null;
   private ackedWrites = 0;
+  /** When each write since the last `acks` was acknowledged. */
+  private acks: number[] = [];
   private readonly errors: Record<string, number> = {};
   private finished: Promise<void> = Promise.resolve();
 
@@ -65,6 +69,12 @@ class FailoverLoop {
     send({ t: 'armed', epoch });
   }
 
+  /** Sends the acknowledgement times since the last call, and forgets them. */
+  sendAcks(): void {
+    send({ t: 'acks', atMs: Float64Array.from(this.acks) });
+    this.acks = [];
+  }
+
   async stop(): Promise<void> {
     this.running = false;
     await this.finished;
@@ -77,6 +87,7 @@ class FailoverLoop {
         await this.target.write();
         const at = nowMs();
         this.ackedWrites++;
+        this.acks.push(at);
         // store.epoch is updated on the welcome, before re-sent requests are answered, so a
         // write answered while it is above the armed epoch was committed by the new leader.
         if (this.armedEpoch !== null && this.target.epoch > this.armedEpoch) {
@@ -122,6 +133,8 @@ async function serveLoad(loadConfig: Extract<WorkerConfig, { kind: 'load' }>): P
         return failover.arm(message.epoch);
       case 'stop':
         return void failover.stop().catch(failed);
+      case 'acks':
+        return failover.sendAcks();
       case 'workload':
         return void workload(target, message.writes, message.reads, loadConfig.seedRows).then(
           (acked) => send({ t: 'done', ackedWrites: acked }),
@@ -158,6 +171,15 @@ async function main(): Promise<void> {
     case 'echo-server':
       await (await import('./echo-server')).startEchoServer(config.socketPath, config.replyBytes);
       return servePassive();
+    case 'minimal-leader':
+      await (await import('./minimal/leader')).startMinimalLeader(config.path, config.socketPath, config.sync);
+      return servePassive();
+    case 'first-write': {
+      const timed = await (await import('./first-write')).timeFirstWrite(config.path, config.sync, config.index);
+      // The coordinator ends this process once it has the figures (leaving by itself could
+      // drop the message with the channel).
+      return send({ t: 'first-write', ...timed });
+    }
     case 'idle':
       return servePassive();
   }

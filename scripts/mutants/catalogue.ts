@@ -36,8 +36,8 @@ export const MUTANTS: readonly Mutant[] = [
     name: 'skip-fence-in-transaction-commit',
     guarantee: '2 one committer per epoch',
     file: ENGINE,
-    search: '            this.checkFence();\n            const outcome = { ok: null };',
-    replace: '            const outcome = { ok: null };',
+    search: '            this.checkFence();\n            (0, applied_record_1.recordApplied)(w, clientId, seq,',
+    replace: '            (0, applied_record_1.recordApplied)(w, clientId, seq,',
     tests: ['test/dist/fencing.test.js'],
   },
   {

@@ -6,9 +6,12 @@ test('an idle meter reports zeros', () => {
 
 test('percentiles come from the recorded latencies, within the histogram resolution', () => {
   const meter = new LoadMeter();
-  for (let i = 0; i < 98; i++) meter.request('write', 1);
-  meter.request('read', 100);
-  meter.request('read', 100);
+  meter.commitGroup(
+    Array.from({ length: 98 }, () => ({ receivedAt: 10 })),
+    11,
+  );
+  meter.read(100);
+  meter.read(100);
   const snapshot = meter.snapshot();
   expect(snapshot.p50Ms).toBeGreaterThanOrEqual(1);
   expect(snapshot.p50Ms).toBeLessThan(1.3);
@@ -19,7 +22,10 @@ test('percentiles come from the recorded latencies, within the histogram resolut
 
 test('the average group size is writes per commit', () => {
   const meter = new LoadMeter();
-  meter.commit(7);
-  meter.commit(1);
+  meter.commitGroup(
+    Array.from({ length: 7 }, () => ({ receivedAt: 0 })),
+    1,
+  );
+  meter.commitGroup([{ receivedAt: 0 }], 1);
   expect(meter.snapshot().avgGroupSize).toBe(4);
 });

@@ -8,12 +8,18 @@
  * clock (clock.ts), which is also what the kill time is taken on. The killed member is replaced
  * by a fresh process, so the fleet keeps its size, and the fleet is back to one leader with
  * every member on its epoch before the next kill.
+ *
+ * The first second after each kill is measured too: the survivors' acknowledged writes in the
+ * second after the kill against theirs in the second before it (the fleet is steady then: a
+ * kill comes more than a second after the previous recovery). The replacement starts only once
+ * that second is over, so its boot does not weigh on it.
  */
 import * as path from 'node:path';
 import { nowMs } from '../clock';
 import { createDatabase } from '../database';
 import type { SyncMode } from '../messages';
 import { killAll, WorkerProcess } from '../processes';
+import { loadAfterRun, loadBeforeRun, type RunLoad } from '../machine-load';
 import type { Workspace } from '../workspace';
 import { SEED_ROWS } from '../workload';
 import { sleep } from '../../shared';
@@ -36,16 +42,25 @@ export interface FailoverRun {
    * notice the death earlier: the floor under every failover, measured on the same kills.
    */
   teardownMs: number[];
+  /**
+   * Per kill: the survivors' acknowledged writes in the second after the kill over theirs in
+   * the second before it (1 would be a failover that costs no throughput at all).
+   */
+  firstSecondRatios: number[];
   /** Kills after which some survivor did not write within the recovery timeout (counted at the timeout). */
   timeouts: number;
   /** Failed requests across the fleet (a failover should cost latency, never errors). */
   errors: Record<string, number>;
+  /** The machine's load before and after the scenario. */
+  load: RunLoad | null;
 }
 
 /** A survivor that has not written on the new leader after this long counts as a timeout. */
 export const RECOVERY_TIMEOUT_MS = 10_000;
-/** Steady load between kills, so each kill hits a fleet in its normal rhythm. */
-const SETTLE_MS = 200;
+/** The second before and after a kill whose writes are compared. */
+export const FIRST_SECOND_MS = 1000;
+/** Steady load between kills, so each kill hits a fleet in its normal rhythm, a second of it measured. */
+const SETTLE_MS = FIRST_SECOND_MS + 200;
 const SYNC: SyncMode = 'full';
 
 /** Runs `kills` failovers on a fleet of `members`, calling `progress` after each. */
@@ -55,6 +70,7 @@ export async function measureFailover(
   workspace: Workspace,
   progress: (kill: number, ms: number) => void,
 ): Promise<FailoverRun> {
+  const load = await loadBeforeRun();
   const dir = workspace.runDir('failover');
   const database = path.join(dir, 'bench.db');
   createDatabase(database, SEED_ROWS);
@@ -75,8 +91,10 @@ export async function measureFailover(
     noticeToWelcomeMs: [],
     newLeaderMs: [],
     teardownMs: [],
+    firstSecondRatios: [],
     timeouts: 0,
     errors: {},
+    load: null,
   };
   try {
     await Promise.all(fleet.map((member) => member.ready()));
@@ -111,6 +129,8 @@ export async function measureFailover(
       // Keep the fleet at its size: the replacement joins as a follower of the new leader.
       await leader.whenExited();
       run.teardownMs.push(leader.exitedAtMs - killedAt);
+      await sleep(Math.max(0, killedAt + FIRST_SECOND_MS - nowMs()));
+      run.firstSecondRatios.push(await firstSecondRatio(survivors, killedAt));
       fleet.splice(fleet.indexOf(leader), 1);
       const replacement = spawn();
       everyone.push(replacement);
@@ -122,11 +142,30 @@ export async function measureFailover(
       const stopped = await member.next('stopped', 60_000);
       for (const [code, n] of Object.entries(stopped.errors)) run.errors[code] = (run.errors[code] ?? 0) + n;
     }
+    run.load = loadAfterRun(load);
     return run;
   } finally {
     await killAll(everyone);
     workspace.removeRun(dir);
   }
+}
+
+/**
+ * The survivors' acknowledged writes in the second after `killedAt` over theirs in the second
+ * before it, from the acknowledgement times each reports (all since its previous report).
+ */
+async function firstSecondRatio(survivors: readonly WorkerProcess[], killedAt: number): Promise<number> {
+  for (const survivor of survivors) survivor.send({ t: 'acks' });
+  const reports = await Promise.all(survivors.map((survivor) => survivor.next('acks', 10_000)));
+  let before = 0;
+  let after = 0;
+  for (const { atMs } of reports) {
+    for (const at of atMs) {
+      if (at >= killedAt - FIRST_SECOND_MS && at < killedAt) before++;
+      else if (at >= killedAt && at < killedAt + FIRST_SECOND_MS) after++;
+    }
+  }
+  return before === 0 ? Number.NaN : after / before;
 }
 
 /**

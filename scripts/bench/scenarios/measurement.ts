@@ -1,5 +1,6 @@
 /** One system's figures for one run, combined from the reports of all its processes. */
-import type { RunReport, SystemKind } from '../messages';
+import type { RunLoad } from '../machine-load';
+import { CURVE_SLICE_MS, type RunReport, type SystemKind } from '../messages';
 import { concatLatencies, summarize } from '../stats';
 
 /** What one run of one system measured. */
@@ -25,6 +26,32 @@ export interface SystemRun {
   verified: boolean | null;
   /** Writes per group commit in the window (Baton), from the leader's counters. */
   avgGroupSize: number | null;
+  /** The warm-up curve of all processes together, one point per 500 ms slice from the start. */
+  curve: CurvePoint[];
+  /** The machine's load around the run (set by the scenario; null until then). */
+  load: RunLoad | null;
+}
+
+/** One slice of a run's warm-up curve. */
+export interface CurvePoint {
+  opsPerSec: number;
+  /** CPU time of all the system's processes per completed request (NaN when none completed). */
+  cpuUsPerOp: number;
+}
+
+/** Sums the processes' curves slice by slice, over the slices every process recorded. */
+function combineCurves(reports: readonly RunReport[]): CurvePoint[] {
+  const slices = Math.min(...reports.map((r) => r.curve.length));
+  const points: CurvePoint[] = [];
+  for (let i = 0; i < slices; i++) {
+    const completed = reports.reduce((sum, r) => sum + r.curve[i]!.completed, 0);
+    const cpuUs = reports.reduce((sum, r) => sum + r.curve[i]!.cpuUs, 0);
+    points.push({
+      opsPerSec: (completed * 1000) / CURVE_SLICE_MS,
+      cpuUsPerOp: completed === 0 ? Number.NaN : cpuUs / completed,
+    });
+  }
+  return points;
 }
 
 /** Combines the per-process reports of one run. */
@@ -51,6 +78,8 @@ export function combineReports(system: SystemKind, round: number, reports: reado
     rowsFound: null,
     verified: null,
     avgGroupSize: status === null || status.commits === 0 ? null : status.groupedWrites / status.commits,
+    curve: reports.length === 0 ? [] : combineCurves(reports),
+    load: null,
   };
 }
 

@@ -9,6 +9,7 @@ import { createDatabase } from '../database';
 import type { RunSpec, SyncMode } from '../messages';
 import { WorkerSet, type WorkerProcess } from '../processes';
 import { REPLY_BYTES } from '../targets/socket-target';
+import { loadAfterRun, loadBeforeRun } from '../machine-load';
 import type { Workspace } from '../workspace';
 import { SEED_ROWS } from '../workload';
 import { combineReports, type SystemRun } from './measurement';
@@ -27,6 +28,7 @@ export async function measureReadLatency(
   timing: Timing,
   workspace: Workspace,
 ): Promise<SystemRun> {
+  const load = await loadBeforeRun();
   const dir = workspace.runDir(`read-latency-${system}-r${round}`);
   const database = path.join(dir, 'bench.db');
   const workers = new WorkerSet();
@@ -75,7 +77,10 @@ export async function measureReadLatency(
     const reports = await Promise.all(
       [client, ...(server === null ? [] : [server])].map(async (p) => (await p.next('report', timeout)).report),
     );
-    return combineReports(system, round, reports);
+    const run = combineReports(system, round, reports);
+    await workers.killAll();
+    run.load = loadAfterRun(load);
+    return run;
   } finally {
     await workers.killAll();
     workspace.removeRun(dir);

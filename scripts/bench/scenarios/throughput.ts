@@ -1,7 +1,8 @@
 /**
  * Scenarios 1 to 3: writes with one request in flight, pipelined writes, and the 80/20 mix.
  * One call measures one system once: fresh database, fresh processes, a warmup and a window,
- * then every process is killed and the acknowledged writes are counted in the database.
+ * then every process is killed and the acknowledged writes are counted in the database. The
+ * machine is watched for half a second first (machine-load.ts): a busy start marks the run noisy.
  */
 import * as path from 'node:path';
 import { countWrittenRows, createDatabase } from '../database';
@@ -9,7 +10,13 @@ import type { SyncMode } from '../messages';
 import { killAll, WorkerProcess } from '../processes';
 import type { Workspace } from '../workspace';
 import { SEED_ROWS } from '../workload';
+import { loadAfterRun, loadBeforeRun } from '../machine-load';
 import { combineReports, errorCount, type SystemRun } from './measurement';
+
+/** The systems a throughput case runs against, in the order of each round. */
+export const THROUGHPUT_SYSTEMS = ['baton', 'minimal', 'direct'] as const;
+/** One of `THROUGHPUT_SYSTEMS`. */
+export type ThroughputSystem = (typeof THROUGHPUT_SYSTEMS)[number];
 
 /** The throughput scenarios: writers at FULL and NORMAL, pipelined writers, a read-mostly mix. */
 export type ThroughputScenario = 'writes' | 'pipelined' | 'mixed';
@@ -40,28 +47,47 @@ export function caseLabel(c: ThroughputCase): string {
 /** Runs `c` once against `system` and returns what it measured. */
 export async function measureThroughput(
   c: ThroughputCase,
-  system: 'baton' | 'direct',
+  system: ThroughputSystem,
   round: number,
   timing: Timing,
   workspace: Workspace,
   env: NodeJS.ProcessEnv,
 ): Promise<SystemRun> {
+  const load = await loadBeforeRun();
   const dir = workspace.runDir(`${caseLabel(c)}-${system}-r${round}`);
   const database = path.join(dir, 'bench.db');
   createDatabase(database, SEED_ROWS);
   if (system === 'baton') workspace.trackBatonSocket(database);
-  // All members start at once, as a fleet of gateways does; for Baton the election decides
-  // which one hosts the leader (and that member generates load like the others).
-  const members = Array.from({ length: c.members }, (_, index) =>
-    WorkerProcess.spawn(
-      { kind: 'load', system, path: database, sync: c.sync, index, seedRows: SEED_ROWS },
-      `${system} member ${index}`,
-      env,
-    ),
-  );
+  const socketPath = path.join(dir, 'minimal.sock');
+  // The minimal design's leader is a process of its own, started first; it generates no load,
+  // but its CPU time counts.
+  const leader =
+    system === 'minimal'
+      ? WorkerProcess.spawn({ kind: 'minimal-leader', path: database, socketPath, sync: c.sync }, 'minimal leader', env)
+      : null;
+  const members: WorkerProcess[] = [];
   try {
+    await leader?.ready();
+    // All members start at once, as a fleet of gateways does; for Baton the election decides
+    // which one hosts the leader (and that member generates load like the others).
+    for (let index = 0; index < c.members; index++)
+      members.push(
+        WorkerProcess.spawn(
+          {
+            kind: 'load',
+            system,
+            path: system === 'minimal' ? socketPath : database,
+            sync: c.sync,
+            index,
+            seedRows: SEED_ROWS,
+          },
+          `${system} member ${index}`,
+          env,
+        ),
+      );
     await Promise.all(members.map((member) => member.ready()));
-    members.forEach((member, index) =>
+    const all = leader === null ? members : [leader, ...members];
+    all.forEach((member) =>
       member.send({
         t: 'run',
         spec: {
@@ -69,24 +95,23 @@ export async function measureThroughput(
           readFraction: c.readFraction,
           warmupMs: timing.warmupMs,
           durationMs: timing.durationMs,
-          sampleStatus: index === 0,
+          sampleStatus: member === members[0],
         },
       }),
     );
     // Bounded: a direct request may retry SQLITE_BUSY for a long time, but not forever.
     const reportTimeout = timing.warmupMs + timing.durationMs + 120_000;
-    const reports = await Promise.all(
-      members.map(async (member) => (await member.next('report', reportTimeout)).report),
-    );
+    const reports = await Promise.all(all.map(async (member) => (await member.next('report', reportTimeout)).report));
     const run = combineReports(system, round, reports);
-    await killAll(members);
+    await killAll(all);
+    run.load = loadAfterRun(load);
     run.rowsFound = countWrittenRows(database);
     // With no failed request every write ended acknowledged, so the counts must match; a
     // failed Baton request may still have committed (TIMEOUT), so then only >= holds.
     run.verified = errorCount(run) === 0 ? run.rowsFound === run.ackedWrites : run.rowsFound >= run.ackedWrites;
     return run;
   } finally {
-    await killAll(members);
+    await killAll(leader === null ? members : [leader, ...members]);
     workspace.removeRun(dir);
   }
 }

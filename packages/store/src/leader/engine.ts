@@ -8,7 +8,6 @@
  */
 import * as fs from 'node:fs';
 import { StoreError, toStoreError, type BatonError } from '../errors';
-import { packValue } from '../protocol/framing';
 import { APPLIED_RETENTION_MS, type Migration, type WireResultSet, type WireStatement } from '../protocol/messages';
 import type { EpochRecord, SynchronousLevel } from '../protocol/status';
 import { databaseFileSizes, quarantineCompanions, synchronousLevel } from './database-files';
@@ -17,7 +16,8 @@ import { maybeInjectFault } from './fault-injection';
 import { SqliteConnection, type RowidOwner } from './sqlite-connection';
 import type { BusyMarker } from '../protocol/busy-marker';
 import { applyMigrations, hasMigrations } from './migrations';
-import { BATON_SCHEMA } from './baton-schema';
+import { installBatonSchema } from './baton-schema';
+import { recordApplied } from './applied-record';
 import { refusalReason } from './statement-guard';
 import { runStatements, runStatement, runTransactionScript } from './statement-runner';
 import { runJob, sqlOf, type JobOutcome, type WriteJob } from './write-job';
@@ -73,7 +73,8 @@ export class LeaderEngine {
   readonly epoch: number;
   private readonly writer: SqliteConnection;
   private readonly reader: SqliteConnection;
-  private readonly inode: { dev: number; ino: number };
+  /** The opened file's identity; null for a scratch engine, which has no file. */
+  private readonly inode: { dev: number; ino: number } | null;
   private lastCleanup = Date.now();
   private txOpen = false;
   /** Set once the path stops naming the opened file: its -wal and -shm then belong to the lost file. */
@@ -82,20 +83,24 @@ export class LeaderEngine {
   /** Each connected member's last insert rowid on the writer, by client id. */
   private readonly rowidOwners = new Map<string, RowidOwner>();
 
-  private constructor(private readonly options: EngineOptions) {
-    this.writer = new SqliteConnection(options.databasePath, false);
+  private constructor(
+    private readonly options: EngineOptions,
+    scratch: boolean,
+  ) {
+    this.writer = new SqliteConnection(scratch ? ':memory:' : options.databasePath, false);
     try {
-      const stat = fs.statSync(options.databasePath);
-      this.inode = { dev: stat.dev, ino: stat.ino };
+      const stat = scratch ? null : fs.statSync(options.databasePath);
+      this.inode = stat === null ? null : { dev: stat.dev, ino: stat.ino };
       const db = this.writer.db;
       db.pragma('journal_mode = WAL');
       db.pragma(`synchronous = ${options.synchronous === 'full' ? 'FULL' : 'NORMAL'}`);
       db.pragma('foreign_keys = ON');
       db.pragma('busy_timeout = 5000');
       db.pragma(`wal_autocheckpoint = ${WAL_AUTOCHECKPOINT_PAGES}`);
-      db.exec(BATON_SCHEMA);
+      installBatonSchema(db);
       this.epoch = takeNextEpoch(this.writer, options.pid, options.name, options.electionStartedAt);
-      this.reader = new SqliteConnection(options.databasePath, true);
+      // An in-memory database is private to its connection: a scratch engine reads on its writer.
+      this.reader = scratch ? this.writer : new SqliteConnection(options.databasePath, true);
     } catch (error) {
       this.writer.close();
       throw error;
@@ -104,7 +109,16 @@ export class LeaderEngine {
 
   /** Opens the database, takes the next epoch (the first commit of this leader) and returns the engine. */
   static open(options: EngineOptions): LeaderEngine {
-    return new LeaderEngine(options);
+    return new LeaderEngine(options, false);
+  }
+
+  /**
+   * An engine on a private in-memory database with Baton's own tables, which never opens
+   * `options.databasePath`: the same code on a database nobody shares, to warm the hot path
+   * up before a real engine is needed (see warm-up.ts). Its reads run on its writer.
+   */
+  static scratch(options: EngineOptions): LeaderEngine {
+    return new LeaderEngine(options, true);
   }
 
   /** The highest applied migration version (0 when none). */
@@ -138,6 +152,7 @@ export class LeaderEngine {
 
   /** Throws `FencedError` when the database path no longer names the file this engine opened. */
   checkInode(): void {
+    if (this.inode === null) return; // a scratch engine has no file to lose
     let stat: fs.Stats | null = null;
     try {
       stat = fs.statSync(this.options.databasePath);
@@ -149,9 +164,13 @@ export class LeaderEngine {
     throw new FencedError(stat === null ? 'the database file was deleted' : 'the database file was replaced');
   }
 
-  /** True when `statement` only reads and may run on the reader. */
+  /**
+   * True when `statement` only reads and may run on the reader. The guard runs only for what
+   * SQLite calls read-only (a cached prepared statement's flag): a write is guarded once, where
+   * it runs, not here too.
+   */
   isRead(statement: WireStatement): boolean {
-    return refusalReason(statement.sql) === null && this.reader.isReadOnly(statement.sql);
+    return this.reader.isReadOnly(statement.sql) && refusalReason(statement.sql) === null;
   }
 
   /** Runs a read-only statement on the reader (last committed state). */
@@ -337,14 +356,7 @@ export class LeaderEngine {
     const w = this.writer;
     try {
       this.checkFence();
-      const outcome: JobOutcome = { ok: null };
-      w.write(
-        'INSERT INTO _baton_applied (client_id, seq, at, result) VALUES (?, ?, ?, ?)',
-        clientId,
-        seq,
-        Date.now(),
-        packValue(outcome),
-      );
+      recordApplied(w, clientId, seq, { rowsAffected: null, lastRowid: null, result: null }); // a nil outcome
       w.write('COMMIT');
       this.counters.commits++;
     } catch (error) {

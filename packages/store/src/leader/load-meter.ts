@@ -60,19 +60,23 @@ export class LoadMeter {
     return bucket;
   }
 
-  /** Records one answered request and how long the leader held it (arrival to reply). */
-  request(kind: 'read' | 'write', latencyMs: number): void {
+  /** Records one answered read and how long the leader held it (arrival to reply). */
+  read(latencyMs: number): void {
     const bucket = this.current();
-    if (kind === 'read') bucket.reads++;
-    else bucket.writes++;
+    bucket.reads++;
     bucket.histogram[bucketIndex(latencyMs)]!++;
   }
 
-  /** Records one group commit of `size` writes. */
-  commit(size: number): void {
+  /**
+   * Records one group commit and its answered writes, each held from its arrival to
+   * `repliedAt`, with one look at the clock for the whole group.
+   */
+  commitGroup(group: readonly { receivedAt: number }[], repliedAt: number): void {
     const bucket = this.current();
     bucket.commits++;
-    bucket.groupedWrites += size;
+    bucket.groupedWrites += group.length;
+    bucket.writes += group.length;
+    for (const item of group) bucket.histogram[bucketIndex(repliedAt - item.receivedAt)]!++;
   }
 
   /** The figures over the last minute (rates over the seconds actually observed, at most 60). */

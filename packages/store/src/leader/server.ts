@@ -116,10 +116,12 @@ export class LeaderServer {
       this.refuse(session, toStoreError(error));
       return;
     }
+    // One arrival time for every frame of this read: they did arrive together.
+    const receivedAt = payloads.length === 0 ? 0 : performance.now();
     for (const payload of payloads) {
       if (session.closed || this.stopping?.graceful === false) return; // fenced: members re-send to the next leader
       try {
-        this.handleFrame(session, decodePayload(payload));
+        this.handleFrame(session, decodePayload(payload), receivedAt);
       } catch (error) {
         if (error instanceof FencedError) {
           this.stop({ reason: error.message, graceful: false });
@@ -139,7 +141,7 @@ export class LeaderServer {
     session.end({ t: 'refuse', err: error.toWire() });
   }
 
-  private handleFrame(session: Session, frame: unknown): void {
+  private handleFrame(session: Session, frame: unknown, receivedAt: number): void {
     if (session.hello === null) {
       if (this.stopping !== null) return session.end({ t: 'bye', reason: 'this leader is stepping down' });
       const hello = checkHello(frame);
@@ -162,14 +164,13 @@ export class LeaderServer {
       this.reply(session, request.id, { err: request.error.toWire() });
       return;
     }
-    this.dispatch(session, request);
+    this.dispatch(session, request, receivedAt);
   }
 
-  private dispatch(session: Session, request: RequestFrame): void {
+  private dispatch(session: Session, request: RequestFrame, receivedAt: number): void {
     const { op, id } = request;
     const runaway = request.retry === true ? this.runaways.refusal(session.hello!.clientId, id) : null;
     if (runaway !== null) return this.reply(session, id, { err: runaway.toWire() });
-    const receivedAt = performance.now();
     switch (op.k) {
       case 'execute':
         if (op.txId !== undefined) return this.inTransaction(session, id, op.txId, (tx) => tx.execute(op.stmt));
@@ -260,7 +261,7 @@ export class LeaderServer {
 
   private answerRead(session: Session, id: number, receivedAt: number, work: () => unknown): void {
     this.answer(session, id, work);
-    this.load.request('read', performance.now() - receivedAt);
+    this.load.read(performance.now() - receivedAt);
   }
 
   private reply(session: Session, id: number, outcome: JobOutcome): void {
@@ -341,11 +342,11 @@ export class LeaderServer {
       startedAt,
       repliedAt,
     );
-    this.load.commit(group.length);
-    group.forEach((item, index) => {
+    this.load.commitGroup(group, repliedAt);
+    for (let index = 0; index < group.length; index++) {
+      const item = group[index]!;
       this.reply(item.session, item.requestId, outcomes[index]!);
-      this.load.request('write', repliedAt - item.receivedAt);
-    });
+    }
     group.forEach((item, index) => {
       if (item.notify !== undefined && 'ok' in outcomes[index]!)
         this.broadcast(item.notify.channel, item.notify.payload);

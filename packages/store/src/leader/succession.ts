@@ -1,6 +1,6 @@
 /**
  * Who takes over next. The leader names one connected candidate the heir and tells every
- * member who it is. Only the heir keeps a standby engine thread booted (about 12 MB), so a
+ * member who it is. Only the heir keeps a standby engine thread booted (about 24 MB, warmed up), so a
  * fleet pays for one standby instead of one per candidate; on the leader's death the other
  * candidates give the heir a head start at the election lock, so the takeover is still done
  * by a member whose engine is already loaded. Any candidate can still take over when the heir

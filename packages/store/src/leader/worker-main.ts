@@ -2,7 +2,8 @@
  * Entry point of the leader worker thread. It runs in the member that won the election, off
  * that member's main thread, so a host program that blocks its own event loop does not stall
  * the rest of the fleet. Candidates create it ahead of time (a standby): modules loaded, it
- * waits for `start`, so a failover does not pay for booting a thread and loading SQLite.
+ * warms the request path up on a scratch database (warm-up.ts) and waits for `start`, so a
+ * failover pays neither for booting a thread and loading SQLite nor for a cold engine.
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import Database from 'better-sqlite3';
@@ -13,6 +14,7 @@ import { ensurePrivateDirectory, linkSocketToLock, unlinkSocketLink, writeFileAt
 import { LeaderEngine } from './engine';
 import { BusyMarker } from '../protocol/busy-marker';
 import { LeaderServer } from './server';
+import { WarmUp, warmUpInBackground } from './warm-up';
 import type { FromWorker, ToWorker, WorkerInput } from '../protocol/worker-messages';
 
 const input = workerData as WorkerInput;
@@ -122,6 +124,20 @@ async function lead(electionStartedAt: number): Promise<void> {
   }
 }
 
+// Until `start`: the warm-up gives way to it at once (a slice at most), and a leader started
+// before its warm-up is over (no standby) serves its first requests colder.
+const warming = warmUpInBackground(
+  () =>
+    new WarmUp({
+      synchronous: input.synchronous,
+      pid: input.pid,
+      name: input.name,
+      maxFrameBytes: input.maxFrameBytes,
+    }),
+  (report) => post({ t: 'warmed', ...report }),
+);
+
 port.once('message', (message: ToWorker) => {
+  warming.stop();
   if (message.t === 'start') void lead(message.electionStartedAt);
 });

@@ -4,9 +4,9 @@
  * and the savepoint that lets it fail alone.
  */
 import { StoreError, toStoreError, type WireError } from '../errors';
-import { packValue, unpackValue } from '../protocol/framing';
 import type { BusyMarker } from '../protocol/busy-marker';
 import type { WireStatement } from '../protocol/messages';
+import { appliedOutcome, recordApplied, recordColumns } from './applied-record';
 import { resetSchema } from './migrations';
 import type { SqliteConnection } from './sqlite-connection';
 import { runScript, runStatement, runStatements } from './statement-runner';
@@ -87,13 +87,8 @@ export function runJob(
 ): { outcome: JobOutcome; undoable: boolean } {
   limits.marker?.begin(job.clientId, job.seq);
   if (job.retry) {
-    const applied = writer.first(
-      'SELECT result FROM _baton_applied WHERE client_id = ? AND seq = ?',
-      job.clientId,
-      job.seq,
-    );
-    // What this leader (or an earlier one) recorded: a JobOutcome packed by this function.
-    if (applied !== undefined) return { outcome: unpackValue(applied[0] as Buffer) as JobOutcome, undoable: true };
+    const applied = appliedOutcome(writer, job.clientId, job.seq);
+    if (applied !== undefined) return { outcome: applied, undoable: true };
   }
   const savepoint = job.work.k !== 'execute';
   if (savepoint) writer.write(`SAVEPOINT ${JOB_SAVEPOINT}`);
@@ -108,24 +103,18 @@ export function runJob(
     }
     outcome = { err };
   }
-  const packed = packValue(outcome);
-  if (packed.length > limits.maxResultBytes) {
+  const record = recordColumns(outcome, limits.maxResultBytes);
+  if (record.bytes !== null && record.bytes > limits.maxResultBytes) {
     // Refused before committing: an error after the commit would report as failed a write
     // that was in fact applied.
     const error = new StoreError(
       'RESULT_TOO_LARGE',
-      `the result is ${packed.length} bytes, more than the frame limit of ${limits.maxResultBytes}; the write was not applied`,
+      `the result is ${record.bytes} bytes, more than the frame limit of ${limits.maxResultBytes}; the write was not applied`,
     );
     return { outcome: { err: error.toWire() }, undoable: false };
   }
   try {
-    writer.write(
-      'INSERT INTO _baton_applied (client_id, seq, at, result) VALUES (?, ?, ?, ?)',
-      job.clientId,
-      job.seq,
-      Date.now(),
-      packed,
-    );
+    recordApplied(writer, job.clientId, job.seq, record);
   } catch (error) {
     // A request id used twice (only a misbehaving client does that): refuse the job.
     if (savepoint) undoJob(writer);

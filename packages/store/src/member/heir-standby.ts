@@ -1,7 +1,8 @@
 /**
  * A member's side of succession (see `leader/succession.ts`): the leader names one candidate
- * its heir; the heir keeps a standby engine thread booted (about 12 MB) so that its takeover
- * only costs opening the database, and the other candidates leave it a head start at the
+ * its heir; the heir keeps a standby engine thread booted and warmed up (about 24 MB) (see
+ * leader/warm-up.ts) so that its takeover only costs opening the database and its first
+ * requests run optimized code, and the other candidates leave it a head start at the
  * election lock when the leader dies.
  */
 import { LeaderHost, type Standby } from './leader-host';
@@ -15,10 +16,11 @@ import type { WorkerInput } from '../protocol/worker-messages';
 const HEIR_HEAD_START_MS = 25;
 /**
  * How long an heir named during a failover waits before booting its standby: every member is
- * reconnecting then, and booting a thread at the same time would slow that down. An heir named
- * any other time boots at once.
+ * reconnecting and re-sending then, and booting a thread and warming it up (up to a core for
+ * some hundreds of ms) at the same time would slow the new leader's first second down. An heir
+ * named any other time boots at once.
  */
-const STANDBY_BOOT_DELAY_MS = 100;
+const STANDBY_BOOT_DELAY_MS = 1000;
 /** How long after reconnecting to a new leader an heir's naming counts as "during a failover". */
 const FAILOVER_SETTLE_MS = 1000;
 

@@ -10,6 +10,7 @@ import type { LeaderLock } from '../election/election';
 import { BusyMarker } from '../protocol/busy-marker';
 import { recordRunaway } from '../runaway-list';
 import type { FromWorker, StopReport, ToWorker, WorkerInput } from '../protocol/worker-messages';
+import type { WarmReport } from '../leader/warm-up';
 
 const WORKER_FILE = path.join(__dirname, '..', 'leader', 'worker-main.js');
 const RUNAWAY_CHECK_MS = 250;
@@ -23,6 +24,8 @@ export interface Standby {
   runawayPath: string;
   /** The mode of the runaway list if this host writes it. */
   fileMode: number;
+  /** How its warm-up went, once over (null if the thread ended first). */
+  warmed: Promise<WarmReport | null>;
 }
 
 /** A running leader engine hosted by this process. */
@@ -47,7 +50,19 @@ export class LeaderHost {
     const worker = new Worker(WORKER_FILE, { workerData: { ...input, marker } satisfies WorkerInput });
     worker.unref();
     worker.on('error', () => undefined); // a standby that failed to boot is reported when started
-    return { worker, marker: new BusyMarker(marker), runawayPath: input.runawayPath, fileMode: input.fileMode };
+    const warmed = new Promise<WarmReport | null>((resolve) => {
+      worker.on('message', (message: FromWorker) => {
+        if (message.t === 'warmed') resolve(message);
+      });
+      worker.once('exit', () => resolve(null));
+    });
+    return {
+      worker,
+      marker: new BusyMarker(marker),
+      runawayPath: input.runawayPath,
+      fileMode: input.fileMode,
+      warmed,
+    };
   }
 
   /**

@@ -18,6 +18,8 @@ const LAYOUT_BYTES = 16 + 1 + CLIENT_ID_BYTES;
 export class BusyMarker {
   private readonly numbers: Float64Array;
   private readonly bytes: Uint8Array;
+  /** The client id the shared bytes hold: a member's requests come in runs, and its id is copied once per run. */
+  private written: string | null = null;
 
   /** @param buffer - shared with the other thread; `BusyMarker.allocate()` makes one */
   constructor(readonly buffer: SharedArrayBuffer) {
@@ -32,9 +34,12 @@ export class BusyMarker {
 
   /** Marks the start of a request's synchronous work. */
   begin(clientId: string, seq: number): void {
-    const length = Math.min(clientId.length, CLIENT_ID_BYTES);
-    this.bytes[0] = length;
-    for (let i = 0; i < length; i++) this.bytes[i + 1] = clientId.charCodeAt(i) & 0x7f;
+    if (clientId !== this.written) {
+      const length = Math.min(clientId.length, CLIENT_ID_BYTES);
+      this.bytes[0] = length;
+      for (let i = 0; i < length; i++) this.bytes[i + 1] = clientId.charCodeAt(i) & 0x7f;
+      this.written = clientId;
+    }
     this.numbers[1] = seq;
     this.numbers[0] = Date.now();
   }

@@ -9,8 +9,10 @@ import type { StoreStatus } from './status';
  * Bumped on any incompatible change; the leader refuses a hello with another version.
  * 2: values keep their storage class (INTEGER as int64), result sets carry `columnTypes`,
  * errors carry libsql's codes and `statementIndex`, the `script` and `migrate` operations.
+ * 3: the compact exactly-once record (`_baton_applied` keeps a result without rows as two
+ * integers): a leader of version 2 would misread it, so members of version 2 are refused.
  */
-export const PROTOCOL_VERSION = 2;
+export const PROTOCOL_VERSION = 3;
 
 /**
  * How long the leader remembers an applied request (client id, sequence, result) to answer it

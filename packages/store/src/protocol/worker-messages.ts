@@ -1,5 +1,6 @@
 /** Messages between a member's main thread and the leader worker it hosts. */
 import type { WireError } from '../errors';
+import type { WarmReport } from '../leader/warm-up';
 
 /** What the worker is created with (it then waits, modules loaded, for `start`). */
 export interface WorkerInput {
@@ -32,6 +33,9 @@ export interface StopReport {
 /** Main thread to worker: become the leader (the lock is held), or stop being it. */
 export type ToWorker = { t: 'start'; electionStartedAt: number } | ({ t: 'stop' } & StopReport);
 
-/** Worker to main thread. */
+/** Worker to main thread. `warmed`: the warm-up (see leader/warm-up.ts) is over, before or at `start`. */
 export type FromWorker =
-  { t: 'ready'; epoch: number } | { t: 'failed'; err: WireError } | ({ t: 'stopped' } & StopReport);
+  | { t: 'ready'; epoch: number }
+  | { t: 'failed'; err: WireError }
+  | ({ t: 'stopped' } & StopReport)
+  | ({ t: 'warmed' } & WarmReport);
