@@ -6,6 +6,10 @@
  * which is a `LibsqlBatchError` (with `statementIndex`) and, through a brand check, also an
  * instance of `StoreError`: `catch (e) { if (e instanceof StoreError) ... }` still sees every
  * Baton error with one class.
+ *
+ * Their `name` is libsql's (`LibsqlError`, `LibsqlBatchError`), set by libsql's constructors:
+ * programs and test suites written for @libsql/client read `e.name` as well as `instanceof`, and
+ * the class names stay Baton's (`e.constructor.name`).
  */
 import { LibsqlBatchError, LibsqlError } from '@libsql/core/api';
 import { sqliteCodes } from './sqlite-codes';
@@ -76,7 +80,7 @@ function asError(cause: unknown): Error | undefined {
   return cause instanceof Error ? cause : undefined;
 }
 
-/** An error raised by Baton: a `LibsqlError` with a stable `code`. */
+/** An error raised by Baton: a `LibsqlError` (and named so) with a stable `code`. */
 export class StoreError extends LibsqlError {
   /** Stable machine-readable code, e.g. `TIMEOUT` or `SQLITE_CONSTRAINT`. */
   declare readonly code: ErrorCode;
@@ -88,7 +92,6 @@ export class StoreError extends LibsqlError {
    */
   constructor(code: ErrorCode, message: string, options: StoreErrorOptions = {}) {
     super(message, code, options.extendedCode, options.rawCode, asError(options.cause));
-    this.name = 'StoreError';
   }
 
   /**
@@ -132,7 +135,6 @@ export class StoreBatchError extends LibsqlBatchError {
    */
   constructor(statementIndex: number, error: BatonError) {
     super(error.message, statementIndex, error.code, error.extendedCode, error.rawCode, error);
-    this.name = 'StoreBatchError';
   }
 
   /** The error as sent over the wire, with its statement index. */
