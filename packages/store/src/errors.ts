@@ -1,6 +1,6 @@
 /**
  * Baton's errors. Every failure a caller can see, local or forwarded from the leader, is a
- * `StoreError`, which is a `LibsqlError` of @libsql/core: code written for @libsql/client
+ * `StoreError`, which is a `LibsqlError` of the application's @libsql/core (`libsql-core.ts`): code written for @libsql/client
  * catches it unchanged, and SQLite failures carry libsql's `code` (the primary result code),
  * `extendedCode` and `rawCode`. A failure of one statement of a batch is a `StoreBatchError`,
  * which is a `LibsqlBatchError` (with `statementIndex`) and, through a brand check, also an
@@ -11,7 +11,7 @@
  * programs and test suites written for @libsql/client read `e.name` as well as `instanceof`, and
  * the class names stay Baton's (`e.constructor.name`).
  */
-import { LibsqlBatchError, LibsqlError } from '@libsql/core/api';
+import { LibsqlBatchError, LibsqlError } from './libsql-core';
 import { sqliteCodes } from './sqlite-codes';
 
 /** Baton's own codes, and those of @libsql/client that Baton raises too. Stable: programs may switch on them. */

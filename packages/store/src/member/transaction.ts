@@ -6,7 +6,7 @@
  * `close()` does nothing, as in libsql.
  */
 import type { InArgs, InStatement, IntMode, ResultSet, Transaction } from '@libsql/core/api';
-import { ResultSetImpl } from '@libsql/core/util';
+import { ResultSetImpl } from '../libsql-core';
 import { StoreBatchError, StoreError } from '../errors';
 import type { Operation, ResultOf } from '../protocol/messages';
 import { transactionControl } from '../protocol/sql-text';
