@@ -209,13 +209,8 @@ export const TRANSACTION_SCENARIOS: Scenario[] = [
     },
   },
   {
-    name: 'a statement that rolls the whole transaction back (RAISE(ROLLBACK)) ends it',
+    name: 'a statement that rolls the whole transaction back (RAISE(ROLLBACK)) fails with its own error and ends it',
     setup: `${TABLE}; CREATE TRIGGER no_x BEFORE INSERT ON t WHEN NEW.name = 'x' BEGIN SELECT RAISE(ROLLBACK, 'no x'); END`,
-    difference: {
-      reason: 'the statement fails with TRANSACTION_ABORTED',
-      documented: 'RAISE(ROLLBACK)',
-      steps: { 'insert x': refused('TRANSACTION_ABORTED') },
-    },
     async run({ client, step }) {
       const tx = await client.transaction('write');
       await step('insert a', () => tx.execute(`INSERT INTO t (name) VALUES ('a')`));
@@ -224,6 +219,37 @@ export const TRANSACTION_SCENARIOS: Scenario[] = [
       await step('execute after', () => tx.execute('SELECT 1'));
       await step('commit after', () => tx.commit());
       await step('after', () => client.execute(NAMES));
+    },
+  },
+  {
+    name: 'OR ROLLBACK ends the transaction: its own error, then TRANSACTION_CLOSED for statements already sent',
+    setup: `CREATE TABLE t (id INTEGER PRIMARY KEY)`,
+    async run({ client, step }) {
+      const tx = await client.transaction('write');
+      // Sent together, as libsql's own test of it does: the third is on its way when the second
+      // rolls the transaction back.
+      const sent = [
+        tx.execute('INSERT INTO t (id) VALUES (1), (2), (3)'),
+        tx.execute('INSERT OR ROLLBACK INTO t (id) VALUES (1)'),
+        tx.execute('INSERT INTO t (id) VALUES (4), (5)'),
+      ] as const;
+      void Promise.allSettled(sent); // each is awaited below; this marks the rejections handled now
+      await step('insert', () => sent[0]);
+      await step('OR ROLLBACK', () => sent[1]);
+      await step('sent after it', () => sent[2]);
+      await step('closed', () => tx.closed);
+      await step('execute after', () => tx.execute('SELECT 1'));
+      await step('commit after', () => tx.commit());
+      await step('rollback after', () => tx.rollback());
+      await step('after', () => client.execute('SELECT count(*) FROM t'));
+      const batched = await client.transaction('write');
+      await step('tx.batch with OR ROLLBACK', () =>
+        batched.batch(['INSERT INTO t (id) VALUES (6)', 'INSERT OR ROLLBACK INTO t (id) VALUES (6)', 'SELECT 1']),
+      );
+      await step('closed after the batch', () => batched.closed);
+      await step('batch after', () => batched.batch(['SELECT 1']));
+      batched.close();
+      await step('nothing kept', () => client.execute('SELECT count(*) FROM t'));
     },
   },
   {

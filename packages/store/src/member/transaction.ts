@@ -7,7 +7,7 @@
  */
 import type { InArgs, InStatement, IntMode, ResultSet, Transaction } from '@libsql/core/api';
 import { ResultSetImpl } from '../libsql-core';
-import { StoreBatchError, StoreError } from '../errors';
+import { StoreBatchError, StoreError, type BatonError } from '../errors';
 import type { Operation, ResultOf } from '../protocol/messages';
 import { transactionControl } from '../protocol/sql-text';
 import { toResultSet, toResultSets, toWireStatement, toWireStatements, type BatchStatement } from './statements';
@@ -124,10 +124,10 @@ export class StoreTransaction implements Transaction {
     try {
       return await this.channel.request(op, this.generation);
     } catch (error) {
-      // The leader no longer holds it (a statement rolled it back, it timed out, the leader
-      // changed): it is settled, so that an ORM's rollback() after this error does nothing and
-      // the TRANSACTION_ABORTED reaches the program instead of a TRANSACTION_CLOSED.
-      if (error instanceof StoreError && error.code === 'TRANSACTION_ABORTED') this.settle();
+      // The leader no longer holds it (this statement or an earlier one rolled it back, it timed
+      // out, the leader changed): it is settled, so that `closed` is true, as in libsql, and an
+      // ORM's rollback() after this error does nothing and the error itself reaches the program.
+      if (error instanceof StoreError && endsTransaction(error)) this.settle();
       throw error;
     }
   }
@@ -135,6 +135,13 @@ export class StoreTransaction implements Transaction {
   private checkOpen(): void {
     if (this.state !== 'open') throw closedError();
   }
+}
+
+/** True for an error after which the leader no longer holds the transaction. */
+function endsTransaction(error: BatonError): boolean {
+  return (
+    error.transactionRolledBack === true || error.code === 'TRANSACTION_ABORTED' || error.code === 'TRANSACTION_CLOSED'
+  );
 }
 
 function closedError(): StoreError {
