@@ -8,7 +8,7 @@
  * A second test installs Baton beside @libsql/client 0.17 and 0.18, as an application that
  * already uses libsql would: the tree must hold one @libsql/core (Baton loads it through the
  * client, its peer dependency), so that a Baton error is `instanceof` the `LibsqlError` the
- * application imports.
+ * application imports. Beside @libsql/client 0.15, which Baton cannot extend, npm must refuse.
  *
  * The install reads npm's cache (`--prefer-offline`). The native addons' install scripts are
  * denied in the project's `allowScripts` and the addons the repository's own install compiled
@@ -327,3 +327,24 @@ test.each(['0.17', '0.18'])(
   },
   180_000,
 );
+
+test('beside @libsql/client 0.15, whose @libsql/core has no LibsqlBatchError, npm refuses the install (ERESOLVE) instead of adding a second copy', async () => {
+  const root = tempDir('baton-install-');
+  const app = path.join(root, 'app');
+  fs.mkdirSync(app);
+  const tarballs = await pack(root, ['@baton/store']);
+  fs.writeFileSync(path.join(app, 'package.json'), JSON.stringify({ name: 'app', private: true }));
+
+  const refused = await run(
+    'npm',
+    ['install', '--prefer-offline', '--no-audit', '--no-fund', ...tarballs, '@libsql/client@0.15'],
+    { cwd: app },
+  ).then(
+    () => null,
+    (error: unknown) => (error instanceof Error && 'stderr' in error ? String(error.stderr) : String(error)),
+  );
+
+  expect(refused).toMatch(/ERESOLVE/);
+  expect(refused).toMatch(/peer @libsql\/client@"\^0\.17\.0 \|\| \^0\.18\.0" from @baton\/store/);
+  expect(fs.existsSync(path.join(app, 'node_modules', '@baton', 'store'))).toBe(false);
+}, 180_000);
