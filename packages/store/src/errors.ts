@@ -1,8 +1,8 @@
 /**
  * Baton's errors. Every failure a caller can see, local or forwarded from the leader, is a
- * `StoreError`, which is a `LibsqlError` of the application's @libsql/core (`libsql-core.ts`): code written for @libsql/client
- * catches it unchanged, and SQLite failures carry libsql's `code` (the primary result code),
- * `extendedCode` and `rawCode`. A failure of one statement of a batch is a `StoreBatchError`,
+ * `StoreError`, which is a `LibsqlError` of the application's @libsql/core (`libsql-core.ts`):
+ * code written for @libsql/client catches it unchanged, and SQLite failures carry libsql's `code`
+ * (the primary result code), `extendedCode` and `rawCode`. A failure of one statement of a batch is a `StoreBatchError`,
  * which is a `LibsqlBatchError` (with `statementIndex`) and, through a brand check, also an
  * instance of `StoreError`: `catch (e) { if (e instanceof StoreError) ... }` still sees every
  * Baton error with one class.
