@@ -23,6 +23,10 @@ export interface Io {
   onInterrupt(handler: () => void): () => void;
 }
 
+/** The handlers `onInterrupt` registered, also called when the reader of stdout has gone. */
+const interrupts = new Set<() => void>();
+let watchingStdout = false;
+
 /**
  * The real process's streams, environment and signals.
  *
@@ -33,11 +37,14 @@ export interface Io {
  * (`watch`) stops as on Ctrl-C. Any other stdout error is thrown, as before.
  */
 export function processIo(): Io {
-  const interrupts = new Set<() => void>();
-  process.stdout.on('error', (error: NodeJS.ErrnoException) => {
-    if (error.code !== 'EPIPE') throw error;
-    for (const handler of [...interrupts]) handler();
-  });
+  if (!watchingStdout) {
+    // Once per process, however many times this is called.
+    watchingStdout = true;
+    process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+      if (error.code !== 'EPIPE') throw error;
+      for (const handler of [...interrupts]) handler();
+    });
+  }
   return {
     stdout: process.stdout,
     stderr: process.stderr,
