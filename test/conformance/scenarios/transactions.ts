@@ -142,6 +142,47 @@ export const TRANSACTION_SCENARIOS: Scenario[] = [
     },
   },
   {
+    name: 'COMMIT, END and ROLLBACK in tx.batch end the transaction there; a statement after them fails the batch',
+    setup: TABLE,
+    difference: {
+      reason: "the COMMIT statement's result has no lastInsertRowid",
+      documented: "tx.execute('COMMIT'",
+      steps: { 'COMMIT last': { ok: [{}, { lastInsertRowid: ['undefined', ''] }] } },
+    },
+    async run({ client, step }) {
+      const committed = await client.transaction('write');
+      await step('COMMIT in the middle', () =>
+        committed.batch([`INSERT INTO t (name) VALUES ('a')`, 'COMMIT', `INSERT INTO t (name) VALUES ('b')`]),
+      );
+      await step('closed after COMMIT', () => committed.closed);
+      await step('commit after', () => committed.commit());
+      await step('rollback after commit', () => committed.rollback());
+      const last = await client.transaction('write');
+      await step('COMMIT last', () => last.batch([`INSERT INTO t (name) VALUES ('c')`, 'COMMIT']));
+      await step('rollback after COMMIT last', () => last.rollback());
+      const rolledBack = await client.transaction('write');
+      await step('ROLLBACK in the middle', () =>
+        rolledBack.batch([
+          `INSERT INTO t (name) VALUES ('d')`,
+          'ROLLBACK TRANSACTION',
+          `INSERT INTO t (name) VALUES ('e')`,
+        ]),
+      );
+      await step('closed after ROLLBACK', () => rolledBack.closed);
+      await step('rollback after ROLLBACK', () => rolledBack.rollback());
+      const failing = await client.transaction('write');
+      await step('a failure before the COMMIT', () =>
+        failing.batch([`INSERT INTO t (name) VALUES ('a')`, 'COMMIT', `INSERT INTO t (name) VALUES ('f')`]),
+      );
+      await step('still open', () => failing.closed);
+      failing.close();
+      const read = await client.transaction('read');
+      await step('END in a read transaction', () => read.batch([NAMES, 'END', NAMES]));
+      await step('read closed', () => read.closed);
+      await step('after', () => client.execute(NAMES));
+    },
+  },
+  {
     name: 'tx.executeMultiple runs a script inside the transaction',
     setup: TABLE,
     async run({ client, step }) {

@@ -63,6 +63,9 @@ export class StoreTransaction implements Transaction {
   /**
    * Runs statements inside the transaction in order. As in libsql, a failing statement stops the
    * batch with a `StoreBatchError` naming it; the statements before it stay in the transaction.
+   * A `COMMIT`/`END` or `ROLLBACK` statement ends the transaction there, as `execute` does: the
+   * statements before it are sent as a batch, then the commit or rollback, and a statement after
+   * it fails the batch with `TRANSACTION_CLOSED`, as libsql's closed transaction fails it.
    */
   async batch(statements: BatchStatement[]): Promise<ResultSet[]> {
     const stmts = toWireStatements(statements, this.intMode);
@@ -72,7 +75,21 @@ export class StoreTransaction implements Transaction {
       if (stmts.length === 0) return [];
       throw new StoreBatchError(0, closedError());
     }
-    return toResultSets(await this.send({ k: 'batch', stmts, mode: 'write', txId: this.id }), this.intMode);
+    const at = stmts.findIndex((stmt) => endsTransactionAsStatement(stmt.sql));
+    const before = at < 0 ? stmts : stmts.slice(0, at);
+    const results =
+      before.length === 0
+        ? []
+        : toResultSets(await this.send({ k: 'batch', stmts: before, mode: 'write', txId: this.id }), this.intMode);
+    if (at < 0) return results;
+    try {
+      await this.end(transactionControl(stmts[at]!.sql) === 'commit' ? 'commit' : 'rollback');
+    } catch (error) {
+      throw error instanceof StoreError ? new StoreBatchError(at, error) : error;
+    }
+    this.state = 'ended';
+    if (at < stmts.length - 1) throw new StoreBatchError(at + 1, closedError());
+    return [...results, new ResultSetImpl([], [], [], 0, undefined)];
   }
 
   /** Runs a script of statements separated by semicolons inside the transaction; results are ignored. */
@@ -135,6 +152,12 @@ export class StoreTransaction implements Transaction {
   private checkOpen(): void {
     if (this.state !== 'open') throw closedError();
   }
+}
+
+/** True for `COMMIT`, `END` and `ROLLBACK` (not `ROLLBACK TO`): statements that end the transaction. */
+function endsTransactionAsStatement(sql: string): boolean {
+  const control = transactionControl(sql);
+  return control === 'commit' || control === 'rollback';
 }
 
 /** True for an error after which the leader no longer holds the transaction. */
