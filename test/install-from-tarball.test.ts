@@ -5,6 +5,11 @@
  * `import`, one through CommonJS `require`, sharing one database, the TypeScript types resolved
  * through the `exports` map, and `npx baton` run from the project's own bin links.
  *
+ * A second test installs Baton beside @libsql/client 0.17 and 0.18, as an application that
+ * already uses libsql would: the tree must hold one @libsql/core (Baton loads it through the
+ * client, its peer dependency), so that a Baton error is `instanceof` the `LibsqlError` the
+ * application imports. Beside @libsql/client 0.15, which Baton cannot extend, npm must refuse.
+ *
  * The install reads npm's cache (`--prefer-offline`). The native addons' install scripts are
  * denied in the project's `allowScripts` and the addons the repository's own install compiled
  * (the same versions, checked) are copied in: compiling SQLite again would add two to three
@@ -123,6 +128,33 @@ function versionOf(manifest: string): string {
   return (JSON.parse(fs.readFileSync(manifest, 'utf8')) as { version: string }).version;
 }
 
+/** Packs `workspaces` into `dir` exactly as `npm publish` would (prepack builds each package); the tarballs' paths. */
+async function pack(dir: string, workspaces: string[]): Promise<string[]> {
+  const args = ['pack', '--json', ...workspaces.flatMap((name) => ['-w', name]), '--pack-destination', dir];
+  const { stdout } = await run('npm', args, { cwd: REPO });
+  return (JSON.parse(stdout) as { filename: string }[]).map((entry) => path.join(dir, entry.filename));
+}
+
+/**
+ * Makes `app` an empty project holding `files` and installs `specs` (tarballs, `name@range`) into
+ * it with one `npm install`, then copies in the native addons the repository compiled.
+ */
+async function install(app: string, files: Record<string, string>, specs: string[]): Promise<void> {
+  const denied = Object.fromEntries([...NATIVE, 'msgpackr-extract'].map((name) => [name, false]));
+  fs.writeFileSync(
+    path.join(app, 'package.json'),
+    JSON.stringify({ name: 'app', private: true, allowScripts: denied }),
+  );
+  for (const [file, text] of Object.entries(files)) fs.writeFileSync(path.join(app, file), text);
+  await run('npm', ['install', '--prefer-offline', '--no-audit', '--no-fund', ...specs], { cwd: app });
+  for (const name of NATIVE) {
+    const installed = path.join(app, 'node_modules', name);
+    const built = path.join(REPO, 'node_modules', name);
+    expect(versionOf(path.join(installed, 'package.json'))).toBe(versionOf(path.join(built, 'package.json')));
+    fs.cpSync(path.join(built, 'build'), path.join(installed, 'build'), { recursive: true });
+  }
+}
+
 afterEach(async () => {
   for (const member of members.splice(0)) {
     member.child.kill('SIGKILL');
@@ -136,31 +168,12 @@ test('packed store and CLI install into an empty project, where an ESM and a Com
   const app = path.join(root, 'app');
   fs.mkdirSync(app);
 
-  // Pack exactly what `npm publish` would publish (prepack builds each package).
-  const { stdout: packed } = await run(
-    'npm',
-    ['pack', '--json', '-w', '@baton/store', '-w', '@baton/cli', '--pack-destination', root],
-    { cwd: REPO },
-  );
-  const tarballs = (JSON.parse(packed) as { filename: string }[]).map((entry) => path.join(root, entry.filename));
+  const tarballs = await pack(root, ['@baton/store', '@baton/cli']);
   expect(tarballs.map((file) => path.basename(file)).sort()).toEqual([
     `baton-cli-${versionOf(path.join(REPO, 'packages', 'cli', 'package.json'))}.tgz`,
     `baton-store-${versionOf(path.join(REPO, 'packages', 'store', 'package.json'))}.tgz`,
   ]);
-
-  const denied = Object.fromEntries([...NATIVE, 'msgpackr-extract'].map((name) => [name, false]));
-  fs.writeFileSync(
-    path.join(app, 'package.json'),
-    JSON.stringify({ name: 'app', private: true, allowScripts: denied }),
-  );
-  for (const [file, text] of Object.entries(APP_FILES)) fs.writeFileSync(path.join(app, file), text);
-  await run('npm', ['install', '--prefer-offline', '--no-audit', '--no-fund', ...tarballs], { cwd: app });
-  for (const name of NATIVE) {
-    const installed = path.join(app, 'node_modules', name);
-    const built = path.join(REPO, 'node_modules', name);
-    expect(versionOf(path.join(installed, 'package.json'))).toBe(versionOf(path.join(built, 'package.json')));
-    fs.cpSync(path.join(built, 'build'), path.join(installed, 'build'), { recursive: true });
-  }
+  await install(app, APP_FILES, tarballs);
   // Only what the packages declare was installed: nothing of the repository leaks in.
   expect(fs.realpathSync(path.join(app, 'node_modules', '@baton', 'store')).startsWith(app)).toBe(true);
 
@@ -215,4 +228,123 @@ test('packed store and CLI install into an empty project, where an ESM and a Com
     member.child.send('close');
     expect(await member.exited).toBe(0);
   }
+}, 180_000);
+
+/** How an application sees one Baton error, through the classes it imports from @libsql/client. */
+interface SeenError {
+  name: string;
+  code: string;
+  libsqlError: boolean;
+  batchError: boolean;
+  storeError: boolean;
+}
+
+/**
+ * One failing `execute` and one failing `batch` on Baton's `createClient`, described with the
+ * application's own `LibsqlError` / `LibsqlBatchError`. The same body runs as CommonJS and as an
+ * ES module; it prints one JSON line and closes the client.
+ */
+const ERRORS_BODY = `
+const client = createClient({ url: 'file:' + process.argv[2], baton: { name: 'errors' } });
+await client.execute('CREATE TABLE t (id INTEGER PRIMARY KEY)');
+const failure = (promise) => promise.then(() => { throw new Error('expected a failure'); }, (error) => error);
+const seen = (e) => ({
+  name: e.name, code: e.code,
+  libsqlError: e instanceof LibsqlError, batchError: e instanceof LibsqlBatchError, storeError: e instanceof StoreError,
+});
+const single = await failure(client.execute('INSERT INTO t (id) VALUES (1), (1)'));
+const batch = await failure(client.batch(['INSERT INTO t (id) VALUES (2)', 'INSERT INTO t (id) VALUES (2)'], 'write'));
+console.log(JSON.stringify({ single: seen(single), batch: seen(batch) }));
+await client.close();
+`;
+
+const ERROR_FILES: Record<string, string> = {
+  'errors.cjs': `const { LibsqlError, LibsqlBatchError } = require('@libsql/client');
+const { createClient, StoreError } = require('@baton/store');
+(async () => {${ERRORS_BODY}})();
+`,
+  'errors.mjs': `import { LibsqlError, LibsqlBatchError } from '@libsql/client';
+import { createClient, StoreError } from '@baton/store';
+${ERRORS_BODY}`,
+};
+
+test.each(['0.17', '0.18'])(
+  "installed beside @libsql/client %s, Baton shares its one @libsql/core: errors are instanceof the application's LibsqlError and named as libsql names them",
+  async (clientVersion) => {
+    const root = tempDir('baton-install-');
+    const app = path.join(root, 'app');
+    fs.mkdirSync(app);
+    const tarballs = await pack(root, ['@baton/store']);
+    // Baton and the client in one install, Baton first on the command line and in the
+    // dependencies (npm places @baton before @libsql): the order that gave two copies while
+    // Baton depended on a range of @libsql/core of its own.
+    await install(app, ERROR_FILES, [...tarballs, `@libsql/client@${clientVersion}`]);
+    const installedClient = versionOf(path.join(app, 'node_modules', '@libsql', 'client', 'package.json'));
+    expect(installedClient.startsWith(`${clientVersion}.`)).toBe(true);
+
+    const { stdout: copies } = await run('npm', ['ls', '@libsql/core', '--all', '--parseable'], { cwd: app });
+    expect(copies.trim().split('\n')).toEqual([path.join(app, 'node_modules', '@libsql', 'core')]);
+
+    const { stdout: cjs } = await run(process.execPath, ['errors.cjs', path.join(root, 'cjs.db')], { cwd: app });
+    const fromRequire = JSON.parse(cjs) as Record<'single' | 'batch', SeenError>;
+    expect(fromRequire).toEqual({
+      single: {
+        name: 'LibsqlError',
+        code: 'SQLITE_CONSTRAINT',
+        libsqlError: true,
+        batchError: false,
+        storeError: true,
+      },
+      batch: {
+        name: 'LibsqlBatchError',
+        code: 'SQLITE_CONSTRAINT',
+        libsqlError: true,
+        batchError: true,
+        storeError: true,
+      },
+    });
+
+    // An ES module gets @libsql/core's ESM build through @libsql/client, whose classes are not
+    // the CommonJS build's that Baton extends (docs/api.md, "Errors"): the names and codes match.
+    const { stdout: esm } = await run(process.execPath, ['errors.mjs', path.join(root, 'esm.db')], { cwd: app });
+    const fromImport = JSON.parse(esm) as Record<'single' | 'batch', SeenError>;
+    expect(fromImport).toEqual({
+      single: {
+        name: 'LibsqlError',
+        code: 'SQLITE_CONSTRAINT',
+        libsqlError: false,
+        batchError: false,
+        storeError: true,
+      },
+      batch: {
+        name: 'LibsqlBatchError',
+        code: 'SQLITE_CONSTRAINT',
+        libsqlError: false,
+        batchError: false,
+        storeError: true,
+      },
+    });
+  },
+  180_000,
+);
+
+test('beside @libsql/client 0.15, whose @libsql/core has no LibsqlBatchError, npm refuses the install (ERESOLVE) instead of adding a second copy', async () => {
+  const root = tempDir('baton-install-');
+  const app = path.join(root, 'app');
+  fs.mkdirSync(app);
+  const tarballs = await pack(root, ['@baton/store']);
+  fs.writeFileSync(path.join(app, 'package.json'), JSON.stringify({ name: 'app', private: true }));
+
+  const refused = await run(
+    'npm',
+    ['install', '--prefer-offline', '--no-audit', '--no-fund', ...tarballs, '@libsql/client@0.15'],
+    { cwd: app },
+  ).then(
+    () => null,
+    (error: unknown) => (error instanceof Error && 'stderr' in error ? String(error.stderr) : String(error)),
+  );
+
+  expect(refused).toMatch(/ERESOLVE/);
+  expect(refused).toMatch(/peer @libsql\/client@"\^0\.17\.0 \|\| \^0\.18\.0" from @baton\/store/);
+  expect(fs.existsSync(path.join(app, 'node_modules', '@baton', 'store'))).toBe(false);
 }, 180_000);

@@ -16,20 +16,45 @@ export interface Io {
   stdout: OutputStream;
   stderr: OutputStream;
   env: Readonly<Record<string, string | undefined>>;
-  /** Calls `handler` on SIGINT or SIGTERM; returns a function that removes it. */
+  /**
+   * Calls `handler` on SIGINT or SIGTERM, or when the reader of stdout has gone; returns a
+   * function that removes it.
+   */
   onInterrupt(handler: () => void): () => void;
 }
 
-/** The real process's streams, environment and signals. */
+/** The handlers `onInterrupt` registered, also called when the reader of stdout has gone. */
+const interrupts = new Set<() => void>();
+let watchingStdout = false;
+
+/**
+ * The real process's streams, environment and signals.
+ *
+ * A reader that goes away early (`baton --help | head -1`, `baton watch db | head -3`) closes the
+ * pipe, and the next write to stdout fails with EPIPE; unhandled, that error ended `baton` with a
+ * stack trace. It ends the output only: the command's exit code stands, what it still writes is
+ * dropped (a destroyed stream discards writes), and a command that runs until interrupted
+ * (`watch`) stops as on Ctrl-C. Any other stdout error is thrown, as before.
+ */
 export function processIo(): Io {
+  if (!watchingStdout) {
+    // Once per process, however many times this is called.
+    watchingStdout = true;
+    process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+      if (error.code !== 'EPIPE') throw error;
+      for (const handler of [...interrupts]) handler();
+    });
+  }
   return {
     stdout: process.stdout,
     stderr: process.stderr,
     env: process.env,
     onInterrupt(handler) {
+      interrupts.add(handler);
       process.on('SIGINT', handler);
       process.on('SIGTERM', handler);
       return () => {
+        interrupts.delete(handler);
         process.off('SIGINT', handler);
         process.off('SIGTERM', handler);
       };

@@ -7,7 +7,7 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { ExitCode } from '../src/exit-codes';
-import { BATON_BIN, killBatons, parseJson, runBaton } from './support/baton';
+import { BATON_BIN, killBatons, parseJson, runBaton, runBatonIntoClosedPipe } from './support/baton';
 import type { ErrorDocument } from './support/fleet';
 import { temp } from './support/shared';
 
@@ -52,6 +52,18 @@ test('--help shows Usage, Options, Examples and the meaning of each exit code, f
     ]) {
       expect(run.stdout).toContain(section);
     }
+  }
+});
+
+test('help into a pipe whose reader has gone (baton --help | head) ends quietly with exit 0', async () => {
+  for (const args of [['--help'], ['status', '--help'], ['--version']]) {
+    const run = await runBatonIntoClosedPipe(args);
+    expect({ args, code: run.code, signal: run.signal, stderr: run.stderr }).toEqual({
+      args,
+      code: 0,
+      signal: null,
+      stderr: '',
+    });
   }
 });
 

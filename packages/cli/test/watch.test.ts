@@ -3,7 +3,7 @@
  * failover on its own, and a clean exit on Ctrl-C.
  */
 import type { StatusReport } from '../src/status/status-report';
-import { killBatons, runBaton, startBaton } from './support/baton';
+import { killBatons, runBaton, runBatonIntoClosedPipe, startBaton } from './support/baton';
 import { failoverOf, startFleet, stopFleets } from './support/fleet';
 import type { Member } from './support/shared';
 
@@ -37,6 +37,15 @@ test('with --json, prints one status document per line', async () => {
     .map((line) => JSON.parse(line) as StatusReport);
   expect(reports).toHaveLength(2);
   for (const report of reports) expect(report).toMatchObject({ state: 'ok', leader: { pid: members[0]!.pid } });
+});
+
+test('into a pipe whose reader has gone (baton watch | head), stops at its first refresh and exits 0', async () => {
+  const { db } = await startFleet(1);
+
+  // Without --count it would refresh until interrupted; the closed pipe ends it as Ctrl-C does.
+  const run = await runBatonIntoClosedPipe(['watch', db, '--interval', '200']);
+
+  expect(run).toMatchObject({ code: 0, signal: null, stderr: '' });
 });
 
 test('follows a SIGKILL failover to the new leader without restarting, and exits 0 on Ctrl-C', async () => {

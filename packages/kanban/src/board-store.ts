@@ -3,7 +3,7 @@
  * uses (plus Baton's `notify` where present), the channel of its ready notices, and the SQL
  * condition both halves of the board share.
  */
-import type { Client } from '@libsql/core/api';
+import type { Client } from '@baton/store';
 
 /**
  * The client a board works through: the part of `Client` it uses, and Baton's `notify` where

@@ -13,7 +13,7 @@
  *
  * On Baton a board works the same whether this process hosts the leader or forwards to it.
  */
-import { LibsqlError } from '@libsql/core/api';
+import { LibsqlError } from '@baton/store';
 import { PARENTS_DONE } from './board-store';
 import { fromClientError, KanbanError } from './errors';
 import { newRunId, newTaskId } from './ids';

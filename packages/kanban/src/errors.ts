@@ -4,7 +4,7 @@
  * Baton's `StoreError`s are) stay as they are, so a caller can tell "the board said no" from
  * "the database could not be reached".
  */
-import { LibsqlError } from '@libsql/core/api';
+import { LibsqlError } from '@baton/store';
 
 /** Every code a `KanbanError` can carry. */
 export const KANBAN_ERROR_CODES = [

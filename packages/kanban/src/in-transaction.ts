@@ -3,7 +3,7 @@
  * died under it), and the two steps every such operation takes (read the task it is about,
  * log its event).
  */
-import { LibsqlError, type Client, type Row, type Transaction } from '@libsql/core/api';
+import { LibsqlError, type Client, type Row, type Transaction } from '@baton/store';
 import { fromClientError, KanbanError } from './errors';
 import { toTask } from './rows';
 import type { Task } from './types';

@@ -4,7 +4,7 @@
  * the last committed state). Multi-statement reads run as one `read` batch so they see one
  * snapshot.
  */
-import type { Client } from '@libsql/core/api';
+import type { Client } from '@baton/store';
 import { KanbanError } from './errors';
 import { text, toComment, toEvent, toRun, toTask } from './rows';
 import { TASK_STATUSES } from './schema';

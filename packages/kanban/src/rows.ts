@@ -1,5 +1,5 @@
 /** Maps rows (snake_case columns, SQLite values, as any `@libsql/client`-shaped client returns them) to the board's records. */
-import type { Row, Value } from '@libsql/core/api';
+import type { Row, Value } from '@baton/store';
 import type { Task, TaskComment, TaskEvent, TaskRun, TaskStatus } from './types';
 
 /** A column value as text: `''` for NULL, a BLOB (an ArrayBuffer from libSQL clients) decoded as UTF-8. */

@@ -3,7 +3,7 @@
  * placeholders and passes one object of values per operation; `stmt` keeps only the names a
  * statement uses, so a batch can share one set of values without binding surprises.
  */
-import type { InValue } from '@libsql/core/api';
+import type { InValue } from '@baton/store';
 
 /** Values an operation binds by name. */
 export type Params = Record<string, InValue>;

@@ -8,6 +8,8 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { openStore, type Store } from '@baton/store';
 import { EXIT, GATEWAY_BIN, KANBAN_MIGRATIONS, runCli, type CliIo } from '../src';
+import { parseArgs } from '../src/cli/args';
+import { COMMANDS } from '../src/cli/commands';
 import { removeTempDirs, tempDir } from './helpers';
 
 const KANBAN_BIN = path.join(path.dirname(GATEWAY_BIN), 'kanban.js');
@@ -72,6 +74,13 @@ describe('through the built binary', () => {
     expect(json(second)).toEqual(json(first));
     expect(fs.statSync(board).ino).toBe(inode);
     expect((await leader.execute(`SELECT title FROM tasks WHERE id = 't_0000aaaa'`)).rows).toEqual([{ title: 'kept' }]);
+  });
+
+  test('create --priority -1 makes a task of priority -1', async () => {
+    const env = { KANBAN_BOARD: board, KANBAN_PROFILE: 'a-dev' };
+    const run = await kanban(['--json', 'create', 'someday', '--priority', '-1'], env);
+    expect(run.code).toBe(0);
+    expect(json(run)).toMatchObject({ task: { title: 'someday', priority: -1 } });
   });
 
   test('a task from create to done: create, list, claim, complete, show, tail, stats, each --json one document', async () => {
@@ -168,6 +177,33 @@ describe('command-line validation (no store needed)', () => {
     expect(run.code).toBe(EXIT.usage);
     expect(run.stderr).toMatch(message);
     expect(run.stdout).toBe('');
+  });
+
+  test('a negative number is a value: --priority -1 as --priority=-1, and an integer flag still checks it', async () => {
+    const board = path.join(tempDir(), 'k.db');
+    const spaced = parseArgs(['--board', board, 'create', 'x', '--priority', '-1', '--timeout-ms', '-5'], COMMANDS);
+    const joined = parseArgs(['--board', board, 'create', 'x', '--priority=-1', '--timeout-ms=-5'], COMMANDS);
+    expect(spaced).toEqual(joined);
+    expect(spaced).toEqual({
+      command: 'create',
+      positionals: ['x'],
+      flags: { board, priority: -1, 'timeout-ms': -5 },
+    });
+    // Before the command, for a global flag; and a negative value of a string flag.
+    expect(parseArgs(['--timeout-ms', '-5', '--board', board, 'create', '--body', '-2', 'x'], COMMANDS)).toEqual({
+      command: 'create',
+      positionals: ['x'],
+      flags: { 'timeout-ms': -5, board, body: '-2' },
+    });
+    // After --, a negative number is a positional as before.
+    expect(parseArgs(['--board', board, 'create', '--', '-1'], COMMANDS).positionals).toEqual(['-1']);
+    // Not a number: still refused, with node's hint to write --flag=value.
+    const dash = await inProcess(['--board', board, 'create', 'x', '--priority', '-x']);
+    expect(dash.code).toBe(EXIT.usage);
+    expect(dash.stderr).toMatch(/--priority=-XYZ/);
+    expect((await inProcess(['--board', board, 'create', 'x', '--priority', '-1.5'])).stderr).toMatch(
+      /--priority must be an integer, got "-1.5"/,
+    );
   });
 
   test('with --json a usage error is one JSON error document on stdout', async () => {

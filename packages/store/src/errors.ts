@@ -1,13 +1,17 @@
 /**
  * Baton's errors. Every failure a caller can see, local or forwarded from the leader, is a
- * `StoreError`, which is a `LibsqlError` of @libsql/core: code written for @libsql/client
- * catches it unchanged, and SQLite failures carry libsql's `code` (the primary result code),
- * `extendedCode` and `rawCode`. A failure of one statement of a batch is a `StoreBatchError`,
+ * `StoreError`, which is a `LibsqlError` of the application's @libsql/core (`libsql-core.ts`):
+ * code written for @libsql/client catches it unchanged, and SQLite failures carry libsql's `code`
+ * (the primary result code), `extendedCode` and `rawCode`. A failure of one statement of a batch is a `StoreBatchError`,
  * which is a `LibsqlBatchError` (with `statementIndex`) and, through a brand check, also an
  * instance of `StoreError`: `catch (e) { if (e instanceof StoreError) ... }` still sees every
  * Baton error with one class.
+ *
+ * Their `name` is libsql's (`LibsqlError`, `LibsqlBatchError`), set by libsql's constructors:
+ * programs and test suites written for @libsql/client read `e.name` as well as `instanceof`, and
+ * the class names stay Baton's (`e.constructor.name`).
  */
-import { LibsqlBatchError, LibsqlError } from '@libsql/core/api';
+import { LibsqlBatchError, LibsqlError } from './libsql-core';
 import { sqliteCodes } from './sqlite-codes';
 
 /** Baton's own codes, and those of @libsql/client that Baton raises too. Stable: programs may switch on them. */
@@ -50,6 +54,8 @@ export interface WireError {
   rawCode?: number;
   /** For a failure of one statement of a batch: its zero-based index. */
   statementIndex?: number;
+  /** True when the failing statement made SQLite roll back the interactive transaction it ran in. */
+  transactionRolledBack?: boolean;
 }
 
 /** Options of a `StoreError`. */
@@ -60,6 +66,8 @@ export interface StoreErrorOptions {
   rawCode?: number;
   /** The underlying error. */
   cause?: unknown;
+  /** The failing statement made SQLite roll back the interactive transaction it ran in (see `StoreError.transactionRolledBack`). */
+  transactionRolledBack?: boolean;
 }
 
 /** Marks both of Baton's error classes, so that `instanceof StoreError` recognises a `StoreBatchError`. */
@@ -76,19 +84,27 @@ function asError(cause: unknown): Error | undefined {
   return cause instanceof Error ? cause : undefined;
 }
 
-/** An error raised by Baton: a `LibsqlError` with a stable `code`. */
+/** An error raised by Baton: a `LibsqlError` (and named so) with a stable `code`. */
 export class StoreError extends LibsqlError {
   /** Stable machine-readable code, e.g. `TIMEOUT` or `SQLITE_CONSTRAINT`. */
   declare readonly code: ErrorCode;
+  /**
+   * True (and only then present) when the failing statement made SQLite roll back the whole
+   * interactive transaction it ran in (`INSERT OR ROLLBACK`, a trigger's `RAISE(ROLLBACK)`):
+   * the error is the statement's own, as libsql reports it, and the transaction is over
+   * (`closed`; later statements get `TRANSACTION_CLOSED`).
+   */
+  readonly transactionRolledBack?: true;
 
   /**
    * @param code - stable code
    * @param message - human-readable explanation (the code is prefixed to it, as libsql does)
-   * @param options - SQLite's extended code and number for SQLite failures, the underlying `cause`
+   * @param options - SQLite's extended code and number for SQLite failures, the underlying `cause`,
+   *   whether the statement rolled its transaction back
    */
   constructor(code: ErrorCode, message: string, options: StoreErrorOptions = {}) {
     super(message, code, options.extendedCode, options.rawCode, asError(options.cause));
-    this.name = 'StoreError';
+    if (options.transactionRolledBack === true) this.transactionRolledBack = true;
   }
 
   /**
@@ -102,7 +118,9 @@ export class StoreError extends LibsqlError {
 
   /** The error as sent over the wire (the message without the code prefix). */
   toWire(): WireError {
-    return wireOf(this.code, this.message, this.extendedCode, this.rawCode);
+    const wire = wireOf(this.code, this.message, this.extendedCode, this.rawCode);
+    if (this.transactionRolledBack === true) wire.transactionRolledBack = true;
+    return wire;
   }
 
   /** Rebuilds an error from its wire form: a `StoreBatchError` when it names a statement; an unknown code becomes `PROTOCOL_ERROR`. */
@@ -111,8 +129,14 @@ export class StoreError extends LibsqlError {
     const options: StoreErrorOptions = {};
     if (typeof wire.extendedCode === 'string') options.extendedCode = wire.extendedCode;
     if (typeof wire.rawCode === 'number') options.rawCode = wire.rawCode;
+    if (wire.transactionRolledBack === true) options.transactionRolledBack = true;
     const error = new StoreError(code, String(wire.message), options);
-    return typeof wire.statementIndex === 'number' ? new StoreBatchError(wire.statementIndex, error) : error;
+    if (typeof wire.statementIndex !== 'number') return error;
+    // libsql's one batch error of its own making, after a ROLLBACK statement, says
+    // "TRANSACTION_CLOSED: The transaction has been rolled back"; every other one wraps the
+    // statement's error, whose message already starts with its code.
+    const own = code === 'TRANSACTION_CLOSED' ? String(wire.message) : undefined;
+    return new StoreBatchError(wire.statementIndex, error, own);
   }
 }
 Object.defineProperty(StoreError.prototype, BATON_ERROR, { value: true });
@@ -125,14 +149,18 @@ Object.defineProperty(StoreError.prototype, BATON_ERROR, { value: true });
 export class StoreBatchError extends LibsqlBatchError {
   /** Stable machine-readable code, e.g. `SQLITE_CONSTRAINT`. */
   declare readonly code: ErrorCode;
+  /** As `StoreError.transactionRolledBack`, for the statement that failed. */
+  readonly transactionRolledBack?: true;
 
   /**
    * @param statementIndex - the zero-based index of the statement that failed
    * @param error - that statement's error (kept as `cause`)
+   * @param message - the explanation when the batch itself failed there, as libsql words its own
+   *   batch errors (one code prefix); by default the statement's error message, prefix included
    */
-  constructor(statementIndex: number, error: BatonError) {
-    super(error.message, statementIndex, error.code, error.extendedCode, error.rawCode, error);
-    this.name = 'StoreBatchError';
+  constructor(statementIndex: number, error: BatonError, message?: string) {
+    super(message ?? error.message, statementIndex, error.code, error.extendedCode, error.rawCode, error);
+    if (error.transactionRolledBack === true) this.transactionRolledBack = true;
   }
 
   /** The error as sent over the wire, with its statement index. */
@@ -155,6 +183,15 @@ function wireOf(
   if (extendedCode !== undefined) wire.extendedCode = extendedCode;
   if (rawCode !== undefined) wire.rawCode = rawCode;
   return wire;
+}
+
+/**
+ * A statement's `error` marked as having made SQLite roll back the interactive transaction it ran
+ * in: the member sees the statement's own error, as libsql reports it, and learns that the
+ * transaction is over.
+ */
+export function rolledBackTransaction(error: BatonError): BatonError {
+  return StoreError.fromWire({ ...error.toWire(), transactionRolledBack: true });
 }
 
 /** True when `value` is a documented error code (Baton's own or a SQLite result code name). */

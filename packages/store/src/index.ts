@@ -39,7 +39,7 @@ export type {
   Transaction,
   Value,
 } from '@libsql/core/api';
-export { LibsqlBatchError, LibsqlError } from '@libsql/core/api';
+export { LibsqlBatchError, LibsqlError } from './libsql-core';
 export type { EpochRecord, LeaderStatus, MemberStatus, StoreStatus, SynchronousLevel } from './protocol/status';
 export { StoreBatchError, StoreError, ERROR_CODES } from './errors';
 export type { BatonError, ErrorCode } from './errors';

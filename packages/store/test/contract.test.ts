@@ -132,14 +132,17 @@ describe.each([
     expect(rows[0]!.t).toBe('null');
   });
 
-  test('a statement that rolls back the whole transaction aborts it: nothing after it autocommits', async () => {
+  test('a statement that rolls back the whole transaction fails with its own error and ends it, as in libsql: nothing after it autocommits', async () => {
     const tx = await member().transaction('write');
     await tx.execute('INSERT INTO items (name) VALUES (?)', [name('before-raise')]);
     await tx.execute(
       `CREATE TRIGGER "poison-${tag}" BEFORE INSERT ON items WHEN NEW.name = 'poison' BEGIN SELECT RAISE(ROLLBACK, 'refused by a trigger'); END`,
     );
     await expect(tx.execute("INSERT INTO items (name) VALUES ('poison')")).rejects.toMatchObject({
-      code: 'TRANSACTION_ABORTED',
+      code: 'SQLITE_CONSTRAINT',
+      extendedCode: 'SQLITE_CONSTRAINT_TRIGGER',
+      message: 'SQLITE_CONSTRAINT: refused by a trigger',
+      transactionRolledBack: true,
     });
     expect(tx.closed).toBe(true);
     await expect(tx.execute('INSERT INTO items (name) VALUES (?)', [name('after-raise')])).rejects.toMatchObject({
@@ -150,7 +153,7 @@ describe.each([
       name('after-raise'),
     ]);
     expect(rows[0]!.n).toBe(0);
-    // As an ORM does on error: the rollback does nothing, so the TRANSACTION_ABORTED is what the program sees.
+    // As an ORM does on error: the rollback does nothing, so the statement's error is what the program sees.
     await expect(tx.rollback()).resolves.toBeUndefined();
   });
 

@@ -77,19 +77,32 @@ export const BATCH_SCENARIOS: Scenario[] = [
     },
   },
   {
-    name: 'transaction control inside a batch: BEGIN and COMMIT',
+    name: 'BEGIN and ROLLBACK inside a batch fail it as in libsql, and nothing of it is kept',
     setup: TABLE,
-    difference: {
-      reason: 'the leader owns transaction boundaries: BEGIN and COMMIT in a batch are refused',
-      documented: '`BEGIN`, `COMMIT`, `ROLLBACK`, `SAVEPOINT` through `execute` outside a transaction, or in a `batch`',
-      steps: {
-        BEGIN: refused('STATEMENT_REFUSED'),
-        'COMMIT in the middle': refused('STATEMENT_REFUSED'),
-        after: { ok: { rows: [] } },
-      },
-    },
     async run({ client, step }) {
       await step('BEGIN', () => client.batch(['BEGIN', COUNT]));
+      await step('BEGIN after a write', () =>
+        client.batch([`INSERT INTO t (name) VALUES ('a')`, 'BEGIN DEFERRED', COUNT]),
+      );
+      await step('ROLLBACK in the middle', () =>
+        client.batch([`INSERT INTO t (name) VALUES ('b')`, 'ROLLBACK', `INSERT INTO t (name) VALUES ('c')`], 'write'),
+      );
+      await step('ROLLBACK first', () => client.batch(['ROLLBACK TRANSACTION', `INSERT INTO t (name) VALUES ('d')`]));
+      await step('ROLLBACK last', () => client.batch([`INSERT INTO t (name) VALUES ('e')`, 'ROLLBACK'], 'write'));
+      await step('ROLLBACK in a read batch', () => client.batch([COUNT, 'ROLLBACK', COUNT], 'read'));
+      await step('a failure before the ROLLBACK', () => client.batch(['SELEC 1', 'ROLLBACK', COUNT]));
+      await step('after', () => client.execute('SELECT name FROM t ORDER BY name'));
+    },
+  },
+  {
+    name: 'COMMIT inside a batch',
+    setup: TABLE,
+    difference: {
+      reason: 'a batch is all or nothing: COMMIT in a batch is refused',
+      documented: '`COMMIT` or `END` in a `batch` commits',
+      steps: { 'COMMIT in the middle': refused('STATEMENT_REFUSED'), after: { ok: { rows: [] } } },
+    },
+    async run({ client, step }) {
       await step('COMMIT in the middle', () =>
         client.batch([`INSERT INTO t (name) VALUES ('a')`, 'COMMIT', `INSERT INTO t (name) VALUES ('b')`]),
       );

@@ -142,6 +142,47 @@ export const TRANSACTION_SCENARIOS: Scenario[] = [
     },
   },
   {
+    name: 'COMMIT, END and ROLLBACK in tx.batch end the transaction there; a statement after them fails the batch',
+    setup: TABLE,
+    difference: {
+      reason: "the COMMIT statement's result has no lastInsertRowid",
+      documented: "tx.execute('COMMIT'",
+      steps: { 'COMMIT last': { ok: [{}, { lastInsertRowid: ['undefined', ''] }] } },
+    },
+    async run({ client, step }) {
+      const committed = await client.transaction('write');
+      await step('COMMIT in the middle', () =>
+        committed.batch([`INSERT INTO t (name) VALUES ('a')`, 'COMMIT', `INSERT INTO t (name) VALUES ('b')`]),
+      );
+      await step('closed after COMMIT', () => committed.closed);
+      await step('commit after', () => committed.commit());
+      await step('rollback after commit', () => committed.rollback());
+      const last = await client.transaction('write');
+      await step('COMMIT last', () => last.batch([`INSERT INTO t (name) VALUES ('c')`, 'COMMIT']));
+      await step('rollback after COMMIT last', () => last.rollback());
+      const rolledBack = await client.transaction('write');
+      await step('ROLLBACK in the middle', () =>
+        rolledBack.batch([
+          `INSERT INTO t (name) VALUES ('d')`,
+          'ROLLBACK TRANSACTION',
+          `INSERT INTO t (name) VALUES ('e')`,
+        ]),
+      );
+      await step('closed after ROLLBACK', () => rolledBack.closed);
+      await step('rollback after ROLLBACK', () => rolledBack.rollback());
+      const failing = await client.transaction('write');
+      await step('a failure before the COMMIT', () =>
+        failing.batch([`INSERT INTO t (name) VALUES ('a')`, 'COMMIT', `INSERT INTO t (name) VALUES ('f')`]),
+      );
+      await step('still open', () => failing.closed);
+      failing.close();
+      const read = await client.transaction('read');
+      await step('END in a read transaction', () => read.batch([NAMES, 'END', NAMES]));
+      await step('read closed', () => read.closed);
+      await step('after', () => client.execute(NAMES));
+    },
+  },
+  {
     name: 'tx.executeMultiple runs a script inside the transaction',
     setup: TABLE,
     async run({ client, step }) {
@@ -209,13 +250,8 @@ export const TRANSACTION_SCENARIOS: Scenario[] = [
     },
   },
   {
-    name: 'a statement that rolls the whole transaction back (RAISE(ROLLBACK)) ends it',
+    name: 'a statement that rolls the whole transaction back (RAISE(ROLLBACK)) fails with its own error and ends it',
     setup: `${TABLE}; CREATE TRIGGER no_x BEFORE INSERT ON t WHEN NEW.name = 'x' BEGIN SELECT RAISE(ROLLBACK, 'no x'); END`,
-    difference: {
-      reason: 'the statement fails with TRANSACTION_ABORTED',
-      documented: 'RAISE(ROLLBACK)',
-      steps: { 'insert x': refused('TRANSACTION_ABORTED') },
-    },
     async run({ client, step }) {
       const tx = await client.transaction('write');
       await step('insert a', () => tx.execute(`INSERT INTO t (name) VALUES ('a')`));
@@ -224,6 +260,37 @@ export const TRANSACTION_SCENARIOS: Scenario[] = [
       await step('execute after', () => tx.execute('SELECT 1'));
       await step('commit after', () => tx.commit());
       await step('after', () => client.execute(NAMES));
+    },
+  },
+  {
+    name: 'OR ROLLBACK ends the transaction: its own error, then TRANSACTION_CLOSED for statements already sent',
+    setup: `CREATE TABLE t (id INTEGER PRIMARY KEY)`,
+    async run({ client, step }) {
+      const tx = await client.transaction('write');
+      // Sent together, as libsql's own test of it does: the third is on its way when the second
+      // rolls the transaction back.
+      const sent = [
+        tx.execute('INSERT INTO t (id) VALUES (1), (2), (3)'),
+        tx.execute('INSERT OR ROLLBACK INTO t (id) VALUES (1)'),
+        tx.execute('INSERT INTO t (id) VALUES (4), (5)'),
+      ] as const;
+      void Promise.allSettled(sent); // each is awaited below; this marks the rejections handled now
+      await step('insert', () => sent[0]);
+      await step('OR ROLLBACK', () => sent[1]);
+      await step('sent after it', () => sent[2]);
+      await step('closed', () => tx.closed);
+      await step('execute after', () => tx.execute('SELECT 1'));
+      await step('commit after', () => tx.commit());
+      await step('rollback after', () => tx.rollback());
+      await step('after', () => client.execute('SELECT count(*) FROM t'));
+      const batched = await client.transaction('write');
+      await step('tx.batch with OR ROLLBACK', () =>
+        batched.batch(['INSERT INTO t (id) VALUES (6)', 'INSERT OR ROLLBACK INTO t (id) VALUES (6)', 'SELECT 1']),
+      );
+      await step('closed after the batch', () => batched.closed);
+      await step('batch after', () => batched.batch(['SELECT 1']));
+      batched.close();
+      await step('nothing kept', () => client.execute('SELECT count(*) FROM t'));
     },
   },
   {

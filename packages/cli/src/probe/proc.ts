@@ -85,18 +85,22 @@ export function parseProcLocks(text: string): LockEntry[] {
 }
 
 /**
- * The pid holding a flock on `file`: a number, `null` when nobody holds one, or `undefined`
- * when it cannot be told (no /proc/locks, the file is missing, or the holder is not visible).
+ * The pid holding a flock on `file`: a number, `null` when nobody holds one (the file missing
+ * included), or `undefined` when it cannot be told (no /proc/locks, or the holder is not visible).
  */
 export function flockHolder(file: string): number | null | undefined {
-  let stat: fs.BigIntStats;
+  let stat: fs.BigIntStats | undefined;
   let text: string;
   try {
-    stat = fs.statSync(file, { bigint: true });
+    stat = fs.statSync(file, { bigint: true, throwIfNoEntry: false });
     text = fs.readFileSync('/proc/locks', 'utf8');
   } catch {
     return undefined;
   }
+  // Every election creates the lock file first and nothing removes it: without one, no member
+  // ever stood for this database, so nobody holds the lock (rather than "cannot be told", which
+  // made `step-down` wait out its whole timeout on a database nobody had opened).
+  if (stat === undefined) return null;
   const { major, minor } = splitDevice(stat.dev);
   const lock = parseProcLocks(text).find(
     (e) => e.kind === 'FLOCK' && e.inode === stat.ino && e.major === major && e.minor === minor,

@@ -2,7 +2,9 @@
  * Runs the built `baton` binary as a subprocess, the way an operator does, and collects its
  * exit code and output. Every child is tracked so `killBatons()` (afterEach) leaves none behind.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 
 /** The compiled executable: packages/cli/dist/src/bin.js (this file is in dist/test/support). */
@@ -98,6 +100,50 @@ export async function runBaton(args: string[], options: RunOptions = {}): Promis
     return await baton.done;
   } finally {
     clearTimeout(timer);
+  }
+}
+
+/**
+ * Runs `baton <args>` with its stdout on a pipe whose reader has already gone, as under
+ * `baton ... | head` once head has exited: a FIFO opened for reading and for writing, the reading
+ * end closed before baton starts, so its first write to stdout fails with EPIPE. Resolves with
+ * how it ended (its stdout is nobody's, so empty).
+ */
+export async function runBatonIntoClosedPipe(args: string[], options: RunOptions = {}): Promise<BatonRun> {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'baton-cli-pipe-'));
+  try {
+    const fifo = path.join(dir, 'stdout');
+    const made = spawnSync('mkfifo', [fifo]);
+    if (made.status !== 0) throw new Error(`mkfifo failed: ${String(made.stderr)}`);
+    // Opening the write end needs a reader; a non-blocking one does not wait for a writer.
+    const reader = fs.openSync(fifo, fs.constants.O_RDONLY | fs.constants.O_NONBLOCK);
+    const writer = fs.openSync(fifo, fs.constants.O_WRONLY);
+    fs.closeSync(reader);
+    let child: ChildProcess;
+    try {
+      child = spawn(process.execPath, [BATON_BIN, ...args], {
+        env: environment(options.env),
+        stdio: ['ignore', writer, 'pipe'],
+      });
+    } finally {
+      fs.closeSync(writer);
+    }
+    running.add(child);
+    let stderr = '';
+    child.stderr!.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+    const timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs ?? 30_000);
+    try {
+      return await new Promise<BatonRun>((resolve) =>
+        child.once('close', (code, signal) => {
+          running.delete(child);
+          resolve({ code, signal, stdout: '', stderr });
+        }),
+      );
+    } finally {
+      clearTimeout(timer);
+    }
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
   }
 }
 

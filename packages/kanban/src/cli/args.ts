@@ -68,18 +68,47 @@ function unknownOption(argv: string[], spec: FlagSpec, command: string | null): 
   return null;
 }
 
+/** A negative number, which can only be a value: no flag is named like one. */
+const NEGATIVE_NUMBER = /^-\d+(\.\d+)?$/;
+
 /**
- * Parses `argv` (without node and the script): the command is the first positional once the
- * global options are read; then the whole line is read again against the global options and
- * that command's. `--flag=value` and `--flag value` both work; `-h` is `--help`.
+ * `argv` with each `--flag -1` of a flag that takes a value written `--flag=-1`. Node's
+ * `parseArgs` refuses a value that starts with a dash after a space (it might be a forgotten
+ * value followed by another option); a negative number cannot be an option, so `--priority -1`
+ * means what it says. Nothing after `--` is touched.
  */
-export function parseArgs(argv: string[], commands: Record<string, { flags: FlagSpec }>): ParsedArgs {
-  const first = tokensOf(argv, GLOBAL_FLAGS).find((token) => token.kind === 'positional');
+function joinNegativeValues(argv: string[], spec: FlagSpec): string[] {
+  const joined: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    if (arg === '--') return [...joined, ...argv.slice(i)];
+    const name = arg.startsWith('--') ? arg.slice(2) : '';
+    const next = argv[i + 1];
+    if (Object.hasOwn(spec, name) && spec[name] !== 'boolean' && next !== undefined && NEGATIVE_NUMBER.test(next)) {
+      joined.push(`${arg}=${next}`);
+      i++;
+    } else {
+      joined.push(arg);
+    }
+  }
+  return joined;
+}
+
+/**
+ * Parses `line` (without node and the script): the command is the first positional once the
+ * global options are read; then the whole line is read again against the global options and
+ * that command's. `--flag=value` and `--flag value` both work, a negative number included
+ * (`--priority -1`); `-h` is `--help`.
+ */
+export function parseArgs(line: string[], commands: Record<string, { flags: FlagSpec }>): ParsedArgs {
+  const globalLine = joinNegativeValues(line, GLOBAL_FLAGS);
+  const first = tokensOf(globalLine, GLOBAL_FLAGS).find((token) => token.kind === 'positional');
   // Before the command, only global options exist.
-  const unknownGlobal = unknownOption(argv.slice(0, first?.index ?? argv.length), GLOBAL_FLAGS, null);
+  const unknownGlobal = unknownOption(globalLine.slice(0, first?.index ?? globalLine.length), GLOBAL_FLAGS, null);
   if (unknownGlobal !== null) throw unknownGlobal;
   const command = first?.kind === 'positional' ? first.value : null;
   const spec = command === null ? GLOBAL_FLAGS : { ...GLOBAL_FLAGS, ...commandSpec(commands, command) };
+  const argv = joinNegativeValues(line, spec);
   let parsed;
   try {
     parsed = parseNodeArgs({ args: argv, options: nodeOptions(spec), strict: true, allowPositionals: true });

@@ -7,7 +7,7 @@
  * It knows nothing of sockets: the server feeds it requests and sends what it returns.
  */
 import * as fs from 'node:fs';
-import { StoreError, toStoreError, type BatonError } from '../errors';
+import { rolledBackTransaction, StoreError, toStoreError, type BatonError } from '../errors';
 import { APPLIED_RETENTION_MS, type Migration, type WireResultSet, type WireStatement } from '../protocol/messages';
 import type { EpochRecord, SynchronousLevel } from '../protocol/status';
 import { databaseFileSizes, quarantineCompanions, synchronousLevel } from './database-files';
@@ -326,18 +326,15 @@ export class LeaderEngine {
 
   /**
    * The error of a failed statement in an interactive transaction. When the statement rolled
-   * the whole transaction back (RAISE(ROLLBACK), some I/O errors), the transaction is over:
-   * later statements must not autocommit one by one, so it is reported as aborted.
+   * the whole transaction back (`OR ROLLBACK`, RAISE(ROLLBACK), some I/O errors), the
+   * transaction is over: later statements must not autocommit one by one. The statement gets
+   * its own error, as in libsql, marked so that the member closes the transaction.
    */
   private transactionFailure(error: unknown): BatonError {
     const failure = toStoreError(error);
     if (this.writer.db.inTransaction) return failure;
     this.txOpen = false;
-    return new StoreError(
-      'TRANSACTION_ABORTED',
-      `the statement rolled the transaction back: ${failure.toWire().message}`,
-      { cause: failure },
-    );
+    return rolledBackTransaction(failure);
   }
 
   /**

@@ -30,8 +30,12 @@ export class Session {
   requests = 0;
   inFlight = 0;
   transaction: OpenTransaction | null = null;
-  /** A transaction that ended on its own (timeout): later requests for it get TRANSACTION_ABORTED with this reason. */
-  abortedTransaction: { id: number; reason: string } | null = null;
+  /**
+   * A transaction that ended on the leader's side: after a timeout or a leader change later
+   * requests for it get TRANSACTION_ABORTED with `reason`; after a statement rolled it back
+   * (`reason` null) they get libsql's TRANSACTION_CLOSED, as the statement's own error said it.
+   */
+  abortedTransaction: { id: number; reason: string | null } | null = null;
   closed = false;
   /** The member's promise: no request below this id will be re-sent (see `ForgetBelow`). */
   low = 0;

@@ -54,6 +54,10 @@ export function refusalReason(sql: string, context: StatementContext = 'statemen
       return control === 'begin'
         ? null
         : `${keyword} inside a transaction is the commit or rollback operation: call commit() or rollback()`;
+    // In a batch, BEGIN and ROLLBACK fail the batch as they fail libsql's (the statement runner
+    // answers for them without running them). COMMIT would keep part of a batch, which libsql
+    // does and Baton's one-transaction batches cannot.
+    if (context === 'batch' && (control === 'begin' || control === 'rollback')) return null;
     return `${keyword} is not allowed: use batch() or transaction(), the leader owns transaction boundaries`;
   }
   if (keyword === 'ATTACH' || keyword === 'DETACH') {

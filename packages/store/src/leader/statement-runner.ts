@@ -26,7 +26,8 @@ export function runStatement(
 
 /**
  * Runs statements in order; the first failure stops them and is thrown as a `StoreBatchError`
- * with its index (`failure` may turn it into another error first, e.g. an aborted transaction).
+ * with its index (`failure` may turn it into another error first, e.g. a statement that rolled
+ * its transaction back). In a batch, `BEGIN` and `ROLLBACK` fail it as they fail libsql's.
  */
 export function runStatements(
   connection: SqliteConnection,
@@ -36,6 +37,7 @@ export function runStatements(
 ): WireResultSet[] {
   const results = new Array<WireResultSet>(statements.length);
   for (let i = 0; i < statements.length; i++) {
+    if (context === 'batch') failAsLibsqlBatch(statements, i);
     try {
       results[i] = runStatement(connection, statements[i]!, context);
     } catch (error) {
@@ -48,6 +50,21 @@ export function runStatements(
 /** A failure SQLite itself would report for this transaction control statement. */
 function sqliteError(message: string): StoreError {
   return new StoreError('SQLITE_ERROR', message, { extendedCode: 'SQLITE_ERROR', rawCode: 1 });
+}
+
+/**
+ * Throws what libsql's batch gives for statement `i` when it is `BEGIN` or `ROLLBACK`; neither
+ * runs, as the batch runs inside the leader's transaction. libsql runs a batch in a transaction
+ * of its own: a `BEGIN` there fails with SQLite's error; a `ROLLBACK` ends that transaction, so
+ * the next statement fails with `TRANSACTION_CLOSED` (or, when it was the last one, the batch's
+ * own `COMMIT` fails), and nothing of the batch is kept. Throwing rolls the batch back here too.
+ */
+function failAsLibsqlBatch(statements: readonly WireStatement[], i: number): void {
+  const control = transactionControl(statements[i]!.sql);
+  if (control === 'begin') throw new StoreBatchError(i, sqliteError('cannot start a transaction within a transaction'));
+  if (control !== 'rollback') return;
+  if (i === statements.length - 1) throw sqliteError('cannot commit - no transaction is active');
+  throw new StoreBatchError(i + 1, new StoreError('TRANSACTION_CLOSED', 'The transaction has been rolled back'));
 }
 
 /**

@@ -79,7 +79,8 @@ export class Transactions {
 
   /**
    * Runs `work` in the session's transaction `txId` and returns its result. Throws
-   * `TRANSACTION_ABORTED` when that transaction is not open, and what the work throws.
+   * `TRANSACTION_ABORTED` when that transaction is not open (`TRANSACTION_CLOSED` after one of
+   * its statements rolled it back), and what the work throws.
    */
   run(session: Session, txId: number, work: (tx: TransactionRunner) => unknown): unknown {
     const tx = session.transaction;
@@ -105,7 +106,7 @@ export class Transactions {
         // A statement rolled the whole transaction back: it is over, the writer is free.
         clearTimeout(tx.timer);
         session.transaction = null;
-        session.abortedTransaction = { id: tx.id, reason: 'a statement rolled it back' };
+        session.abortedTransaction = { id: tx.id, reason: null };
         this.freeWriter();
       }
     }
@@ -149,11 +150,11 @@ export class Transactions {
   }
 
   private gone(session: Session, txId: number): StoreError {
-    const aborted = session.abortedTransaction;
-    const why =
-      aborted !== null && aborted.id === txId
-        ? aborted.reason
-        : 'it is not open on this leader (it was rolled back, or its leader changed)';
+    const aborted = session.abortedTransaction?.id === txId ? session.abortedTransaction : null;
+    // A statement rolled it back and its error said so: what libsql answers afterwards.
+    if (aborted !== null && aborted.reason === null)
+      return new StoreError('TRANSACTION_CLOSED', 'The transaction is closed');
+    const why = aborted?.reason ?? 'it is not open on this leader (it was rolled back, or its leader changed)';
     return new StoreError('TRANSACTION_ABORTED', `transaction ${txId}: ${why}`);
   }
 }

@@ -4,11 +4,10 @@
  * refused exactly as libsql does), synchronous, connecting on first use. Baton's own options
  * go under the one extra key `baton`.
  */
-import { LibsqlError, type Config } from '@libsql/core/api';
-import { expandConfig, isInMemoryConfig } from '@libsql/core/config';
-import { supportedUrlLink } from '@libsql/core/util';
+import type { Config } from '@libsql/core/api';
 import { didYouMean } from '../did-you-mean';
 import { isErrorCode, StoreError } from '../errors';
+import { expandConfig, isInMemoryConfig, LibsqlError, supportedUrlLink } from '../libsql-core';
 import { resolveOptions, type StoreOptions } from '../options';
 import { Store } from './store';
 

@@ -7,7 +7,7 @@
  * as a 64-bit msgpack integer (a bigint here), a REAL as any other number.
  */
 import type { InArgs, InStatement, InValue, IntMode, ResultSet, Row, Value } from '@libsql/core/api';
-import { ResultSetImpl } from '@libsql/core/util';
+import { ResultSetImpl } from '../libsql-core';
 import { StoreError } from '../errors';
 import type { SqlArgs, SqlValue, WireResultSet, WireStatement } from '../protocol/messages';
 import { MAX_BATCH_STATEMENTS } from '../protocol/validate';

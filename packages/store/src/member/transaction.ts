@@ -6,8 +6,8 @@
  * `close()` does nothing, as in libsql.
  */
 import type { InArgs, InStatement, IntMode, ResultSet, Transaction } from '@libsql/core/api';
-import { ResultSetImpl } from '@libsql/core/util';
-import { StoreBatchError, StoreError } from '../errors';
+import { ResultSetImpl } from '../libsql-core';
+import { StoreBatchError, StoreError, type BatonError } from '../errors';
 import type { Operation, ResultOf } from '../protocol/messages';
 import { transactionControl } from '../protocol/sql-text';
 import { toResultSet, toResultSets, toWireStatement, toWireStatements, type BatchStatement } from './statements';
@@ -63,6 +63,9 @@ export class StoreTransaction implements Transaction {
   /**
    * Runs statements inside the transaction in order. As in libsql, a failing statement stops the
    * batch with a `StoreBatchError` naming it; the statements before it stay in the transaction.
+   * A `COMMIT`/`END` or `ROLLBACK` statement ends the transaction there, as `execute` does: the
+   * statements before it are sent as a batch, then the commit or rollback, and a statement after
+   * it fails the batch with `TRANSACTION_CLOSED`, as libsql's closed transaction fails it.
    */
   async batch(statements: BatchStatement[]): Promise<ResultSet[]> {
     const stmts = toWireStatements(statements, this.intMode);
@@ -72,7 +75,21 @@ export class StoreTransaction implements Transaction {
       if (stmts.length === 0) return [];
       throw new StoreBatchError(0, closedError());
     }
-    return toResultSets(await this.send({ k: 'batch', stmts, mode: 'write', txId: this.id }), this.intMode);
+    const at = stmts.findIndex((stmt) => endsTransactionAsStatement(stmt.sql));
+    const before = at < 0 ? stmts : stmts.slice(0, at);
+    const results =
+      before.length === 0
+        ? []
+        : toResultSets(await this.send({ k: 'batch', stmts: before, mode: 'write', txId: this.id }), this.intMode);
+    if (at < 0) return results;
+    try {
+      await this.end(transactionControl(stmts[at]!.sql) === 'commit' ? 'commit' : 'rollback');
+    } catch (error) {
+      throw error instanceof StoreError ? new StoreBatchError(at, error) : error;
+    }
+    this.state = 'ended';
+    if (at < stmts.length - 1) throw new StoreBatchError(at + 1, closedError());
+    return [...results, new ResultSetImpl([], [], [], 0, undefined)];
   }
 
   /** Runs a script of statements separated by semicolons inside the transaction; results are ignored. */
@@ -124,10 +141,10 @@ export class StoreTransaction implements Transaction {
     try {
       return await this.channel.request(op, this.generation);
     } catch (error) {
-      // The leader no longer holds it (a statement rolled it back, it timed out, the leader
-      // changed): it is settled, so that an ORM's rollback() after this error does nothing and
-      // the TRANSACTION_ABORTED reaches the program instead of a TRANSACTION_CLOSED.
-      if (error instanceof StoreError && error.code === 'TRANSACTION_ABORTED') this.settle();
+      // The leader no longer holds it (this statement or an earlier one rolled it back, it timed
+      // out, the leader changed): it is settled, so that `closed` is true, as in libsql, and an
+      // ORM's rollback() after this error does nothing and the error itself reaches the program.
+      if (error instanceof StoreError && endsTransaction(error)) this.settle();
       throw error;
     }
   }
@@ -135,6 +152,19 @@ export class StoreTransaction implements Transaction {
   private checkOpen(): void {
     if (this.state !== 'open') throw closedError();
   }
+}
+
+/** True for `COMMIT`, `END` and `ROLLBACK` (not `ROLLBACK TO`): statements that end the transaction. */
+function endsTransactionAsStatement(sql: string): boolean {
+  const control = transactionControl(sql);
+  return control === 'commit' || control === 'rollback';
+}
+
+/** True for an error after which the leader no longer holds the transaction. */
+function endsTransaction(error: BatonError): boolean {
+  return (
+    error.transactionRolledBack === true || error.code === 'TRANSACTION_ABORTED' || error.code === 'TRANSACTION_CLOSED'
+  );
 }
 
 function closedError(): StoreError {
