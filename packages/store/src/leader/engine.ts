@@ -9,7 +9,13 @@
 import * as fs from 'node:fs';
 import { StoreError, toStoreError, type BatonError } from '../errors';
 import { packValue } from '../protocol/framing';
-import { APPLIED_RETENTION_MS, type Migration, type WireResultSet, type WireStatement } from '../protocol/messages';
+import {
+  APPLIED_RETENTION_MS,
+  type FileId,
+  type Migration,
+  type WireResultSet,
+  type WireStatement,
+} from '../protocol/messages';
 import type { EpochRecord, SynchronousLevel } from '../protocol/status';
 import { databaseFileSizes, quarantineCompanions, synchronousLevel } from './database-files';
 import { readEpochHistory, takeNextEpoch } from './epochs';
@@ -73,7 +79,8 @@ export class LeaderEngine {
   readonly epoch: number;
   private readonly writer: SqliteConnection;
   private readonly reader: SqliteConnection;
-  private readonly inode: { dev: number; ino: number };
+  /** The database file this engine opened (named in the welcome: local readers read only this file). */
+  readonly inode: FileId;
   private lastCleanup = Date.now();
   private txOpen = false;
   /** Set once the path stops naming the opened file: its -wal and -shm then belong to the lost file. */

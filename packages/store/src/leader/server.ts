@@ -377,6 +377,7 @@ export class LeaderServer {
         schemaVersion,
         leaderPid: this.identity.pid,
         leaderName: this.identity.name,
+        file: this.engine.inode,
       });
       this.succession.welcomed(session);
     } catch (error) {

@@ -24,6 +24,7 @@ import {
   type LeaderFrame,
   type Operation,
   type ResultOf,
+  type WelcomeFrame,
 } from '../protocol/messages';
 import { removeStaleSockets } from '../stale-sockets';
 import { VERSION } from '../version';
@@ -77,11 +78,13 @@ export class LeaderLink {
    * @param options - the member's validated options
    * @param events - where role changes, failovers, notifications and background errors are emitted
    * @param onFatal - called after a fatal refusal (the store then closes itself)
+   * @param onWelcome - called with each leader's welcome, before requests are sent to it
    */
   constructor(
     private readonly options: ResolvedOptions,
     private readonly events: EventEmitter<StoreEvents>,
     private readonly onFatal: () => void,
+    private readonly onWelcome: (welcome: WelcomeFrame) => void,
   ) {
     this.paths = storePaths(options.path);
     this.election =
@@ -383,6 +386,7 @@ export class LeaderLink {
 
   private connected(connection: LeaderConnection): void {
     const { welcome } = connection;
+    this.onWelcome(welcome);
     const previousPid = this.leaderPid;
     this.connection = connection;
     this.currentGeneration++;
@@ -424,6 +428,7 @@ export class LeaderLink {
       name: this.options.name,
       candidate: this.options.candidate,
       migrations: this.options.migrations,
+      reads: this.options.reads,
     };
   }
 }
