@@ -94,8 +94,19 @@ export class LocalReader {
   /**
    * A leader welcomed this member: `file` is the database file it opened. A leader that does not
    * say (or says it in another shape) gets every read forwarded to it.
+   *
+   * `here`: this process hosts the leader. Its reads then go to its own engine, and this
+   * connection is closed first: SQLite keeps every descriptor of a file open in a process while
+   * any connection of that process holds a lock on it, so a reader left open here would keep
+   * the engine's read-write descriptor open after the engine stepped down, beside the next
+   * leader's (a second writer's descriptor, if never a write).
    */
-  leaderOpened(file: FileId | undefined): void {
+  leaderOpened(file: FileId | 'here' | undefined): void {
+    if (file === 'here') {
+      this.leaderFile = null;
+      this.drop();
+      return;
+    }
     this.leaderFile =
       file !== undefined && Number.isSafeInteger(file.dev) && Number.isSafeInteger(file.ino)
         ? { dev: file.dev, ino: file.ino }

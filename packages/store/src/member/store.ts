@@ -41,7 +41,7 @@ export class Store extends EventEmitter<StoreEvents> implements Client {
       options,
       this,
       () => void this.close(),
-      (welcome) => localReader?.leaderOpened(welcome.file),
+      (welcome, hosting) => localReader?.leaderOpened(hosting ? 'here' : welcome.file),
     );
   }
 
