@@ -3,8 +3,11 @@
  * Channels use `serialization: 'advanced'`, so latency arrays travel as typed arrays.
  */
 
-/** Which database access a load worker uses. */
-export type SystemKind = 'baton' | 'direct' | 'socket';
+/**
+ * Which database access a load worker uses: a Baton member (`baton-local`: one with
+ * `reads: 'local'`), better-sqlite3 on the shared file, or a raw socket client.
+ */
+export type SystemKind = 'baton' | 'baton-local' | 'direct' | 'socket';
 
 /** SQLite durability setting under test. */
 export type SyncMode = 'full' | 'normal';
@@ -13,7 +16,7 @@ export type SyncMode = 'full' | 'normal';
 export type WorkerConfig =
   | {
       kind: 'load';
-      /** `baton`: a Baton member; `direct`: better-sqlite3 on the shared WAL file; `socket`: raw echo client. */
+      /** `baton`: a Baton member (`baton-local`: reading locally); `direct`: better-sqlite3 on the shared WAL file; `socket`: raw echo client. */
       system: SystemKind;
       /** Database file (baton, direct) or the echo server's socket path (socket). */
       path: string;

@@ -42,7 +42,11 @@ test('reads only once a leader named its file, only read-only statements, and on
     expect(reader.read({ sql: "INSERT INTO t VALUES ('two')" })).toBeNull();
     expect(reader.read({ sql: 'ATTACH DATABASE ? AS other', args: ['/tmp/other.db'] })).toBeNull(); // the guard's
     expect(reader.read({ sql: 'SELEC nonsense' })).toBeNull(); // the leader reports the error
-    expect(reader.readsServed).toBe(1);
+    // A read of a table that does not exist yet goes to the leader, and is read here once it does.
+    expect(reader.read({ sql: 'SELECT y FROM later' })).toBeNull();
+    writer.exec('CREATE TABLE later (y)');
+    expect(reader.read({ sql: 'SELECT y FROM later' })?.rows).toEqual([]);
+    expect(reader.readsServed).toBe(2);
 
     // Replaced under the reader: the path names another file than the leader's, so it forwards.
     const replacement = path.join(dir, 'new.sqlite');
@@ -55,7 +59,7 @@ test('reads only once a leader named its file, only read-only statements, and on
     // A leader hosted in this process: reads go to it.
     reader.leaderOpened('here');
     expect(reader.read(select)).toBeNull();
-    expect(reader.readsServed).toBe(2);
+    expect(reader.readsServed).toBe(3);
   } finally {
     reader.close();
     writer.close();

@@ -37,10 +37,18 @@ export function caseLabel(c: ThroughputCase): string {
   return `${c.scenario}-${c.sync}-${c.members}x${c.inflight}${c.flushMs > 0 ? `-flush${c.flushMs}ms` : ''}`;
 }
 
+/** The systems a case compares: the mix also runs Baton members that read locally. */
+export function throughputSystems(c: ThroughputCase): ThroughputSystem[] {
+  return c.scenario === 'mixed' ? ['baton', 'baton-local', 'direct'] : ['baton', 'direct'];
+}
+
+/** A system the throughput scenarios run. */
+export type ThroughputSystem = 'baton' | 'baton-local' | 'direct';
+
 /** Runs `c` once against `system` and returns what it measured. */
 export async function measureThroughput(
   c: ThroughputCase,
-  system: 'baton' | 'direct',
+  system: ThroughputSystem,
   round: number,
   timing: Timing,
   workspace: Workspace,
@@ -49,7 +57,7 @@ export async function measureThroughput(
   const dir = workspace.runDir(`${caseLabel(c)}-${system}-r${round}`);
   const database = path.join(dir, 'bench.db');
   createDatabase(database, SEED_ROWS);
-  if (system === 'baton') workspace.trackBatonSocket(database);
+  if (system !== 'direct') workspace.trackBatonSocket(database);
   // All members start at once, as a fleet of gateways does; for Baton the election decides
   // which one hosts the leader (and that member generates load like the others).
   const members = Array.from({ length: c.members }, (_, index) =>

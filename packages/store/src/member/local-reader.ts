@@ -46,6 +46,9 @@ export function networkFileSystem(type: number): string | undefined {
   return NETWORK_FILE_SYSTEMS.get(type);
 }
 
+/** How many SQL texts' verdicts (read here, or forward) are remembered; as many as the statement cache holds. */
+const VERDICT_CAPACITY = 512;
+
 /** Which file `file` names now, or null when nothing does. */
 function fileAt(file: string): FileId | null {
   const stat = fs.statSync(file, { throwIfNoEntry: false });
@@ -63,6 +66,11 @@ export class LocalReader {
   private connectionFile: FileId | null = null;
   /** The file the current (or last reached) leader opened; null before the first welcome. */
   private leaderFile: FileId | null = null;
+  /**
+   * Whether each SQL text may be read here: the guard's verdict and SQLite's `readonly` depend
+   * on the text alone, and working them out again costs as much as a small read's own work.
+   */
+  private readonly verdicts = new Map<string, boolean>();
   private served = 0;
   private closed = false;
 
@@ -124,8 +132,7 @@ export class LocalReader {
     const current = fileAt(this.databasePath);
     if (current === null || !sameFile(current, leaderFile)) return null;
     const connection = this.connectionOn(current);
-    if (connection === null || refusalReason(statement.sql) !== null || !connection.isReadOnly(statement.sql))
-      return null;
+    if (connection === null || !this.readable(connection, statement.sql)) return null;
     try {
       const result = connection.run(statement);
       this.served++;
@@ -144,6 +151,24 @@ export class LocalReader {
   /** After `close()`: serving reads again, on a connection opened at the next read. */
   reopen(): void {
     this.closed = false;
+  }
+
+  /** True when `sql` is a read this connection may run (see the class comment). */
+  private readable(connection: SqliteConnection, sql: string): boolean {
+    let verdict = this.verdicts.get(sql);
+    if (verdict === undefined) {
+      if (refusalReason(sql) !== null) verdict = false;
+      else {
+        try {
+          verdict = connection.prepare(sql).readonly;
+        } catch {
+          return false; // not remembered: it may prepare once the schema has what it names
+        }
+      }
+      if (this.verdicts.size >= VERDICT_CAPACITY) this.verdicts.clear();
+      this.verdicts.set(sql, verdict);
+    }
+    return verdict;
   }
 
   /** A connection on `file`, opening one when the current one is on another file (or none is open). */
