@@ -157,7 +157,7 @@ export const MUTANTS: readonly Mutant[] = [
   {
     name: 'statement-guard-refuses-nothing',
     guarantee: '6 bad input stays with its sender',
-    file: 'packages/store/dist/src/leader/statement-guard.js',
+    file: 'packages/store/dist/src/sqlite/statement-guard.js',
     search: "function refusalReason(sql, context = 'statement') {",
     replace: "function refusalReason(sql, context = 'statement') {\n    return null;",
     tests: ['packages/store/dist/test/statement-guard.test.js'],

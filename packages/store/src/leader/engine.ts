@@ -20,11 +20,11 @@ import type { EpochRecord, SynchronousLevel } from '../protocol/status';
 import { databaseFileSizes, quarantineCompanions, synchronousLevel } from './database-files';
 import { readEpochHistory, takeNextEpoch } from './epochs';
 import { maybeInjectFault } from './fault-injection';
-import { SqliteConnection, type RowidOwner } from './sqlite-connection';
+import { SqliteConnection, type RowidOwner } from '../sqlite/sqlite-connection';
 import type { BusyMarker } from '../protocol/busy-marker';
 import { applyMigrations, hasMigrations } from './migrations';
 import { BATON_SCHEMA } from './baton-schema';
-import { refusalReason } from './statement-guard';
+import { refusalReason } from '../sqlite/statement-guard';
 import { runStatements, runStatement, runTransactionScript } from './statement-runner';
 import { runJob, sqlOf, type JobOutcome, type WriteJob } from './write-job';
 

@@ -21,8 +21,8 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { StoreError, toStoreError } from '../errors';
-import { SqliteConnection } from '../leader/sqlite-connection';
-import { refusalReason } from '../leader/statement-guard';
+import { SqliteConnection } from '../sqlite/sqlite-connection';
+import { refusalReason } from '../sqlite/statement-guard';
 import type { FileId, WireResultSet, WireStatement } from '../protocol/messages';
 
 /**
