@@ -20,7 +20,7 @@ import { measureFirstWrite } from './scenarios/first-write';
 import type { SystemRun } from './scenarios/measurement';
 import { measureMemory } from './scenarios/memory';
 import { measureReadLatency, type ReadSystem } from './scenarios/read-latency';
-import { caseLabel, measureThroughput, THROUGHPUT_SYSTEMS } from './scenarios/throughput';
+import { caseLabel, measureThroughput, throughputSystems } from './scenarios/throughput';
 import { BUSY_TIMEOUT_MS } from './targets/direct-target';
 import { buildSlowFlushLibrary, measureFlushMs, slowFlushEnv } from '@baton/test-support/slow-flush';
 import { formatNumber as n } from './table';
@@ -93,7 +93,7 @@ async function runPlan(plan: Plan, workspace: Workspace): Promise<Measurements> 
   for (let round = 1; round <= plan.rounds; round++) {
     const tag = `[round ${round}/${plan.rounds}]`;
     for (const entry of m.throughput) {
-      for (const system of THROUGHPUT_SYSTEMS) {
+      for (const system of throughputSystems(entry.c)) {
         const run = await attempt(`${caseLabel(entry.c)} ${system} round ${round}`, m.failures, () =>
           measureThroughput(entry.c, system, round, plan.timing, workspace, envs.get(entry.c.flushMs)!),
         );
@@ -103,7 +103,7 @@ async function runPlan(plan: Plan, workspace: Workspace): Promise<Measurements> 
       }
     }
     if (plan.readLatency) {
-      for (const system of ['baton', 'socket', 'direct'] as ReadSystem[]) {
+      for (const system of ['baton', 'baton-local', 'socket', 'direct'] as ReadSystem[]) {
         const run = await attempt(`read-latency ${system} round ${round}`, m.failures, () =>
           measureReadLatency(system, round, plan.timing, workspace),
         );
@@ -117,7 +117,7 @@ async function runPlan(plan: Plan, workspace: Workspace): Promise<Measurements> 
       if (memory !== null) {
         m.memory.push(memory);
         progress(
-          `${tag} memory: follower ${n(memory.followerRssMb, 1)} MB, heir ${n(memory.heirRssMb, 1)} MB, non-candidate ${n(memory.nonCandidateRssMb, 1)} MB, leader ${n(memory.leaderRssMb, 1)} MB, direct ${n(memory.directRssMb, 1)} MB, bare ${n(memory.bareRssMb, 1)} MB (${elapsed()})`,
+          `${tag} memory: follower ${n(memory.followerRssMb, 1)} MB, heir ${n(memory.heirRssMb, 1)} MB, non-candidate ${n(memory.nonCandidateRssMb, 1)} MB, reading locally ${n(memory.localFollowerRssMb, 1)} MB, leader ${n(memory.leaderRssMb, 1)} MB, direct ${n(memory.directRssMb, 1)} MB, bare ${n(memory.bareRssMb, 1)} MB (${elapsed()})`,
         );
       }
     }

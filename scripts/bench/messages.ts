@@ -3,8 +3,12 @@
  * Channels use `serialization: 'advanced'`, so latency arrays travel as typed arrays.
  */
 
-/** Which database access a load worker uses (`minimal`: the bench's minimal forwarding design, minimal/). */
-export type SystemKind = 'baton' | 'direct' | 'socket' | 'minimal';
+/**
+ * Which database access a load worker uses: a Baton member (`baton-local`: one with
+ * `reads: 'local'`), better-sqlite3 on the shared file, a raw socket client, or a client of the
+ * bench's minimal forwarding design (minimal/).
+ */
+export type SystemKind = 'baton' | 'baton-local' | 'direct' | 'socket' | 'minimal';
 
 /** SQLite durability setting under test. */
 export type SyncMode = 'full' | 'normal';
@@ -13,7 +17,7 @@ export type SyncMode = 'full' | 'normal';
 export type WorkerConfig =
   | {
       kind: 'load';
-      /** `baton`: a Baton member; `direct`: better-sqlite3 on the shared WAL file; `socket`: raw echo client; `minimal`: a client of the minimal leader. */
+      /** `baton`: a Baton member (`baton-local`: reading locally); `direct`: better-sqlite3 on the shared WAL file; `socket`: raw echo client; `minimal`: a client of the minimal leader. */
       system: SystemKind;
       /** Database file (baton, direct) or the server's socket path (socket, minimal). */
       path: string;

@@ -36,15 +36,17 @@ programs keep more than half of each core busy is marked noisy and is not a resu
 Scenarios (all by default):
   writes        1/4/7 processes, one insert in flight each, synchronous FULL and NORMAL
   pipelined     the same with 64 requests in flight per process
-  mixed         7 processes, 80% point reads / 20% inserts, FULL and NORMAL
-  read-latency  a forwarded point read vs a raw Unix socket round trip (and a direct read)
+  mixed         7 processes, 80% point reads / 20% inserts, FULL and NORMAL; Baton also
+                with every member reading locally (reads: 'local')
+  read-latency  a forwarded point read vs a raw Unix socket round trip (and a direct read),
+                and a follower reading locally vs a direct read
   failover      SIGKILL the leader-hosting member under load, 7 members (20 kills), beside
                 the kernel's teardown of the killed process (the floor of any failover), and
                 the survivors' writes in the first second after each kill against the second
                 before it
   first-write   a fresh process joining a running fleet: openStore, one write, close (20)
-  memory        RSS of a follower and of the leader-hosting member vs the same program
-                using better-sqlite3 directly
+  memory        RSS of a follower (also one reading locally) and of the leader-hosting
+                member vs the same program using better-sqlite3 directly
 
 Options:
   --quick             reduced set, about five minutes: 7 writers at FULL and at NORMAL with

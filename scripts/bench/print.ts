@@ -29,13 +29,14 @@ export function renderReport(doc: BenchDocument): string {
   if (throughput.length > 0) {
     out.push(
       '',
-      'Throughput and latency (ms); flush = extra ms per fsync; cpu = CPU time of all processes per request; group = writes per Baton commit; /minimal and /direct = baton ops/s over theirs, per round and median; busy cores = cores other programs kept busy at the start of each round; load = 1-minute load average before -> after',
+      "Throughput and latency (ms); flush = extra ms per fsync; cpu = CPU time of all processes per request; group = writes per Baton commit; /minimal and /direct = baton ops/s over theirs, per round and median; busy cores = cores other programs kept busy at the start of each round; load = 1-minute load average before -> after; baton-local = Baton members with reads: 'local'",
     );
     const rows = throughput.map((r) => {
       const ratio =
-        r.system === 'baton'
+        r.system === 'baton' || r.system === 'baton-local'
           ? doc.ratios.find(
               (q) =>
+                q.reads === (r.system === 'baton-local' ? 'local' : 'leader') &&
                 q.scenario === r.scenario &&
                 q.sync === r.sync &&
                 q.members === r.members &&
@@ -134,10 +135,11 @@ export function renderReport(doc: BenchDocument): string {
 
   const reads = doc.results.filter((r) => r.scenario === 'read-latency');
   if (reads.length > 0) {
-    const ratio = doc.ratios.find((q) => q.scenario === 'read-latency');
+    const ratio = doc.ratios.find((q) => q.scenario === 'read-latency' && q.reads === 'leader');
+    const local = doc.ratios.find((q) => q.scenario === 'read-latency' && q.reads === 'local');
     out.push(
       '',
-      'Point read, one in flight (ms): baton = follower -> leader member; socket = raw Unix socket round trip of the same sizes; direct = the file read in-process',
+      "Point read, one in flight (ms): baton = follower -> leader member; baton-local = a follower with reads: 'local' on its own connection; socket = raw Unix socket round trip of the same sizes; direct = the file read in-process",
     );
     out.push(
       renderTable(
@@ -147,6 +149,7 @@ export function renderReport(doc: BenchDocument): string {
       ),
     );
     if (ratio?.p50VsSocket !== undefined) out.push(`baton p50 / socket p50 = ${n(ratio.p50VsSocket)}x`);
+    if (local?.p50VsDirect !== undefined) out.push(`baton-local p50 / direct p50 = ${n(local.p50VsDirect)}x`);
   }
 
   if (doc.failover !== null) {
@@ -179,7 +182,7 @@ export function renderReport(doc: BenchDocument): string {
       '',
       `Memory (RSS, MB): follower ${n(m.followerRssMb, 1)} (${formatSigned(m.followerOverBaselineMb)}), leader-hosting member ${n(m.leaderRssMb, 1)} (${formatSigned(m.leaderOverBaselineMb)}),`,
       `  heir (the follower keeping the standby engine) ${n(m.heirRssMb, 1)} (${formatSigned(m.heirOverBaselineMb)}),`,
-      `  non-candidate follower ${n(m.nonCandidateRssMb, 1)} (${formatSigned(m.nonCandidateRssMb - m.baselineRssMb)}); baseline ${n(m.baselineRssMb, 1)} = ${m.baseline};`,
+      `  non-candidate follower ${n(m.nonCandidateRssMb, 1)} (${formatSigned(m.nonCandidateRssMb - m.baselineRssMb)}), follower reading locally ${n(m.localFollowerRssMb, 1)} (${formatSigned(m.localFollowerOverBaselineMb)}); baseline ${n(m.baselineRssMb, 1)} = ${m.baseline};`,
       `  bare program (no store, no SQLite) ${n(m.bareRssMb, 1)}`,
     );
   }

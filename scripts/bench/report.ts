@@ -103,6 +103,8 @@ export interface RatioEntry {
   members: number;
   inflight: number;
   flushMs: number;
+  /** Which Baton members: `leader` (the default, reads forwarded) or `local` (`reads: 'local'`). */
+  reads: 'leader' | 'local';
   /** Median over rounds of baton opsPerSec / direct opsPerSec. */
   throughputRatio: number;
   roundRatios: number[];
@@ -113,6 +115,8 @@ export interface RatioEntry {
   noisy: boolean;
   /** Extra, read-latency only: median over rounds of baton p50 / raw socket p50. */
   p50VsSocket?: number;
+  /** Extra, read-latency only: median over rounds of baton p50 / direct p50. */
+  p50VsDirect?: number;
 }
 
 /** One performance target and whether this run met it. */
@@ -189,7 +193,10 @@ export interface BenchDocument {
     bareRssMb: number;
     /** Extra: a follower opened with `candidate: false`. */
     nonCandidateRssMb: number;
+    /** A candidate follower with `reads: 'local'` (its own read-only connection). */
+    localFollowerRssMb: number;
     followerOverBaselineMb: number;
+    localFollowerOverBaselineMb: number;
     heirOverBaselineMb: number;
     leaderOverBaselineMb: number;
     rounds: MemoryRound[];
@@ -313,50 +320,62 @@ export function buildDocument(
   const ratios: RatioEntry[] = [];
   const warmupMs = plan.timing.warmupMs;
   for (const { c, runs } of m.throughput) {
-    const baton = runs.filter((run) => run.system === 'baton');
     const minimal = runs.filter((run) => run.system === 'minimal');
     const direct = runs.filter((run) => run.system === 'direct');
-    for (const side of [baton, minimal, direct])
+    for (const system of ['baton', 'baton-local', 'minimal', 'direct'] as const) {
+      const side = runs.filter((run) => run.system === system);
       if (side.length > 0)
         results.push(resultEntry(c.scenario, c.sync, c.members, c.inflight, c.flushMs, c.readFraction, side, warmupMs));
-    const vsDirect = roundRatios(baton, direct, (run) => run.opsPerSec);
-    const vsMinimal = roundRatios(baton, minimal, (run) => run.opsPerSec);
-    if (vsDirect.ratios.length > 0 || vsMinimal.ratios.length > 0)
-      ratios.push({
-        scenario: c.scenario,
-        sync: c.sync,
-        members: c.members,
-        inflight: c.inflight,
-        flushMs: c.flushMs,
-        throughputRatio: vsDirect.ratios.length === 0 ? Number.NaN : round(median(vsDirect.ratios), 3),
-        roundRatios: vsDirect.ratios,
-        minimalRatio: vsMinimal.ratios.length === 0 ? null : round(median(vsMinimal.ratios), 3),
-        minimalRoundRatios: vsMinimal.ratios,
-        noisy: vsDirect.noisy || vsMinimal.noisy,
-      });
+    }
+    for (const reads of ['leader', 'local'] as const) {
+      const baton = runs.filter((run) => run.system === (reads === 'local' ? 'baton-local' : 'baton'));
+      const vsDirect = roundRatios(baton, direct, (run) => run.opsPerSec);
+      const vsMinimal = roundRatios(baton, minimal, (run) => run.opsPerSec);
+      if (vsDirect.ratios.length > 0 || vsMinimal.ratios.length > 0)
+        ratios.push({
+          scenario: c.scenario,
+          sync: c.sync,
+          members: c.members,
+          inflight: c.inflight,
+          flushMs: c.flushMs,
+          reads,
+          throughputRatio: vsDirect.ratios.length === 0 ? Number.NaN : round(median(vsDirect.ratios), 3),
+          roundRatios: vsDirect.ratios,
+          minimalRatio: vsMinimal.ratios.length === 0 ? null : round(median(vsMinimal.ratios), 3),
+          minimalRoundRatios: vsMinimal.ratios,
+          noisy: vsDirect.noisy || vsMinimal.noisy,
+        });
+    }
   }
   if (m.read.length > 0) {
     const bySystem = (system: SystemKind): SystemRun[] => m.read.filter((run) => run.system === system);
-    for (const system of ['baton', 'socket', 'direct'] as const) {
+    for (const system of ['baton', 'baton-local', 'socket', 'direct'] as const) {
       const runs = bySystem(system);
       if (runs.length > 0)
         results.push(resultEntry('read-latency', READ_SYNC, system === 'direct' ? 1 : 2, 1, 0, 1, runs, warmupMs));
     }
-    const perRound = roundRatios(bySystem('baton'), bySystem('direct'), (run) => run.opsPerSec);
-    const vsSocket = roundRatios(bySystem('baton'), bySystem('socket'), (run) => run.p50Ms);
-    ratios.push({
-      scenario: 'read-latency',
-      sync: READ_SYNC,
-      members: 2,
-      inflight: 1,
-      flushMs: 0,
-      throughputRatio: round(median(perRound.ratios), 3),
-      roundRatios: perRound.ratios,
-      minimalRatio: null,
-      minimalRoundRatios: [],
-      noisy: perRound.noisy || vsSocket.noisy,
-      p50VsSocket: round(median(vsSocket.ratios), 3),
-    });
+    for (const reads of ['leader', 'local'] as const) {
+      const baton = bySystem(reads === 'local' ? 'baton-local' : 'baton');
+      const perRound = roundRatios(baton, bySystem('direct'), (run) => run.opsPerSec);
+      if (perRound.ratios.length === 0) continue;
+      const vsSocket = roundRatios(baton, bySystem('socket'), (run) => run.p50Ms);
+      const vsDirect = roundRatios(baton, bySystem('direct'), (run) => run.p50Ms);
+      ratios.push({
+        scenario: 'read-latency',
+        sync: READ_SYNC,
+        members: 2,
+        inflight: 1,
+        flushMs: 0,
+        reads,
+        throughputRatio: round(median(perRound.ratios), 3),
+        roundRatios: perRound.ratios,
+        minimalRatio: null,
+        minimalRoundRatios: [],
+        noisy: perRound.noisy || vsSocket.noisy || vsDirect.noisy,
+        p50VsSocket: vsSocket.ratios.length === 0 ? undefined : round(median(vsSocket.ratios), 3),
+        p50VsDirect: vsDirect.ratios.length === 0 ? undefined : round(median(vsDirect.ratios), 3),
+      });
+    }
   }
   const failover = m.failover === null || m.failover.killMs.length === 0 ? null : failoverSummary(m.failover);
   const memory = m.memory.length === 0 ? null : memorySummary(m.memory);
@@ -438,7 +457,9 @@ function memorySummary(rounds: MemoryRound[]): NonNullable<BenchDocument['memory
       'the same worker program doing the same writes and reads with better-sqlite3 directly on its own database',
     bareRssMb: med((r) => r.bareRssMb),
     nonCandidateRssMb: med((r) => r.nonCandidateRssMb),
+    localFollowerRssMb: med((r) => r.localFollowerRssMb),
     followerOverBaselineMb: med((r) => r.followerRssMb - r.directRssMb),
+    localFollowerOverBaselineMb: med((r) => r.localFollowerRssMb - r.directRssMb),
     heirOverBaselineMb: med((r) => r.heirRssMb - r.directRssMb),
     leaderOverBaselineMb: med((r) => r.leaderRssMb - r.directRssMb),
     rounds: rounds.map((r) => ({
@@ -446,6 +467,7 @@ function memorySummary(rounds: MemoryRound[]): NonNullable<BenchDocument['memory
       followerRssMb: round(r.followerRssMb, 1),
       heirRssMb: round(r.heirRssMb, 1),
       nonCandidateRssMb: round(r.nonCandidateRssMb, 1),
+      localFollowerRssMb: round(r.localFollowerRssMb, 1),
       leaderRssMb: round(r.leaderRssMb, 1),
       directRssMb: round(r.directRssMb, 1),
       bareRssMb: round(r.bareRssMb, 1),
@@ -467,9 +489,11 @@ function checkTargets(
     members: number,
     inflight: number,
     flushMs: number,
+    reads: 'leader' | 'local' = 'leader',
   ): RatioEntry | undefined =>
     ratios.find(
       (r) =>
+        r.reads === reads &&
         r.scenario === scenario &&
         r.sync === sync &&
         r.members === members &&
@@ -589,7 +613,7 @@ function checkTargets(
         : `p50 ${firstWrite.p50Ms.toFixed(1)} ms (open ${firstWrite.openP50Ms.toFixed(1)}, write ${firstWrite.writeP50Ms.toFixed(1)}, close ${firstWrite.closeP50Ms.toFixed(1)}) over ${firstWrite.processes} processes`,
     met: firstWrite === null || firstWrite.load?.noisy === true ? null : firstWrite.p50Ms <= 80,
   });
-  const read = ratios.find((r) => r.scenario === 'read-latency');
+  const read = ratios.find((r) => r.scenario === 'read-latency' && r.reads === 'leader');
   checks.push({
     target: 'forwarded point read',
     requirement: 'p50 <= 2x the raw socket round trip',
@@ -604,6 +628,43 @@ function checkTargets(
         ? 'not run'
         : `${formatSigned(memory.followerOverBaselineMb)} MB (the heir ${formatSigned(memory.heirOverBaselineMb)} MB)`,
     met: memory === null ? null : memory.followerOverBaselineMb <= 5,
+  });
+  for (const [sync, minimum] of [
+    ['full', 1.2],
+    ['normal', 0.7],
+  ] as const) {
+    const ratio = ratioOf('mixed', sync, FLEET, 1, 0, 'local');
+    const worst = results.find(
+      (r) => r.scenario === 'mixed' && r.system === 'baton-local' && r.sync === sync && r.flushMs === 0,
+    );
+    checks.push({
+      target: `mixed 80/20, 7 processes, ${sync.toUpperCase()}, reads: 'local'`,
+      requirement: `>= ${minimum}x direct, worst request < 100 ms`,
+      measured:
+        ratio === undefined || worst === undefined
+          ? 'not run'
+          : `${x(ratio.throughputRatio)}, worst ${worst.worstMaxMs.toFixed(1)} ms${ratio.noisy ? ' (noisy)' : ''}`,
+      met:
+        ratio === undefined || worst === undefined || ratio.noisy
+          ? null
+          : ratio.throughputRatio >= minimum && worst.worstMaxMs < 100,
+    });
+  }
+  const localRead = ratios.find((r) => r.scenario === 'read-latency' && r.reads === 'local');
+  checks.push({
+    target: "point read, reads: 'local'",
+    requirement: 'p50 <= 2.5x a direct in-process read',
+    measured:
+      localRead?.p50VsDirect === undefined
+        ? 'not run'
+        : `${x(localRead.p50VsDirect)}${localRead.noisy ? ' (noisy)' : ''}`,
+    met: localRead?.p50VsDirect === undefined || localRead.noisy ? null : localRead.p50VsDirect <= 2.5,
+  });
+  checks.push({
+    target: "follower memory, reads: 'local'",
+    requirement: '<= 8 MB over the same program without Baton',
+    measured: memory === null ? 'not run' : `${formatSigned(memory.localFollowerOverBaselineMb)} MB`,
+    met: memory === null ? null : memory.localFollowerOverBaselineMb <= 8,
   });
   return checks;
 }

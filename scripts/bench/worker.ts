@@ -23,11 +23,13 @@ process.on('disconnect', () => process.exit(0));
 async function openTarget(loadConfig: Extract<WorkerConfig, { kind: 'load' }>): Promise<Target> {
   switch (loadConfig.system) {
     case 'baton':
+    case 'baton-local':
       return (await import('./targets/baton-target')).openBatonTarget(
         loadConfig.path,
         loadConfig.sync,
         loadConfig.index,
         loadConfig.candidate ?? true,
+        loadConfig.system === 'baton-local' ? 'local' : 'leader',
       );
     case 'direct':
       return (await import('./targets/direct-target')).openDirectTarget(

@@ -21,6 +21,7 @@ export interface Mutant {
 
 const ENGINE = 'packages/store/dist/src/leader/engine.js';
 const LINK = 'packages/store/dist/src/member/leader-link.js';
+const LOCAL_READER = 'packages/store/dist/src/member/local-reader.js';
 
 /** Every mutant, in the order they run. */
 export const MUTANTS: readonly Mutant[] = [
@@ -157,9 +158,27 @@ export const MUTANTS: readonly Mutant[] = [
   {
     name: 'statement-guard-refuses-nothing',
     guarantee: '6 bad input stays with its sender',
-    file: 'packages/store/dist/src/leader/statement-guard.js',
+    file: 'packages/store/dist/src/sqlite/statement-guard.js',
     search: "function refusalReason(sql, context = 'statement') {",
     replace: "function refusalReason(sql, context = 'statement') {\n    return null;",
     tests: ['packages/store/dist/test/statement-guard.test.js'],
+  },
+  {
+    name: 'local-reader-ignores-replaced-file',
+    guarantee: "1 one writer, reads: 'local' (only the leader's file is read)",
+    file: LOCAL_READER,
+    search:
+      '        const current = fileAt(this.databasePath);\n        if (current === null || !sameFile(current, leaderFile))\n            return null;\n        const connection = this.connectionOn(current);',
+    replace: '        const connection = this.connectionOn(this.connectionFile ?? leaderFile);',
+    tests: ['packages/store/dist/test/local-reader.test.js', 'test/dist/local-reads.test.js'],
+  },
+  {
+    name: 'local-reader-kept-while-hosting',
+    guarantee: "1 one writer, reads: 'local'",
+    file: LOCAL_READER,
+    search:
+      "        if (file === 'here') {\n            this.leaderFile = null;\n            this.drop();\n            return;\n        }",
+    replace: "        if (file === 'here') {\n            return;\n        }",
+    tests: ['test/dist/local-reads.test.js'],
   },
 ];

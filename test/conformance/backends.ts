@@ -1,7 +1,8 @@
 /**
  * The clients the differential suite compares: @libsql/client itself on a `file:` URL, and
- * Baton's `createClient` as a member that hosts the leader and as one that forwards every
- * statement over the socket to a leader hosted by another member. Each run gets a fresh
+ * Baton's `createClient` as a member that hosts the leader, as one that forwards every
+ * statement over the socket to a leader hosted by another member, and as one that forwards
+ * everything but its standalone reads, which it serves itself (`reads: 'local'`). Each run gets a fresh
  * database in its own temporary directory; `closeAll` closes every client made so far and
  * waits until Baton's members have shut down (their leaders released the database).
  */
@@ -15,6 +16,8 @@ export interface Backend {
   name: string;
   /** Whether this is Baton (which documented differences apply to). */
   baton: boolean;
+  /** Baton with `reads: 'local'`: its standalone reads do not cross the wire (see `Difference.wireOnly`). */
+  readsLocally?: boolean;
   /** A client on a fresh database, and a way to make more clients on that same database. */
   open(intMode: IntMode): Promise<Opened>;
 }
@@ -28,6 +31,8 @@ export interface Opened {
 }
 
 const open: { close(): unknown }[] = [];
+/** Reads served locally by the clients closed so far (see `localReadsServed`). */
+let localReadsClosed = 0;
 
 function track<C extends { close(): unknown }>(client: C): C {
   open.push(client);
@@ -39,8 +44,8 @@ function freshUrl(): string {
 }
 
 /** Baton's client, tracked for `closeAll`. */
-function baton(url: string, intMode: IntMode): Store {
-  return track(createBatonClient({ url, intMode }));
+function baton(url: string, intMode: IntMode, reads: 'leader' | 'local' = 'leader'): Store {
+  return track(createBatonClient({ url, intMode, baton: { reads } }));
 }
 
 /** @libsql/client on a `file:` URL: the reference. */
@@ -84,8 +89,34 @@ export const BATON_FORWARDING: Backend = {
   },
 };
 
+/**
+ * A Baton member with `reads: 'local'` beside a leader hosted by another member: its writes,
+ * batches and transactions cross the socket, its standalone reads run on its own read-only
+ * connection (`localReadsServed` counts them, so a suite can show that path ran).
+ */
+export const BATON_LOCAL_READS: Backend = {
+  name: 'Baton, forwarding member reading locally',
+  baton: true,
+  readsLocally: true,
+  async open(intMode) {
+    const url = freshUrl();
+    await baton(url, intMode).execute('SELECT 1');
+    const client = baton(url, intMode, 'local');
+    await client.execute('SELECT 1');
+    return { client, second: () => Promise.resolve(baton(url, intMode, 'local')), role: () => client.role };
+  },
+};
+
+/** How many reads Baton's clients served on their own connections, over every client closed by `closeAll` so far. */
+export function localReadsServed(): number {
+  return localReadsClosed;
+}
+
 /** Closes every client opened so far (Baton's `close` resolves once the member has shut down). */
 export async function closeAll(): Promise<void> {
   const clients = open.splice(0).reverse();
-  for (const client of clients) await client.close();
+  for (const client of clients) {
+    if ('localReads' in client && typeof client.localReads === 'number') localReadsClosed += client.localReads;
+    await client.close();
+  }
 }

@@ -34,6 +34,11 @@ export interface Difference {
    * must match (`toMatchObject`), while libsql's must not. Every other step must agree.
    */
   steps: Record<string, Expected>;
+  /**
+   * Of `steps`, the reads whose difference comes from the wire: a member with `reads: 'local'`
+   * runs them on its own connection, without the wire, and agrees with libsql there.
+   */
+  wireOnly?: string[];
 }
 
 /** What Baton's outcome of a differing step must match. */

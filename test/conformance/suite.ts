@@ -1,6 +1,7 @@
 /**
  * Declares the jest tests of a list of scenarios: each one runs on @libsql/client and on each
- * Baton backend (a leader-hosting member, a forwarding member), and the traces must be equal.
+ * Baton backend (a leader-hosting member, a forwarding member, a forwarding member that serves
+ * its reads itself), and the traces must be equal.
  * A scenario with a documented difference says so in its title: at its listed steps Baton must
  * do what the difference says and libsql must not; every other step must agree.
  *
@@ -12,10 +13,10 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { removeTempDirs } from '../helpers/temp';
-import { BATON_FORWARDING, BATON_LEADER, closeAll, LIBSQL } from './backends';
+import { BATON_FORWARDING, BATON_LEADER, BATON_LOCAL_READS, closeAll, LIBSQL, localReadsServed } from './backends';
 import { pick, runScenario } from './driver';
 import type { Outcome } from './outcome';
-import type { Scenario, Trace } from './scenario';
+import type { Difference, Scenario, Trace } from './scenario';
 
 /** Baton's error classes and the libsql classes they extend. */
 export const ERROR_CLASSES: Record<string, string> = { StoreError: 'LibsqlError', StoreBatchError: 'LibsqlBatchError' };
@@ -25,6 +26,14 @@ export function asLibsqlClasses(outcome: Outcome): Outcome {
   if (!('error' in outcome)) return outcome;
   const { error } = outcome;
   return { error: { ...error, class: ERROR_CLASSES[error.class] ?? error.class } };
+}
+
+/** `difference` less its wire-only steps (undefined when none is left): what a member reading locally differs in. */
+function withoutWireOnly(difference: Difference | undefined): Difference | undefined {
+  if (difference?.wireOnly === undefined) return difference;
+  const wireOnly = difference.wireOnly;
+  const steps = Object.fromEntries(Object.entries(difference.steps).filter(([label]) => !wireOnly.includes(label)));
+  return Object.keys(steps).length === 0 ? undefined : { ...difference, steps };
 }
 
 /** The section of docs/api.md that lists every deliberate difference. */
@@ -49,9 +58,9 @@ export function differentialSuite(scenarios: Scenario[]): void {
     expect(documented.filter((phrase) => !section.includes(phrase))).toEqual([]);
   });
 
-  describe.each([BATON_LEADER, BATON_FORWARDING])('$name agrees with @libsql/client', (backend) => {
+  describe.each([BATON_LEADER, BATON_FORWARDING, BATON_LOCAL_READS])('$name agrees with @libsql/client', (backend) => {
     for (const scenario of scenarios) {
-      const { difference } = scenario;
+      const difference = backend.readsLocally === true ? withoutWireOnly(scenario.difference) : scenario.difference;
       const title =
         difference === undefined ? scenario.name : `${scenario.name} (documented difference: ${difference.reason})`;
       test(title, async () => {
@@ -70,5 +79,11 @@ export function differentialSuite(scenarios: Scenario[]): void {
         }
       });
     }
+  });
+
+  // Declared last, so it runs after every scenario above (jest runs a file's tests in order).
+  test('the member reading locally served reads itself in these scenarios (the local path ran, not only the leader)', async () => {
+    await closeAll();
+    expect(localReadsServed()).toBeGreaterThan(0);
   });
 }

@@ -2,7 +2,7 @@
  * Exact opener tracking for Baton's "one opener" guarantee (compiled at test time by
  * test/helpers/opener-tracker.ts; never committed as a binary; needs root for fanotify).
  *
- * usage: opener-tracker <directory> <sync name> <name>...
+ * usage: opener-tracker [--writers] <directory> <sync name> <database name> <name>...
  *
  * Watches every open and close of the named files in <directory> (the database, its -wal and
  * its -shm) with fanotify. Opens arrive as permission events (FAN_OPEN_PERM): the opening
@@ -13,9 +13,17 @@
  * the files at once, and it prints OVERLAP. Nothing can slip between that check and the answer:
  * another process's open would itself wait for this program, which handles one event at a time.
  *
+ * With --writers it checks "one writer" instead (the mode of members that read the file
+ * themselves): only opens of the database file itself for writing count. Before allowing such an
+ * open it asks /proc whether any other process holds the database file open for writing (an
+ * fdinfo whose access mode is not O_RDONLY), and prints OVERLAP if so. How the pending open asks
+ * for the file is read from the opener's threads in /proc/<pid>/task/<tid>/syscall: the opener
+ * waits inside openat, whose flags argument is there. (The -wal is opened read-write by every
+ * SQLite connection, readers included, which never write to it; writes are the leader's alone.)
+ *
  * Output, one line per event, flushed at once (times: CLOCK_REALTIME in microseconds):
  *   READY
- *   OPEN <us> <pid> <name>
+ *   OPEN <us> <pid> <name> <w if the open asks for writing, else r>
  *   CLOSE <us> <pid> <name> <1 if the process still holds a watched file, else 0>
  *   OVERLAP <us> <pid> <name> <pid of the process that still held a watched file>
  *   OVERFLOW <us>            (events were lost: the run proves nothing)
@@ -41,6 +49,7 @@ static int watched_count;
 static char sync_path[PATH_MAX + NAME_MAX + 2];
 static int holders[MAX_HOLDERS];
 static int holder_count;
+static int writers_only;
 
 static long long now_us(void) {
   struct timespec ts;
@@ -97,6 +106,78 @@ static int still_holds(int pid) {
   return found;
 }
 
+/* True while process `pid` holds the database file (the first watched name) open for writing. */
+static int holds_for_writing(int pid) {
+  char dir_path[64];
+  snprintf(dir_path, sizeof dir_path, "/proc/%d/fd", pid);
+  DIR *dir = opendir(dir_path);
+  if (dir == NULL) return 0;
+  int found = 0;
+  struct dirent *entry;
+  while (!found && (entry = readdir(dir)) != NULL) {
+    if (entry->d_name[0] == '.') continue;
+    char link[PATH_MAX], target[PATH_MAX];
+    snprintf(link, sizeof link, "%s/%s", dir_path, entry->d_name);
+    ssize_t n = readlink(link, target, sizeof target - 1);
+    if (n <= 0) continue;
+    target[n] = '\0';
+    if (watched_index(target) != 0) continue;
+    char info_path[PATH_MAX];
+    snprintf(info_path, sizeof info_path, "/proc/%d/fdinfo/%s", pid, entry->d_name);
+    FILE *info = fopen(info_path, "r");
+    if (info == NULL) continue;
+    char line[256];
+    while (fgets(line, sizeof line, info) != NULL) {
+      unsigned long flags;
+      if (sscanf(line, "flags: %lo", &flags) == 1) {
+        if ((flags & O_ACCMODE) != O_RDONLY) found = 1;
+        break;
+      }
+    }
+    fclose(info);
+  }
+  closedir(dir);
+  return found;
+}
+
+/*
+ * True when a thread of `pid` is in an open call asking for write access: the pending open this
+ * permission event is about. Unknown calls (openat2, whose flags are behind a pointer, or another
+ * architecture) count as writing, so a doubt can only raise a false alarm, never hide an overlap.
+ */
+static int opening_for_writing(int pid) {
+  char task_path[64];
+  snprintf(task_path, sizeof task_path, "/proc/%d/task", pid);
+  DIR *tasks = opendir(task_path);
+  if (tasks == NULL) return 1;
+  int writing = 0;
+  struct dirent *entry;
+  while (!writing && (entry = readdir(tasks)) != NULL) {
+    if (entry->d_name[0] == '.') continue;
+    char syscall_path[PATH_MAX];
+    snprintf(syscall_path, sizeof syscall_path, "%s/%s/syscall", task_path, entry->d_name);
+    FILE *file = fopen(syscall_path, "r");
+    if (file == NULL) continue;
+    long nr = -1;
+    unsigned long args[3] = {0, 0, 0};
+    int fields = fscanf(file, "%ld %lx %lx %lx", &nr, &args[0], &args[1], &args[2]);
+    fclose(file);
+    if (fields < 1) continue;
+#if defined(__x86_64__)
+    if (nr == 257 && fields == 4) writing = (args[2] & O_ACCMODE) != O_RDONLY; /* openat */
+    else if (nr == 2 && fields >= 3) writing = (args[1] & O_ACCMODE) != O_RDONLY; /* open */
+    else if (nr == 437) writing = 1; /* openat2 */
+#elif defined(__aarch64__)
+    if (nr == 56 && fields == 4) writing = (args[2] & O_ACCMODE) != O_RDONLY; /* openat */
+    else if (nr == 437) writing = 1; /* openat2 */
+#else
+    writing = 1;
+#endif
+  }
+  closedir(tasks);
+  return writing;
+}
+
 static void forget_holder(int index) { holders[index] = holders[--holder_count]; }
 
 static void add_holder(int pid) {
@@ -105,20 +186,25 @@ static void add_holder(int pid) {
   if (holder_count < MAX_HOLDERS) holders[holder_count++] = pid;
 }
 
-static void on_open(int pid, const char *name) {
+static void on_open(int pid, const char *name, int index) {
+  int writing = opening_for_writing(pid);
+  /* One writer: only an open of the database file for writing can make a second one. */
+  int check = !writers_only || (index == 0 && writing);
   for (int i = 0; i < holder_count;) {
     int other = holders[i];
     if (other == pid) {
       i++;
-    } else if (still_holds(other)) {
+    } else if (!still_holds(other)) {
+      forget_holder(i);
+    } else if (check && (!writers_only || holds_for_writing(other))) {
       printf("OVERLAP %lld %d %s %d\n", now_us(), pid, name, other);
       i++;
     } else {
-      forget_holder(i);
+      i++;
     }
   }
   add_holder(pid);
-  printf("OPEN %lld %d %s\n", now_us(), pid, name);
+  printf("OPEN %lld %d %s %c\n", now_us(), pid, name, writing ? 'w' : 'r');
 }
 
 static void on_close(int pid, const char *name) {
@@ -130,8 +216,13 @@ static void on_close(int pid, const char *name) {
 }
 
 int main(int argc, char **argv) {
+  if (argc > 1 && strcmp(argv[1], "--writers") == 0) {
+    writers_only = 1;
+    argv++;
+    argc--;
+  }
   if (argc < 4 || argc - 3 > MAX_NAMES) {
-    fprintf(stderr, "usage: opener-tracker <directory> <sync name> <name>... (at most %d names)\n", MAX_NAMES);
+    fprintf(stderr, "usage: opener-tracker [--writers] <directory> <sync name> <database name> <name>... (at most %d names)\n", MAX_NAMES);
     return 2;
   }
   setvbuf(stdout, NULL, _IOLBF, 0);
@@ -179,7 +270,7 @@ int main(int argc, char **argv) {
       int index = n > 0 ? watched_index(target) : -1;
       const char *name = index >= 0 ? strrchr(watched[index], '/') + 1 : NULL;
       if (event->mask & FAN_OPEN_PERM) {
-        if (name != NULL) on_open(event->pid, name);
+        if (name != NULL) on_open(event->pid, name, index);
         else if (n > 0 && strcmp(target, sync_path) == 0) printf("SYNC %lld\n", now_us());
         struct fanotify_response response = {.fd = event->fd, .response = FAN_ALLOW};
         if (write(fan, &response, sizeof response) < 0) perror("write response");

@@ -25,7 +25,8 @@ const running = new Set<OpenerTracker>();
 
 /** One line of the tracker's output. Times are wall-clock microseconds (Date.now() * 1000 scale). */
 export type OpenerEvent =
-  | { kind: 'OPEN'; atUs: number; pid: number; name: string }
+  /** `write`: the open asked for write access (absent in events written by hand). */
+  | { kind: 'OPEN'; atUs: number; pid: number; name: string; write?: boolean }
   | { kind: 'CLOSE'; atUs: number; pid: number; name: string; stillHolds: boolean }
   | { kind: 'OVERLAP'; atUs: number; pid: number; name: string; heldBy: number }
   | { kind: 'OVERFLOW'; atUs: number }
@@ -75,7 +76,7 @@ function parse(line: string): OpenerEvent | null {
   const atUs = Number(at);
   switch (kind) {
     case 'OPEN':
-      return { kind, atUs, pid: Number(pid), name: name! };
+      return { kind, atUs, pid: Number(pid), name: name!, write: extra === 'w' };
     case 'CLOSE':
       return { kind, atUs, pid: Number(pid), name: name!, stillHolds: extra === '1' };
     case 'OVERLAP':
@@ -101,6 +102,8 @@ export class OpenerTracker {
   private constructor(
     private readonly child: ChildProcess,
     private readonly syncFile: string,
+    /** The database file's name (without its directory). */
+    private readonly databaseName: string,
   ) {
     running.add(this);
     // 'close', not 'exit': every line of its output has been read by then.
@@ -116,14 +119,18 @@ export class OpenerTracker {
   /**
    * Starts watching `database`, `-wal` and `-shm` (its directory must exist) and resolves once
    * the kernel reports to it: every open after this is seen.
+   * @param check - `openers` (default): an overlap is two processes holding any of the files;
+   *   `writers`: an overlap is two processes holding the database file open for writing (the
+   *   guarantee of members that read the file themselves, `reads: 'local'`)
    */
-  static async start(database: string): Promise<OpenerTracker> {
+  static async start(database: string, check: 'openers' | 'writers' = 'openers'): Promise<OpenerTracker> {
     const name = path.basename(database);
     const sync = `${name}.opener-sync`;
-    const child = spawn(binary(), [path.dirname(database), sync, name, `${name}-wal`, `${name}-shm`], {
+    const files = [path.dirname(database), sync, name, `${name}-wal`, `${name}-shm`];
+    const child = spawn(binary(), check === 'writers' ? ['--writers', ...files] : files, {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
-    const tracker = new OpenerTracker(child, path.join(path.dirname(database), sync));
+    const tracker = new OpenerTracker(child, path.join(path.dirname(database), sync), name);
     const lines = createInterface({ input: child.stdout });
     await new Promise<void>((resolve, reject) => {
       const timer = setTimeout(
@@ -182,6 +189,14 @@ export class OpenerTracker {
   /** Every pid that opened one of the files, in order of first open. */
   openers(): number[] {
     return [...new Set(this.events.flatMap((e) => (e.kind === 'OPEN' ? [e.pid] : [])))];
+  }
+
+  /** Every pid that opened the database file itself for writing, in order of first open. */
+  writers(): number[] {
+    const name = this.databaseName;
+    return [
+      ...new Set(this.events.flatMap((e) => (e.kind === 'OPEN' && e.write === true && e.name === name ? [e.pid] : []))),
+    ];
   }
 
   /**

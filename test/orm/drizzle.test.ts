@@ -10,7 +10,14 @@ import { drizzle, type LibSQLDatabase } from 'drizzle-orm/libsql';
 import { migrate } from 'drizzle-orm/libsql/migrator';
 import { LibsqlError, type Client } from '@libsql/client';
 import { removeTempDirs } from '../helpers/temp';
-import { BATON_FORWARDING, BATON_LEADER, closeAll, LIBSQL } from '../conformance/backends';
+import {
+  BATON_FORWARDING,
+  BATON_LEADER,
+  BATON_LOCAL_READS,
+  closeAll,
+  LIBSQL,
+  localReadsServed,
+} from '../conformance/backends';
 import { authors, posts } from './drizzle-schema';
 
 const MIGRATIONS = path.join(__dirname, '..', '..', 'fixtures', 'drizzle-migrations');
@@ -37,7 +44,7 @@ afterEach(async () => {
   removeTempDirs();
 });
 
-describe.each([LIBSQL, BATON_LEADER, BATON_FORWARDING])('Drizzle on $name', (backend) => {
+describe.each([LIBSQL, BATON_LEADER, BATON_FORWARDING, BATON_LOCAL_READS])('Drizzle on $name', (backend) => {
   let db: LibSQLDatabase;
   let client: Client;
 
@@ -183,4 +190,10 @@ describe.each([LIBSQL, BATON_LEADER, BATON_FORWARDING])('Drizzle on $name', (bac
     });
     expect(await db.$count(authors)).toBe(1);
   });
+});
+
+// Declared last, so it runs after every test above (jest runs a file's tests in order).
+test("the member reading locally served Drizzle's reads itself (the local path ran, not only the leader)", async () => {
+  await closeAll();
+  expect(localReadsServed()).toBeGreaterThan(0);
 });

@@ -8,7 +8,14 @@ import { LibsqlDialect } from '@libsql/kysely-libsql';
 import { LibsqlError } from '@libsql/client';
 import { Kysely, sql, type Generated } from 'kysely';
 import { removeTempDirs } from '../helpers/temp';
-import { BATON_FORWARDING, BATON_LEADER, closeAll, LIBSQL } from '../conformance/backends';
+import {
+  BATON_FORWARDING,
+  BATON_LEADER,
+  BATON_LOCAL_READS,
+  closeAll,
+  LIBSQL,
+  localReadsServed,
+} from '../conformance/backends';
 
 /** The test's tables, as Kysely types them. */
 interface Database {
@@ -21,7 +28,7 @@ afterEach(async () => {
   removeTempDirs();
 });
 
-describe.each([LIBSQL, BATON_LEADER, BATON_FORWARDING])('Kysely on $name', (backend) => {
+describe.each([LIBSQL, BATON_LEADER, BATON_FORWARDING, BATON_LOCAL_READS])('Kysely on $name', (backend) => {
   let db: Kysely<Database>;
 
   beforeEach(async () => {
@@ -125,4 +132,10 @@ describe.each([LIBSQL, BATON_LEADER, BATON_FORWARDING])('Kysely on $name', (back
     const baton = tables.filter((name) => name.startsWith('_baton_'));
     expect(baton).toEqual(backend.baton ? ['_baton_applied', '_baton_epochs', '_baton_meta', '_baton_migrations'] : []);
   });
+});
+
+// Declared last, so it runs after every test above (jest runs a file's tests in order).
+test("the member reading locally served Kysely's reads itself (the local path ran, not only the leader)", async () => {
+  await closeAll();
+  expect(localReadsServed()).toBeGreaterThan(0);
 });

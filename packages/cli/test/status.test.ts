@@ -5,7 +5,7 @@
 import type { StatusReport } from '../src/status/status-report';
 import { killBatons, parseJson, runBaton } from './support/baton';
 import { failoverOf, startFleet, stopFleets, type ErrorDocument } from './support/fleet';
-import type { Member } from './support/shared';
+import { fleet, type Member } from './support/shared';
 
 const stopped: Member[] = [];
 
@@ -69,6 +69,7 @@ test('reports the leader and every member, with the documented --json fields, an
       requests: expect.any(Number),
       inFlight: expect.any(Number),
       transactionOpen: false,
+      reads: 'leader',
     });
   }
   expect(report.load).toEqual({
@@ -85,7 +86,7 @@ test('reports the leader and every member, with the documented --json fields, an
     databaseBytes: expect.any(Number),
     walBytes: expect.any(Number),
   });
-  expect(report.files.openBy.map((h) => h.pid)).toEqual([leader.pid]);
+  expect(report.files.openBy.map((h) => [h.pid, h.access])).toEqual([[leader.pid, 'writer']]);
   expect(report.failovers).toEqual([
     {
       epoch: 1,
@@ -109,7 +110,30 @@ test('prints readable text without colour when piped: leader, member count, size
   expect(run.stdout).toMatch(new RegExp(`pid ${members[0]!.pid}\\s+name m0\\s+epoch 1`));
   expect(run.stdout).toContain('2 connected');
   expect(run.stdout).toMatch(/file \d+(\.\d)? (B|KiB|MiB)/);
-  expect(run.stdout).toMatch(/open by 1 process/);
+  expect(run.stdout).toMatch(/open by 1 writer\n/);
+});
+
+test("shows each member's read mode, and which processes hold the database read-only beside the one writer", async () => {
+  const { db, members } = await startFleet(1);
+  const reader = await fleet.startMember({ path: db, name: 'reader', candidate: false, reads: 'local' });
+  await reader.exec('SELECT 1'); // its connection opens at its first read
+  expect((await reader.call((ref) => ({ cmd: 'localReads', ref }))).ok).toBe(1);
+
+  const { code, report } = await status(db);
+  expect(code).toBe(0);
+  expect(report.members.map((m) => [m.name, m.reads])).toEqual([
+    ['m0', 'leader'],
+    ['reader', 'local'],
+  ]);
+  expect(report.files.openBy.map((h) => [h.pid, h.access]).sort()).toEqual(
+    [
+      [members[0]!.pid, 'writer'],
+      [reader.pid, 'reader'],
+    ].sort(),
+  );
+  const text = await runBaton(['status', db]);
+  expect(text.stdout).toMatch(/open by 1 writer, 1 reader/);
+  expect(text.stdout).toMatch(/reader\s+observer.*local/);
 });
 
 test('after a SIGKILL of the leader, shows the new leader and the failover with its duration', async () => {

@@ -45,7 +45,7 @@ export { StoreBatchError, StoreError, ERROR_CODES } from './errors';
 export type { BatonError, ErrorCode } from './errors';
 export type { StoreOptions } from './options';
 export type { Migration, SqlValue, TransactionMode } from './protocol/messages';
-export { databaseFiles, pidsHoldingOpen } from './open-files';
+export { databaseFiles, pidsHoldingOpen, pidsWritingTo } from './open-files';
 export { didYouMean } from './did-you-mean';
 export { readLeaderRecord, storePaths } from './paths';
 export { chmodCommand, DEFAULT_FILE_MODE, exposedFiles, FILE_MODES, formatMode } from './file-modes';

@@ -43,7 +43,17 @@ export interface StoreOptions {
    * umask: `0o600` (default), or `0o640`/`0o660` to share with the group on purpose.
    */
   fileMode?: number;
+  /**
+   * Where this member's standalone reads run: `leader` (default: every statement goes to the
+   * leader) or `local` (a read-only statement outside a transaction runs here, on a read-only
+   * connection of this process; writes, batches and transactions still go to the leader). See
+   * docs/api.md, "Local reads". Needs the `flock` election.
+   */
+  reads?: ReadMode;
 }
+
+/** Where a member's standalone reads run: forwarded to the `leader`, or served `local`ly. */
+export type ReadMode = 'leader' | 'local';
 
 /** Options with every default filled in. */
 export type ResolvedOptions = Required<StoreOptions>;
@@ -61,6 +71,7 @@ const KNOWN: (keyof StoreOptions)[] = [
   'maxFrameBytes',
   'intMode',
   'fileMode',
+  'reads',
 ];
 
 function invalid(message: string): never {
@@ -156,6 +167,15 @@ export function resolveOptions(options: unknown): ResolvedOptions {
     given.intMode !== 'string'
   )
     invalid('Expected the "intMode" option to be "number", "bigint" or "string"');
+  if (given.reads !== undefined && given.reads !== 'leader' && given.reads !== 'local')
+    invalid('Expected the "reads" option to be "leader" or "local"');
+  // The lease election is for file systems without working flock, which are also those whose
+  // locks and shared memory SQLite's WAL cannot rely on across processes: a local reader there
+  // could read a torn or stale snapshot. One opener is the only safe way on them.
+  if (given.reads === 'local' && given.lock === 'lockfile')
+    invalid(
+      'reads: "local" needs the flock election: "lockfile" is for file systems where SQLite\'s WAL cannot be shared between processes safely; use reads: "leader" there',
+    );
   return {
     path: given.path,
     name: given.name ?? defaultName(),
@@ -174,5 +194,6 @@ export function resolveOptions(options: unknown): ResolvedOptions {
     maxFrameBytes: positiveInteger(given.maxFrameBytes, 'maxFrameBytes', DEFAULT_MAX_FRAME_BYTES),
     intMode: given.intMode ?? 'number',
     fileMode: checkFileMode(given.fileMode),
+    reads: given.reads ?? 'leader',
   };
 }

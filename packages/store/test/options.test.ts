@@ -9,6 +9,7 @@ test('defaults are filled in', () => {
     lock: 'flock',
     migrations: [],
     fileMode: 0o600,
+    reads: 'leader',
   });
   expect(options.name).toMatch(/-\d+$/);
 });
@@ -62,4 +63,15 @@ test.each([0o600, 0o640, 0o660])('fileMode %o is accepted', (fileMode) => {
 
 test('a non-object is refused', () => {
   expect(() => resolveOptions('kanban.db')).toThrow(expect.objectContaining({ code: 'INVALID_ARGUMENT' }));
+});
+
+test('reads: "local" is accepted with the flock election and refused with the lease, which is for file systems where the WAL cannot be shared', () => {
+  expect(resolveOptions({ path: '/tmp/x.db', reads: 'local' }).reads).toBe('local');
+  expect(() => resolveOptions({ path: '/tmp/x.db', reads: 'local', lock: 'lockfile' })).toThrow(
+    expect.objectContaining({ code: 'INVALID_ARGUMENT', message: expect.stringContaining('needs the flock election') }),
+  );
+  expect(() => resolveOptions({ path: '/tmp/x.db', reads: 'everywhere' })).toThrow(
+    'Expected the "reads" option to be "leader" or "local"',
+  );
+  expect(() => resolveOptions({ path: '/tmp/x.db', read: 'local' })).toThrow('should be "reads"');
 });

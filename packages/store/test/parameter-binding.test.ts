@@ -1,6 +1,6 @@
 import Libsql from 'libsql';
-import { SqliteConnection } from '../src/leader/sqlite-connection';
-import { bindingPlan } from '../src/leader/parameter-binding';
+import { SqliteConnection } from '../src/sqlite/sqlite-connection';
+import { bindingPlan } from '../src/sqlite/parameter-binding';
 
 /** Statements whose array arguments bind by index: numbered, named, mixed, with gaps and decoys. */
 const CASES: [sql: string, args: string[]][] = [

@@ -1,4 +1,4 @@
-import { refusalReason } from '../src/leader/statement-guard';
+import { refusalReason } from '../src/sqlite/statement-guard';
 
 test.each([
   'BEGIN IMMEDIATE',

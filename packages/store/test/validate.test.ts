@@ -12,7 +12,12 @@ const hello = {
 };
 
 test('a well-formed hello passes', () => {
-  expect(checkHello(hello)).toEqual(hello);
+  expect(checkHello({ ...hello, reads: 'local' })).toEqual({ ...hello, reads: 'local' });
+});
+
+test('a hello without a read mode, or with one it does not know, reads through the leader (a member that predates local reads)', () => {
+  expect(checkHello(hello)).toEqual({ ...hello, reads: 'leader' });
+  expect(checkHello({ ...hello, reads: 'elsewhere' })).toEqual({ ...hello, reads: 'leader' });
 });
 
 test.each([

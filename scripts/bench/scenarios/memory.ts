@@ -5,8 +5,9 @@
  * what Baton costs). A bare process of the same program (no store, no SQLite loaded) is
  * measured too, as the floor of the runtime. Followers come in three kinds: the heir (the
  * candidate the leader named to take over next, which keeps a standby engine thread booted),
- * any other candidate (the typical follower: "follower" below), and one opened with
- * `candidate: false`.
+ * any other candidate (the typical follower: "follower" below), one opened with
+ * `candidate: false`, and a candidate follower with `reads: 'local'` (its own read-only
+ * connection, its statement cache and SQLite's page cache, after serving its reads itself).
  *
  * Each database process runs the same fixed workload (writes, then point reads, one in
  * flight), idles briefly so buffers can be released, and then reports `process.memoryUsage()`.
@@ -26,6 +27,8 @@ export interface MemoryRound {
   heirRssMb: number;
   /** A follower opened with `candidate: false` (it never hosts the leader, so it keeps no standby engine). */
   nonCandidateRssMb: number;
+  /** A candidate follower with `reads: 'local'`. */
+  localFollowerRssMb: number;
   leaderRssMb: number;
   /** The same program using better-sqlite3 directly. */
   directRssMb: number;
@@ -76,18 +79,23 @@ export async function measureMemory(round: number, workspace: Workspace): Promis
       { kind: 'load', system: 'baton', path: batonDb, sync: SYNC, index: 3, seedRows: SEED_ROWS, candidate: false },
       'baton non-candidate follower',
     );
+    const localReader = await workers.start(
+      { kind: 'load', system: 'baton-local', path: batonDb, sync: SYNC, index: 5, seedRows: SEED_ROWS },
+      'baton follower reading locally',
+    );
     if (
       leader.role !== 'leader' ||
       heir.role !== 'follower' ||
       follower.role !== 'follower' ||
-      passenger.role !== 'follower'
+      passenger.role !== 'follower' ||
+      localReader.role !== 'follower'
     ) {
       throw new Error(
-        `expected a leader and three followers, got ${leader.role}, ${heir.role}, ${follower.role} and ${passenger.role}`,
+        `expected a leader and four followers, got ${leader.role}, ${heir.role}, ${follower.role}, ${passenger.role} and ${localReader.role}`,
       );
     }
     const [direct, bare] = await others;
-    const working = [leader, heir, follower, passenger, direct];
+    const working = [leader, heir, follower, passenger, localReader, direct];
     for (const worker of working) worker.send({ t: 'workload', ...MEMORY_WORKLOAD });
     await Promise.all(working.map((worker) => worker.next('done', 120_000)));
     await new Promise((resolve) => setTimeout(resolve, SETTLE_MS));
@@ -95,15 +103,15 @@ export async function measureMemory(round: number, workspace: Workspace): Promis
       worker.send({ t: 'memory' });
       return (await worker.next('memory', 10_000)).rss / MB;
     };
-    const [leaderRssMb, heirRssMb, followerRssMb, nonCandidateRssMb, directRssMb, bareRssMb] = await Promise.all(
-      [leader, heir, follower, passenger, direct, bare].map(rss),
-    );
+    const [leaderRssMb, heirRssMb, followerRssMb, nonCandidateRssMb, localFollowerRssMb, directRssMb, bareRssMb] =
+      await Promise.all([leader, heir, follower, passenger, localReader, direct, bare].map(rss));
     return {
       round,
       leaderRssMb: leaderRssMb!,
       heirRssMb: heirRssMb!,
       followerRssMb: followerRssMb!,
       nonCandidateRssMb: nonCandidateRssMb!,
+      localFollowerRssMb: localFollowerRssMb!,
       directRssMb: directRssMb!,
       bareRssMb: bareRssMb!,
     };

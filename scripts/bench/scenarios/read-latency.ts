@@ -1,8 +1,9 @@
 /**
  * Scenario 4: a forwarded point read (a follower asking the leader-hosting member) against
  * the floor of any forwarding design, a raw Unix socket round trip of the same sizes, and
- * against reading the file directly. One request in flight; the serving process (leader
- * member, echo server) generates no load, but its CPU time counts.
+ * against reading the file directly; and a follower with `reads: 'local'` reading on its own
+ * connection beside the leader. One request in flight; the serving process (leader member,
+ * echo server) generates no load, but its CPU time counts.
  */
 import * as path from 'node:path';
 import { createDatabase } from '../database';
@@ -16,7 +17,7 @@ import { combineReports, type SystemRun } from './measurement';
 import type { Timing } from './throughput';
 
 /** The systems this scenario compares. */
-export type ReadSystem = 'baton' | 'direct' | 'socket';
+export type ReadSystem = 'baton' | 'baton-local' | 'direct' | 'socket';
 
 /** The leader's durability setting does not matter to reads; this is the default's. */
 export const READ_SYNC: SyncMode = 'full';
@@ -44,11 +45,12 @@ export async function measureReadLatency(
       );
     } else {
       createDatabase(database, SEED_ROWS);
-      if (system === 'baton') {
+      if (system === 'baton' || system === 'baton-local') {
         workspace.trackBatonSocket(database);
-        // Started one after the other, so the first hosts the leader and the second forwards.
+        // Started one after the other, so the first hosts the leader and the second forwards
+        // (or, reading locally, reads on its own connection).
         server = await workers.start(
-          { kind: 'load', system, path: database, sync: READ_SYNC, index: 0, seedRows: SEED_ROWS },
+          { kind: 'load', system: 'baton', path: database, sync: READ_SYNC, index: 0, seedRows: SEED_ROWS },
           'baton leader member',
         );
         client = await workers.start(

@@ -15,8 +15,8 @@ import { combineReports, errorCount, type SystemRun } from './measurement';
 
 /** The systems a throughput case runs against, in the order of each round. */
 export const THROUGHPUT_SYSTEMS = ['baton', 'minimal', 'direct'] as const;
-/** One of `THROUGHPUT_SYSTEMS`. */
-export type ThroughputSystem = (typeof THROUGHPUT_SYSTEMS)[number];
+/** One of `THROUGHPUT_SYSTEMS`, or Baton members reading locally (the mixed scenario's fourth system). */
+export type ThroughputSystem = (typeof THROUGHPUT_SYSTEMS)[number] | 'baton-local';
 
 /** The throughput scenarios: writers at FULL and NORMAL, pipelined writers, a read-mostly mix. */
 export type ThroughputScenario = 'writes' | 'pipelined' | 'mixed';
@@ -44,6 +44,11 @@ export function caseLabel(c: ThroughputCase): string {
   return `${c.scenario}-${c.sync}-${c.members}x${c.inflight}${c.flushMs > 0 ? `-flush${c.flushMs}ms` : ''}`;
 }
 
+/** The systems a case compares: the mix also runs Baton members that read locally. */
+export function throughputSystems(c: ThroughputCase): ThroughputSystem[] {
+  return c.scenario === 'mixed' ? [...THROUGHPUT_SYSTEMS, 'baton-local'] : [...THROUGHPUT_SYSTEMS];
+}
+
 /** Runs `c` once against `system` and returns what it measured. */
 export async function measureThroughput(
   c: ThroughputCase,
@@ -57,7 +62,7 @@ export async function measureThroughput(
   const dir = workspace.runDir(`${caseLabel(c)}-${system}-r${round}`);
   const database = path.join(dir, 'bench.db');
   createDatabase(database, SEED_ROWS);
-  if (system === 'baton') workspace.trackBatonSocket(database);
+  if (system === 'baton' || system === 'baton-local') workspace.trackBatonSocket(database);
   const socketPath = path.join(dir, 'minimal.sock');
   // The minimal design's leader is a process of its own, started first; it generates no load,
   // but its CPU time counts.

@@ -7,12 +7,13 @@ import type { LeaderCounters, Target } from './target';
 /** Generous: a benchmark request should never time out; if one does, it is reported as an error. */
 const REQUEST_TIMEOUT_MS = 60_000;
 
-/** Opens a Baton member on `path` (the table exists already; no migrations). */
+/** Opens a Baton member on `path` (the table exists already; no migrations), reading through the leader or locally. */
 export async function openBatonTarget(
   path: string,
   sync: SyncMode,
   index: number,
   candidate: boolean,
+  reads: 'leader' | 'local',
 ): Promise<Target> {
   const store = await openStore({
     path,
@@ -20,6 +21,7 @@ export async function openBatonTarget(
     synchronous: sync,
     requestTimeoutMs: REQUEST_TIMEOUT_MS,
     candidate,
+    reads,
   });
   return new BatonTarget(store, index);
 }

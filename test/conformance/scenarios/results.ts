@@ -20,6 +20,7 @@ export const RESULT_SCENARIOS: Scenario[] = [
       reason: '-0 arrives as 0',
       documented: '-0',
       steps: { select: { ok: { rows: [rowOf(['number', '0'])] } } },
+      wireOnly: ['select'],
     },
     async run({ client, step }) {
       await step('select', () => client.execute('SELECT -0.0 AS z'));

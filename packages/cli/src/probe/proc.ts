@@ -5,7 +5,7 @@
  * "unknown" rather than guessing.
  */
 import * as fs from 'node:fs';
-import { pidsHoldingOpen } from '@baton/store';
+import { pidsHoldingOpen, pidsWritingTo } from '@baton/store';
 
 /** What became of a process: `stopped` is SIGSTOP/a debugger, `zombie` has exited but is not reaped. */
 export type ProcessState = 'running' | 'stopped' | 'zombie' | 'gone';
@@ -15,6 +15,8 @@ export interface FileHolder {
   pid: number;
   /** Its command line, arguments joined by spaces ('' when unreadable). */
   command: string;
+  /** `writer`: it holds the database file open for writing (the leader); `reader`: read-only (a member with `reads: 'local'`). */
+  access: 'writer' | 'reader';
 }
 
 /** The state of `pid` from the third field of /proc/<pid>/stat. */
@@ -53,9 +55,17 @@ export function processCommand(pid: number): string {
   }
 }
 
-/** The processes that have any of `files` open (the store's /proc scan), with their command lines. */
+/**
+ * The processes that have any of `files` open (the store's /proc scan), with their command
+ * lines, and whether each holds the first of them (the database) open for writing.
+ */
 export function processesHoldingOpen(files: readonly string[]): FileHolder[] {
-  return pidsHoldingOpen(files).map((pid) => ({ pid, command: processCommand(pid) }));
+  const writers = new Set(files.length > 0 ? pidsWritingTo(files[0]!) : []);
+  return pidsHoldingOpen(files).map((pid) => ({
+    pid,
+    command: processCommand(pid),
+    access: writers.has(pid) ? 'writer' : 'reader',
+  }));
 }
 
 /** One lock of /proc/locks. */

@@ -75,16 +75,18 @@ function membersSection(members: MemberView[], colors: Colors, now: number): str
     `${formatDuration(Math.max(0, now - m.connectedAt))} ago`,
     formatCount(m.requests),
     `${m.inFlight}${m.transactionOpen ? ' (tx open)' : ''}`,
+    m.reads,
   ]);
   return [
     heading(colors, 'Members', `${members.length} connected`),
-    renderTable(['PID', 'NAME', 'ROLE', 'CONNECTED', 'REQUESTS', 'IN FLIGHT'], rows, colors, [
+    renderTable(['PID', 'NAME', 'ROLE', 'CONNECTED', 'REQUESTS', 'IN FLIGHT', 'READS'], rows, colors, [
       'right',
       'left',
       'left',
       'right',
       'right',
       'right',
+      'left',
     ]),
   ];
 }
@@ -104,21 +106,29 @@ function loadSection(load: LoadView | null, colors: Colors): string[] {
   ];
 }
 
+/** `1 writer, 2 readers`; yellow when more than one process writes (Baton's invariant: at most one). */
+function openByText(files: FilesView, colors: Colors): string {
+  const writers = files.openBy.filter((h) => h.access === 'writer').length;
+  const readers = files.openBy.length - writers;
+  const text = [`${writers} ${writers === 1 ? 'writer' : 'writers'}`];
+  if (readers > 0) text.push(`${readers} ${readers === 1 ? 'reader' : 'readers'}`);
+  return writers > 1 ? colors.yellow(text.join(', ')) : text.join(', ');
+}
+
 function filesSection(files: FilesView, colors: Colors): string[] {
-  const open = files.openBy.length;
   const lines = [
     heading(colors, 'Database'),
     pairs(colors, [
       ['file', files.databaseBytes === null ? '-' : formatBytes(files.databaseBytes)],
       ['WAL', files.walBytes === null ? '-' : formatBytes(files.walBytes)],
       ['schema version', files.schemaVersion === null ? '-' : String(files.schemaVersion)],
-      ['open by', open === 1 ? '1 process' : colors.yellow(`${open} processes`)],
+      ['open by', openByText(files, colors)],
     ]),
   ];
   for (const holder of files.openBy) {
     const command =
       holder.command.length > COMMAND_WIDTH ? `${holder.command.slice(0, COMMAND_WIDTH - 1)}…` : holder.command;
-    lines.push(`    ${colors.dim('pid')} ${holder.pid}  ${command}`);
+    lines.push(`    ${colors.dim('pid')} ${holder.pid}  ${colors.dim(holder.access)}  ${command}`);
   }
   const { exposed, fix } = files.permissions;
   if (fix !== null) {

@@ -39,6 +39,8 @@ export interface MemberView {
   requests: number;
   inFlight: number;
   transactionOpen: boolean;
+  /** Where it serves its standalone reads: `local` members read the database themselves, read-only. */
+  reads: 'leader' | 'local';
 }
 
 /** Load over the last minute, as measured by the leader, plus its queue right now. */
@@ -162,6 +164,8 @@ export function reportFromStatus(status: StoreStatus, probe: LeaderProbe, contex
         requests: m.requests,
         inFlight: m.inFlight,
         transactionOpen: m.transactionOpen,
+        // A leader that predates local reads does not say: its members all read through it.
+        reads: m.reads ?? 'leader',
       }))
       .sort(byRoleThenArrival),
     load: { ...status.load, queueDepth: status.counters.queueDepth },

@@ -7,7 +7,7 @@
  */
 import { packValue, unpackValue } from '../protocol/framing';
 import type { WireResultSet } from '../protocol/messages';
-import type { SqliteConnection } from './sqlite-connection';
+import type { SqliteConnection } from '../sqlite/sqlite-connection';
 import type { JobOutcome } from './write-job';
 
 const INSERT_RECORD =

@@ -8,17 +8,23 @@
  */
 import * as fs from 'node:fs';
 import { rolledBackTransaction, StoreError, toStoreError, type BatonError } from '../errors';
-import { APPLIED_RETENTION_MS, type Migration, type WireResultSet, type WireStatement } from '../protocol/messages';
+import {
+  APPLIED_RETENTION_MS,
+  type FileId,
+  type Migration,
+  type WireResultSet,
+  type WireStatement,
+} from '../protocol/messages';
 import type { EpochRecord, SynchronousLevel } from '../protocol/status';
 import { databaseFileSizes, quarantineCompanions, synchronousLevel } from './database-files';
 import { readEpochHistory, takeNextEpoch } from './epochs';
 import { maybeInjectFault } from './fault-injection';
-import { SqliteConnection, type RowidOwner } from './sqlite-connection';
+import { SqliteConnection, type RowidOwner } from '../sqlite/sqlite-connection';
 import type { BusyMarker } from '../protocol/busy-marker';
 import { applyMigrations, hasMigrations } from './migrations';
 import { installBatonSchema } from './baton-schema';
 import { recordApplied } from './applied-record';
-import { refusalReason } from './statement-guard';
+import { refusalReason } from '../sqlite/statement-guard';
 import { runStatements, runStatement, runTransactionScript } from './statement-runner';
 import { runJob, sqlOf, type JobOutcome, type WriteJob } from './write-job';
 
@@ -73,8 +79,11 @@ export class LeaderEngine {
   readonly epoch: number;
   private readonly writer: SqliteConnection;
   private readonly reader: SqliteConnection;
-  /** The opened file's identity; null for a scratch engine, which has no file. */
-  private readonly inode: { dev: number; ino: number } | null;
+  /**
+   * The database file this engine opened, named in the welcome (local readers read only this
+   * file); null for a scratch engine, which has no file.
+   */
+  readonly inode: FileId | null;
   private lastCleanup = Date.now();
   private txOpen = false;
   /** Set once the path stops naming the opened file: its -wal and -shm then belong to the lost file. */

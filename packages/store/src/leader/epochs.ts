@@ -4,7 +4,7 @@
  * epoch with its own before every commit, so a leader that lost the election cannot commit.
  */
 import type { EpochRecord } from '../protocol/status';
-import type { SqliteConnection } from './sqlite-connection';
+import type { SqliteConnection } from '../sqlite/sqlite-connection';
 
 /**
  * Takes the next epoch and records this leader in the history, in one IMMEDIATE transaction.

@@ -6,7 +6,7 @@
  */
 import { StoreError } from '../errors';
 import type { Migration } from '../protocol/messages';
-import type { SqliteConnection } from './sqlite-connection';
+import type { SqliteConnection } from '../sqlite/sqlite-connection';
 
 /**
  * True when every one of `migrations` is already applied with the same SQL, as `connection`

@@ -371,6 +371,7 @@ export class LeaderServer {
     try {
       const schemaVersion = this.engine.migrate(hello.migrations);
       session.welcomed = true;
+      const file = this.engine.inode;
       session.send({
         t: 'welcome',
         v: PROTOCOL_VERSION,
@@ -378,6 +379,7 @@ export class LeaderServer {
         schemaVersion,
         leaderPid: this.identity.pid,
         leaderName: this.identity.name,
+        ...(file === null ? {} : { file }),
       });
       this.succession.welcomed(session);
     } catch (error) {

@@ -7,7 +7,7 @@ import { StoreError } from '../errors';
 import { encodeFrame, FrameDecoder, payloadBytes, writeFrame } from '../protocol/framing';
 import type { HelloFrame, LeaderFrame, TransactionMode } from '../protocol/messages';
 import { newPace } from './group-fill';
-import type { SqliteConnection } from './sqlite-connection';
+import type { SqliteConnection } from '../sqlite/sqlite-connection';
 
 /** The most reply bytes the leader buffers for one member before dropping it as a slow consumer. */
 export const MAX_OUTBOUND_BYTES = 64 * 1024 * 1024;

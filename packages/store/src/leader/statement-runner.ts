@@ -8,8 +8,8 @@
 import { StoreBatchError, StoreError, toStoreError, type BatonError } from '../errors';
 import type { WireResultSet, WireStatement } from '../protocol/messages';
 import { splitStatements, transactionControl } from '../protocol/sql-text';
-import type { SqliteConnection } from './sqlite-connection';
-import { checkAllowed, type StatementContext } from './statement-guard';
+import type { SqliteConnection } from '../sqlite/sqlite-connection';
+import { checkAllowed, type StatementContext } from '../sqlite/statement-guard';
 
 /** The savepoint standing for a script's own transaction (`BEGIN` ... `COMMIT`). */
 const SCRIPT_SAVEPOINT = '_baton_script';

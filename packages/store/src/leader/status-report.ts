@@ -28,6 +28,7 @@ export function statusReport({ identity, engine, sessions, heirPid, queueDepth, 
       requests: s.requests,
       inFlight: s.inFlight,
       transactionOpen: s.transaction !== null,
+      reads: s.hello.reads ?? 'leader',
     });
   }
   return {

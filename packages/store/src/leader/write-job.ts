@@ -8,7 +8,7 @@ import type { BusyMarker } from '../protocol/busy-marker';
 import type { WireStatement } from '../protocol/messages';
 import { appliedOutcome, recordApplied, recordColumns } from './applied-record';
 import { resetSchema } from './migrations';
-import type { SqliteConnection } from './sqlite-connection';
+import type { SqliteConnection } from '../sqlite/sqlite-connection';
 import { runScript, runStatement, runStatements } from './statement-runner';
 
 /** A write that joins a group commit. `clientId` + `seq` name it for exactly-once. */

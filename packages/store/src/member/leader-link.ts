@@ -24,6 +24,7 @@ import {
   type LeaderFrame,
   type Operation,
   type ResultOf,
+  type WelcomeFrame,
 } from '../protocol/messages';
 import { removeStaleSockets } from '../stale-sockets';
 import { VERSION } from '../version';
@@ -77,11 +78,14 @@ export class LeaderLink {
    * @param options - the member's validated options
    * @param events - where role changes, failovers, notifications and background errors are emitted
    * @param onFatal - called after a fatal refusal (the store then closes itself)
+   * @param onWelcome - called with each leader's welcome, before requests are sent to it, and
+   *   whether this process hosts that leader
    */
   constructor(
     private readonly options: ResolvedOptions,
     private readonly events: EventEmitter<StoreEvents>,
     private readonly onFatal: () => void,
+    private readonly onWelcome: (welcome: WelcomeFrame, hosting: boolean) => void,
   ) {
     this.paths = storePaths(options.path);
     this.election =
@@ -383,6 +387,8 @@ export class LeaderLink {
 
   private connected(connection: LeaderConnection): void {
     const { welcome } = connection;
+    const hosting = welcome.leaderPid === process.pid && this.host !== null;
+    this.onWelcome(welcome, hosting);
     const previousPid = this.leaderPid;
     this.connection = connection;
     this.currentGeneration++;
@@ -398,7 +404,7 @@ export class LeaderLink {
       });
     }
     this.lostAt = null;
-    this.setRole(welcome.leaderPid === process.pid && this.host !== null ? 'leader' : 'follower');
+    this.setRole(hosting ? 'leader' : 'follower');
     for (const request of this.pending.all()) this.transmit(request, connection);
   }
 
@@ -424,6 +430,7 @@ export class LeaderLink {
       name: this.options.name,
       candidate: this.options.candidate,
       migrations: this.options.migrations,
+      reads: this.options.reads,
     };
   }
 }

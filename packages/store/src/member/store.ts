@@ -11,6 +11,7 @@ import type { ResolvedOptions } from '../options';
 import type { Operation, ResultOf, TransactionMode } from '../protocol/messages';
 import type { StoreStatus } from '../protocol/status';
 import { closedError, LeaderLink } from './leader-link';
+import { LocalReader } from './local-reader';
 import { toResultSet, toResultSets, toWireStatement, toWireStatements, type BatchStatement } from './statements';
 import type { StoreEvents, StoreRole } from './store-events';
 import { StoreTransaction } from './transaction';
@@ -25,6 +26,8 @@ export class Store extends EventEmitter<StoreEvents> implements Client {
   /** As @libsql/client's for a local database: `'file'`. */
   readonly protocol = 'file';
   private readonly link: LeaderLink;
+  /** This member's own read-only connection, with `reads: 'local'`. */
+  private readonly localReader: LocalReader | null;
   private closePromise: Promise<void> | null = null;
   /** Transactions not settled yet, closed with the store. */
   private readonly openTransactions = new Set<StoreTransaction>();
@@ -32,7 +35,14 @@ export class Store extends EventEmitter<StoreEvents> implements Client {
   /** @internal use `createClient` or `openStore` */
   constructor(private readonly options: ResolvedOptions) {
     super();
-    this.link = new LeaderLink(options, this, () => void this.close());
+    const localReader = options.reads === 'local' ? new LocalReader(options.path) : null;
+    this.localReader = localReader;
+    this.link = new LeaderLink(
+      options,
+      this,
+      () => void this.close(),
+      (welcome, hosting) => localReader?.leaderOpened(hosting ? 'here' : welcome.file),
+    );
   }
 
   /** @internal Elects or finds the leader; resolves once connected (closes the store on failure). */
@@ -65,12 +75,28 @@ export class Store extends EventEmitter<StoreEvents> implements Client {
     return this.options.name;
   }
 
+  /** Where this member's standalone reads run: `leader` (forwarded) or `local` (see `StoreOptions.reads`). */
+  get reads(): 'leader' | 'local' {
+    return this.options.reads;
+  }
+
+  /** How many reads this member served itself on its own read-only connection (always 0 with `reads: 'leader'`). */
+  get localReads(): number {
+    return this.localReader?.readsServed ?? 0;
+  }
+
   /**
    * Runs one statement on the leader. Reads see the last committed state; writes are
    * committed (durably, with `synchronous: 'full'`) before the promise resolves, exactly once.
+   * With `reads: 'local'`, a read-only statement runs in this process instead, on the same
+   * last committed state.
    */
   async execute(statement: InStatement, args?: InArgs): Promise<ResultSet> {
     const stmt = toWireStatement(statement, args, this.options.intMode);
+    if (this.localReader !== null && !this.closed) {
+      const local = this.localReader.read(stmt);
+      if (local !== null) return toResultSet(local, this.options.intMode);
+    }
     return toResultSet(await this.request({ k: 'execute', stmt }), this.options.intMode);
   }
 
@@ -149,6 +175,7 @@ export class Store extends EventEmitter<StoreEvents> implements Client {
   async reconnect(): Promise<void> {
     await this.close();
     this.link.reopen();
+    this.localReader?.reopen();
     this.closePromise = null;
   }
 
@@ -207,6 +234,7 @@ export class Store extends EventEmitter<StoreEvents> implements Client {
       // rollback is sent before the link closes, so the close waits for it) and answers
       // TRANSACTION_CLOSED from now on.
       for (const tx of this.openTransactions) tx.close();
+      this.localReader?.close();
       this.closePromise = this.link.close();
     }
     return this.closePromise;

@@ -61,6 +61,17 @@ export interface HelloFrame {
   name: string;
   candidate: boolean;
   migrations: Migration[];
+  /** Where the member serves its standalone reads (absent: `leader`); shown in status. */
+  reads?: 'leader' | 'local';
+}
+
+/**
+ * Which file a path names: its device and inode numbers, as `stat` reports them. Two paths, or a
+ * path and an open connection, are on the same file when both numbers are equal.
+ */
+export interface FileId {
+  dev: number;
+  ino: number;
 }
 
 /** The operations a request can carry. */
@@ -121,6 +132,11 @@ export interface WelcomeFrame {
   schemaVersion: number;
   leaderPid: number;
   leaderName: string;
+  /**
+   * The database file this leader opened. A member reading locally reads only this file
+   * (absent from leaders that predate local reads: such a member then forwards its reads).
+   */
+  file?: FileId;
 }
 
 /** A result set as it travels: rows are arrays in `columns` order. */

@@ -29,6 +29,8 @@ export interface MemberStatus {
   /** Requests received and not yet answered. */
   inFlight: number;
   transactionOpen: boolean;
+  /** Where it serves its standalone reads: `local` members read the database file themselves (read-only). */
+  reads: 'leader' | 'local';
 }
 
 /** One leader change, from the database's epoch history. */

@@ -155,6 +155,7 @@ export function checkHello(value: unknown): HelloFrame {
     name: value.name,
     candidate: value.candidate === true,
     migrations,
+    reads: value.reads === 'local' ? 'local' : 'leader',
   };
 }
 
