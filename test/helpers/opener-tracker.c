@@ -17,9 +17,10 @@
  * themselves): only opens of the database file itself for writing count. Before allowing such an
  * open it asks /proc whether any other process holds the database file open for writing (an
  * fdinfo whose access mode is not O_RDONLY), and prints OVERLAP if so. How the pending open asks
- * for the file is read from the opener's threads in /proc/<pid>/task/<tid>/syscall: the opener
- * waits inside openat, whose flags argument is there. (The -wal is opened read-write by every
- * SQLite connection, readers included, which never write to it; writes are the leader's alone.)
+ * for the file is read from the opening thread's /proc/<tid>/syscall (the open events name the
+ * thread): the opener sleeps inside openat, whose flags argument is there, until answered. (The
+ * -wal is opened read-write by every SQLite connection, readers included, which never write to
+ * it; writes are the leader's alone.)
  *
  * Output, one line per event, flushed at once (times: CLOCK_REALTIME in microseconds):
  *   READY
@@ -34,6 +35,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -140,42 +142,54 @@ static int holds_for_writing(int pid) {
   return found;
 }
 
+/* The process (thread group) of thread `tid`, from /proc/<tid>/status; `tid` itself if unreadable. */
+static int process_of(int tid) {
+  char path[64];
+  snprintf(path, sizeof path, "/proc/%d/status", tid);
+  FILE *status = fopen(path, "r");
+  if (status == NULL) return tid;
+  char line[256];
+  int tgid = tid;
+  while (fgets(line, sizeof line, status) != NULL)
+    if (sscanf(line, "Tgid: %d", &tgid) == 1) break;
+  fclose(status);
+  return tgid;
+}
+
 /*
- * True when a thread of `pid` is in an open call asking for write access: the pending open this
- * permission event is about. Unknown calls (openat2, whose flags are behind a pointer, or another
- * architecture) count as writing, so a doubt can only raise a false alarm, never hide an overlap.
+ * True when the pending open by thread `tid` (the one this permission event is about) asks for
+ * write access. The opener queues the event, then sleeps in its open call until answered; its
+ * /proc/<tid>/syscall shows the call and its flags once it sleeps, and "running" until then, so
+ * look again until it does (at most 200 ms). A call that cannot be read (openat2, whose flags
+ * are behind a pointer; another architecture; a thread still running after 200 ms) counts as
+ * writing: a doubt can raise a false alarm, never hide a second writer.
  */
-static int opening_for_writing(int pid) {
-  char task_path[64];
-  snprintf(task_path, sizeof task_path, "/proc/%d/task", pid);
-  DIR *tasks = opendir(task_path);
-  if (tasks == NULL) return 1;
-  int writing = 0;
-  struct dirent *entry;
-  while (!writing && (entry = readdir(tasks)) != NULL) {
-    if (entry->d_name[0] == '.') continue;
-    char syscall_path[PATH_MAX];
-    snprintf(syscall_path, sizeof syscall_path, "%s/%s/syscall", task_path, entry->d_name);
-    FILE *file = fopen(syscall_path, "r");
-    if (file == NULL) continue;
-    long nr = -1;
-    unsigned long args[3] = {0, 0, 0};
-    int fields = fscanf(file, "%ld %lx %lx %lx", &nr, &args[0], &args[1], &args[2]);
+static int opening_for_writing(int tid) {
+  char path[64];
+  snprintf(path, sizeof path, "/proc/%d/syscall", tid);
+  for (int attempt = 0; attempt < 2000; attempt++) {
+    FILE *file = fopen(path, "r");
+    if (file == NULL) return 1;
+    char line[512];
+    char *got = fgets(line, sizeof line, file);
     fclose(file);
-    if (fields < 1) continue;
+    if (got == NULL) return 1;
+    if (strncmp(line, "running", 7) != 0) {
+      long nr = -1;
+      unsigned long args[3] = {0, 0, 0};
+      int fields = sscanf(line, "%ld %lx %lx %lx", &nr, &args[0], &args[1], &args[2]);
 #if defined(__x86_64__)
-    if (nr == 257 && fields == 4) writing = (args[2] & O_ACCMODE) != O_RDONLY; /* openat */
-    else if (nr == 2 && fields >= 3) writing = (args[1] & O_ACCMODE) != O_RDONLY; /* open */
-    else if (nr == 437) writing = 1; /* openat2 */
+      if (nr == 257 && fields == 4) return (args[2] & O_ACCMODE) != O_RDONLY; /* openat */
+      if (nr == 2 && fields >= 3) return (args[1] & O_ACCMODE) != O_RDONLY;   /* open */
 #elif defined(__aarch64__)
-    if (nr == 56 && fields == 4) writing = (args[2] & O_ACCMODE) != O_RDONLY; /* openat */
-    else if (nr == 437) writing = 1; /* openat2 */
-#else
-    writing = 1;
+      if (nr == 56 && fields == 4) return (args[2] & O_ACCMODE) != O_RDONLY; /* openat */
 #endif
+      return 1;
+    }
+    struct timespec pause = {0, 100000};
+    nanosleep(&pause, NULL);
   }
-  closedir(tasks);
-  return writing;
+  return 1;
 }
 
 static void forget_holder(int index) { holders[index] = holders[--holder_count]; }
@@ -186,8 +200,9 @@ static void add_holder(int pid) {
   if (holder_count < MAX_HOLDERS) holders[holder_count++] = pid;
 }
 
-static void on_open(int pid, const char *name, int index) {
-  int writing = opening_for_writing(pid);
+static void on_open(int tid, const char *name, int index) {
+  int pid = process_of(tid);
+  int writing = opening_for_writing(tid);
   /* One writer: only an open of the database file for writing can make a second one. */
   int check = !writers_only || (index == 0 && writing);
   for (int i = 0; i < holder_count;) {
@@ -215,6 +230,44 @@ static void on_close(int pid, const char *name) {
   printf("CLOSE %lld %d %s %d\n", now_us(), pid, name, holds);
 }
 
+/* Which watched file (its name and index) or the sync file the event's descriptor is. */
+static void event_target(int fd, const char **name, int *index, int *is_sync) {
+  char link[64], target[PATH_MAX];
+  snprintf(link, sizeof link, "/proc/self/fd/%d", fd);
+  ssize_t n = readlink(link, target, sizeof target - 1);
+  target[n > 0 ? n : 0] = '\0';
+  *index = n > 0 ? watched_index(target) : -1;
+  *name = *index >= 0 ? strrchr(watched[*index], '/') + 1 : NULL;
+  *is_sync = n > 0 && strcmp(target, sync_path) == 0;
+}
+
+/* Handles every close event queued so far. Returns -1 on a read error. */
+static int drain_closes(int closes) {
+  char buffer[65536] __attribute__((aligned(__alignof__(struct fanotify_event_metadata))));
+  for (;;) {
+    ssize_t length = read(closes, buffer, sizeof buffer);
+    if (length < 0) {
+      if (errno == EAGAIN) return 0;
+      if (errno == EINTR) continue;
+      perror("read");
+      return -1;
+    }
+    struct fanotify_event_metadata *event = (struct fanotify_event_metadata *)buffer;
+    for (; FAN_EVENT_OK(event, length); event = FAN_EVENT_NEXT(event, length)) {
+      if (event->mask & FAN_Q_OVERFLOW) {
+        printf("OVERFLOW %lld\n", now_us());
+        continue;
+      }
+      const char *name = NULL;
+      int index = -1;
+      int is_sync = 0;
+      event_target(event->fd, &name, &index, &is_sync);
+      if (name != NULL) on_close(event->pid, name);
+      close(event->fd);
+    }
+  }
+}
+
 int main(int argc, char **argv) {
   if (argc > 1 && strcmp(argv[1], "--writers") == 0) {
     writers_only = 1;
@@ -234,20 +287,39 @@ int main(int argc, char **argv) {
   snprintf(sync_path, sizeof sync_path, "%s/%s", dir, argv[2]);
   for (int i = 3; i < argc; i++) snprintf(watched[watched_count++], sizeof watched[0], "%s/%s", dir, argv[i]);
 
-  int fan = fanotify_init(FAN_CLASS_CONTENT | FAN_CLOEXEC | FAN_UNLIMITED_QUEUE, O_RDONLY | O_LARGEFILE | O_CLOEXEC);
-  if (fan < 0) {
+  /*
+   * Two groups. Opens arrive as permission events that name the opening thread (FAN_REPORT_TID),
+   * whose pending call shows how it opens the file. Closes come through a second group that names
+   * the process, since a closing thread may be gone before its event is read. Every close that
+   * happened before an open was queued before that open's event: the close group is drained
+   * before each open is handled, so events are printed in the order they happened.
+   */
+  int opens = fanotify_init(FAN_CLASS_CONTENT | FAN_CLOEXEC | FAN_UNLIMITED_QUEUE | FAN_REPORT_TID,
+                            O_RDONLY | O_LARGEFILE | O_CLOEXEC);
+  int closes = fanotify_init(FAN_CLASS_NOTIF | FAN_CLOEXEC | FAN_NONBLOCK | FAN_UNLIMITED_QUEUE,
+                             O_RDONLY | O_LARGEFILE | O_CLOEXEC);
+  if (opens < 0 || closes < 0) {
     perror("fanotify_init");
     return 3;
   }
-  if (fanotify_mark(fan, FAN_MARK_ADD, FAN_OPEN_PERM | FAN_CLOSE | FAN_EVENT_ON_CHILD, AT_FDCWD, dir) < 0) {
+  if (fanotify_mark(opens, FAN_MARK_ADD, FAN_OPEN_PERM | FAN_EVENT_ON_CHILD, AT_FDCWD, dir) < 0 ||
+      fanotify_mark(closes, FAN_MARK_ADD, FAN_CLOSE | FAN_EVENT_ON_CHILD, AT_FDCWD, dir) < 0) {
     perror("fanotify_mark");
     return 3;
   }
   printf("READY\n");
 
   char buffer[65536] __attribute__((aligned(__alignof__(struct fanotify_event_metadata))));
+  struct pollfd fds[2] = {{.fd = opens, .events = POLLIN}, {.fd = closes, .events = POLLIN}};
   for (;;) {
-    ssize_t length = read(fan, buffer, sizeof buffer);
+    if (poll(fds, 2, -1) < 0) {
+      if (errno == EINTR) continue;
+      perror("poll");
+      return 3;
+    }
+    if (drain_closes(closes) < 0) return 3;
+    if (!(fds[0].revents & POLLIN)) continue;
+    ssize_t length = read(opens, buffer, sizeof buffer);
     if (length < 0) {
       if (errno == EINTR) continue;
       perror("read");
@@ -263,19 +335,15 @@ int main(int argc, char **argv) {
         printf("OVERFLOW %lld\n", now_us());
         continue;
       }
-      char link[64], target[PATH_MAX];
-      snprintf(link, sizeof link, "/proc/self/fd/%d", event->fd);
-      ssize_t n = readlink(link, target, sizeof target - 1);
-      target[n > 0 ? n : 0] = '\0';
-      int index = n > 0 ? watched_index(target) : -1;
-      const char *name = index >= 0 ? strrchr(watched[index], '/') + 1 : NULL;
-      if (event->mask & FAN_OPEN_PERM) {
-        if (name != NULL) on_open(event->pid, name, index);
-        else if (n > 0 && strcmp(target, sync_path) == 0) printf("SYNC %lld\n", now_us());
-        struct fanotify_response response = {.fd = event->fd, .response = FAN_ALLOW};
-        if (write(fan, &response, sizeof response) < 0) perror("write response");
-      }
-      if ((event->mask & FAN_CLOSE) && name != NULL) on_close(event->pid, name);
+      if (drain_closes(closes) < 0) return 3;
+      const char *name = NULL;
+      int index = -1;
+      int is_sync = 0;
+      event_target(event->fd, &name, &index, &is_sync);
+      if (name != NULL) on_open(event->pid, name, index);
+      else if (is_sync) printf("SYNC %lld\n", now_us());
+      struct fanotify_response response = {.fd = event->fd, .response = FAN_ALLOW};
+      if (write(opens, &response, sizeof response) < 0) perror("write response");
       close(event->fd);
     }
   }
