@@ -57,7 +57,7 @@ test('the epoch check passes a history that matches the leaders the members repo
     { pid: 102, epoch: 2, member: 'm1.1' },
     { pid: 103, epoch: 3, member: 'm2.1' },
   ];
-  const { checks } = await checkDatabase(database, record, observed);
+  const { checks } = await checkDatabase([{ generation: 0, path: database, restoredWal: null }], record, observed);
   expect(checks.find((c) => c.name === EPOCH_CHECK)).toMatchObject({ ok: true });
   expect(checks.filter((c) => !c.ok)).toEqual([]);
 });
@@ -71,7 +71,7 @@ test('the epoch check sees an epoch led by two processes, even one the history d
     { pid: 202, epoch: 2, member: 'm4.2' },
     { pid: 103, epoch: 3, member: 'm2.1' },
   ];
-  const { checks } = await checkDatabase(database, record, observed);
+  const { checks } = await checkDatabase([{ generation: 0, path: database, restoredWal: null }], record, observed);
   const epochCheck = checks.find((c) => c.name === EPOCH_CHECK)!;
   expect(epochCheck.ok).toBe(false);
   expect(epochCheck.detail).toMatch(/epoch 2 was led by m1\.1 \(pid 102\) and m4\.2 \(pid 202\)/);
@@ -183,7 +183,15 @@ test('tracked opens with one holder at a time pass, with the opens counted', () 
   for (const lock of ['flock', 'lockfile'] as const) {
     const { check, seen } = exactOpenersVerdict(events, twoMembers(null), lock);
     expect(check.ok).toBe(true);
-    expect(seen).toEqual({ method: 'exact', opens: 4, maxAtOnce: 1, lostEvents: 0, overlaps: [] });
+    expect(seen).toEqual({
+      method: 'exact',
+      check: 'openers',
+      opens: 4,
+      writeOpens: 0,
+      maxAtOnce: 1,
+      lostEvents: 0,
+      overlaps: [],
+    });
   }
 });
 
