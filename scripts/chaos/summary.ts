@@ -227,7 +227,11 @@ export function formatSummary(s: ChaosSummary): string {
     `Writes:   ${w.opsSent} operations sent, ${w.opsAcked} acknowledged (${w.rowsAcked} rows); ${w.rowsInDatabase} rows in the database`,
     `          failed requests: ${failures}`,
     `          unanswered (member killed or in doubt): ${w.opsUncertainApplied} applied whole, ${w.opsUncertainNotApplied} not applied`,
-    `Files:    ${plural(s.generations.files, 'generation')} (rows ${w.rowsByGeneration.join(', ')}; epochs ${s.generations.epochs.join(', ')}); ${s.generations.walsRestored} replaced files' WALs put back; ${w.opsAckedInLostFiles} acknowledged operations are in replaced files (lost to the replacement, not to Baton)`,
+    ...(s.generations.files === 1
+      ? []
+      : [
+          `Files:    ${plural(s.generations.files, 'generation')} (rows ${w.rowsByGeneration.join(', ')}; epochs ${s.generations.epochs.join(', ')}); ${s.generations.walsRestored} replaced files' WALs put back; ${w.opsAckedInLostFiles} acknowledged operations are in replaced files (lost to the replacement, not to Baton)`,
+        ]),
     ...(s.reads === null
       ? []
       : [
