@@ -1,9 +1,12 @@
 /**
  * A short chaos run inside `npm test`: the compiled runner (scripts/dist/chaos/main.js) as a
- * subprocess with a fixed seed, 20 s of faults on 7 members, its JSON summary parsed. The
- * runner itself checks the database with the sqlite3 CLI and watches every open of it with the
- * opener tracker (the tests run as root, as the other opener tests do); this test asserts its
- * verdict, that the openers were checked exactly, and that the faults really happened. `npm run chaos -- --seconds 600` is the long version.
+ * subprocess with a fixed seed, 20 s of faults on 7 members and 2 readers (`reads: 'local'`),
+ * with one replacement of the database file, its JSON summary parsed. The runner itself checks
+ * every generation of the database with the sqlite3 CLI, every read against the writes
+ * acknowledged before it, and watches every open with the opener tracker in its writers check
+ * (the tests run as root, as the other opener tests do); this test asserts its verdict, that
+ * the writers were checked exactly, and that the faults, the local reads and the replacement
+ * really happened. `npm run chaos -- --seconds 600` is the long version.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import * as path from 'node:path';
@@ -32,7 +35,7 @@ function run(args: string[]): Promise<{ code: number | null; stdout: string; std
   });
 }
 
-test('20 s of chaos on 7 members (seed 20241128): nothing lost, nothing applied twice, never corrupted, never two openers (every open tracked)', async () => {
+test('20 s of chaos on 7 members and 2 readers, the file replaced once (seed 20241128): nothing lost, nothing applied twice, never corrupted, no read missed an acknowledged write, never two writers (every open tracked)', async () => {
   const { code, stdout, stderr } = await run(['--seconds', '20', '--members', '7', '--seed', '20241128', '--json']);
   const lines = stdout.trim().split('\n');
   expect(lines).toHaveLength(1); // --json: exactly one document on stdout
@@ -47,9 +50,20 @@ test('20 s of chaos on 7 members (seed 20241128): nothing lost, nothing applied 
       followerPauses: number;
       gracefulRestarts: number;
       inits: number;
+      replacements: number;
     };
     writes: { opsAcked: number; rowsAcked: number; rowsInDatabase: number };
-    openers: { method: string; opens: number; maxAtOnce: number; lostEvents: number; overlaps: unknown[] };
+    reads: { checked: number; local: number; violations: number };
+    generations: { files: number; walsRestored: number };
+    openers: {
+      method: string;
+      check: string;
+      opens: number;
+      writeOpens: number;
+      maxAtOnce: number;
+      lostEvents: number;
+      overlaps: unknown[];
+    };
     leaders: { epochs: number };
   };
   if (code !== 0) console.error(`chaos runner exited ${code}\n${stderr}\n${JSON.stringify(summary, null, 2)}`);
@@ -65,7 +79,9 @@ test('20 s of chaos on 7 members (seed 20241128): nothing lost, nothing applied 
       'no row that was never requested',
       'PRAGMA integrity_check',
       'epoch history strictly increasing, no epoch led twice, matching the leaders seen',
-      'never two processes with the database open',
+      'every read saw every write acknowledged before it started',
+      "each replaced file's WAL moved aside by its leader, none left over",
+      'never two processes with the database open for writing',
     ]),
   );
   expect(summary.faults.leaderKills).toBeGreaterThanOrEqual(3);
@@ -74,10 +90,19 @@ test('20 s of chaos on 7 members (seed 20241128): nothing lost, nothing applied 
   expect(summary.leaders.epochs).toBeGreaterThan(summary.faults.leaderKills);
   expect(summary.writes.opsAcked).toBeGreaterThan(0);
   expect(summary.writes.rowsInDatabase).toBeGreaterThanOrEqual(summary.writes.rowsAcked);
+  // Readers read, mostly on their own connection, and the file was replaced (the schedule puts
+  // the first replacement 10 to 20 s in): two files read, the lost one with its WAL put back.
+  expect(summary.reads.checked).toBeGreaterThan(0);
+  expect(summary.reads.local).toBeGreaterThan(0);
+  expect(summary.reads.violations).toBe(0);
+  expect(summary.faults.replacements).toBeGreaterThanOrEqual(1);
+  expect(summary.generations.files).toBe(summary.faults.replacements + 1);
+  expect(summary.generations.walsRestored).toBe(summary.faults.replacements);
   // Every open of the database, -wal and -shm was seen (opener tracker), across every leader
-  // kill: each new leader opens the files, so more opens than kills.
+  // kill: each new leader opens the database for writing, so more such opens than kills.
   expect(summary.openers.method).toBe('exact');
-  expect(summary.openers.opens).toBeGreaterThan(summary.faults.leaderKills);
+  expect(summary.openers.check).toBe('writers');
+  expect(summary.openers.writeOpens).toBeGreaterThan(summary.faults.leaderKills);
   expect(summary.openers.lostEvents).toBe(0);
   expect(summary.openers.overlaps).toEqual([]);
   expect(summary.openers.maxAtOnce).toBe(1);

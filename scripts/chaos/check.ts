@@ -1,13 +1,16 @@
 /**
  * The chaos runner's final verdict, taken after every member has stopped: the members' write
  * logs (what was asked for and what was acknowledged) against what the database holds, read
- * by an independent reader, the `sqlite3` command-line shell.
+ * by an independent reader, the `sqlite3` command-line shell. With `--replace` the database is
+ * every generation's file (generations.ts): each acknowledged write must be in exactly one.
  */
 import type { EpochRecord } from '@baton/store';
 import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as readline from 'node:readline';
+import type { GenerationFile } from './generations';
+import type { PlacedWrite } from './reads-verdict';
 
 /** One named check of the verdict. */
 export interface Check {
@@ -44,6 +47,12 @@ class IncarnationLog {
   readonly rows: number[] = [];
   readonly outcome: Outcome[] = [];
   readonly present: number[] = [];
+  /** When the acknowledgement came (hrtime ns). */
+  readonly ackNs: bigint[] = [];
+  /** The generation whose file holds the rows (-1: none found yet). */
+  readonly generation: number[] = [];
+  /** The largest rowid of its rows there. */
+  readonly maxRowid: number[] = [];
 }
 
 /** Everything the members logged. */
@@ -54,6 +63,18 @@ export class WriteLogs {
   malformedLines = 0;
   /** Failures whose message suggested corruption, reported by the members. */
   readonly alarming: string[] = [];
+
+  /** Every acknowledged write found in a file, with where and when (once `checkRows` has run). */
+  placedWrites(): PlacedWrite[] {
+    const placed: PlacedWrite[] = [];
+    for (const [key, log] of this.incarnations)
+      log.outcome.forEach((outcome, seq) => {
+        const generation = log.generation[seq]!;
+        if (outcome === Outcome.Acked && generation >= 0)
+          placed.push({ op: `${key}.${seq}`, ackNs: log.ackNs[seq]!, generation, maxRowid: log.maxRowid[seq]! });
+      });
+    return placed;
+  }
 
   /** Reads every `*.log` in `directory`. */
   static async read(directory: string): Promise<WriteLogs> {
@@ -88,8 +109,11 @@ export class WriteLogs {
       log.rows[seq] = Number(parts[3]);
       log.outcome[seq] = Outcome.Unknown;
       log.present[seq] = 0;
-    } else if (parts[0] === 'A' && parts.length === 2 && log?.rows[seq] !== undefined) {
+      log.generation[seq] = -1;
+      log.maxRowid[seq] = 0;
+    } else if (parts[0] === 'A' && parts.length === 3 && /^\d+$/.test(parts[2]!) && log?.rows[seq] !== undefined) {
       log.outcome[seq] = Outcome.Acked;
+      log.ackNs[seq] = BigInt(parts[2]!);
     } else if (parts[0] === 'F' && parts.length === 4 && log?.rows[seq] !== undefined) {
       const [code, stage] = [parts[2]!, parts[3]!];
       log.outcome[seq] = certainlyNotApplied(code, stage) ? Outcome.NotApplied : Outcome.Uncertain;
@@ -141,6 +165,10 @@ export interface WriteTotals {
   opsUncertainNotApplied: number;
   rowsAcked: number;
   rowsInDatabase: number;
+  /** Acknowledged operations found in a file the runner replaced: lost to the replacement, not to Baton. */
+  opsAckedInLostFiles: number;
+  /** Rows in each generation's file, by generation. */
+  rowsByGeneration: number[];
   failuresByCode: Record<string, number>;
 }
 
@@ -148,15 +176,31 @@ function examples(list: string[], total: number): string {
   return total === 0 ? '' : `${list.slice(0, 5).join(', ')}${total > 5 ? `, ... (${total} in all)` : ''}`;
 }
 
-/** Compares the write logs with the rows in the database. */
-export async function checkRows(database: string, logs: WriteLogs): Promise<{ checks: Check[]; totals: WriteTotals }> {
+/**
+ * Compares the write logs with the rows in every generation's file (the last one is the file
+ * at the database path at the end).
+ */
+export async function checkRows(
+  files: readonly GenerationFile[],
+  logs: WriteLogs,
+): Promise<{ checks: Check[]; totals: WriteTotals }> {
   const unrequested: string[] = [];
   let unrequestedCount = 0;
   const duplicated: string[] = [];
   let duplicatedCount = 0;
   let rowsInDatabase = 0;
-  await sqliteLines(database, 'SELECT id, count(*) FROM chaos_rows GROUP BY id', (line) => {
-    const [id, countText] = line.split('|');
+  const rowsByGeneration: number[] = [];
+  for (const file of files) {
+    rowsByGeneration[file.generation] = 0;
+    await sqliteLines(file.path, 'SELECT id, count(*), max(rowid) FROM chaos_rows GROUP BY id', (line) => {
+      rowsByGeneration[file.generation]! += Number(line.split('|')[1]);
+      place(line, file.generation);
+    });
+  }
+  const lastGeneration = files[files.length - 1]?.generation ?? 0;
+
+  function place(line: string, generation: number): void {
+    const [id, countText, rowidText] = line.split('|');
     const count = Number(countText);
     rowsInDatabase += count;
     const parts = (id ?? '').split('.');
@@ -169,12 +213,20 @@ export async function checkRows(database: string, logs: WriteLogs): Promise<{ ch
       if (unrequested.length < 5) unrequested.push(id ?? line);
       return;
     }
-    if (count > 1) {
+    const elsewhere = log.generation[seq]!;
+    if (count > 1 || (elsewhere >= 0 && elsewhere !== generation)) {
       duplicatedCount++;
-      if (duplicated.length < 5) duplicated.push(`${id} x${count}`);
+      if (duplicated.length < 5)
+        duplicated.push(
+          count > 1
+            ? `${id} x${count}`
+            : `${id} in generations ${Math.min(elsewhere, generation)} and ${Math.max(elsewhere, generation)}`,
+        );
     }
-    log.present[seq]!++;
-  });
+    log.present[seq]! += count;
+    log.generation[seq] = generation;
+    log.maxRowid[seq] = Math.max(log.maxRowid[seq]!, Number(rowidText));
+  }
 
   const lost: string[] = [];
   let lostRows = 0;
@@ -189,6 +241,8 @@ export async function checkRows(database: string, logs: WriteLogs): Promise<{ ch
     opsUncertainNotApplied: 0,
     rowsAcked: 0,
     rowsInDatabase,
+    opsAckedInLostFiles: 0,
+    rowsByGeneration,
     failuresByCode: Object.fromEntries(logs.failures),
   };
   for (const [key, log] of logs.incarnations) {
@@ -200,7 +254,8 @@ export async function checkRows(database: string, logs: WriteLogs): Promise<{ ch
       if (outcome === Outcome.Acked) {
         totals.opsAcked++;
         totals.rowsAcked += rows;
-        if (present !== rows) {
+        if (log.generation[seq]! >= 0 && log.generation[seq]! < lastGeneration) totals.opsAckedInLostFiles++;
+        if (present < rows) {
           lostRows += rows - present;
           if (lost.length < 5) lost.push(`${op} (${present}/${rows} rows)`);
         }
@@ -209,10 +264,10 @@ export async function checkRows(database: string, logs: WriteLogs): Promise<{ ch
           appliedAfterFailureCount++;
           if (appliedAfterFailure.length < 5) appliedAfterFailure.push(`${op} (${present}/${rows} rows)`);
         }
-      } else if (present !== 0 && present !== rows) {
+      } else if (present !== 0 && present < rows) {
         partialCount++;
         if (partial.length < 5) partial.push(`${op} (${present}/${rows} rows)`);
-      } else if (present === rows) {
+      } else if (present >= rows) {
         totals.opsUncertainApplied++;
       } else {
         totals.opsUncertainNotApplied++;
@@ -226,7 +281,7 @@ export async function checkRows(database: string, logs: WriteLogs): Promise<{ ch
       ok: lostRows === 0,
       detail:
         lostRows === 0
-          ? `${totals.rowsAcked} rows of ${totals.opsAcked} acknowledged operations`
+          ? `${totals.rowsAcked} rows of ${totals.opsAcked} acknowledged operations${files.length > 1 ? `, in ${files.length} generations' files` : ''}`
           : `${lostRows} acknowledged rows missing: ${examples(lost, lost.length)}`,
     },
     {
@@ -234,7 +289,7 @@ export async function checkRows(database: string, logs: WriteLogs): Promise<{ ch
       ok: duplicatedCount === 0,
       detail:
         duplicatedCount === 0
-          ? `${rowsInDatabase} rows, all distinct`
+          ? `${rowsInDatabase} rows, all distinct${files.length > 1 ? ', each operation in one generation' : ''}`
           : `${duplicatedCount} ids applied more than once: ${examples(duplicated, duplicatedCount)}`,
     },
     {
@@ -272,28 +327,11 @@ export async function checkRows(database: string, logs: WriteLogs): Promise<{ ch
   return { checks, totals };
 }
 
-/** Checks the database itself: integrity, schema, epoch history, and the leader record. */
-export async function checkDatabase(
-  database: string,
-  recordPath: string,
-  observed: ObservedLeader[],
-): Promise<{ checks: Check[]; epochs: EpochRecord[] }> {
-  const checks: Check[] = [];
-  const integrity = await sqlite(database, 'PRAGMA integrity_check');
-  checks.push({
-    name: 'PRAGMA integrity_check',
-    ok: integrity.length === 1 && integrity[0] === 'ok',
-    detail: integrity.slice(0, 5).join('; '),
-  });
-
-  const migrations = await sqlite(database, 'SELECT version FROM _baton_migrations ORDER BY version');
-  checks.push({
-    name: 'schema applied once per version',
-    ok: migrations.join(',') === '1,2',
-    detail: `versions ${migrations.join(', ')}`,
-  });
-
-  const epochs = (
+/** A file's epoch history (empty when no leader ever opened it). */
+async function epochHistory(database: string): Promise<EpochRecord[]> {
+  const opened = await sqlite(database, "SELECT count(*) FROM sqlite_master WHERE name = '_baton_epochs'");
+  if (opened[0] !== '1') return [];
+  return (
     await sqlite(
       database,
       "SELECT epoch, pid, name, started_at, coalesce(previous_pid, ''), coalesce(takeover_ms, '') FROM _baton_epochs ORDER BY rowid",
@@ -309,49 +347,97 @@ export async function checkDatabase(
       takeoverMs: takeoverMs === '' ? null : Number(takeoverMs),
     };
   });
-  const meta = Number((await sqlite(database, "SELECT value FROM _baton_meta WHERE key = 'epoch'"))[0]);
+}
+
+/** What is wrong with one file's epoch history: gaps, repeats, a broken chain of leaders. */
+async function historyProblems(database: string, epochs: readonly EpochRecord[], label: string): Promise<string[]> {
   const problems: string[] = [];
   epochs.forEach((row, i) => {
-    if (row.epoch !== i + 1) problems.push(`epoch #${i + 1} is ${row.epoch} (gap or repeat)`);
+    if (row.epoch !== i + 1) problems.push(`${label}epoch #${i + 1} is ${row.epoch} (gap or repeat)`);
     const before = epochs[i - 1];
     if (before !== undefined) {
-      if (row.startedAt < before.startedAt) problems.push(`epoch ${row.epoch} started before epoch ${before.epoch}`);
+      if (row.startedAt < before.startedAt)
+        problems.push(`${label}epoch ${row.epoch} started before epoch ${before.epoch}`);
       if (row.previousPid !== before.pid)
         problems.push(
-          `epoch ${row.epoch} names ${row.previousPid} as previous leader, but epoch ${before.epoch} was pid ${before.pid}`,
+          `${label}epoch ${row.epoch} names ${row.previousPid} as previous leader, but epoch ${before.epoch} was pid ${before.pid}`,
         );
     }
   });
-  if (meta !== epochs.length) problems.push(`_baton_meta says epoch ${meta}, the history has ${epochs.length}`);
-  // The history holds one row per epoch (its primary key), so a repeated epoch can only show
-  // in what the members reported: two processes that each said they led the same epoch.
+  if (epochs.length > 0) {
+    const meta = Number((await sqlite(database, "SELECT value FROM _baton_meta WHERE key = 'epoch'"))[0]);
+    if (meta !== epochs.length)
+      problems.push(`${label}_baton_meta says epoch ${meta}, the history has ${epochs.length}`);
+  }
+  return problems;
+}
+
+/**
+ * Checks every generation's file: integrity, schema, epoch history (each file's own: a fresh
+ * file starts again at epoch 1), and the leader record against the final file. Each leadership
+ * the runner saw must be recorded in some file's history under the same pid; as a file's
+ * history holds one row per epoch, two processes that said they led one epoch must be in two
+ * files.
+ */
+export async function checkDatabase(
+  files: readonly GenerationFile[],
+  recordPath: string,
+  observed: ObservedLeader[],
+): Promise<{ checks: Check[]; epochs: EpochRecord[]; epochsByGeneration: number[] }> {
+  const checks: Check[] = [];
+  const several = files.length > 1;
+  const label = (file: GenerationFile): string => (several ? `generation ${file.generation}: ` : '');
+  const integrity: string[] = [];
+  const schema: string[] = [];
+  const problems: string[] = [];
+  const histories: EpochRecord[][] = [];
+  for (const file of files) {
+    const result = await sqlite(file.path, 'PRAGMA integrity_check');
+    if (result.length !== 1 || result[0] !== 'ok') integrity.push(`${label(file)}${result.slice(0, 5).join('; ')}`);
+    const epochs = await epochHistory(file.path);
+    histories.push(epochs);
+    problems.push(...(await historyProblems(file.path, epochs, label(file))));
+    // A file no leader opened has no migrations recorded; the final one was opened.
+    if (epochs.length === 0 && file !== files[files.length - 1]) continue;
+    const migrations = await sqlite(file.path, 'SELECT version FROM _baton_migrations ORDER BY version');
+    if (migrations.join(',') !== '1,2') schema.push(`${label(file)}versions ${migrations.join(', ')}`);
+  }
+  checks.push({
+    name: 'PRAGMA integrity_check',
+    ok: integrity.length === 0,
+    detail: integrity.length === 0 ? (several ? `ok in all ${files.length} files` : 'ok') : integrity.join('; '),
+  });
+  checks.push({
+    name: 'schema applied once per version',
+    ok: schema.length === 0,
+    detail: schema.length === 0 ? `versions 1, 2${several ? ' in every file a leader opened' : ''}` : schema.join('; '),
+  });
+
+  const recorded = new Set(histories.flatMap((epochs) => epochs.map((row) => `${row.epoch}/${row.pid}`)));
   const leadersOf = new Map<number, Map<number, string>>();
   for (const leader of observed) {
     const pids = leadersOf.get(leader.epoch) ?? new Map<number, string>();
     leadersOf.set(leader.epoch, pids.set(leader.pid, leader.member));
   }
-  const byEpoch = new Map(epochs.map((row) => [row.epoch, row]));
   let leaderships = 0;
   for (const [epoch, pids] of leadersOf) {
     leaderships += pids.size;
-    if (pids.size > 1)
-      problems.push(
-        `epoch ${epoch} was led by ${[...pids].map(([pid, member]) => `${member} (pid ${pid})`).join(' and ')}`,
-      );
-    const row = byEpoch.get(epoch);
-    for (const [pid, member] of pids) {
-      if (row === undefined || row.pid !== pid)
-        problems.push(
-          `${member} (pid ${pid}) led epoch ${epoch}, the history says ${row ? `pid ${row.pid}` : 'nothing'}`,
-        );
-    }
+    const name = ([pid, member]: [number, string]): string => `${member} (pid ${pid})`;
+    const unrecorded = [...pids].filter(([pid]) => !recorded.has(`${epoch}/${pid}`));
+    if (unrecorded.length === 0) continue;
+    problems.push(
+      pids.size > 1
+        ? `epoch ${epoch} was led by ${[...pids].map(name).join(' and ')}; no file's history records ${unrecorded.map(name).join(' and ')} in it`
+        : `${name(unrecorded[0]!)} led epoch ${epoch}, which no file's history records under that pid`,
+    );
   }
+  const final = histories[histories.length - 1] ?? [];
   checks.push({
     name: 'epoch history strictly increasing, no epoch led twice, matching the leaders seen',
-    ok: problems.length === 0 && epochs.length > 0,
+    ok: problems.length === 0 && final.length > 0,
     detail:
       problems.length === 0
-        ? `epochs 1..${epochs.length}, contiguous; ${leaderships} leaderships seen by the runner all recorded, one process per epoch`
+        ? `epochs ${several ? `1..${histories.map((h) => h.length).join(', 1..')} in the ${files.length} files` : `1..${final.length}`}, contiguous; ${leaderships} leaderships seen by the runner all recorded, one process per epoch`
         : problems.slice(0, 5).join('; '),
   });
 
@@ -366,7 +452,7 @@ export async function checkDatabase(
       detail: `unreadable: ${(error as Error).message}`,
     });
   }
-  const last = epochs[epochs.length - 1];
+  const last = final[final.length - 1];
   if (record.epoch !== undefined || record.pid !== undefined) {
     const ok = last !== undefined && record.epoch === last.epoch && record.pid === last.pid;
     checks.push({
@@ -375,5 +461,5 @@ export async function checkDatabase(
       detail: `record: pid ${record.pid} epoch ${record.epoch}; history: pid ${last?.pid} epoch ${last?.epoch}`,
     });
   }
-  return { checks, epochs };
+  return { checks, epochs: final, epochsByGeneration: histories.map((h) => h.length) };
 }

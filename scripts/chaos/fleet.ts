@@ -1,12 +1,13 @@
 /**
- * The chaos runner's view of its fleet: one slot per member, each slot run by a succession of
- * processes (incarnations) as faults kill and restart it. Tracks roles from the members'
+ * The chaos runner's view of its fleet: one slot per member, then one per reader (a member
+ * opened with `reads: 'local'` that never leads), each slot run by a succession of processes
+ * (incarnations) as faults kill and restart it. Tracks roles from the members'
  * reports so faults can aim at the leader, and kills everything on the way out.
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type { ChaosCommand, ChaosEvent, ChaosMemberConfig } from './protocol';
+import { processName, type ChaosCommand, type ChaosEvent, type ChaosMemberConfig } from './protocol';
 
 const MEMBER_SCRIPT = path.join(__dirname, 'member.js');
 
@@ -36,6 +37,7 @@ export class ChaosProcess {
 
   constructor(
     readonly name: string,
+    readonly mode: ChaosMemberConfig['mode'],
     readonly slot: number,
     readonly incarnation: number,
     readonly child: ChildProcess,
@@ -141,17 +143,23 @@ export class ChaosFleet {
     private readonly base: Omit<ChaosMemberConfig, 'mode' | 'slot' | 'incarnation' | 'seed' | 'logFile' | 'candidate'>,
     private readonly dir: string,
     private readonly seed: string,
-    size: number,
+    /** Member slots (0..members-1); the reader slots follow. */
+    private readonly members: number,
+    readers: number,
     private readonly onEvent: (process: ChaosProcess, event: ChaosEvent) => void,
   ) {
-    this.slots = Array.from({ length: size }, () => null);
-    this.incarnations = Array.from({ length: size }, () => 0);
+    this.slots = Array.from({ length: members + readers }, () => null);
+    this.incarnations = Array.from({ length: members + readers }, () => 0);
   }
 
-  /** Forks the next incarnation of `slot` and resolves once it opened its store (null if it could not). */
+  /**
+   * Forks the next incarnation of `slot` (a writing member, or a reader in the slots after the
+   * members) and resolves once it opened its store (null if it could not).
+   */
   async startMember(slot: number): Promise<ChaosProcess | null> {
     const incarnation = ++this.incarnations[slot]!;
-    const member = this.spawn('member', slot, incarnation, true);
+    const reader = slot >= this.members;
+    const member = this.spawn(reader ? 'reader' : 'member', slot, incarnation, !reader);
     this.slots[slot] = member;
     const opened = await member.next((e) => e.ev === 'opened' || e.ev === 'fatal', 60_000);
     if (opened?.ev !== 'opened') {
@@ -168,8 +176,8 @@ export class ChaosFleet {
     return this.spawn('init', number, 1, candidate);
   }
 
-  private spawn(mode: 'member' | 'init', slot: number, incarnation: number, candidate: boolean): ChaosProcess {
-    const name = `${mode === 'init' ? 'init' : 'm'}${slot}.${incarnation}`;
+  private spawn(mode: ChaosMemberConfig['mode'], slot: number, incarnation: number, candidate: boolean): ChaosProcess {
+    const name = processName(mode, slot, incarnation);
     const config: ChaosMemberConfig = {
       ...this.base,
       mode,
@@ -177,7 +185,7 @@ export class ChaosFleet {
       incarnation,
       candidate,
       seed: `${this.seed}/${name}`,
-      logFile: path.join(this.dir, `${slot}.${incarnation}.log`),
+      logFile: path.join(this.dir, `${slot}.${incarnation}.${mode === 'reader' ? 'reads' : 'log'}`),
     };
     const stderr = fs.openSync(path.join(this.dir, `${name}.stderr`), 'a');
     let child: ChildProcess;
@@ -187,7 +195,7 @@ export class ChaosFleet {
     } finally {
       fs.closeSync(stderr);
     }
-    const member = new ChaosProcess(name, slot, incarnation, child, spawnedAtMs);
+    const member = new ChaosProcess(name, mode, slot, incarnation, child, spawnedAtMs);
     this.all.add(member);
     this.started.push(member);
     member.onEvent((event) => {
@@ -222,11 +230,15 @@ export class ChaosFleet {
     return this.slots.filter((m): m is ChaosProcess => m !== null && m.alive && !m.closing && m !== leader);
   }
 
-  /** Resolves with the leader once one is known, or null after `timeoutMs`. */
-  async whenLeader(timeoutMs: number): Promise<ChaosProcess | null> {
+  /**
+   * Resolves with the leader once one is known, or null after `timeoutMs`. `sinceMs`: only a
+   * leader that reported its leadership at or after that time (runner clock) counts.
+   */
+  async whenLeader(timeoutMs: number, sinceMs = 0): Promise<ChaosProcess | null> {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
-      const leader = this.leader();
+      const found = this.leader();
+      const leader = found !== null && found.roleAt >= sinceMs ? found : null;
       if (leader !== null || Date.now() >= deadline) return leader;
       await new Promise<void>((resolve) => {
         const timer = setTimeout(wake, deadline - Date.now());

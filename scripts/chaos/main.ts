@@ -5,8 +5,9 @@
  * for and what was acknowledged. From a seeded schedule (schedule.ts, faults.ts) it SIGKILLs
  * the leader every 0.5-2 s, SIGKILLs followers, pauses the leader and followers
  * (SIGSTOP/SIGCONT), restarts members gracefully, runs schema init calls, and asks members for
- * bursts of large batches, interactive transactions and pipelined writes; killed and closed
- * members are restarted. Meanwhile an opener tracker (opener-tracking.ts) sees every open of
+ * bursts of large batches, interactive transactions and pipelined writes, and every 10-20 s
+ * swaps a fresh database file in under the fleet (generations.ts); readers (members with
+ * `reads: 'local'`) read throughout; killed and closed members are restarted. Meanwhile an opener tracker (opener-tracking.ts) sees every open of
  * the database, its -wal and -shm, or, where it cannot run (it needs root and cc), /proc is
  * sampled (openers.ts), for a second process with the database open. Then it stops every member
  * and the watch, and checks the database with the sqlite3 CLI (check.ts); summary.ts gives the
@@ -21,8 +22,10 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { storePaths } from '@baton/store';
 import { checkDatabase, checkRows, WriteLogs } from './check';
+import { generationsCheck } from './generations';
 import { exactCheckUnavailable } from './opener-tracking';
 import { CHAOS_HELP, ChaosUsageError, parseChaosOptions, type ChaosOptions } from './options';
+import { readReadLogs, readsVerdict } from './reads-verdict';
 import { ChaosRun } from './run';
 import { formatSummary, summarize } from './summary';
 
@@ -34,6 +37,16 @@ async function main(options: ChaosOptions): Promise<number> {
       'chaos: the sqlite3 command-line shell is needed for the final check and was not found on PATH\n',
     );
     return 1;
+  }
+  if (options.replace) {
+    try {
+      execFileSync('python3', ['--version'], { stdio: 'ignore' });
+    } catch {
+      process.stderr.write(
+        'chaos: python3 is needed to swap the database file atomically (renameat2) and was not found on PATH (--no-replace runs without)\n',
+      );
+      return 1;
+    }
   }
   const exactUnavailable = exactCheckUnavailable();
   if (options.openers === 'exact' && exactUnavailable !== null) {
@@ -67,17 +80,20 @@ async function main(options: ChaosOptions): Promise<number> {
   }
 
   process.stderr.write(
-    `chaos: seed ${options.seed}, ${options.members} members, ${options.seconds} s of faults, lock ${options.lock}, in ${dir}\n`,
+    `chaos: seed ${options.seed}, ${options.members} members, ${options.readers} readers, ${options.seconds} s of faults${options.replace ? ', file replaced every 10-20 s' : ''}, lock ${options.lock}, in ${dir}\n`,
   );
   await run.run();
   process.stderr.write(
-    'chaos: every member stopped, openers no longer watched; checking the database with the sqlite3 CLI\n',
+    `chaos: every member stopped, openers no longer watched; checking ${run.generations.current + 1} database files with the sqlite3 CLI\n`,
   );
 
+  const { files, unmatched } = run.generations.collect();
   const logs = await WriteLogs.read(dir);
-  const { checks: rowChecks, totals } = await checkRows(paths.database, logs);
-  const { checks: dbChecks, epochs } = await checkDatabase(paths.database, paths.record, run.tally.observedLeaders);
-  const summary = summarize(run, rowChecks, totals, dbChecks, epochs);
+  const { checks: rowChecks, totals } = await checkRows(files, logs);
+  const { checks: dbChecks, epochsByGeneration } = await checkDatabase(files, paths.record, run.tally.observedLeaders);
+  const reads = options.readers > 0 ? readsVerdict(logs.placedWrites(), readReadLogs(dir)) : null;
+  const generations = generationsCheck(files, unmatched);
+  const summary = summarize(run, { rowChecks, totals, dbChecks, epochsByGeneration, reads, generations });
   process.stdout.write(options.json ? `${JSON.stringify(summary)}\n` : `${formatSummary(summary)}\n`);
   return summary.ok ? 0 : 1;
 }

@@ -2,8 +2,11 @@
  * One member of the chaos fleet (forked by the runner, fleet.ts). It opens the store and keeps `loops`
  * writer loops running (single inserts and small batches), runs the bursts the runner asks for
  * (large batches, interactive transactions, pipelined inserts), and logs every operation to its
- * write log before sending it and after its answer (see protocol.ts). In `init` mode it
- * only opens the store with the same migrations, checks the schema version and closes.
+ * write log before sending it and after its answer (see protocol.ts). In `reader` mode it opens
+ * the store with `reads: 'local'` (never a candidate) and reads in a loop which file it sees and
+ * the newest row there, logging each read with the monotonic time it started, so the verdict
+ * can check it against the writes acknowledged before. In `init` mode it only opens the store
+ * with the same migrations, checks the schema version and closes.
  *
  * It exits when the runner disconnects, so a runner that dies leaves no member behind.
  */
@@ -12,6 +15,8 @@ import { openStore, type Store, type StoreError, type StoreOptions } from '@bato
 import {
   CHAOS_MIGRATIONS,
   INSERT_SQL,
+  processName,
+  READ_SQL,
   type ChaosCommand,
   type ChaosEvent,
   type ChaosMemberConfig,
@@ -21,7 +26,7 @@ import { Random } from './random';
 
 const config = JSON.parse(process.argv[2] ?? '{}') as ChaosMemberConfig;
 const random = new Random(config.seed);
-const name = `${config.mode === 'init' ? 'init' : 'm'}${config.slot}.${config.incarnation}`;
+const name = processName(config.mode, config.slot, config.incarnation);
 const report = (event: ChaosEvent): void => {
   if (process.connected) process.send?.(event);
 };
@@ -43,8 +48,9 @@ class WriteLog {
     return op;
   }
 
+  /** Logs the acknowledgement with the monotonic time, taken now: after the answer arrived. */
   ack(op: string): void {
-    fs.writeSync(this.fd, `A ${op}\n`);
+    fs.writeSync(this.fd, `A ${op} ${process.hrtime.bigint()}\n`);
   }
 
   fail(op: string, error: unknown, stage: 'body' | 'commit' | '-'): void {
@@ -152,13 +158,14 @@ function storeOptions(): StoreOptions {
     name,
     migrations: CHAOS_MIGRATIONS,
     candidate: config.candidate,
+    reads: config.mode === 'reader' ? 'local' : 'leader',
     requestTimeoutMs: config.requestTimeoutMs,
     lock: config.lock,
   };
 }
 
-async function runMember(): Promise<void> {
-  const log = new WriteLog(config.logFile);
+/** Opens the store and reports its events to the runner; exits when it cannot. */
+async function openReporting(): Promise<Store> {
   let store: Store;
   try {
     store = await openStore(storeOptions());
@@ -170,6 +177,27 @@ async function runMember(): Promise<void> {
   store.on('failover', (event) => report({ ev: 'failover', ...event }));
   store.on('error', (error) => report({ ev: 'error', code: error.code, message: error.message }));
   report({ ev: 'opened', pid: process.pid, role: store.role, epoch: store.epoch });
+  return store;
+}
+
+/** Closes the store when the runner asks, once `idle` resolves, and exits. */
+function closeWhenAsked(store: Store, stop: () => void, idle: () => Promise<void>): void {
+  process.on('message', (command: ChaosCommand) => {
+    if (command.cmd !== 'close') return;
+    stop();
+    void (async () => {
+      await idle();
+      await store.close();
+      report({ ev: 'closed' });
+      process.disconnect?.();
+      process.exit(0);
+    })();
+  });
+}
+
+async function runMember(): Promise<void> {
+  const log = new WriteLog(config.logFile);
+  const store = await openReporting();
 
   let running = true;
   const work = new Set<Promise<void>>();
@@ -183,6 +211,9 @@ async function runMember(): Promise<void> {
         while (running) {
           if (random.chance(0.85)) await insertOne(store, log);
           else await smallBatch(store, log);
+          // A store that gave up fails every request at once, without a turn of the event
+          // loop: this lets the runner's close in even then.
+          await new Promise((resolve) => setImmediate(resolve));
         }
       })(),
     );
@@ -206,17 +237,50 @@ async function runMember(): Promise<void> {
       } else {
         track(pipeline(store, log));
       }
-    } else if (command.cmd === 'close') {
-      running = false;
-      void (async () => {
-        while (work.size > 0) await Promise.all([...work]);
-        await store.close();
-        report({ ev: 'closed' });
-        process.disconnect?.();
-        process.exit(0);
-      })();
     }
   });
+  closeWhenAsked(
+    store,
+    () => (running = false),
+    async () => {
+      while (work.size > 0) await Promise.all([...work]);
+    },
+  );
+}
+
+/** The reader's pause between two reads (about 1,000 reads a second per reader). */
+const READ_PAUSE_MS = 1;
+
+/**
+ * Reads in one loop until told to close. Each read's start time is taken before the call, and
+ * whether this member served it itself is the change in `store.localReads` across it (the only
+ * read in flight).
+ */
+async function runReader(): Promise<void> {
+  const fd = fs.openSync(config.logFile, 'a');
+  const store = await openReporting();
+  let running = true;
+  const loop = (async () => {
+    while (running) {
+      const t0 = process.hrtime.bigint();
+      const before = store.localReads;
+      try {
+        const row = (await store.execute(READ_SQL)).rows[0];
+        const local = store.localReads > before ? 'L' : 'F';
+        fs.writeSync(fd, `R ${t0} ${Number(row?.['g'])} ${Number(row?.['m'] ?? 0)} ${local}\n`);
+      } catch (error) {
+        fs.writeSync(fd, `X ${t0} ${(error as StoreError).code ?? 'UNKNOWN'}\n`);
+      }
+      // A local read answers without a turn of the event loop: without this pause the loop
+      // would never let the runner's close in, and would take a whole core from the writers.
+      await new Promise((resolve) => setTimeout(resolve, READ_PAUSE_MS));
+    }
+  })();
+  closeWhenAsked(
+    store,
+    () => (running = false),
+    () => loop,
+  );
 }
 
 async function runInit(): Promise<void> {
@@ -232,4 +296,4 @@ async function runInit(): Promise<void> {
   process.exit(0);
 }
 
-void (config.mode === 'init' ? runInit() : runMember());
+void (config.mode === 'init' ? runInit() : config.mode === 'reader' ? runReader() : runMember());

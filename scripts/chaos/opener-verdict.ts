@@ -38,10 +38,34 @@ export interface ExactOverlap {
   pausedLeaderInvolved: boolean;
 }
 
+/**
+ * What is checked: `openers`, at most one process holds the database, its -wal or its -shm;
+ * `writers` (when readers with `reads: 'local'` run), at most one process holds the database
+ * file open for writing (readers hold it read-only beside the leader).
+ */
+export type OpenersGuarantee = 'openers' | 'writers';
+
 /** What the opener check saw, by method (the `openers` part of the summary). */
 export type OpenersSeen =
-  | { method: 'exact'; opens: number; maxAtOnce: number; lostEvents: number; overlaps: ExactOverlap[] }
-  | { method: 'sample'; fallbackReason: string | null; samples: number; maxAtOnce: number; overlaps: Overlap[] };
+  | {
+      method: 'exact';
+      check: OpenersGuarantee;
+      opens: number;
+      /** Opens of the database file for writing. */
+      writeOpens: number;
+      /** Holders (`openers`) or writers (`writers`) at once, at most. */
+      maxAtOnce: number;
+      lostEvents: number;
+      overlaps: ExactOverlap[];
+    }
+  | {
+      method: 'sample';
+      check: OpenersGuarantee;
+      fallbackReason: string | null;
+      samples: number;
+      maxAtOnce: number;
+      overlaps: Overlap[];
+    };
 
 /** What the opener tracker's verdict rests on. */
 export type ExactOpenersSeen = Extract<OpenersSeen, { method: 'exact' }>;
@@ -54,6 +78,11 @@ export interface OpenersVerdict {
 
 const FLOCK_NAME = 'never two processes with the database open';
 const LOCKFILE_NAME = 'never two processes with the database open, except a paused leader overtaken (lockfile)';
+const WRITERS_NAME = 'never two processes with the database open for writing';
+
+function checkName(lock: 'flock' | 'lockfile', check: OpenersGuarantee): string {
+  return check === 'writers' ? WRITERS_NAME : lock === 'flock' ? FLOCK_NAME : LOCKFILE_NAME;
+}
 
 /** `1 open`, `2 opens`. */
 export const plural = (n: number, word: string): string => `${n} ${word}${n === 1 ? '' : 's'}`;
@@ -108,9 +137,11 @@ function exactOverlaps(events: readonly OpenerEvent[], processes: readonly Track
 /**
  * Holders at once, at its highest: the tracker reports each open as one OVERLAP line per other
  * holder, then the OPEN line, so each open's holders are its OVERLAP lines plus the opener. The
- * count only grows at an open, so its highest value is reached at one.
+ * count only grows at an open, so its highest value is reached at one. In the writers check the
+ * tracker compares only opens of the database file for writing with the other writers, so the
+ * count is taken at those opens alone: it is then writers at once.
  */
-function maxHolders(events: readonly OpenerEvent[]): number {
+function maxHolders(events: readonly OpenerEvent[], writersOf: string | null): number {
   let max = 0;
   let others = 0;
   for (const e of events) {
@@ -118,7 +149,8 @@ function maxHolders(events: readonly OpenerEvent[]): number {
       others++;
       continue;
     }
-    if (e.kind === 'OPEN') max = Math.max(max, others + 1);
+    if (e.kind === 'OPEN' && (writersOf === null || (e.write === true && e.name === writersOf)))
+      max = Math.max(max, others + 1);
     others = 0;
   }
   return max;
@@ -156,13 +188,19 @@ export function exactOpenersVerdict(
   events: readonly OpenerEvent[],
   processes: readonly TrackedProcess[],
   lock: 'flock' | 'lockfile',
+  writersOf: string | null = null,
 ): OpenersVerdict & { seen: ExactOpenersSeen } {
   const overlaps = exactOverlaps(events, processes);
   const lostEvents = events.filter((e) => e.kind === 'OVERFLOW').length;
   const opens = events.filter((e) => e.kind === 'OPEN').length;
-  const maxAtOnce = maxHolders(events);
-  const seen: ExactOpenersSeen = { method: 'exact', opens, maxAtOnce, lostEvents, overlaps };
-  const saw = `opener tracker (every open): ${plural(opens, 'open')} of the database, -wal and -shm, at most ${plural(maxAtOnce, 'holder')} at once`;
+  const writeOpens = events.filter((e) => e.kind === 'OPEN' && e.write === true && e.name === writersOf).length;
+  const maxAtOnce = maxHolders(events, writersOf);
+  const check = writersOf === null ? 'openers' : 'writers';
+  const seen: ExactOpenersSeen = { method: 'exact', check, opens, writeOpens, maxAtOnce, lostEvents, overlaps };
+  const saw =
+    writersOf === null
+      ? `opener tracker (every open): ${plural(opens, 'open')} of the database, -wal and -shm, at most ${plural(maxAtOnce, 'holder')} at once`
+      : `opener tracker (every open, writers check): ${plural(opens, 'open')} of the database, -wal and -shm, ${plural(writeOpens, 'open')} of the database for writing, at most ${plural(maxAtOnce, 'writer')} at once`;
   const lost = lostEvents > 0 ? [`the tracker lost events (${plural(lostEvents, 'overflow')}): nothing is proven`] : [];
   const failing = lock === 'flock' ? overlaps : overlaps.filter((o) => !o.pausedLeaderInvolved);
   const problems = [
@@ -180,7 +218,7 @@ export function exactOpenersVerdict(
       : allowed === 0
         ? saw
         : `${saw}; ${plural(allowed, 'overlap')}, each with a leader the runner had paused: ${describeExact(overlaps)}`;
-  return { check: { name: lock === 'flock' ? FLOCK_NAME : LOCKFILE_NAME, ok: problems.length === 0, detail }, seen };
+  return { check: { name: checkName(lock, check), ok: problems.length === 0, detail }, seen };
 }
 
 /**
@@ -196,12 +234,13 @@ export function sampledOpenersVerdict(
   const overlaps = sampler.overlaps;
   const seen: OpenersSeen = {
     method: 'sample',
+    check: sampler.writersOnly ? 'writers' : 'openers',
     fallbackReason,
     samples: sampler.samples,
     maxAtOnce: sampler.maxHolders,
     overlaps,
   };
-  const saw = `${plural(sampler.samples, 'sample')} of /proc (can miss a short overlap${fallbackReason === null ? '' : `; not exact because ${fallbackReason}`}), at most ${plural(sampler.maxHolders, 'holder')} at once`;
+  const saw = `${plural(sampler.samples, 'sample')} of /proc (can miss a short overlap${fallbackReason === null ? '' : `; not exact because ${fallbackReason}`}), at most ${plural(sampler.maxHolders, sampler.writersOnly ? 'writer' : 'holder')} at once`;
   const describe = (list: readonly Overlap[]): string =>
     list
       .slice(0, 3)
@@ -209,7 +248,11 @@ export function sampledOpenersVerdict(
       .join('; ');
   if (lock === 'flock')
     return {
-      check: { name: FLOCK_NAME, ok: overlaps.length === 0, detail: overlaps.length === 0 ? saw : describe(overlaps) },
+      check: {
+        name: checkName(lock, seen.check),
+        ok: overlaps.length === 0,
+        detail: overlaps.length === 0 ? saw : describe(overlaps),
+      },
       seen,
     };
   const unexplained = overlaps.filter((o) => !o.pausedLeaderInvolved);

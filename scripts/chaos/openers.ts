@@ -5,7 +5,8 @@
  * turning point between the two passes (a member never closes and reopens the database within
  * a sample), so two such processes are two holders at one instant: a single sample counts.
  * A process the runner has SIGKILLed does not count: it can no longer write, even while the
- * kernel is still closing its descriptors.
+ * kernel is still closing its descriptors. With readers (`reads: 'local'`) only writers count:
+ * processes holding the database file itself open for writing (its fdinfo's access mode).
  */
 import * as fs from 'node:fs';
 
@@ -29,7 +30,16 @@ export interface Overlap {
   pausedLeaderInvolved: boolean;
 }
 
-function holds(pid: number, files: ReadonlySet<string>): boolean {
+/** The access-mode bits of open flags (Linux; Node's fs.constants does not name it). */
+const O_ACCMODE = 0o3;
+
+/** True when descriptor `fd` of `pid` is open for writing (O_WRONLY or O_RDWR in its fdinfo flags). */
+function forWriting(pid: number, fd: string): boolean {
+  const flags = /^flags:\s*([0-7]+)/m.exec(fs.readFileSync(`/proc/${pid}/fdinfo/${fd}`, 'utf8'))?.[1];
+  return flags === undefined || (parseInt(flags, 8) & O_ACCMODE) !== fs.constants.O_RDONLY;
+}
+
+function holds(pid: number, files: ReadonlySet<string>, writersOnly: boolean): boolean {
   let fds: string[];
   try {
     fds = fs.readdirSync(`/proc/${pid}/fd`);
@@ -38,7 +48,11 @@ function holds(pid: number, files: ReadonlySet<string>): boolean {
   }
   for (const fd of fds) {
     try {
-      if (files.has(fs.readlinkSync(`/proc/${pid}/fd/${fd}`).replace(/ \(deleted\)$/, ''))) return true;
+      if (
+        files.has(fs.readlinkSync(`/proc/${pid}/fd/${fd}`).replace(/ \(deleted\)$/, '')) &&
+        (!writersOnly || forWriting(pid, fd))
+      )
+        return true;
     } catch {
       // closed meanwhile
     }
@@ -54,11 +68,13 @@ export class OpenerSampler {
   private readonly files: Set<string>;
   private timer: NodeJS.Timeout | null = null;
 
+  /** `writersOnly`: count only holders of the database file open for writing (readers run). */
   constructor(
     database: string,
     private readonly processes: () => Iterable<Sampled>,
+    readonly writersOnly = false,
   ) {
-    this.files = new Set([database, `${database}-wal`, `${database}-shm`]);
+    this.files = new Set(writersOnly ? [database] : [database, `${database}-wal`, `${database}-shm`]);
   }
 
   start(everyMs: number): void {
@@ -74,9 +90,10 @@ export class OpenerSampler {
   sample(): number {
     this.samples++;
     const candidates = [...this.processes()];
-    const forwards = candidates.map((p) => holds(p.pid, this.files));
+    const forwards = candidates.map((p) => holds(p.pid, this.files, this.writersOnly));
     const backwards: boolean[] = [];
-    for (let i = candidates.length - 1; i >= 0; i--) backwards[i] = holds(candidates[i]!.pid, this.files);
+    for (let i = candidates.length - 1; i >= 0; i--)
+      backwards[i] = holds(candidates[i]!.pid, this.files, this.writersOnly);
     const holders = candidates.filter((p, i) => forwards[i] && backwards[i] && !p.killed);
     if (holders.length > 1) {
       this.overlaps.push({

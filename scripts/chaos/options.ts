@@ -10,6 +10,10 @@ export interface ChaosOptions {
   loops: number;
   /** The members' election: `flock` (default) or `lockfile` (a lease; see the help). */
   lock: 'flock' | 'lockfile';
+  /** Reader processes (`reads: 'local'`, never candidates) besides the members; 0 with lockfile. */
+  readers: number;
+  /** Replace the database file under the live fleet every 10-20 s (flock only). */
+  replace: boolean;
   /**
    * How the one-opener guarantee is checked: `exact` (the fanotify opener tracker, every open
    * seen; needs root and a C compiler), `sample` (/proc sampled every 200 ms), or null: exact
@@ -25,28 +29,51 @@ export interface ChaosOptions {
 export const CHAOS_HELP = `Usage: node scripts/dist/chaos/main.js [options]     (npm run chaos -- [options])
 
 Forks a fleet of Baton members writing rows with unique ids, injects faults from a seeded
-schedule (SIGKILL of the leader every 0.5-2 s, SIGKILL of followers, SIGSTOP/SIGCONT of the
-leader and of followers, graceful restarts, schema init calls, bursts of large batches,
-interactive transactions and pipelined writes), then stops everything and checks the
-database with the sqlite3 CLI: every acknowledged row present exactly once, no row that was
-never requested, no batch or transaction partly applied, PRAGMA integrity_check = ok, an
-epoch history that is strictly increasing, has no epoch led by two processes and matches the
-leaders seen, and never two processes with the database open (checked by an opener tracker
-that sees every open of the database, -wal and -shm when the runner is root and cc is found,
-else by sampling /proc).
+schedule (SIGKILL of the leader every 0.5-2 s, SIGKILL of followers and readers,
+SIGSTOP/SIGCONT of the leader, followers and readers, graceful restarts, schema init calls,
+bursts of large batches, interactive transactions and pipelined writes, and a replacement
+of the database file by a fresh one every 10-20 s), then stops everything and checks every
+generation of the database with the sqlite3 CLI: every acknowledged row present exactly
+once in exactly one file, no row that was never requested, no batch or transaction partly
+applied, PRAGMA integrity_check = ok in every file, epoch histories strictly increasing with
+no epoch led by two processes and matching the leaders seen, every read by a reader saw
+every write acknowledged before it started, and never two processes with the database open
+(with readers: open for writing), checked by an opener tracker that sees every open of the
+database, -wal and -shm when the runner is root and cc is found, else by sampling /proc.
 
 Options:
   --seconds <n>   how long to inject faults (default 60)
   --members <n>   fleet size, 2 to 32 (default 7)
   --seed <s>      seed of the fault schedule and workload (default: random, printed)
   --loops <n>     writer loops per member, 1 to 16 (default 2)
+  --readers <n>   reader processes besides the members, 0 to 16 (default 2; 0 with lockfile,
+                  which refuses reads: 'local'): each opens the store with reads: 'local' and
+                  candidate: false and reads in a loop which file it sees (its generation)
+                  and max(rowid) there, logging the monotonic time each read started; the
+                  verdict checks that no read missed a write acknowledged before it started
+                  (writers log the monotonic time of each acknowledgement), nor read a
+                  replaced file after a write was acknowledged in its successor, and that
+                  reads were served locally. Readers are killed, paused and restarted like
+                  followers. With readers the openers check is "one writer": never two
+                  processes with the database file open for writing
+  --no-replace    do not replace the database file (by default, with flock, every 10-20 s
+                  the runner swaps a fresh file with the chaos schema into place, atomically,
+                  and keeps the old one as lost-<g>.db; the leader notices and steps down, and
+                  the verdict reads every generation, each lost file with the -wal its leader
+                  moved aside; writes acknowledged in a lost file are counted as lost to the
+                  replacement, not to Baton). A replacement waits for a running leader, and
+                  the faults after it wait until a leader leads the new file: a leader
+                  killed before it noticed would leave the lost file's -wal to the next
+                  leader (see docs/reliability.md, Findings). Needs python3 (the swap is
+                  renameat2 RENAME_EXCHANGE, which Node does not offer)
   --lock <mode>   flock (default) or lockfile. With lockfile the election is a lease: leader
                   kills come every 3-6 s, pauses are twice as frequent and last up to 4 s,
                   and members time out after 3 s, so paused leaders are overtaken and
                   fencing must refuse their commits when they resume; two processes may
                   then have the database open while one of them is a leader the runner
                   paused (reported; any other overlap is a violation), and requests may
-                  fail with TIMEOUT or NO_LEADER
+                  fail with TIMEOUT or NO_LEADER. No readers (the lease refuses reads:
+                  'local') and no file replacement
   --openers <m>   how "never two processes with the database open" is checked: exact (every
                   open seen by a fanotify tracker; needs root and cc) or sample (/proc read
                   every 200 ms; can miss a short overlap). Default: exact when available,
@@ -68,6 +95,7 @@ Exit codes:
 Examples:
   npm run chaos
   npm run chaos -- --seconds 600 --seed 2024
+  npm run chaos -- --readers 3
   node scripts/dist/chaos/main.js --seconds 20 --members 4 --json
 `;
 
@@ -79,6 +107,8 @@ const SPEC = {
   members: { type: 'string' },
   seed: { type: 'string' },
   loops: { type: 'string' },
+  readers: { type: 'string' },
+  'no-replace': { type: 'boolean' },
   lock: { type: 'string' },
   openers: { type: 'string' },
   json: { type: 'boolean' },
@@ -124,12 +154,16 @@ export function parseChaosOptions(argv: string[]): ChaosOptions {
   if (openers !== null && openers !== 'exact' && openers !== 'sample')
     throw new ChaosUsageError(`--openers must be exact or sample, got ${JSON.stringify(openers)}`);
   if (values.seed === '') throw new ChaosUsageError('--seed needs a value');
+  if (lock === 'lockfile' && values.readers !== undefined && values.readers.trim() !== '0')
+    throw new ChaosUsageError("--readers needs --lock flock: the lockfile election refuses reads: 'local'");
   return {
     seconds: integer('seconds', values.seconds, 60, 1, 24 * 3600),
     members: integer('members', values.members, 7, 2, 32),
     seed: values.seed ?? String(Date.now() % 1_000_000),
     loops: integer('loops', values.loops, 2, 1, 16),
     lock,
+    readers: integer('readers', values.readers, lock === 'flock' ? 2 : 0, 0, 16),
+    replace: lock === 'flock' && values['no-replace'] !== true,
     openers,
     json: values.json === true,
     keep: values.keep === true,

@@ -8,12 +8,22 @@
  * the process wrote. The runner compares these logs with what the database holds at the end.
  *
  *   S <op> <kind> <rows>     about to send operation <op>, which inserts <rows> rows
- *   A <op>                   acknowledged (committed)
+ *   A <op> <ns>              acknowledged (committed); <ns> is process.hrtime.bigint() taken
+ *                            after the answer (CLOCK_MONOTONIC: one clock for every process
+ *                            on the host, so it orders acknowledgements against reads)
  *   F <op> <code> <stage>    failed with <code>; <stage> is `body` when a transaction failed
  *                            before its commit was sent (so it cannot have committed),
  *                            `commit` when the commit itself failed, `-` otherwise
  *
  * `<op>` is `<slot>.<incarnation>.<seq>`; row `i` of it has id `<op>.<i>`.
+ *
+ * A reader (a member opened with `reads: 'local'`, never a candidate) keeps a read log,
+ * `<slot>.<incarnation>.reads`, one line per read, written after its answer:
+ *
+ *   R <t0> <g> <m> <L|F>     a read started at <t0> (hrtime, taken before the call) saw
+ *                            generation <g> with max(rowid) <m> in chaos_rows (0: none);
+ *                            L when this member served it itself, F when it was forwarded
+ *   X <t0> <code>            the read failed with <code>
  */
 
 /** The chaos schema. `id` is deliberately not unique: a write applied twice shows up as two rows. */
@@ -25,6 +35,15 @@ export const CHAOS_MIGRATIONS = [
   { version: 2, sql: 'CREATE INDEX IF NOT EXISTS chaos_rows_by_id ON chaos_rows (id)' },
 ];
 
+/**
+ * Which file the runner created: every database file of a run (the first, and each fresh file
+ * it renames into place under the live fleet) holds its generation number here.
+ */
+export const GENERATION_TABLE = 'CREATE TABLE chaos_generation (n INTEGER NOT NULL)';
+
+/** What a reader asks: which file it read, and the newest row there. */
+export const READ_SQL = 'SELECT (SELECT n FROM chaos_generation) AS g, (SELECT max(rowid) FROM chaos_rows) AS m';
+
 /** Inserts one row; `epoch` records which leader applied it. */
 export const INSERT_SQL =
   "INSERT INTO chaos_rows (id, op, member, epoch, payload) VALUES (?, ?, ?, (SELECT value FROM _baton_meta WHERE key = 'epoch'), ?)";
@@ -34,8 +53,11 @@ export type OpKind = 'one' | 'batch' | 'tx' | 'pipe';
 
 /** What a chaos member process is started with (JSON in argv[2]). */
 export interface ChaosMemberConfig {
-  /** `member` writes until told to close; `init` opens the store with the migrations and closes. */
-  mode: 'member' | 'init';
+  /**
+   * `member` writes until told to close; `reader` reads with `reads: 'local'` until told to
+   * close; `init` opens the store with the migrations and closes.
+   */
+  mode: 'member' | 'reader' | 'init';
   path: string;
   /** The member slot (0..members-1), or the init call's number. */
   slot: number;
@@ -43,7 +65,7 @@ export interface ChaosMemberConfig {
   incarnation: number;
   /** Seed of this process's own workload choices. */
   seed: string;
-  /** The write log (member mode). */
+  /** The write log (member mode) or the read log (reader mode). */
   logFile: string;
   /** Concurrent writer loops (member mode). */
   loops: number;
@@ -64,3 +86,8 @@ export type ChaosEvent =
   | { ev: 'fatal'; code: string; message: string }
   | { ev: 'init'; ok: boolean; schemaVersion?: number; code?: string; message?: string }
   | { ev: 'closed' };
+
+/** The name of the process a config starts: `m3.2` (member), `r8.1` (reader), `init4.1`. */
+export function processName(mode: ChaosMemberConfig['mode'], slot: number, incarnation: number): string {
+  return `${mode === 'init' ? 'init' : mode === 'reader' ? 'r' : 'm'}${slot}.${incarnation}`;
+}

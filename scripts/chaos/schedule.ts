@@ -25,8 +25,11 @@ export const TIMINGS = {
   },
 } as const;
 
-/** Time between two faults other than leader kills. */
+/** Time between two faults other than leader kills and file replacements. */
 const OTHER_GAP_MS = [150, 800] as const;
+
+/** Time between two replacements of the database file (`--replace`). */
+export const REPLACE_GAP_MS = [10_000, 20_000] as const;
 
 /** The kinds of fault besides the leader kills, with their relative frequency. */
 export const FAULT_WEIGHTS = {
@@ -41,7 +44,7 @@ export const FAULT_WEIGHTS = {
 } as const;
 
 /** Every kind of fault the runner injects. */
-export type FaultKind = keyof typeof FAULT_WEIGHTS | 'leaderKill';
+export type FaultKind = keyof typeof FAULT_WEIGHTS | 'leaderKill' | 'replace';
 
 /** One scheduled fault; its random numbers are drawn when scheduled, so the schedule depends on the seed alone. */
 export interface Fault {
@@ -54,21 +57,34 @@ export interface Fault {
 export class Schedule {
   private nextLeaderKill: number;
   private nextOther: number;
+  /** Infinity when the file is never replaced. */
+  private nextReplace: number;
   private readonly killGap: readonly [number, number];
   private readonly weights: Record<keyof typeof FAULT_WEIGHTS, number>;
 
+  /**
+   * `replacements`: the file replacements' own random stream (null: none), so that turning them
+   * on or off leaves every other fault of a seed where it was.
+   */
   constructor(
     private readonly random: Random,
     lock: 'flock' | 'lockfile',
+    private readonly replacements: Random | null = null,
   ) {
     this.killGap = TIMINGS[lock].leaderKillGapMs;
     this.weights = lock === 'flock' ? { ...FAULT_WEIGHTS } : { ...FAULT_WEIGHTS, pause: 2 * FAULT_WEIGHTS.pause };
     this.nextLeaderKill = random.between(...this.killGap);
     this.nextOther = random.between(...OTHER_GAP_MS);
+    this.nextReplace = replacements === null ? Infinity : replacements.between(...REPLACE_GAP_MS);
   }
 
   /** The next fault in time. */
   next(): Fault {
+    if (this.replacements !== null && this.nextReplace <= Math.min(this.nextLeaderKill, this.nextOther)) {
+      const atMs = this.nextReplace;
+      this.nextReplace += this.replacements.between(...REPLACE_GAP_MS);
+      return { atMs, kind: 'replace', r: [0, 0, 0] };
+    }
     const r: [number, number, number] = [this.random.next(), this.random.next(), this.random.next()];
     if (this.nextLeaderKill <= this.nextOther) {
       const atMs = this.nextLeaderKill;

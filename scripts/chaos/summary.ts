@@ -4,10 +4,11 @@
  * summary printed as text or as one JSON document.
  */
 import { percentile } from '../shared';
-import type { EpochRecord } from '@baton/store';
 import type { Check, WriteTotals } from './check';
+import type { GenerationsSeen } from './generations';
 import { plural, type OpenersSeen } from './opener-verdict';
 import { SAMPLE_EVERY_MS } from './openers';
+import type { ReadsSeen } from './reads-verdict';
 import type { ChaosRun } from './run';
 import type { Tally } from './tally';
 
@@ -17,6 +18,7 @@ export interface ChaosSummary {
   seed: string;
   seconds: number;
   members: number;
+  readers: number;
   lock: 'flock' | 'lockfile';
   elapsedSeconds: number;
   faults: Pick<
@@ -28,12 +30,18 @@ export interface ChaosSummary {
     | 'gracefulRestarts'
     | 'gracefulLeaderRestarts'
     | 'inits'
+    | 'replacements'
     | 'bursts'
     | 'skipped'
     | 'restarts'
   >;
   writes: WriteTotals;
+  /** The readers' reads (null: no readers). */
+  reads: ReadsSeen | null;
+  /** The database's files: the final one and each one replaced. */
+  generations: GenerationsSeen & { epochs: number[] };
   leaders: {
+    /** Epochs in all files together. */
     epochs: number;
     failoverMs: { count: number; median: number | null; p99: number | null; max: number | null };
   };
@@ -51,14 +59,21 @@ function percentileOrNull(values: number[], p: number): number | null {
   return values.length === 0 ? null : percentile(values, p);
 }
 
-/** Joins the database checks with what the runner saw into the verdict. */
-export function summarize(
-  run: ChaosRun,
-  rowChecks: Check[],
-  totals: WriteTotals,
-  dbChecks: Check[],
-  epochs: EpochRecord[],
-): ChaosSummary {
+/** What the verdict read from the files and logs after the run. */
+export interface FileVerdict {
+  rowChecks: Check[];
+  totals: WriteTotals;
+  dbChecks: Check[];
+  /** Epochs in each generation's file, by generation. */
+  epochsByGeneration: number[];
+  /** The readers' checks and counts (null: no readers). */
+  reads: { checks: Check[]; seen: ReadsSeen } | null;
+  generations: { check: Check; seen: GenerationsSeen };
+}
+
+/** Joins the checks of the files and logs with what the runner saw into the verdict. */
+export function summarize(run: ChaosRun, verdict: FileVerdict): ChaosSummary {
+  const { rowChecks, totals, dbChecks, epochsByGeneration } = verdict;
   const { options, tally: t } = run;
   // A request may fail only when its transaction died with its leader (or was rolled back on
   // purpose): every other request must be answered, faults or not, within its timeout.
@@ -73,6 +88,8 @@ export function summarize(
   const checks: Check[] = [
     ...rowChecks,
     ...dbChecks,
+    ...(verdict.generations.seen.files > 1 ? [verdict.generations.check] : []),
+    ...(verdict.reads?.checks ?? []),
     openers.check,
     {
       name: 'every schema init call succeeded',
@@ -82,6 +99,18 @@ export function summarize(
           ? `${t.inits - t.initsTimedOut} calls saw schema version 2${t.initsTimedOut > 0 ? `, ${t.initsTimedOut} found no leader in time (lockfile)` : ''}`
           : t.initFailures.slice(0, 3).join('; '),
     },
+    ...(t.replacements > 0
+      ? [
+          {
+            name: 'every replaced file noticed: a new leadership on the new file',
+            ok: t.replacementsUnnoticed.length === 0,
+            detail:
+              t.replacementsUnnoticed.length === 0
+                ? `${t.replacements} replacements, each followed by a leader on the new file`
+                : t.replacementsUnnoticed.slice(0, 3).join('; '),
+          },
+        ]
+      : []),
     {
       name: 'every member closed when asked',
       ok: t.hungAtClose.length === 0,
@@ -112,6 +141,7 @@ export function summarize(
     seed: options.seed,
     seconds: options.seconds,
     members: options.members,
+    readers: options.readers,
     lock: options.lock,
     elapsedSeconds: Math.round((Date.now() - run.startedAt) / 100) / 10,
     faults: {
@@ -122,13 +152,16 @@ export function summarize(
       gracefulRestarts: t.gracefulRestarts,
       gracefulLeaderRestarts: t.gracefulLeaderRestarts,
       inits: t.inits,
+      replacements: t.replacements,
       bursts: t.bursts,
       skipped: t.skipped,
       restarts: t.restarts,
     },
     writes: totals,
+    reads: verdict.reads?.seen ?? null,
+    generations: { ...verdict.generations.seen, epochs: epochsByGeneration },
     leaders: {
-      epochs: epochs.length,
+      epochs: epochsByGeneration.reduce((a, b) => a + b, 0),
       failoverMs: {
         count: failover.length,
         median: percentileOrNull(failover, 0.5),
@@ -147,9 +180,10 @@ export function summarize(
 
 /** The `Openers:` lines: how the openers were checked, what was seen, and each overlap. */
 function openersLines(o: OpenersSeen): string[] {
+  const who = o.check === 'writers' ? 'writer' : 'holder';
   if (o.method === 'sample') {
     return [
-      `Openers:  sampled /proc every ${SAMPLE_EVERY_MS} ms${o.fallbackReason === null ? ' (as asked)' : `, not exact: ${o.fallbackReason}`}: ${plural(o.samples, 'sample')}, at most ${plural(o.maxAtOnce, 'holder')} at once, ${plural(o.overlaps.length, 'sample')} with two holders`,
+      `Openers:  sampled /proc every ${SAMPLE_EVERY_MS} ms${o.fallbackReason === null ? ' (as asked)' : `, not exact: ${o.fallbackReason}`}${o.check === 'writers' ? ', writers of the database file' : ''}: ${plural(o.samples, 'sample')}, at most ${plural(o.maxAtOnce, who)} at once, ${plural(o.overlaps.length, 'sample')} with two ${who}s`,
       ...o.overlaps
         .slice(0, 10)
         .map(
@@ -159,7 +193,7 @@ function openersLines(o: OpenersSeen): string[] {
     ];
   }
   return [
-    `Openers:  exact (opener tracker, every open seen): ${plural(o.opens, 'open')} of the database, -wal and -shm, at most ${plural(o.maxAtOnce, 'holder')} at once, ${plural(o.overlaps.length, 'overlap')}, ${plural(o.lostEvents, 'lost event')}`,
+    `Openers:  exact (opener tracker, every open seen${o.check === 'writers' ? ', writers check' : ''}): ${plural(o.opens, 'open')} of the database, -wal and -shm${o.check === 'writers' ? ` (${o.writeOpens} of the database for writing)` : ''}, at most ${plural(o.maxAtOnce, who)} at once, ${plural(o.overlaps.length, 'overlap')}, ${plural(o.lostEvents, 'lost event')}`,
     ...o.overlaps
       .slice(0, 10)
       .map(
@@ -183,8 +217,8 @@ export function formatSummary(s: ChaosSummary): string {
       .join(', ') || 'none';
   const ms = s.leaders.failoverMs;
   const lines = [
-    `Baton chaos: ${s.members} members, ${s.seconds} s of faults (seed ${s.seed}${s.lock === 'lockfile' ? ', lock: lockfile' : ''}), ${s.elapsedSeconds} s in all`,
-    `Faults:   ${f.leaderKills} leader SIGKILLs, ${f.followerKills} follower SIGKILLs, ${f.pauses} leader and ${f.followerPauses} follower SIGSTOP/SIGCONT, ${f.gracefulRestarts} graceful restarts (${f.gracefulLeaderRestarts} of the leader), ${f.inits} schema init calls,`,
+    `Baton chaos: ${s.members} members, ${s.readers} readers, ${s.seconds} s of faults (seed ${s.seed}${s.lock === 'lockfile' ? ', lock: lockfile' : ''}), ${s.elapsedSeconds} s in all`,
+    `Faults:   ${f.leaderKills} leader SIGKILLs, ${f.followerKills} follower SIGKILLs, ${f.pauses} leader and ${f.followerPauses} follower SIGSTOP/SIGCONT, ${f.gracefulRestarts} graceful restarts (${f.gracefulLeaderRestarts} of the leader), ${f.inits} schema init calls, ${f.replacements} file replacements,`,
     `          bursts: ${f.bursts.batch} of large batches, ${f.bursts.transaction} of interactive transactions, ${f.bursts.pipeline} of pipelined writes; ${f.restarts} restarts; skipped for want of a target: ${
       Object.entries(f.skipped)
         .map(([k, n]) => `${k} x${n}`)
@@ -193,6 +227,16 @@ export function formatSummary(s: ChaosSummary): string {
     `Writes:   ${w.opsSent} operations sent, ${w.opsAcked} acknowledged (${w.rowsAcked} rows); ${w.rowsInDatabase} rows in the database`,
     `          failed requests: ${failures}`,
     `          unanswered (member killed or in doubt): ${w.opsUncertainApplied} applied whole, ${w.opsUncertainNotApplied} not applied`,
+    ...(s.generations.files === 1
+      ? []
+      : [
+          `Files:    ${plural(s.generations.files, 'generation')} (rows ${w.rowsByGeneration.join(', ')}; epochs ${s.generations.epochs.join(', ')}); ${s.generations.walsRestored} replaced files' WALs put back; ${w.opsAckedInLostFiles} acknowledged operations are in replaced files (lost to the replacement, not to Baton)`,
+        ]),
+    ...(s.reads === null
+      ? []
+      : [
+          `Reads:    ${s.reads.checked} reads checked (${s.reads.local} served locally, ${s.reads.forwarded} forwarded), ${s.reads.failed} failed, ${plural(s.reads.violations, 'violation')}`,
+        ]),
     `Leaders:  ${s.leaders.epochs} epochs; failover as measured by members: ${ms.count} failovers, median ${ms.median ?? '-'} ms, p99 ${ms.p99 ?? '-'} ms, max ${ms.max ?? '-'} ms`,
     `          background errors reported by members: ${background}`,
     ...Object.values(s.backgroundExamples)

@@ -14,6 +14,10 @@ export interface Tally {
   gracefulRestarts: number;
   gracefulLeaderRestarts: number;
   inits: number;
+  /** Database files replaced under the fleet (`--replace`). */
+  replacements: number;
+  /** Replacements after which no leadership began on the new file in time. */
+  replacementsUnnoticed: string[];
   initFailures: string[];
   /** Lockfile mode: init calls that found no leader within the short timeout (expected there). */
   initsTimedOut: number;
@@ -41,6 +45,8 @@ export function newTally(): Tally {
     gracefulRestarts: 0,
     gracefulLeaderRestarts: 0,
     inits: 0,
+    replacements: 0,
+    replacementsUnnoticed: [],
     initFailures: [],
     initsTimedOut: 0,
     bursts: { batch: 0, transaction: 0, pipeline: 0 },

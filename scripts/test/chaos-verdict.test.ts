@@ -3,7 +3,9 @@
  * history keeps one row per epoch, so only the members' reports can show it), two real
  * processes holding the database in one /proc sample (flock: a violation; lockfile: allowed
  * only when one of them is a leader the runner paused), and the opener tracker's events
- * written by hand (the same rule on exact overlaps, and lost events failing either mode).
+ * written by hand (the same rule on exact overlaps, and lost events failing either mode). With
+ * readers, both count writers only: a read-only holder beside the leader is no overlap, a
+ * second writer is.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -57,7 +59,7 @@ test('the epoch check passes a history that matches the leaders the members repo
     { pid: 102, epoch: 2, member: 'm1.1' },
     { pid: 103, epoch: 3, member: 'm2.1' },
   ];
-  const { checks } = await checkDatabase(database, record, observed);
+  const { checks } = await checkDatabase([{ generation: 0, path: database, restoredWal: null }], record, observed);
   expect(checks.find((c) => c.name === EPOCH_CHECK)).toMatchObject({ ok: true });
   expect(checks.filter((c) => !c.ok)).toEqual([]);
 });
@@ -71,19 +73,19 @@ test('the epoch check sees an epoch led by two processes, even one the history d
     { pid: 202, epoch: 2, member: 'm4.2' },
     { pid: 103, epoch: 3, member: 'm2.1' },
   ];
-  const { checks } = await checkDatabase(database, record, observed);
+  const { checks } = await checkDatabase([{ generation: 0, path: database, restoredWal: null }], record, observed);
   const epochCheck = checks.find((c) => c.name === EPOCH_CHECK)!;
   expect(epochCheck.ok).toBe(false);
   expect(epochCheck.detail).toMatch(/epoch 2 was led by m1\.1 \(pid 102\) and m4\.2 \(pid 202\)/);
 });
 
-/** Starts a process that opens `file` and holds it until killed; resolves once it holds it. */
-async function holdOpen(file: string): Promise<ChildProcess> {
+/** Starts a process that opens `file` (read-only, or `r+` for writing) and holds it until killed; resolves once it holds it. */
+async function holdOpen(file: string, flags: 'r' | 'r+' = 'r'): Promise<ChildProcess> {
   const child = spawn(
     process.execPath,
     [
       '-e',
-      `require('fs').openSync(${JSON.stringify(file)}, 'r'); process.stdout.write('held\\n'); setInterval(() => {}, 1 << 30);`,
+      `require('fs').openSync(${JSON.stringify(file)}, '${flags}'); process.stdout.write('held\\n'); setInterval(() => {}, 1 << 30);`,
     ],
     { stdio: ['ignore', 'pipe', 'inherit'] },
   );
@@ -128,6 +130,52 @@ test('an overlap with a leader the runner paused is marked as such; a SIGKILLed 
   seen[0]!.killed = true;
   expect(sampler.sample()).toBe(1);
   expect(sampler.overlaps).toHaveLength(1);
+});
+
+test('with readers the sampler counts only writers: processes holding the database file open for writing', async () => {
+  const database = path.join(tempDir(), 'chaos.db');
+  fs.writeFileSync(database, '');
+  const reader = await holdOpen(database);
+  const writer = await holdOpen(database, 'r+');
+  const seen: Sampled[] = [
+    { pid: reader.pid!, name: 'r7.1', killed: false, pausedAsLeader: false },
+    { pid: writer.pid!, name: 'm0.1', killed: false, pausedAsLeader: false },
+  ];
+  const sampler = new OpenerSampler(database, () => seen, true);
+  expect(sampler.sample()).toBe(1);
+  expect(sampler.overlaps).toEqual([]);
+
+  const second = await holdOpen(database, 'r+');
+  seen.push({ pid: second.pid!, name: 'm1.1', killed: false, pausedAsLeader: false });
+  expect(sampler.sample()).toBe(2);
+  expect(sampler.overlaps).toEqual([
+    { holders: [`m0.1 (pid ${writer.pid})`, `m1.1 (pid ${second.pid})`], pausedLeaderInvolved: false },
+  ]);
+});
+
+test('the writers check counts writers at the opens of the database for writing, and fails on an overlap the tracker reports', () => {
+  // m0.1 (101) leads; reader 301 opens the database read-only and the -wal; m1.1 (102) takes over.
+  const events: OpenerEvent[] = [
+    { kind: 'OPEN', atUs: 2_000_000, pid: 101, name: 'chaos.db', write: true },
+    { kind: 'OPEN', atUs: 2_000_100, pid: 101, name: 'chaos.db-wal', write: true },
+    { kind: 'OPEN', atUs: 2_500_000, pid: 301, name: 'chaos.db', write: false },
+    { kind: 'OPEN', atUs: 2_500_100, pid: 301, name: 'chaos.db-wal', write: true },
+    { kind: 'CLOSE', atUs: 3_000_000, pid: 101, name: 'chaos.db', stillHolds: false },
+    { kind: 'OPEN', atUs: 3_000_500, pid: 102, name: 'chaos.db', write: true },
+  ];
+  const { check, seen } = exactOpenersVerdict(events, twoMembers(null), 'flock', 'chaos.db');
+  expect(check).toMatchObject({ name: 'never two processes with the database open for writing', ok: true });
+  expect(seen).toMatchObject({ check: 'writers', opens: 5, writeOpens: 2, maxAtOnce: 1, overlaps: [] });
+
+  // The same, but m0.1 still holds the database for writing when m1.1 opens it.
+  const overlapping: OpenerEvent[] = [
+    ...events.slice(0, 4),
+    { kind: 'OVERLAP', atUs: 3_000_500, pid: 102, name: 'chaos.db', heldBy: 101 },
+    { kind: 'OPEN', atUs: 3_000_500, pid: 102, name: 'chaos.db', write: true },
+  ];
+  const twice = exactOpenersVerdict(overlapping, twoMembers(null), 'flock', 'chaos.db');
+  expect(twice.check.ok).toBe(false);
+  expect(twice.seen.maxAtOnce).toBe(2);
 });
 
 /**
@@ -183,7 +231,15 @@ test('tracked opens with one holder at a time pass, with the opens counted', () 
   for (const lock of ['flock', 'lockfile'] as const) {
     const { check, seen } = exactOpenersVerdict(events, twoMembers(null), lock);
     expect(check.ok).toBe(true);
-    expect(seen).toEqual({ method: 'exact', opens: 4, maxAtOnce: 1, lostEvents: 0, overlaps: [] });
+    expect(seen).toEqual({
+      method: 'exact',
+      check: 'openers',
+      opens: 4,
+      writeOpens: 0,
+      maxAtOnce: 1,
+      lostEvents: 0,
+      overlaps: [],
+    });
   }
 });
 
