@@ -6,7 +6,9 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import Database from 'better-sqlite3';
 import { storePaths } from '@baton/store';
+import { ROWS_MIGRATION } from './fixtures/member-protocol';
 import { killAll, startMember } from './helpers/fleet';
 import { OpenerTracker, stopTrackers } from './helpers/opener-tracker';
 import { removeSockets, socketOf } from './helpers/sockets';
@@ -143,4 +145,51 @@ test('the lock file replaced under a live leader: the old leader steps down and 
   for (const w of tracker.overlapWindows())
     expect(w).toMatchObject({ pid: second.pid, heldBy: first.pid, toUs: expect.any(Number) });
   expect(tracker.overlaps().filter((e) => e.kind !== 'OVERLAP')).toEqual([]);
+});
+
+describe.each([
+  ['replaced by another file', 'replaced'],
+  ['deleted', 'deleted'],
+])('the database file %s while no leader runs, its WAL left beside it', (_how, change) => {
+  test("the next leader moves the old file's WAL aside instead of replaying it into the new file, and says so", async () => {
+    const file = path.join(tempDir(), 'unwatched.db');
+    const first = await startMember({ path: file, name: 'first' });
+    // Rows enough for a WAL of a few hundred pages, below the automatic checkpoint: they live in
+    // the -wal when the leader dies (a checkpointed WAL would be replayed all the same).
+    const wrote = await first.exec(
+      "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 200) INSERT INTO rows (id, member) SELECT 'old-' || i, hex(randomblob(3000)) FROM n",
+    );
+    expect(wrote.code).toBeUndefined();
+    first.kill('SIGKILL');
+    await first.whenExited();
+    expect(fs.existsSync(`${file}-wal`)).toBe(true);
+
+    if (change === 'replaced') {
+      const fresh = new Database(`${file}.new`);
+      fresh.exec(ROWS_MIGRATION);
+      fresh.prepare('INSERT INTO rows (id, member) VALUES (?, ?)').run('fresh', 'outside');
+      fresh.close();
+      fs.renameSync(`${file}.new`, file);
+    } else {
+      fs.rmSync(file);
+    }
+
+    const second = await startMember({ path: file, name: 'second' });
+    const warned = await second.waitFor((e) => e.ev === 'error' && e.code === 'DATABASE_REPLACED');
+    expect(warned).toMatchObject({ message: expect.stringContaining('moved aside') });
+    expect((await second.exec("INSERT INTO rows (id, member) VALUES ('after', 'second')")).code).toBeUndefined();
+    second.send({ cmd: 'close' });
+    await second.whenExited();
+
+    const db = new Database(file, { readonly: true });
+    try {
+      expect(db.prepare('PRAGMA integrity_check').pluck().get()).toBe('ok');
+      const ids = db.prepare('SELECT id FROM rows ORDER BY id').pluck().all();
+      expect(ids).toEqual(change === 'replaced' ? ['after', 'fresh'] : ['after']);
+    } finally {
+      db.close();
+    }
+    const aside = fs.readdirSync(path.dirname(file)).filter((f) => f.startsWith('unwatched.db-wal.lost-epoch1-'));
+    expect(aside).toHaveLength(1);
+  });
 });

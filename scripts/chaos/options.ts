@@ -61,11 +61,10 @@ Options:
                   and keeps the old one as lost-<g>.db; the leader notices and steps down, and
                   the verdict reads every generation, each lost file with the -wal its leader
                   moved aside; writes acknowledged in a lost file are counted as lost to the
-                  replacement, not to Baton). A replacement waits for a running leader, and
-                  the faults after it wait until a leader leads the new file: a leader
-                  killed before it noticed would leave the lost file's -wal to the next
-                  leader (see docs/reliability.md, Findings). Needs python3 (the swap is
-                  renameat2 RENAME_EXCHANGE, which Node does not offer)
+                  replacement, not to Baton). Faults go on after a replacement: a leader
+                  killed before it noticed leaves the lost file's -wal at the path, and the
+                  next leader moves it aside before opening the new file. Needs python3 (the
+                  swap is renameat2 RENAME_EXCHANGE, which Node does not offer)
   --lock <mode>   flock (default) or lockfile. With lockfile the election is a lease: leader
                   kills come every 3-6 s, pauses are twice as frequent and last up to 4 s,
                   and members time out after 3 s, so paused leaders are overtaken and

@@ -164,6 +164,14 @@ export const MUTANTS: readonly Mutant[] = [
     tests: ['packages/store/dist/test/statement-guard.test.js'],
   },
   {
+    name: 'replay-another-files-wal',
+    guarantee: '7 the file is never deleted (a replaced file never gets the old WAL)',
+    file: 'packages/store/dist/src/leader/worker-main.js',
+    search: 'setAside = setAsideCompanionsOfAnotherFile();',
+    replace: 'setAside = [];',
+    tests: ['test/dist/stale-files.test.js'],
+  },
+  {
     name: 'local-reader-ignores-replaced-file',
     guarantee: "1 one writer, reads: 'local' (only the leader's file is read)",
     file: LOCAL_READER,

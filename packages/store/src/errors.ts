@@ -35,6 +35,7 @@ export const ERROR_CODES = [
   'URL_PARAM_NOT_SUPPORTED',
   'SYNC_NOT_SUPPORTED',
   'PERMISSIONS_TOO_OPEN',
+  'DATABASE_REPLACED',
 ] as const;
 
 /**

@@ -163,6 +163,18 @@ export function unlinkSocketLink(link: string, lock: string): void {
   }
 }
 
+/**
+ * Which file a leader opened, so the next one can tell whether the path still names it: device
+ * and inode, and the birth time, since a file system reuses the inode number of a deleted file
+ * at once (`bornNs` is "0" where the file system does not report birth times).
+ */
+export interface RecordedFile {
+  dev: number;
+  ino: number;
+  /** Birth time in nanoseconds since the Unix epoch, as a decimal string. */
+  bornNs: string;
+}
+
 /** The leader record written by each new leader next to the database. */
 export interface LeaderRecord {
   pid: number;
@@ -172,6 +184,28 @@ export interface LeaderRecord {
   /** When that leader started (ms since the Unix epoch). */
   startedAt: number;
   version: string;
+  /** The database file that leader opened (absent in records of leaders that predate it). */
+  file?: RecordedFile;
+}
+
+/** The file `file` names now as a `RecordedFile`, or null when nothing does. */
+export function recordedFileAt(file: string): RecordedFile | null {
+  const stat = fs.statSync(file, { bigint: true, throwIfNoEntry: false });
+  if (stat === undefined) return null;
+  return { dev: Number(stat.dev), ino: Number(stat.ino), bornNs: stat.birthtimeNs.toString() };
+}
+
+/** True when `a` and `b` are the same file (birth times compared where both are known). */
+export function sameRecordedFile(a: RecordedFile, b: RecordedFile): boolean {
+  return a.dev === b.dev && a.ino === b.ino && (a.bornNs === '0' || b.bornNs === '0' || a.bornNs === b.bornNs);
+}
+
+function isRecordedFile(value: unknown): value is RecordedFile {
+  if (typeof value !== 'object' || value === null) return false;
+  const f = value as Record<string, unknown>;
+  return (
+    Number.isSafeInteger(f.dev) && Number.isSafeInteger(f.ino) && typeof f.bornNs === 'string' && /^\d+$/.test(f.bornNs)
+  );
 }
 
 /**
@@ -202,6 +236,7 @@ function isLeaderRecord(value: unknown): value is LeaderRecord {
     typeof r.socketPath === 'string' &&
     path.isAbsolute(r.socketPath) &&
     typeof r.startedAt === 'number' &&
-    typeof r.version === 'string'
+    typeof r.version === 'string' &&
+    (r.file === undefined || isRecordedFile(r.file))
   );
 }

@@ -10,7 +10,17 @@ import Database from 'better-sqlite3';
 import * as path from 'node:path';
 import { StoreError, toStoreError } from '../errors';
 import { createDatabaseFile } from '../file-modes';
-import { ensurePrivateDirectory, linkSocketToLock, unlinkSocketLink, writeFileAtomic } from '../paths';
+import {
+  ensurePrivateDirectory,
+  linkSocketToLock,
+  readLeaderRecord,
+  recordedFileAt,
+  sameRecordedFile,
+  unlinkSocketLink,
+  writeFileAtomic,
+  type RecordedFile,
+} from '../paths';
+import { quarantineCompanions } from './database-files';
 import { LeaderEngine } from './engine';
 import { BusyMarker } from '../protocol/busy-marker';
 import { LeaderServer } from './server';
@@ -50,14 +60,40 @@ function createDatabase(): void {
   }
 }
 
+/**
+ * The -wal and -shm beside the database path belong to the file the last leader opened (its
+ * record names it). When the path now names another file, or none, that file was replaced or
+ * deleted while no leader watched it (the last one died first, or the fleet was down): SQLite
+ * would replay the old file's WAL into this one, the "malformed" of the original incident. So,
+ * holding the election lock and before anything opens the path, move them aside (kept, as a
+ * leader that notices a replacement keeps them).
+ * @returns where they were moved
+ */
+function setAsideCompanionsOfAnotherFile(): string[] {
+  const record = readLeaderRecord(input.recordPath);
+  if (record?.file === undefined) return [];
+  const now = recordedFileAt(input.databasePath);
+  if (now !== null && sameRecordedFile(now, record.file)) return [];
+  return quarantineCompanions(input.databasePath, record.epoch);
+}
+
+/** The file the engine opened, for the record; undefined if the path already names another. */
+function openedFile(engine: LeaderEngine): RecordedFile | undefined {
+  const now = recordedFileAt(input.databasePath);
+  const opened = engine.inode;
+  return now !== null && opened !== null && now.dev === opened.dev && now.ino === opened.ino ? now : undefined;
+}
+
 async function lead(electionStartedAt: number): Promise<void> {
   const startedAt = Date.now();
   let engine: LeaderEngine;
+  let setAside: string[];
   try {
     ensurePrivateDirectory(path.dirname(input.socketPath));
     // Before the socket exists, so that no socket of ours is ever without the link that lets
     // a sweeper prove it dead once we are.
     linkSocketToLock(input.socketLink, input.lockPath);
+    setAside = setAsideCompanionsOfAnotherFile();
     createDatabase();
     engine = LeaderEngine.open({
       databasePath: input.databasePath,
@@ -105,7 +141,7 @@ async function lead(electionStartedAt: number): Promise<void> {
   }
   // Ready as soon as the socket listens: the hosting member connects at once (it knows the
   // socket path), and the record below wakes every other member.
-  post({ t: 'ready', epoch: engine.epoch });
+  post({ t: 'ready', epoch: engine.epoch, setAside });
   try {
     // Advisory, so not fsynced: a record torn by a power cut is rewritten by the next leader.
     const record = {
@@ -115,6 +151,7 @@ async function lead(electionStartedAt: number): Promise<void> {
       socketPath: input.socketPath,
       startedAt,
       version: input.version,
+      file: openedFile(engine),
     };
     writeFileAtomic(input.recordPath, JSON.stringify(record) + '\n', { durable: false, mode: input.fileMode });
   } catch (error) {

@@ -38,6 +38,8 @@ export class LeaderHost {
     private readonly lock: LeaderLock,
     /** The epoch this leader committed as its first act. */
     readonly epoch: number,
+    /** Where the engine moved the -wal and -shm of a file the path no longer named, before opening it. */
+    readonly setAside: readonly string[],
   ) {}
 
   /**
@@ -88,7 +90,7 @@ export class LeaderHost {
       };
       worker.on('message', (message: FromWorker) => {
         if (message.t === 'ready') {
-          host = new LeaderHost(worker, lock, message.epoch);
+          host = new LeaderHost(worker, lock, message.epoch, message.setAside);
           host.watchForRunaways(standby, watch.statementTimeoutMs, watch.onRunaway);
           host.watchLock();
           resolve(host);

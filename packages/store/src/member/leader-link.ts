@@ -33,7 +33,7 @@ import { LeaderConnection } from './leader-connection';
 import { LeaderHost } from './leader-host';
 import { LeaderWatcher } from './leader-watcher';
 import { PendingRequests, type PendingRequest } from './pending-requests';
-import { PermissionWarning } from './permission-warning';
+import { LeaderWarnings } from './leader-warnings';
 import type { StoreEvents, StoreRole } from './store-events';
 
 /** Errors after which electing again cannot help: the member gives up. */
@@ -60,7 +60,7 @@ export class LeaderLink {
   /** The election's attempt to host the leader here, while it runs (it may be starting an engine). */
   private hosting: Promise<void> | null = null;
   private readonly heirStandby: HeirStandby;
-  private readonly permissionWarning: PermissionWarning;
+  private readonly warnings: LeaderWarnings;
   private currentRole: StoreRole = 'electing';
   private currentEpoch = 0;
   private leaderPid = 0;
@@ -92,9 +92,7 @@ export class LeaderLink {
       options.lock === 'lockfile'
         ? new LockfileElection(this.paths.lock, options.fileMode)
         : new FlockElection(this.paths.lock, options.fileMode);
-    this.permissionWarning = new PermissionWarning(this.paths, options.fileMode, (warning) =>
-      this.events.emit('error', warning),
-    );
+    this.warnings = new LeaderWarnings(this.paths, options.fileMode, (warning) => this.events.emit('error', warning));
     this.leaderWatcher = new LeaderWatcher(this.paths.record, this.paths.socket);
     this.pending = new PendingRequests(options.requestTimeoutMs, (request) => this.expire(request));
     this.heirStandby = new HeirStandby(
@@ -158,7 +156,7 @@ export class LeaderLink {
     });
     this.started = true;
     void this.elect();
-    return connected.then(() => this.permissionWarning.opened());
+    return connected.then(() => this.warnings.opened());
   }
 
   /** Sends one operation to the leader (now, or once one is reached) and resolves with its result. */
@@ -360,9 +358,16 @@ export class LeaderLink {
         onRunaway: (error) => this.events.emit('error', error),
       });
       this.host = host;
+      if (host.setAside.length > 0)
+        this.warnings.say(
+          new StoreError(
+            'DATABASE_REPLACED',
+            `the database file was replaced or deleted while no leader watched it: the old file's WAL was moved aside (${host.setAside.join(', ')}) so that it is not replayed into the new file`,
+          ),
+        );
       // A new leader tidies the runtime directory, and looks at who else can read its files.
       removeStaleSockets(path.dirname(this.paths.socket));
-      this.permissionWarning.check();
+      this.warnings.checkPermissions();
       void host.whenStopped().then((stopped) => {
         if (this.host === host) this.host = null;
         this.candidacyPausedUntil = Date.now() + STEP_DOWN_PAUSE_MS;

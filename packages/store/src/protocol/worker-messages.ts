@@ -35,7 +35,8 @@ export type ToWorker = { t: 'start'; electionStartedAt: number } | ({ t: 'stop' 
 
 /** Worker to main thread. `warmed`: the warm-up (see leader/warm-up.ts) is over, before or at `start`. */
 export type FromWorker =
-  | { t: 'ready'; epoch: number }
+  /** `setAside`: where the -wal and -shm of a file that the path no longer names were moved before opening. */
+  | { t: 'ready'; epoch: number; setAside: string[] }
   | { t: 'failed'; err: WireError }
   | ({ t: 'stopped' } & StopReport)
   | ({ t: 'warmed' } & WarmReport);
