@@ -96,6 +96,7 @@ class Store:
         self._heir_pid = 0
         self._leader: Any = None  # leader.Leader while this member hosts the leader
         self._lock_held: Optional[election.LeaderLock] = None
+        self._stand_after = 0.0
         self._dispatcher = threading.Thread(target=self._dispatch_events, name="baton-events", daemon=True)
         self._dispatcher.start()
         self._supervisor = threading.Thread(target=self._supervise, name="baton-member", daemon=True)
@@ -331,6 +332,8 @@ class Store:
             noticed = time.monotonic()
 
     def _may_stand(self, noticed: float) -> bool:
+        if time.monotonic() < self._stand_after:
+            return False  # this member just stepped down: another candidate takes over first
         # The heir (named by the last leader) takes over first; the others leave it 25 ms.
         heir = self._heir_pid
         if heir in (0, os.getpid()) or time.monotonic() - noticed >= 0.025:
@@ -376,6 +379,7 @@ class Store:
         lock, self._lock_held = self._lock_held, None
         if lock is not None:
             lock.release()
+            self._stand_after = time.monotonic() + 0.25
 
     def _connect_once(self) -> Optional[Connection]:
         if self._leader is not None:

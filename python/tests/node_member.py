@@ -1,4 +1,5 @@
-"""A Node member (test/dist/fixtures/node-store.js) driven from a Python test over stdin/stdout."""
+"""Fleet members in processes of their own, driven from a Python test over stdin/stdout: a Node
+member (test/dist/fixtures/node-store.js) or a Python one (tests/py_member.py), one protocol."""
 
 from __future__ import annotations
 
@@ -6,12 +7,14 @@ import json
 import os
 import signal
 import subprocess
+import sys
 import threading
 from typing import Any, Callable, Optional
 
 from .support import NODE, REPO, wait_for
 
 SCRIPT = os.path.join(REPO, "test", "dist", "fixtures", "node-store.js")
+PY_SCRIPT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "py_member.py")
 ROWS_MIGRATION = (
     "CREATE TABLE IF NOT EXISTS rows (id TEXT NOT NULL, member TEXT NOT NULL, epoch INTEGER); "
     "CREATE INDEX IF NOT EXISTS rows_id ON rows (id)"
@@ -40,7 +43,9 @@ def tag(value: Any) -> Any:
 
 
 class NodeMember:
-    """One Node process with an open store; every event it printed is kept in ``events``."""
+    """One member process with an open store; every event it printed is kept in ``events``."""
+
+    language = "node"
 
     def __init__(self, db: str, *, name: str, candidate: bool = True, migrations: Optional[list] = None) -> None:
         options = {
@@ -55,7 +60,7 @@ class NodeMember:
         self._ref = 0
         self._cond = threading.Condition()
         self.proc = subprocess.Popen(
-            [NODE, SCRIPT, json.dumps(options)],
+            self.command(json.dumps(options)),
             cwd=REPO,
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
@@ -63,6 +68,9 @@ class NodeMember:
         )
         _live.add(self)
         threading.Thread(target=self._read, daemon=True).start()
+
+    def command(self, options: str) -> list[str]:
+        return [NODE, SCRIPT, options]
 
     @property
     def pid(self) -> int:
@@ -132,6 +140,15 @@ class NodeMember:
                 self.proc.wait()
         self._close_stdin()
         _live.discard(self)
+
+
+class PyMember(NodeMember):
+    """The same, with a Python member (tests/py_member.py) in the process."""
+
+    language = "python"
+
+    def command(self, options: str) -> list[str]:
+        return [sys.executable, PY_SCRIPT, options]
 
 
 def kill_all() -> None:
