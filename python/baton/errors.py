@@ -42,6 +42,18 @@ PRIMARY_CODES = {
 }  # fmt: skip
 
 
+#: Extended result codes newer than the table of Python 3.11's sqlite3 module (which names them "unknown").
+NEWER_EXTENDED_CODES = {
+    773: "SQLITE_BUSY_TIMEOUT",
+    1544: "SQLITE_READONLY_DIRECTORY",
+    1550: "SQLITE_CANTOPEN_SYMLINK",
+    2835: "SQLITE_CONSTRAINT_PINNED",
+    3091: "SQLITE_CONSTRAINT_DATATYPE",
+    8202: "SQLITE_IOERR_DATA",
+    8458: "SQLITE_IOERR_CORRUPTFS",
+}
+
+
 def is_error_code(value: Any) -> bool:
     """True for a documented code: one of Baton's own or a SQLite result code name."""
     return isinstance(value, str) and (value in ERROR_CODES or bool(_SQLITE_CODE.match(value)))

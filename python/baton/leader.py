@@ -52,21 +52,21 @@ from .paths import (
     unlink_socket_link,
     write_file_atomic,
 )
-from .sql import check_allowed, check_statement, run_statement, run_statements, split_script, to_store_error
+from .statement_info import StatementInfo
+from .sql import RowidTracker, transaction_control, check_allowed, check_statement, run_statement, run_statements, split_script, to_store_error
 
 #: What this leader leaves out, as ``baton status`` shows it.
 OMITTED = ["standby engine for the heir", "runaway-statement watch", "group fill on a slow flush", "columnTypes"]
 
-# SQLite's authorizer actions of a statement that only reads (33 is SQLITE_RECURSIVE); BEGIN and
-# ROLLBACK (SQLITE_TRANSACTION) are the reader's own snapshot of a read batch.
-_READ_ACTIONS = {
-    sqlite3.SQLITE_SELECT,
-    sqlite3.SQLITE_READ,
-    sqlite3.SQLITE_FUNCTION,
-    sqlite3.SQLITE_PRAGMA,
-    sqlite3.SQLITE_TRANSACTION,
-    33,
-}
+
+
+
+#: The savepoint a script's own BEGIN ... COMMIT is played on.
+SCRIPT_SAVEPOINT = "_baton_script"
+
+
+def _sqlite_error(message: str) -> StoreError:
+    return StoreError("SQLITE_ERROR", message, extended_code="SQLITE_ERROR", raw_code=1)
 
 
 class Fenced(Exception):
@@ -261,8 +261,11 @@ class Leader:
             self._inode = (info.st_dev, info.st_ino)
             self.writer.executescript(schema.BATON_SCHEMA)
             self.epoch = self._take_next_epoch()
+            self.rowids = RowidTracker()
+            self.rowids.connection_rowid = self._writer_rowid()
             self.reader = self._read_connection()
-            self.reader.set_authorizer(self._authorize)
+            self.info = StatementInfo(self.paths.database)
+            self._schema_version = self._read_schema_version()
             self._load_runaways()
             self._listen()
             self.running = True
@@ -286,11 +289,27 @@ class Leader:
             self._close_files()
             raise StoreError("LEADER_FAILED", f"the leader failed to start: {error}") from error
 
+    def _writer_rowid(self) -> int:
+        return int(self.writer.execute("SELECT last_insert_rowid()").fetchone()[0])
+
+    def _read_schema_version(self) -> int:
+        return int(self.writer.execute("PRAGMA schema_version").fetchone()[0])
+
+    def _committed(self) -> None:
+        """After every commit: statement answers are forgotten when the schema changed."""
+        self._last_commit = time.monotonic()
+        self._checkpointed = False
+        version = self._read_schema_version()
+        if version != self._schema_version:
+            self._schema_version = version
+            self.info.schema_changed()
+
     def _read_connection(self) -> sqlite3.Connection:
         reader = sqlite3.connect(
             f"file:{self.paths.database}?mode=ro", uri=True, isolation_level=None, check_same_thread=False
         )
         reader.execute("PRAGMA busy_timeout = 5000")
+        reader.execute("PRAGMA foreign_keys = ON")
         return reader
 
     def _take_next_epoch(self) -> int:
@@ -557,10 +576,6 @@ class Leader:
 
     # -- reads --------------------------------------------------------------------------------
 
-    def _authorize(self, action: int, *_: Any) -> int:
-        # Only reading actions run on the reader; anything else makes the statement a write.
-        return sqlite3.SQLITE_OK if action in _READ_ACTIONS else sqlite3.SQLITE_DENY
-
     def _read_or_queue(
         self, session: _Session, request_id: int, retry: bool, work: dict[str, Any], stmts: list, batch: bool
     ) -> None:
@@ -568,6 +583,10 @@ class Leader:
         try:
             for stmt in stmts:
                 check_allowed(stmt["sql"], "batch" if batch else "statement")
+                info = self.info.describe(stmt["sql"])
+                # A statement the reader's connection cannot prepare, or one that writes, goes to the writer.
+                if info is not None and not info[0]:
+                    raise _NotRead()
             result = self._read_batch(stmts) if batch else self._read_one(stmts[0])
         except _NotRead:
             return self._queue_write(session, request_id, retry, work)
@@ -580,7 +599,7 @@ class Leader:
 
     def _read_one(self, stmt: dict[str, Any]) -> dict[str, Any]:
         try:
-            return run_statement(self.reader, stmt, "statement", read=True)
+            return run_statement(self.reader, stmt, "statement", read=True, describe=self.info.describe)
         except StoreError as error:
             if error.code in ("STATEMENT_REFUSED", "INVALID_ARGUMENT"):
                 raise
@@ -595,10 +614,8 @@ class Leader:
             results = []
             for index, stmt in enumerate(stmts):
                 try:
-                    results.append(run_statement(self.reader, stmt, "batch", read=True))
-                except sqlite3.DatabaseError as error:
-                    if "not authorized" in str(error):
-                        raise _NotRead() from error
+                    results.append(run_statement(self.reader, stmt, "batch", read=True, describe=self.info.describe))
+                except sqlite3.Error as error:
                     coded = to_store_error(error)
                     coded.statement_index = index
                     raise coded from error
@@ -703,8 +720,7 @@ class Leader:
             self._stats["commits"] += 1
             self._stats["groupedWrites"] += len(todo)
             self._groups.append((time.monotonic(), len(todo)))
-            self._last_commit = time.monotonic()
-            self._checkpointed = False
+            self._committed()
             for write, outcome in outcomes:
                 answered[id(write)] = outcome
                 self._stats["writes" if "ok" in outcome else "failedWrites"] += 1
@@ -730,6 +746,7 @@ class Leader:
             if row is not None:
                 return msgpack.unpack(row[0]), True
         work = write.work
+        self.rowids.act_for(client_id)
         savepoint = work["k"] != "execute"
         if savepoint:
             w.execute(f"SAVEPOINT {schema.JOB_SAVEPOINT}")
@@ -767,9 +784,11 @@ class Leader:
     def _apply(self, work: dict[str, Any]) -> Any:
         k = work["k"]
         if k == "execute":
-            return run_statement(self.writer, work["stmt"], "statement")
+            return run_statement(self.writer, work["stmt"], "statement", describe=self.info.describe, rowids=self.rowids)
         if k in ("batch", "migrate"):
-            return run_statements(self.writer, work["stmts"], "batch")
+            return run_statements(
+                self.writer, work["stmts"], "batch", describe=self.info.describe, rowids=self.rowids
+            )
         if k == "script":
             self._run_script(self.writer, work["sql"])
             return None
@@ -779,9 +798,53 @@ class Leader:
         return None  # notify: recorded, broadcast after the commit
 
     def _run_script(self, conn: sqlite3.Connection, sql: str) -> None:
+        """A script as libsql runs it on a connection of its own (statement-runner.ts runScript): its
+        BEGIN ... COMMIT/ROLLBACK are played on a savepoint, what it leaves open is undone."""
+        open_ = False
+
+        def undo() -> None:
+            conn.execute(f"ROLLBACK TO {SCRIPT_SAVEPOINT}")
+            conn.execute(f"RELEASE {SCRIPT_SAVEPOINT}")
+
+        try:
+            for statement in split_script(sql):
+                control = transaction_control(statement)
+                if control == "begin":
+                    if open_:
+                        raise _sqlite_error("cannot start a transaction within a transaction")
+                    conn.execute(f"SAVEPOINT {SCRIPT_SAVEPOINT}")
+                    open_ = True
+                elif control == "commit":
+                    if not open_:
+                        raise _sqlite_error("cannot commit - no transaction is active")
+                    conn.execute(f"RELEASE {SCRIPT_SAVEPOINT}")
+                    open_ = False
+                elif control == "rollback":
+                    if not open_:
+                        raise _sqlite_error("cannot rollback - no transaction is active")
+                    undo()
+                    open_ = False
+                else:
+                    check_allowed(statement, "script")
+                    self._exec_noting_rowid(conn, statement)
+        except BaseException:
+            if open_ and conn.in_transaction:
+                undo()
+            raise
+        if open_:
+            undo()
+
+    def _run_transaction_script(self, conn: sqlite3.Connection, sql: str) -> None:
         for statement in split_script(sql):
-            check_allowed(statement, "script")  # the script's own BEGIN/COMMIT/ROLLBACK are refused here
+            check_allowed(statement, "transaction")
+            self._exec_noting_rowid(conn, statement)
+
+    def _exec_noting_rowid(self, conn: sqlite3.Connection, statement: str) -> None:
+        try:
             conn.execute(statement).fetchall()
+        finally:
+            changes, rowid = conn.execute("SELECT changes(), last_insert_rowid()").fetchone()
+            self.rowids.note(statement, changes, rowid)
 
     def _reset_schema(self) -> None:
         w = self.writer
@@ -835,7 +898,9 @@ class Leader:
                 for statement in split_script(migration["sql"]):
                     w.execute(statement)
                 w.execute(schema.RECORD_MIGRATION, (migration["version"], migration["sql"], _now_ms()))
+            self.rowids.connection_rowid = self._writer_rowid()
             w.execute("COMMIT")
+            self._committed()
         except Fenced:
             w.execute("ROLLBACK")
             raise
@@ -917,23 +982,21 @@ class Leader:
         self._reply(session, request_id, outcome)
 
     def _tx_execute(self, tx: _Tx, stmt: dict[str, Any]) -> Any:
-        return run_statement(tx.conn, stmt, "transaction", read=tx.mode == "read")
+        if tx.mode == "read":
+            return run_statement(tx.conn, stmt, "transaction", read=True, describe=self.info.describe)
+        self.rowids.act_for(tx.session.client_id)
+        return run_statement(tx.conn, stmt, "transaction", describe=self.info.describe, rowids=self.rowids)
 
     def _tx_batch(self, tx: _Tx, stmts: list[dict[str, Any]]) -> Any:
+        # In order; the first failure stops it and the statements before it stay in the transaction.
         if tx.mode == "read":
-            return run_statements(tx.conn, stmts, "transaction", read=True)
-        tx.conn.execute(f"SAVEPOINT {schema.JOB_SAVEPOINT}")
-        try:
-            results = run_statements(tx.conn, stmts, "transaction")
-        except BaseException:
-            if tx.conn.in_transaction:
-                self._undo_job()
-            raise
-        tx.conn.execute(f"RELEASE {schema.JOB_SAVEPOINT}")
-        return results
+            return run_statements(tx.conn, stmts, "transaction", read=True, describe=self.info.describe)
+        self.rowids.act_for(tx.session.client_id)
+        return run_statements(tx.conn, stmts, "transaction", describe=self.info.describe, rowids=self.rowids)
 
     def _tx_script(self, tx: _Tx, sql: str) -> None:
-        self._run_script(tx.conn, sql)
+        self.rowids.act_for(tx.session.client_id)
+        self._run_transaction_script(tx.conn, sql)
         return None
 
     def _end_request(self, session: _Session, request_id: int, tx_id: int, retry: bool, kind: str) -> None:
@@ -960,8 +1023,7 @@ class Leader:
             self._end_tx(tx, rollback=True)
             raise to_store_error(error) from error
         self._stats["commits"] += 1
-        self._last_commit = time.monotonic()
-        self._checkpointed = False
+        self._committed()
         self._end_tx(tx, rollback=False)
         self._reply(session, request_id, {"ok": None})
         return None
@@ -1007,11 +1069,7 @@ class Leader:
     def _backup(self, dest: str) -> dict[str, Any]:
         if os.path.exists(dest):
             raise StoreError("INVALID_ARGUMENT", f"{dest} already exists")
-        self.reader.set_authorizer(None)
-        try:
-            self.reader.execute("VACUUM INTO ?", (dest,))
-        finally:
-            self.reader.set_authorizer(self._authorize)
+        self.reader.execute("VACUUM INTO ?", (dest,))
         return {"dest": os.path.abspath(dest), "bytes": os.stat(dest).st_size}
 
     def _meter(self, kind: str, started: float) -> None:
@@ -1106,6 +1164,9 @@ class Leader:
         self._stopped.set()
 
     def _close_files(self) -> None:
+        info = getattr(self, "info", None)
+        if info is not None:
+            info.close()
         for conn in (getattr(self, "reader", None), getattr(self, "writer", None)):
             if conn is not None:
                 try:

@@ -83,8 +83,13 @@ def _pack_into(out: bytearray, value: Any) -> None:  # noqa: C901 - one branch p
     elif isinstance(value, int):
         _pack_int(out, int(value))
     elif isinstance(value, float):
-        out.append(0xCB)
-        out += _pack_d(value)
+        # As msgpackr writes a JavaScript number: an integral value within int32/uint32 (-0
+        # included) in an int format, any other as float64.
+        if -0x80000000 <= value < 0x100000000 and value.is_integer():
+            _pack_int(out, int(value))
+        else:
+            out.append(0xCB)
+            out += _pack_d(value)
     elif isinstance(value, str):
         data = value.encode("utf-8")
         n = len(data)

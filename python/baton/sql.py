@@ -7,9 +7,9 @@ from __future__ import annotations
 import math
 import re
 import sqlite3
-from typing import Any, Optional
+from typing import Any, Callable, Optional
 
-from .errors import PRIMARY_CODES, StoreError
+from .errors import NEWER_EXTENDED_CODES, PRIMARY_CODES, StoreError
 from .msgpack import Ext, Int64, Num
 
 _ENGINE_PRAGMAS = {"journal_mode", "locking_mode", "synchronous", "foreign_keys", "writable_schema", "query_only"}
@@ -47,6 +47,13 @@ def _control(text: str, keyword: Optional[str]) -> Optional[str]:
         following = words[2] if len(words) > 2 and words[1] == "TRANSACTION" else (words[1] if len(words) > 1 else "")
         return "rollback-to" if following == "TO" else "rollback"
     return None
+
+
+def transaction_control(sql: str) -> Optional[str]:
+    """``begin``, ``commit``, ``rollback``, ``savepoint``, ``release``, ``rollback-to``, or None."""
+    text = strip_leading(sql)
+    match = re.match(r"[A-Za-z]+", text)
+    return _control(text, match.group(0).upper() if match else None)
 
 
 def refusal_reason(sql: str, context: str = "statement") -> Optional[str]:
@@ -141,43 +148,116 @@ def to_store_error(error: BaseException) -> StoreError:
     if isinstance(error, sqlite3.Error) and getattr(error, "sqlite_errorcode", None) is not None:
         raw = int(error.sqlite_errorcode)
         primary = "SQLITE_" + PRIMARY_CODES.get(raw & 0xFF, "ERROR")
-        name = getattr(error, "sqlite_errorname", None) or primary
+        name = getattr(error, "sqlite_errorname", None)
+        if not name or name == "unknown":
+            name = NEWER_EXTENDED_CODES.get(raw, primary)
         return StoreError(primary, str(error), extended_code=name, raw_code=raw)
     if isinstance(error, (sqlite3.ProgrammingError, sqlite3.Warning, OverflowError, ValueError, TypeError)):
         return StoreError("INVALID_ARGUMENT", str(error))
     return StoreError("SQLITE_ERROR", str(error), extended_code="SQLITE_ERROR", raw_code=1)
 
 
-def run_statement(conn: sqlite3.Connection, stmt: dict[str, Any], context: str, *, read: bool = False) -> dict[str, Any]:
-    """Runs one checked statement; its wire result set. ``read``: on the reader (no rowid)."""
+Describe = Callable[[str], Optional[tuple[bool, list[str]]]]
+
+
+def _inserts(sql: str) -> bool:
+    text = strip_leading(sql)
+    match = re.match(r"[A-Za-z]+", text)
+    keyword = match.group(0).upper() if match else ""
+    if keyword in ("INSERT", "REPLACE"):
+        return True
+    return keyword == "WITH" and re.search(r"\b(INSERT|REPLACE)\b", text, re.IGNORECASE) is not None
+
+
+class RowidTracker:
+    """Whose statements the shared writer runs, and the last rowid each member's own inserts set:
+    ``lastInsertRowid`` as a connection of the member's own would report it (sqlite-connection.ts)."""
+
+    MAX_OWNERS = 1024
+
+    def __init__(self) -> None:
+        self.connection_rowid = 0
+        self._owners: dict[str, list[int]] = {}
+        self._owner = [0]
+
+    def act_for(self, client_id: str) -> None:
+        """The writer's next statements are those of member ``client_id``."""
+        owner = self._owners.get(client_id)
+        if owner is None:
+            owner = [0]
+            self._owners[client_id] = owner
+            if len(self._owners) > self.MAX_OWNERS:
+                del self._owners[next(iter(self._owners))]
+        self._owner = owner
+
+    def note(self, sql: str, changes: int, rowid: int) -> int:
+        """The owner's last insert rowid after ``sql`` changed ``changes`` rows, leaving ``rowid``."""
+        if rowid != self.connection_rowid or (changes > 0 and _inserts(sql)):
+            self.connection_rowid = rowid
+            self._owner[0] = rowid
+        return self._owner[0]
+
+
+def run_statement(
+    conn: sqlite3.Connection,
+    stmt: dict[str, Any],
+    context: str,
+    *,
+    read: bool = False,
+    describe: Optional[Describe] = None,
+    rowids: Optional[RowidTracker] = None,
+) -> dict[str, Any]:
+    """Runs one checked statement; its wire result set. A statement that returns columns and only
+    reads (SQLite's ``sqlite3_stmt_readonly``, or any statement on a read connection) reports no
+    rows affected and no rowid, as better-sqlite3 and libsql do."""
     sql = stmt["sql"]
     check_allowed(sql, context)
     if strip_leading(sql) == "":
         raise StoreError("INVALID_ARGUMENT", "The supplied SQL string contains no statements")
+    info = describe(sql) if describe is not None else None
+    before = conn.total_changes
     cursor = conn.execute(sql, stmt["args"])
     try:
         rows = [[wire_out(v) for v in row] for row in cursor.fetchall()]
         columns = [d[0] for d in cursor.description] if cursor.description else []
-        affected = max(cursor.rowcount, 0) if not read else 0
-        rowid = None if read else Int64(cursor.lastrowid or 0)
+        returns_rows = cursor.description is not None
+        rowcount = cursor.rowcount
+        connection_rowid = cursor.lastrowid or 0
     finally:
         cursor.close()
+    types = info[1] if info is not None and len(info[1]) == len(columns) else [""] * len(columns)
+    if read or (returns_rows and (info is None or info[0]) and conn.total_changes == before):
+        return {"columns": columns, "columnTypes": types, "rows": rows, "rowsAffected": 0, "lastInsertRowid": None}
+    if returns_rows or rowcount < 0:
+        # RETURNING, DDL, PRAGMA: what the statement changed, as better-sqlite3 counts it.
+        changes, connection_rowid = conn.execute("SELECT changes(), last_insert_rowid()").fetchone()
+        affected = changes if conn.total_changes != before else 0
+    else:
+        affected = rowcount
+    rowid = rowids.note(sql, affected, connection_rowid) if rowids is not None else connection_rowid
     return {
         "columns": columns,
-        # The declared types are not reachable through Python's sqlite3 module.
-        "columnTypes": [""] * len(columns),
+        "columnTypes": types,
         "rows": rows,
         "rowsAffected": affected,
-        "lastInsertRowid": rowid,
+        "lastInsertRowid": Int64(rowid),
     }
 
 
-def run_statements(conn: sqlite3.Connection, stmts: list[dict[str, Any]], context: str, *, read: bool = False) -> list:
+def run_statements(
+    conn: sqlite3.Connection,
+    stmts: list[dict[str, Any]],
+    context: str,
+    *,
+    read: bool = False,
+    describe: Optional[Describe] = None,
+    rowids: Optional[RowidTracker] = None,
+) -> list:
     """Runs statements in order; a failure carries its ``statement_index``."""
     results = []
     for index, stmt in enumerate(stmts):
         try:
-            results.append(run_statement(conn, stmt, context, read=read))
+            results.append(run_statement(conn, stmt, context, read=read, describe=describe, rowids=rowids))
         except BaseException as error:
             coded = to_store_error(error)
             coded.statement_index = index

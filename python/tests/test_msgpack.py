@@ -35,6 +35,10 @@ SAMPLES: list[tuple[str, object]] = [
     ("-(2 ** 31)", -(2**31)),
     ("2 ** 32 - 1", 2**32 - 1),
     ("1.5", 1.5),
+    ("2.0", 2.0),
+    ("-0", -0.0),
+    ("-1.0", -1.0),
+    ("2 ** 32", float(2**32)),
     ("-2.25", -2.25),
     ("2 ** 53", float(2**53)),
     ("Infinity", math.inf),
@@ -68,6 +72,7 @@ SAMPLES: list[tuple[str, object]] = [
 
 # Values msgpackr writes that this codec only decodes (extensions, JavaScript-only numbers).
 DECODE_ONLY = ["undefined", "new Date(0)", "-0", "NaN", "2 ** 53 + 2", "2.0"]
+INDEX_OF_1N = next(i for i, (expression, _) in enumerate(SAMPLES) if expression == "1n")
 
 
 def msgpackr_hex(expressions: list[str]) -> list[str]:
@@ -98,7 +103,7 @@ class AgainstMsgpackr(unittest.TestCase):
                 decoded = msgpack.unpack(bytes.fromhex(encoded))
                 self.assertEqual(decoded, value)
         # int64 is an INTEGER (int); a short int format is a REAL where it is a SQL value.
-        self.assertIs(type(msgpack.unpack(bytes.fromhex(self.encoded[22]))), int)  # 1n
+        self.assertIs(type(msgpack.unpack(bytes.fromhex(self.encoded[INDEX_OF_1N]))), int)
         self.assertIs(type(msgpack.unpack(bytes.fromhex(self.encoded[4]))), Num)  # 1
         self.assertIs(type(msgpack.sql_value(msgpack.unpack(bytes.fromhex(self.encoded[4])))), float)
 

@@ -8,6 +8,7 @@
 import * as path from 'node:path';
 import { createClient as createLibsqlClient, type Client, type IntMode } from '@libsql/client';
 import { createClient as createBatonClient, type Store } from '@baton/store';
+import { startPythonMember, stopPythonMembers } from '../helpers/python-member';
 import { tempDir } from '../helpers/temp';
 
 /** One kind of client under test. */
@@ -84,8 +85,25 @@ export const BATON_FORWARDING: Backend = {
   },
 };
 
-/** Closes every client opened so far (Baton's `close` resolves once the member has shut down). */
+/**
+ * Baton's client forwarding to a leader hosted by a Python member (python/baton): the Python
+ * process is started first and wins the election, so the Node client follows it unchanged.
+ */
+export const BATON_PYTHON_LEADER: Backend = {
+  name: 'Baton, member forwarding to a Python leader',
+  baton: true,
+  async open(intMode) {
+    const url = freshUrl();
+    await startPythonMember({ path: url.slice('file:'.length), name: 'python-leader' });
+    const client = baton(url, intMode);
+    await client.execute('SELECT 1');
+    return { client, second: () => Promise.resolve(baton(url, intMode)), role: () => client.role };
+  },
+};
+
+/** Closes every client opened so far (Baton's `close` resolves once the member has shut down), then the Python leaders. */
 export async function closeAll(): Promise<void> {
   const clients = open.splice(0).reverse();
   for (const client of clients) await client.close();
+  await stopPythonMembers();
 }
