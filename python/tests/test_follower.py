@@ -1,5 +1,6 @@
-"""A Python member following a Node leader: the member contract (execute, batch, transaction,
-notify, status, errors) and re-sending after failover, answered from the exactly-once record."""
+"""The member contract for a Python member (execute, batch, transaction, notify, status, errors,
+re-sending after failover answered from the exactly-once record), run twice: following a Node
+leader and following a Python leader, each in a process of its own."""
 
 from __future__ import annotations
 
@@ -14,17 +15,21 @@ from baton import StoreError, open_store
 from baton.connection import connect
 from baton.paths import read_leader_record, store_paths
 
-from .node_member import ROWS_MIGRATION, NodeMember, kill_all
+from .node_member import ROWS_MIGRATION, NodeMember, PyMember, kill_all
 from .support import wait_for
 
 MIGRATIONS = [(1, ROWS_MIGRATION)]
 
 
-class FollowingNode(unittest.TestCase):
+class MemberContract:
+    """The tests; a subclass names the leader's language."""
+
+    leader_class = NodeMember
+
     def setUp(self) -> None:
         self.dir = tempfile.mkdtemp(prefix="baton-py-")
         self.db = os.path.join(self.dir, "shared.db")
-        self.leader = NodeMember(self.db, name="node-leader")
+        self.leader = self.leader_class(self.db, name="first-leader")
         self.assertEqual(self.leader.opened()["role"], "leader")
         self.stores = []
 
@@ -196,6 +201,14 @@ class FollowingNode(unittest.TestCase):
         self.assertEqual(rows, [])
         present = {r[0] for r in heir.execute("SELECT id FROM rows")["rows"]}
         self.assertEqual(set(acked) - present, set())
+
+
+class FollowingNode(MemberContract, unittest.TestCase):
+    leader_class = NodeMember
+
+
+class FollowingPython(MemberContract, unittest.TestCase):
+    leader_class = PyMember
 
 
 def _code_of(call) -> str:

@@ -20,9 +20,21 @@ export interface PythonMemberOptions {
   migrations?: { version: number; sql: string }[];
 }
 
+/** Commands a Python member takes (python/tests/py_member.py). */
+export type PythonCommand =
+  | { cmd: 'writeLoop'; prefix: string }
+  | { cmd: 'stopLoop' }
+  | { cmd: 'stepDown'; ref: number }
+  | { cmd: 'status'; ref: number }
+  | { cmd: 'close' };
+
 /** One Python member process and the events it printed. */
 export class PythonMember {
   readonly events: Record<string, unknown>[] = [];
+  /** Ids of the rows whose insert this member's store acknowledged. */
+  readonly acked = new Set<string>();
+  /** Writes that failed, with their codes. */
+  readonly failed: Record<string, unknown>[] = [];
   private readonly waiters: { test: (e: Record<string, unknown>) => boolean; resolve: () => void }[] = [];
   private readonly exited: Promise<void>;
 
@@ -31,6 +43,8 @@ export class PythonMember {
     readline.createInterface({ input: child.stdout }).on('line', (line) => {
       const event = JSON.parse(line) as Record<string, unknown>;
       this.events.push(event);
+      if (event.ev === 'acked') this.acked.add(String(event.id));
+      if (event.ev === 'failed') this.failed.push(event);
       for (const waiter of this.waiters.splice(0)) {
         if (waiter.test(event)) waiter.resolve();
         else this.waiters.push(waiter);
@@ -38,6 +52,29 @@ export class PythonMember {
     });
     this.exited = new Promise((resolve) => child.once('exit', () => resolve()));
     void this.exited.then(() => live.delete(this));
+  }
+
+  get pid(): number {
+    return this.child.pid!;
+  }
+
+  /** True when the last role it reported is leader. */
+  get leads(): boolean {
+    const roles = this.events.filter((e) => e.ev === 'opened' || e.ev === 'role');
+    return roles[roles.length - 1]?.role === 'leader';
+  }
+
+  send(command: PythonCommand): void {
+    this.child.stdin.write(`${JSON.stringify(command)}\n`);
+  }
+
+  kill(): void {
+    this.child.kill('SIGKILL');
+  }
+
+  /** Resolves when the process has exited. */
+  whenExited(): Promise<void> {
+    return this.exited;
   }
 
   /** Resolves once an event (already printed or future) passes `test`. */
