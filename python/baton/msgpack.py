@@ -8,10 +8,11 @@ REAL. So this codec keeps the format of every integer it decodes:
 - every other integer format decodes as ``Num``, an ``int`` subclass: usable as a plain int for
   protocol fields (ids, epochs), read as a REAL where it is a SQL value (``sql_value``).
 
-Encoding mirrors msgpackr, the reference encoder: maps as map16 (``0xde``) or map32, ``str`` in
-the shortest str format, ``bytes`` as bin, ``float`` as float64, ``int`` in the shortest int format,
-and ``Int64`` (an ``int`` subclass) always as int64 (uint64 from 2^63), which is how an INTEGER
-SQL value must travel. Extension types decode as ``Ext`` and are passed through untouched.
+Encoding mirrors msgpackr, the reference encoder, byte for byte: maps as map16 (``0xde``) or
+map32, ``str`` in the shortest str format, ``bytes`` as bin, ``float`` and ``int`` as msgpackr
+writes a JavaScript number (an integral value within int32/uint32 in the shortest int format,
+any other as float64), and ``Int64`` (an ``int`` subclass) always as int64 (uint64 from 2^63),
+which is how an INTEGER SQL value must travel. Extension types decode as ``Ext`` and are passed through untouched.
 """
 
 from __future__ import annotations
@@ -159,9 +160,12 @@ def _pack_int(out: bytearray, n: int) -> None:
         elif n < 0x100000000:
             out.append(0xCE)
             out += n.to_bytes(4, "big")
+        elif n <= 1 << 53:
+            # msgpackr writes a number beyond uint32 as float64: a JavaScript reader must get a
+            # number (a protocol field: a time, a size), never the bigint an int64 would give.
+            out.append(0xCB)
+            out += _pack_d(float(n))
         else:
-            # msgpackr writes a number beyond uint32 as float64; a Python int that large in a
-            # protocol field (never a SQL value: those are Int64) is kept exact as uint64.
             if n >= 1 << 64:
                 raise OverflowError(f"{n} does not fit in 64 bits")
             out.append(0xCF)
@@ -175,6 +179,9 @@ def _pack_int(out: bytearray, n: int) -> None:
         elif n >= -0x80000000:
             out.append(0xD2)
             out += n.to_bytes(4, "big", signed=True)
+        elif n >= -(1 << 53):
+            out.append(0xCB)
+            out += _pack_d(float(n))
         else:
             if n < -(1 << 63):
                 raise OverflowError(f"{n} does not fit in 64 bits")
