@@ -97,6 +97,7 @@ class Store:
         self._leader: Any = None  # leader.Leader while this member hosts the leader
         self._lock_held: Optional[election.LeaderLock] = None
         self._stand_after = 0.0
+        self._lost_at = 0.0
         self._dispatcher = threading.Thread(target=self._dispatch_events, name="baton-events", daemon=True)
         self._dispatcher.start()
         self._supervisor = threading.Thread(target=self._supervise, name="baton-member", daemon=True)
@@ -110,7 +111,7 @@ class Store:
 
     def on(self, event: str, listener: Listener) -> None:
         """Calls ``listener`` on ``'notify'`` (channel, payload), ``'role'`` (role), ``'failover'``
-        (dict with fromPid, toPid, epoch) or ``'error'`` (StoreError). Listeners run on one thread
+        (dict with fromPid, toPid, epoch, and ms from losing the leader to the new one's welcome) or ``'error'`` (StoreError). Listeners run on one thread
         of their own, in order, so a listener may call the store."""
         if event not in self._listeners:
             raise StoreError("INVALID_ARGUMENT", f"unknown event {event!r}; expected one of {', '.join(_EVENTS)}")
@@ -284,6 +285,7 @@ class Store:
                         )
                 if not self._closing.is_set():
                     self._set_role("electing")
+                self._lost_at = time.monotonic()
         self._lost.set()
 
     # -- leadership and connections ----------------------------------------------------------
@@ -413,9 +415,9 @@ class Store:
                 self._send(conn, pending, retry=pending.sent)
             self._set_role("leader" if self.leader_pid == os.getpid() else "follower")
             if previous_pid and previous_pid != self.leader_pid:
-                self._events.put(
-                    ("failover", ({"fromPid": previous_pid, "toPid": self.leader_pid, "epoch": self.epoch},))
-                )
+                ms = round((time.monotonic() - self._lost_at) * 1000, 3)
+                event = {"fromPid": previous_pid, "toPid": self.leader_pid, "epoch": self.epoch, "ms": ms}
+                self._events.put(("failover", (event,)))
             self._connected.notify_all()
         return conn
 
