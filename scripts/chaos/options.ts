@@ -8,6 +8,8 @@ export interface ChaosOptions {
   seed: string;
   /** Writer loops per member (requests each member keeps in flight, bursts aside). */
   loops: number;
+  /** Member slots run by the Python member (python/chaos/member.py): the odd slots first, then the even ones. */
+  python: number;
   /** The members' election: `flock` (default) or `lockfile` (a lease; see the help). */
   lock: 'flock' | 'lockfile';
   /**
@@ -40,6 +42,9 @@ Options:
   --members <n>   fleet size, 2 to 32 (default 7)
   --seed <s>      seed of the fault schedule and workload (default: random, printed)
   --loops <n>     writer loops per member, 1 to 16 (default 2)
+  --python <n>    run <n> of the member slots with the Python member (python/baton, through
+                  python/chaos/member.py; needs python3 3.11+), the odd slots first, so that
+                  leadership passes between Node and Python; flock only (default 0)
   --lock <mode>   flock (default) or lockfile. With lockfile the election is a lease: leader
                   kills come every 3-6 s, pauses are twice as frequent and last up to 4 s,
                   and members time out after 3 s, so paused leaders are overtaken and
@@ -79,6 +84,7 @@ const SPEC = {
   members: { type: 'string' },
   seed: { type: 'string' },
   loops: { type: 'string' },
+  python: { type: 'string' },
   lock: { type: 'string' },
   openers: { type: 'string' },
   json: { type: 'boolean' },
@@ -124,9 +130,14 @@ export function parseChaosOptions(argv: string[]): ChaosOptions {
   if (openers !== null && openers !== 'exact' && openers !== 'sample')
     throw new ChaosUsageError(`--openers must be exact or sample, got ${JSON.stringify(openers)}`);
   if (values.seed === '') throw new ChaosUsageError('--seed needs a value');
+  const members = integer('members', values.members, 7, 2, 32);
+  const python = integer('python', values.python, 0, 0, members);
+  if (python > 0 && lock === 'lockfile')
+    throw new ChaosUsageError('--python needs the flock election: the Python member has no lockfile mode');
   return {
     seconds: integer('seconds', values.seconds, 60, 1, 24 * 3600),
-    members: integer('members', values.members, 7, 2, 32),
+    members,
+    python,
     seed: values.seed ?? String(Date.now() % 1_000_000),
     loops: integer('loops', values.loops, 2, 1, 16),
     lock,

@@ -5,7 +5,7 @@
  * killed if it does not) and the watch ends, before anything else opens the database. The
  * verdict is taken afterwards (summary.ts).
  */
-import { ChaosFleet, type ChaosProcess } from './fleet';
+import { ChaosFleet, type ChaosProcess, pythonSlots } from './fleet';
 import { sleep } from '../shared';
 import { CLOSE_TIMEOUT_MS, FaultInjector } from './faults';
 import { exactOpenersVerdict, sampledOpenersVerdict, type OpenersVerdict } from './opener-verdict';
@@ -47,8 +47,13 @@ export class ChaosRun {
       requestTimeoutMs: TIMINGS[options.lock].requestTimeoutMs,
       lock: options.lock,
     };
-    this.fleet = new ChaosFleet(config, dir, options.seed, options.members, (member, event) =>
-      recordEvent(this.tally, member, event),
+    this.fleet = new ChaosFleet(
+      config,
+      dir,
+      options.seed,
+      options.members,
+      (member, event) => recordEvent(this.tally, member, event),
+      pythonSlots(options.members, options.python),
     );
     this.faults = new FaultInjector(this.fleet, this.tally, options.lock);
   }

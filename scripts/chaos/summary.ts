@@ -17,6 +17,8 @@ export interface ChaosSummary {
   seed: string;
   seconds: number;
   members: number;
+  /** Member slots run by the Python member. */
+  python: number;
   lock: 'flock' | 'lockfile';
   elapsedSeconds: number;
   faults: Pick<
@@ -35,6 +37,8 @@ export interface ChaosSummary {
   writes: WriteTotals;
   leaders: {
     epochs: number;
+    /** Leader changes from a Node to a Python leader and back, from the epoch history (with --python). */
+    languageChanges: { toPython: number; toNode: number };
     failoverMs: { count: number; median: number | null; p99: number | null; max: number | null };
   };
   /** How the openers were checked (`exact`: the opener tracker; `sample`: /proc) and what was seen. */
@@ -107,11 +111,20 @@ export function summarize(
     },
   ];
   const failover = [...t.failoverMs].sort((a, b) => a - b);
+  // Which language led each epoch: the process the runner started with that pid.
+  const pythonPids = new Set(run.fleet.started.filter((p) => p.python).map((p) => p.pid));
+  const leaderIsPython = epochs.map((e) => pythonPids.has(e.pid));
+  const languageChanges = { toPython: 0, toNode: 0 };
+  for (let i = 1; i < leaderIsPython.length; i++) {
+    if (leaderIsPython[i] && !leaderIsPython[i - 1]) languageChanges.toPython++;
+    if (!leaderIsPython[i] && leaderIsPython[i - 1]) languageChanges.toNode++;
+  }
   return {
     ok: checks.every((c) => c.ok),
     seed: options.seed,
     seconds: options.seconds,
     members: options.members,
+    python: options.python,
     lock: options.lock,
     elapsedSeconds: Math.round((Date.now() - run.startedAt) / 100) / 10,
     faults: {
@@ -129,6 +142,7 @@ export function summarize(
     writes: totals,
     leaders: {
       epochs: epochs.length,
+      languageChanges,
       failoverMs: {
         count: failover.length,
         median: percentileOrNull(failover, 0.5),
@@ -183,7 +197,7 @@ export function formatSummary(s: ChaosSummary): string {
       .join(', ') || 'none';
   const ms = s.leaders.failoverMs;
   const lines = [
-    `Baton chaos: ${s.members} members, ${s.seconds} s of faults (seed ${s.seed}${s.lock === 'lockfile' ? ', lock: lockfile' : ''}), ${s.elapsedSeconds} s in all`,
+    `Baton chaos: ${s.members} members${s.python > 0 ? ` (${s.python} Python)` : ''}, ${s.seconds} s of faults (seed ${s.seed}${s.lock === 'lockfile' ? ', lock: lockfile' : ''}), ${s.elapsedSeconds} s in all`,
     `Faults:   ${f.leaderKills} leader SIGKILLs, ${f.followerKills} follower SIGKILLs, ${f.pauses} leader and ${f.followerPauses} follower SIGSTOP/SIGCONT, ${f.gracefulRestarts} graceful restarts (${f.gracefulLeaderRestarts} of the leader), ${f.inits} schema init calls,`,
     `          bursts: ${f.bursts.batch} of large batches, ${f.bursts.transaction} of interactive transactions, ${f.bursts.pipeline} of pipelined writes; ${f.restarts} restarts; skipped for want of a target: ${
       Object.entries(f.skipped)
@@ -193,7 +207,7 @@ export function formatSummary(s: ChaosSummary): string {
     `Writes:   ${w.opsSent} operations sent, ${w.opsAcked} acknowledged (${w.rowsAcked} rows); ${w.rowsInDatabase} rows in the database`,
     `          failed requests: ${failures}`,
     `          unanswered (member killed or in doubt): ${w.opsUncertainApplied} applied whole, ${w.opsUncertainNotApplied} not applied`,
-    `Leaders:  ${s.leaders.epochs} epochs; failover as measured by members: ${ms.count} failovers, median ${ms.median ?? '-'} ms, p99 ${ms.p99 ?? '-'} ms, max ${ms.max ?? '-'} ms`,
+    `Leaders:  ${s.leaders.epochs} epochs${s.python > 0 ? ` (leadership passed Node -> Python ${s.leaders.languageChanges.toPython} times, Python -> Node ${s.leaders.languageChanges.toNode} times)` : ''}; failover as measured by members: ${ms.count} failovers, median ${ms.median ?? '-'} ms, p99 ${ms.p99 ?? '-'} ms, max ${ms.max ?? '-'} ms`,
     `          background errors reported by members: ${background}`,
     ...Object.values(s.backgroundExamples)
       .flat()
