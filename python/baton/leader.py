@@ -9,7 +9,8 @@ its frames into the engine's inbox and one writing its replies, so a slow reader
 
 Left out, compared with the Node leader (docs in python/README.md): no standby engine for the
 heir, no runaway-statement watch (a runaway list left by a Node leader is honoured), no group
-fill on a slow flush, empty ``columnTypes``, and a script's own BEGIN/COMMIT are refused.
+fill on a slow flush; and empty ``columnTypes`` where SQLite's library cannot be loaded through
+ctypes (statement_info.py).
 """
 
 from __future__ import annotations
@@ -32,18 +33,15 @@ from .constants import (
     IDLE_CHECKPOINT_S,
     LANGUAGE,
     LEADER_CHECK_INTERVAL_S,
-    MAX_BATCH_STATEMENTS,
     MAX_GROUP_WRITES,
-    MAX_OUTGOING_BYTES,
     MAX_TRANSACTION_MS,
     PROTOCOL_VERSION,
     RESPONSE_ENVELOPE_BYTES,
-    STATUS_FAILOVERS,
     VERSION,
 )
 from .election import LeaderLock
 from .errors import StoreError
-from .framing import FrameDecoder, decode_payload, encode_frame
+from .framing import encode_frame
 from .paths import (
     StorePaths,
     ensure_private_directory,
@@ -53,10 +51,11 @@ from .paths import (
     write_file_atomic,
 )
 from .statement_info import StatementInfo
+from .leader_session import Session
+from .leader_status import status_report
+from .validate import check_hello, check_mode, check_statements, plain_int
 from .sql import RowidTracker, transaction_control, check_allowed, check_statement, run_statement, run_statements, split_script, to_store_error
 
-#: What this leader leaves out, as ``baton status`` shows it.
-OMITTED = ["standby engine for the heir", "runaway-statement watch", "group fill on a slow flush", "columnTypes"]
 
 
 
@@ -81,102 +80,8 @@ def _now_ms() -> int:
     return int(time.time() * 1000)
 
 
-def _plain_int(value: Any, what: str) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= 2**53 - 1:
-        raise StoreError("PROTOCOL_ERROR", f"{what} must be a non-negative integer")
-    return int(value)
-
-
-class _Session:
-    """One member connection."""
-
-    def __init__(self, number: int, sock: socket.socket, leader: "Leader") -> None:
-        self.number = number
-        self.sock = sock
-        self.hello: Optional[dict[str, Any]] = None
-        self.welcomed = False
-        self.connected_at = _now_ms()
-        self.requests = 0
-        self.in_flight = 0
-        self.low = 0
-        self.forgotten_below = 0
-        self.tx: Optional[_Tx] = None
-        self.ended: dict[int, str] = {}
-        self.closed = False
-        self._out: "queue.Queue[Optional[bytes]]" = queue.Queue()
-        self._out_bytes = 0
-        self._leader = leader
-        threading.Thread(target=self._read, name="baton-leader-read", daemon=True).start()
-        threading.Thread(target=self._write, name="baton-leader-write", daemon=True).start()
-
-    @property
-    def client_id(self) -> str:
-        assert self.hello is not None
-        return self.hello["clientId"]
-
-    def _read(self) -> None:
-        decoder = FrameDecoder(self._leader.max_frame_bytes)
-        try:
-            while True:
-                chunk = self.sock.recv(1 << 16)
-                if not chunk:
-                    break
-                try:
-                    payloads = decoder.push(chunk)
-                except StoreError as error:
-                    self._leader.inbox.put(("refuse", self, error))
-                    return
-                for payload in payloads:
-                    try:
-                        frame = decode_payload(payload)
-                    except StoreError as error:
-                        self._leader.inbox.put(("refuse", self, error))
-                        return
-                    self._leader.inbox.put(("frame", self, frame))
-        except OSError:
-            pass
-        self._leader.inbox.put(("closed", self, None))
-
-    def _write(self) -> None:
-        while True:
-            data = self._out.get()
-            if data is None:
-                break
-            try:
-                self.sock.sendall(data)
-            except OSError:
-                break
-            self._out_bytes -= len(data)
-        try:
-            self.sock.shutdown(socket.SHUT_RDWR)
-        except OSError:
-            pass
-        self.sock.close()
-
-    def send(self, frame: dict[str, Any]) -> None:
-        self.send_encoded(encode_frame(frame))
-
-    def send_encoded(self, data: bytes) -> None:
-        if self.closed:
-            return
-        self._out_bytes += len(data)
-        if self._out_bytes > MAX_OUTGOING_BYTES:
-            self.end()  # a member that does not read is dropped
-            return
-        self._out.put(data)
-
-    def end(self, frame: Optional[dict[str, Any]] = None) -> None:
-        """Sends ``frame`` (if any), then closes."""
-        if self.closed:
-            return
-        if frame is not None:
-            self.send(frame)
-        self.closed = True
-        self._out.put(None)
-
-
 class _Tx:
-    def __init__(self, tx_id: int, session: _Session, mode: str, conn: sqlite3.Connection, timeout_ms: int) -> None:
+    def __init__(self, tx_id: int, session: Session, mode: str, conn: sqlite3.Connection, timeout_ms: int) -> None:
         self.id = tx_id
         self.session = session
         self.mode = mode
@@ -188,7 +93,7 @@ class _Tx:
 class _Write:
     __slots__ = ("session", "id", "retry", "work", "notify", "received")
 
-    def __init__(self, session: _Session, request_id: int, retry: bool, work: dict[str, Any], notify: Any) -> None:
+    def __init__(self, session: Session, request_id: int, retry: bool, work: dict[str, Any], notify: Any) -> None:
         self.session = session
         self.id = request_id
         self.retry = retry
@@ -222,21 +127,21 @@ class Leader:
         self.epoch = 0
         self._election_started_at = election_started_at
         self._lock = lock
-        self._sessions: list[_Session] = []
+        self._sessions: list[Session] = []
         self._next_session = 1
         self._queue: collections.deque[tuple[str, Any]] = collections.deque()
         self._writer_tx: Optional[_Tx] = None
         self._next_tx = 1
         self._stopping: Optional[tuple[bool, str]] = None
-        self._heir = 0
-        self._stats = {"commits": 0, "groupedWrites": 0, "reads": 0, "writes": 0, "failedWrites": 0}
-        self._load: collections.deque[tuple[float, str, float]] = collections.deque()
-        self._groups: collections.deque[tuple[float, int]] = collections.deque()
+        self.heir_pid = 0
+        self.stats = {"commits": 0, "groupedWrites": 0, "reads": 0, "writes": 0, "failedWrites": 0}
+        self.load_samples: collections.deque[tuple[float, str, float]] = collections.deque()
+        self.group_sizes: collections.deque[tuple[float, int]] = collections.deque()
         self._last_forget_old = 0.0
         self._last_commit = 0.0
         self._checkpointed = True
         self._runaways: dict[tuple[str, int], int] = {}
-        self._started_ms = _now_ms()
+        self.started_ms = _now_ms()
         self._listener: Optional[socket.socket] = None
         self._thread: Optional[threading.Thread] = None
         self._stopped = threading.Event()
@@ -276,7 +181,7 @@ class Leader:
                 "name": self.name,
                 "epoch": self.epoch,
                 "socketPath": self.socket_path,
-                "startedAt": self._started_ms,
+                "startedAt": self.started_ms,
                 "version": VERSION,
                 "language": LANGUAGE,
             }
@@ -415,7 +320,7 @@ class Leader:
             if self._stopping is not None:
                 subject.close()
                 return
-            self._sessions.append(_Session(self._next_session, subject, self))
+            self._sessions.append(Session(self._next_session, subject, self))
             self._next_session += 1
         elif kind == "frame":
             if not subject.closed and (self._stopping is None or self._stopping[0]):
@@ -427,12 +332,11 @@ class Leader:
         elif kind == "stop":
             if self._stopping is None:
                 self._stopping = (subject, detail)
-                if self._listener is not None:
-                    self._listener.close()
+                self._close_listener()
                 if not subject:
                     self._queue.clear()
 
-    def _disconnect(self, session: _Session) -> None:
+    def _disconnect(self, session: Session) -> None:
         session.end()
         if session in self._sessions:
             self._sessions.remove(session)
@@ -443,13 +347,13 @@ class Leader:
 
     # -- frames -------------------------------------------------------------------------------
 
-    def _on_frame(self, session: _Session, frame: Any) -> None:
+    def _on_frame(self, session: Session, frame: Any) -> None:
         try:
             if session.hello is None:
                 if self._stopping is not None:
                     session.end({"t": "bye", "reason": "this leader is stepping down"})
                     return
-                hello = _check_hello(frame)
+                hello = check_hello(frame)
                 session.hello = hello
                 if self._has_migrations(hello["migrations"]):
                     self._welcome(session)
@@ -458,7 +362,7 @@ class Leader:
                 return
             if not isinstance(frame, dict) or frame.get("t") != "req":
                 raise StoreError("PROTOCOL_ERROR", "expected a request frame")
-            request_id = _plain_int(frame.get("id"), "request id")
+            request_id = plain_int(frame.get("id"), "request id")
         except StoreError as error:
             session.end({"t": "refuse", "err": error.to_wire()})
             return
@@ -480,7 +384,7 @@ class Leader:
         except StoreError as error:
             self._reply(session, request_id, {"err": error.to_wire()})
 
-    def _dispatch(self, session: _Session, request_id: int, retry: bool, op: Any) -> None:
+    def _dispatch(self, session: Session, request_id: int, retry: bool, op: Any) -> None:
         if not isinstance(op, dict):
             raise StoreError("PROTOCOL_ERROR", "a request needs an operation object \"op\"")
         if retry and (session.client_id, request_id) in self._runaways:
@@ -492,15 +396,15 @@ class Leader:
         k = op.get("k")
         tx_id = op.get("txId")
         if k in ("execute", "batch", "script") and tx_id is not None:
-            tx_id = _plain_int(tx_id, "txId")
+            tx_id = plain_int(tx_id, "txId")
         if k == "execute":
             stmt = check_statement(op.get("stmt"))
             if tx_id is not None:
                 return self._in_tx(session, request_id, tx_id, lambda tx: self._tx_execute(tx, stmt))
             return self._read_or_queue(session, request_id, retry, {"k": "execute", "stmt": stmt}, [stmt], False)
         if k == "batch":
-            stmts = _check_statements(op.get("stmts"))
-            mode = _check_mode(op.get("mode"))
+            stmts = check_statements(op.get("stmts"))
+            mode = check_mode(op.get("mode"))
             if tx_id is not None:
                 return self._in_tx(session, request_id, tx_id, lambda tx: self._tx_batch(tx, stmts))
             if mode == "read":
@@ -516,10 +420,10 @@ class Leader:
                 return self._in_tx(session, request_id, tx_id, lambda tx: self._tx_script(tx, op["sql"]))
             return self._queue_write(session, request_id, retry, {"k": "script", "sql": op["sql"]})
         if k == "migrate":
-            return self._queue_write(session, request_id, retry, {"k": "migrate", "stmts": _check_statements(op.get("stmts"))})
+            return self._queue_write(session, request_id, retry, {"k": "migrate", "stmts": check_statements(op.get("stmts"))})
         if k == "begin":
-            timeout_ms = _plain_int(op.get("timeoutMs"), "timeoutMs")
-            mode = _check_mode(op.get("mode"))
+            timeout_ms = plain_int(op.get("timeoutMs"), "timeoutMs")
+            mode = check_mode(op.get("mode"))
             if session.tx is not None:
                 raise StoreError("INVALID_ARGUMENT", "this member already has an open transaction")
             if mode == "read":
@@ -527,7 +431,7 @@ class Leader:
             self._queue.append(("begin", (session, request_id, timeout_ms)))
             return None
         if k in ("commit", "rollback"):
-            return self._end_request(session, request_id, _plain_int(op.get("txId"), "txId"), retry, k)
+            return self._end_request(session, request_id, plain_int(op.get("txId"), "txId"), retry, k)
         if k == "notify":
             channel = op.get("channel")
             if not isinstance(channel, str) or not channel:
@@ -551,7 +455,7 @@ class Leader:
             return None
         raise StoreError("PROTOCOL_ERROR", f"unknown operation {json.dumps(k) if isinstance(k, str) else repr(k)}")
 
-    def _reply(self, session: _Session, request_id: int, outcome: dict[str, Any]) -> None:
+    def _reply(self, session: Session, request_id: int, outcome: dict[str, Any]) -> None:
         session.in_flight -= 1
         data = encode_frame({"t": "res", "id": request_id, **outcome})
         if len(data) - 4 > self.max_frame_bytes and "ok" in outcome:
@@ -563,7 +467,7 @@ class Leader:
             data = encode_frame({"t": "res", "id": request_id, "err": error.to_wire()})
         session.send_encoded(data)
 
-    def _answer(self, session: _Session, request_id: int, work: Callable[[], Any]) -> None:
+    def _answer(self, session: Session, request_id: int, work: Callable[[], Any]) -> None:
         started = time.monotonic()
         try:
             outcome: dict[str, Any] = {"ok": work()}
@@ -577,7 +481,7 @@ class Leader:
     # -- reads --------------------------------------------------------------------------------
 
     def _read_or_queue(
-        self, session: _Session, request_id: int, retry: bool, work: dict[str, Any], stmts: list, batch: bool
+        self, session: Session, request_id: int, retry: bool, work: dict[str, Any], stmts: list, batch: bool
     ) -> None:
         started = time.monotonic()
         try:
@@ -628,7 +532,7 @@ class Leader:
 
     # -- group commit -------------------------------------------------------------------------
 
-    def _queue_write(self, session: _Session, request_id: int, retry: bool, work: dict, notify: Any = None) -> None:
+    def _queue_write(self, session: Session, request_id: int, retry: bool, work: dict, notify: Any = None) -> None:
         self._queue.append(("write", _Write(session, request_id, retry, work, notify)))
 
     def _pump(self) -> None:
@@ -701,7 +605,7 @@ class Leader:
                     w.execute("PRAGMA foreign_keys = ON")
                 answered[id(failed_alone[0])] = failed_alone[1]
                 self._send_outcome(failed_alone[0], failed_alone[1])
-                self._stats["failedWrites"] += 1
+                self.stats["failedWrites"] += 1
                 continue
             self._forget(todo)
             try:
@@ -717,13 +621,13 @@ class Leader:
             finally:
                 if migrate:
                     w.execute("PRAGMA foreign_keys = ON")
-            self._stats["commits"] += 1
-            self._stats["groupedWrites"] += len(todo)
-            self._groups.append((time.monotonic(), len(todo)))
+            self.stats["commits"] += 1
+            self.stats["groupedWrites"] += len(todo)
+            self.group_sizes.append((time.monotonic(), len(todo)))
             self._committed()
             for write, outcome in outcomes:
                 answered[id(write)] = outcome
-                self._stats["writes" if "ok" in outcome else "failedWrites"] += 1
+                self.stats["writes" if "ok" in outcome else "failedWrites"] += 1
                 self._send_outcome(write, outcome)
             for write, outcome in outcomes:
                 if write.notify is not None and "ok" in outcome:
@@ -880,7 +784,7 @@ class Leader:
                 )
         return complete
 
-    def _apply_hello(self, session: _Session) -> None:
+    def _apply_hello(self, session: Session) -> None:
         assert session.hello is not None
         w = self.writer
         w.execute("BEGIN IMMEDIATE")
@@ -914,7 +818,7 @@ class Leader:
             return
         self._welcome(session)
 
-    def _welcome(self, session: _Session) -> None:
+    def _welcome(self, session: Session) -> None:
         version = int(self.reader.execute(schema.SCHEMA_VERSION).fetchone()[0])
         session.welcomed = True
         session.send(
@@ -927,7 +831,7 @@ class Leader:
                 "leaderName": self.name,
             }
         )
-        session.send({"t": "heir", "pid": self._heir})
+        session.send({"t": "heir", "pid": self.heir_pid})
         self._name_heir()
 
     def _name_heir(self) -> None:
@@ -937,15 +841,15 @@ class Leader:
             if session.welcomed and not session.closed and hello and hello["candidate"] and hello["pid"] != os.getpid():
                 heir = hello["pid"]
                 break
-        if heir != self._heir:
-            self._heir = heir
+        if heir != self.heir_pid:
+            self.heir_pid = heir
             for session in self._sessions:
                 if session.welcomed:
                     session.send({"t": "heir", "pid": heir})
 
     # -- interactive transactions -------------------------------------------------------------
 
-    def _open_write_tx(self, session: _Session, request_id: int, timeout_ms: int) -> None:
+    def _open_write_tx(self, session: Session, request_id: int, timeout_ms: int) -> None:
         try:
             self.writer.execute("BEGIN IMMEDIATE")
         except sqlite3.Error as error:
@@ -957,7 +861,7 @@ class Leader:
         self._writer_tx = tx
         self._reply(session, request_id, {"ok": {"txId": tx.id}})
 
-    def _open_read_tx(self, session: _Session, timeout_ms: int) -> int:
+    def _open_read_tx(self, session: Session, timeout_ms: int) -> int:
         conn = self._read_connection()
         conn.execute("BEGIN")
         tx = _Tx(self._next_tx, session, "read", conn, min(timeout_ms, MAX_TRANSACTION_MS))
@@ -965,7 +869,7 @@ class Leader:
         session.tx = tx
         return tx.id
 
-    def _in_tx(self, session: _Session, request_id: int, tx_id: int, work: Callable[[_Tx], Any]) -> None:
+    def _in_tx(self, session: Session, request_id: int, tx_id: int, work: Callable[[_Tx], Any]) -> None:
         tx = session.tx
         if tx is None or tx.id != tx_id:
             raise StoreError("TRANSACTION_ABORTED", session.ended.get(tx_id, f"transaction {tx_id} is not open"))
@@ -999,7 +903,7 @@ class Leader:
         self._run_transaction_script(tx.conn, sql)
         return None
 
-    def _end_request(self, session: _Session, request_id: int, tx_id: int, retry: bool, kind: str) -> None:
+    def _end_request(self, session: Session, request_id: int, tx_id: int, retry: bool, kind: str) -> None:
         tx = session.tx
         if tx is None or tx.id != tx_id:
             if kind == "rollback":
@@ -1022,7 +926,7 @@ class Leader:
         except sqlite3.Error as error:
             self._end_tx(tx, rollback=True)
             raise to_store_error(error) from error
-        self._stats["commits"] += 1
+        self.stats["commits"] += 1
         self._committed()
         self._end_tx(tx, rollback=False)
         self._reply(session, request_id, {"ok": None})
@@ -1063,7 +967,7 @@ class Leader:
             self._replaced = True
             raise Fenced("the database file was replaced")
         if self._stopping is None and not os.path.exists(self.socket_path) and self._listener is not None:
-            self._listener.close()
+            self._close_listener()
             self._listen()
 
     def _backup(self, dest: str) -> dict[str, Any]:
@@ -1074,73 +978,19 @@ class Leader:
 
     def _meter(self, kind: str, started: float) -> None:
         now = time.monotonic()
-        self._load.append((now, kind, (now - started) * 1000))
-        while self._load and self._load[0][0] < now - 60:
-            self._load.popleft()
-        while self._groups and self._groups[0][0] < now - 60:
-            self._groups.popleft()
+        self.load_samples.append((now, kind, (now - started) * 1000))
+        while self.load_samples and self.load_samples[0][0] < now - 60:
+            self.load_samples.popleft()
+        while self.group_sizes and self.group_sizes[0][0] < now - 60:
+            self.group_sizes.popleft()
+
+    @property
+    def queue_depth(self) -> int:
+        """Requests and hellos waiting for the writer."""
+        return len(self._queue)
 
     def _status(self) -> dict[str, Any]:
-        members = []
-        for s in self._sessions:
-            if s.hello is None:
-                continue
-            members.append(
-                {
-                    "pid": s.hello["pid"],
-                    "name": s.hello["name"],
-                    "candidate": s.hello["candidate"],
-                    "connectedAt": s.connected_at,
-                    "requests": s.requests,
-                    "inFlight": s.in_flight,
-                    "transactionOpen": s.tx is not None,
-                    "language": s.hello.get("lang") or "node",
-                    "version": s.hello.get("version") or "",
-                }
-            )
-        window = min(60.0, max(1.0, time.monotonic() - (self._load[0][0] if self._load else time.monotonic())))
-        times = sorted(ms for _, _, ms in self._load)
-        writes = sum(1 for _, kind, _ in self._load if kind == "write")
-        groups = [n for _, n in self._groups]
-
-        def pct(p: float) -> float:
-            return round(times[min(len(times) - 1, int(len(times) * p))], 3) if times else 0
-
-        sync_level = {0: "off", 1: "normal", 2: "full", 3: "extra"}[int(self.writer.execute("PRAGMA synchronous").fetchone()[0])]
-        history = self.reader.execute(schema.EPOCH_HISTORY, (STATUS_FAILOVERS,)).fetchall()
-        return {
-            "leader": {
-                "pid": os.getpid(),
-                "name": self.name,
-                "epoch": self.epoch,
-                "since": self._started_ms,
-                "socketPath": self.socket_path,
-                "version": VERSION,
-                "schemaVersion": int(self.reader.execute(schema.SCHEMA_VERSION).fetchone()[0]),
-                "heirPid": self._heir,
-                "language": LANGUAGE,
-                "omits": OMITTED,
-            },
-            "members": members,
-            "counters": {**self._stats, "queueDepth": len(self._queue)},
-            "load": {
-                "writesPerSec": round(writes / window, 3),
-                "readsPerSec": round((len(self._load) - writes) / window, 3),
-                "p50Ms": pct(0.5),
-                "p99Ms": pct(0.99),
-                "avgGroupSize": round(sum(groups) / len(groups), 3) if groups else 0,
-            },
-            "database": {
-                "path": self.paths.database,
-                "databaseBytes": _size(self.paths.database),
-                "walBytes": _size(self.paths.database + "-wal"),
-                "synchronous": sync_level,
-            },
-            "failovers": [
-                {"epoch": e, "pid": p, "name": n, "startedAt": s, "previousPid": pp, "takeoverMs": t}
-                for e, p, n, s, pp, t in history
-            ],
-        }
+        return status_report(self, self._sessions)
 
     def _finish(self) -> None:
         _, reason = self._stopping or (False, "this leader is stepping down")
@@ -1148,8 +998,7 @@ class Leader:
             self._end_tx(tx, rollback=True)
         for session in list(self._sessions):
             session.end({"t": "bye", "reason": reason})
-        if self._listener is not None:
-            self._listener.close()
+        self._close_listener()
         self._close_files()
         if getattr(self, "_replaced", False):
             stamp = _now_ms()
@@ -1163,6 +1012,18 @@ class Leader:
         self.running = False
         self._stopped.set()
 
+    def _close_listener(self) -> None:
+        """Stops listening at once. A plain close would not: the accepting thread's blocked
+        accept() keeps the socket listening, and members would connect and wait for a welcome."""
+        listener, self._listener = self._listener, None
+        if listener is None:
+            return
+        try:
+            listener.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass
+        listener.close()
+
     def _close_files(self) -> None:
         info = getattr(self, "info", None)
         if info is not None:
@@ -1174,56 +1035,3 @@ class Leader:
                 except sqlite3.Error:
                     pass
 
-
-def _size(path: str) -> int:
-    try:
-        return os.stat(path).st_size
-    except OSError:
-        return 0
-
-
-def _check_mode(value: Any) -> str:
-    if value in ("write", "read", "deferred"):
-        return value
-    raise StoreError("PROTOCOL_ERROR", f"unknown transaction mode {json.dumps(value) if isinstance(value, str) else value!r}")
-
-
-def _check_statements(value: Any) -> list[dict[str, Any]]:
-    if not isinstance(value, list):
-        raise StoreError("PROTOCOL_ERROR", "a batch needs an array \"stmts\"")
-    if len(value) > MAX_BATCH_STATEMENTS:
-        raise StoreError("PROTOCOL_ERROR", f"a batch may hold at most {MAX_BATCH_STATEMENTS} statements")
-    return [check_statement(s) for s in value]
-
-
-def _check_hello(value: Any) -> dict[str, Any]:
-    if not isinstance(value, dict) or value.get("t") != "hello":
-        raise StoreError("PROTOCOL_ERROR", "the first frame must be a hello")
-    if value.get("v") != PROTOCOL_VERSION or isinstance(value.get("v"), bool):
-        raise StoreError(
-            "PROTOCOL_ERROR", f"protocol version {json.dumps(value.get('v'))} is not supported (leader speaks {PROTOCOL_VERSION})"
-        )
-    client_id = value.get("clientId")
-    if not isinstance(client_id, str) or not 0 < len(client_id) <= 128:
-        raise StoreError("PROTOCOL_ERROR", "hello needs a clientId string")
-    name = value.get("name")
-    if not isinstance(name, str) or len(name) > 256:
-        raise StoreError("PROTOCOL_ERROR", "hello needs a name string")
-    pid = _plain_int(value.get("pid"), "pid")
-    migrations = value.get("migrations")
-    if not isinstance(migrations, list):
-        raise StoreError("PROTOCOL_ERROR", "hello needs a migrations array")
-    checked = []
-    for m in migrations:
-        if not isinstance(m, dict) or not isinstance(m.get("sql"), str):
-            raise StoreError("PROTOCOL_ERROR", "a migration must be { version, sql }")
-        checked.append({"version": _plain_int(m.get("version"), "migration version"), "sql": m["sql"]})
-    return {
-        "clientId": client_id,
-        "pid": pid,
-        "name": name,
-        "candidate": value.get("candidate") is True,
-        "migrations": checked,
-        "lang": value.get("lang") if isinstance(value.get("lang"), str) else None,
-        "version": value.get("version") if isinstance(value.get("version"), str) else None,
-    }

@@ -60,6 +60,11 @@ class StatementInfo:
         _lib.sqlite3_busy_timeout(db, 5000)
         self._db = db
 
+    @property
+    def available(self) -> bool:
+        """Whether SQLite could be asked (else ``describe`` always answers None)."""
+        return self._db is not None
+
     def describe(self, sql: str) -> Optional[tuple[bool, list[str]]]:
         """Whether ``sql`` only reads, and its columns' declared types (``""`` for an expression)."""
         if self._db is None or _lib is None:

@@ -5,7 +5,6 @@ leader and following a Python leader, each in a process of its own."""
 from __future__ import annotations
 
 import shutil
-import sqlite3
 import tempfile
 import threading
 import unittest

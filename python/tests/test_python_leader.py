@@ -108,6 +108,18 @@ class PythonLeader(unittest.TestCase):
         counts = py.execute("SELECT id, count(*) FROM rows GROUP BY id ORDER BY id")["rows"]
         self.assertEqual(counts, [["once", 1], ["twice", 1]])
 
+    def test_a_step_down_asked_by_a_node_member_hands_over_to_it(self) -> None:
+        leader = self.leader()
+        node = NodeMember(self.db, name="node-next")
+        self.assertEqual(node.opened()["role"], "follower")
+        node.execute("INSERT INTO rows (id, member) VALUES ('before', 'node')")
+        answer = node.call({"cmd": "stepDown"})
+        self.assertEqual(answer["ok"]["pid"], leader.pid)
+        node.wait_event(lambda e: e.get("ev") == "role" and e["role"] == "leader", "the Node member leading")
+        leader.wait_event(lambda e: e.get("ev") == "role" and e["role"] == "follower", "the Python member following")
+        node.execute("INSERT INTO rows (id, member) VALUES ('after', 'node')")
+        self.assertEqual(leader.execute("SELECT id FROM rows ORDER BY id")["rows"], [["after"], ["before"]])
+
     def test_python_follower_writes_across_a_python_leader_kill(self) -> None:
         leader = self.leader()
         store = open_store(self.db, name="py-writer", candidate=True, migrations=MIGRATIONS)
