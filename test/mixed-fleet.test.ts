@@ -2,7 +2,8 @@
  * A fleet of Node and Python members sharing one database under faults. Leadership passes
  * between the languages by SIGKILL (four times: Python to Node, Node to Python, twice each) and
  * by graceful handover (twice), while a Node and a Python member that never lead keep writing,
- * with every candidate writing too. Then: no acknowledged write lost, none applied twice,
+ * with every candidate writing too, and a short-lived member of either language runs "init"
+ * (opens with the migrations, closes) after each change. Then: no acknowledged write lost, none applied twice,
  * `integrity_check` ok, and the exact opener tracker (fanotify) saw at most one process holding
  * the database, its -wal or its -shm at every instant, and only the leaders the database records.
  */
@@ -116,6 +117,10 @@ test('leadership passes between Node and Python (4 kills, 2 handovers) with noth
     await until(next.leads, 60_000, `${next.name} leading after round ${round}`);
     leader = next;
     await writingAgain(writing.filter((m) => !m.exited()));
+    // "init" under load, as an operator runs it: a short-lived member of the other language
+    // opens the store with the same migrations (the leader finds them applied) and closes.
+    const init = await start(languages[round] === 'node' ? 'python' : 'node', file, `init-${round}`, false);
+    await init.close();
   }
 
   const live = all.filter((m) => !m.exited());
