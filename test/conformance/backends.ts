@@ -101,6 +101,9 @@ export const BATON_PYTHON_LEADER: Backend = {
   },
 };
 
+/** Every Baton backend the differential suite compares with @libsql/client. */
+export const BATON_BACKENDS: Backend[] = [BATON_LEADER, BATON_FORWARDING, BATON_PYTHON_LEADER];
+
 /** Closes every client opened so far (Baton's `close` resolves once the member has shut down), then the Python leaders. */
 export async function closeAll(): Promise<void> {
   const clients = open.splice(0).reverse();

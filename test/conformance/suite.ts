@@ -1,6 +1,7 @@
 /**
  * Declares the jest tests of a list of scenarios: each one runs on @libsql/client and on each
- * Baton backend (a leader-hosting member, a forwarding member), and the traces must be equal.
+ * Baton backend (a leader-hosting member, a forwarding member, a member forwarding to a Python
+ * leader), and the traces must be equal.
  * A scenario with a documented difference says so in its title: at its listed steps Baton must
  * do what the difference says and libsql must not; every other step must agree.
  *
@@ -12,7 +13,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { removeTempDirs } from '../helpers/temp';
-import { BATON_FORWARDING, BATON_LEADER, BATON_PYTHON_LEADER, closeAll, LIBSQL } from './backends';
+import { BATON_BACKENDS, closeAll, LIBSQL } from './backends';
 import { pick, runScenario } from './driver';
 import type { Outcome } from './outcome';
 import type { Scenario, Trace } from './scenario';
@@ -55,29 +56,26 @@ export function differentialSuite(scenarios: Scenario[]): void {
     expect(documented.filter((phrase) => !section.includes(phrase))).toEqual([]);
   });
 
-  describe.each([BATON_LEADER, BATON_FORWARDING, BATON_PYTHON_LEADER])(
-    '$name agrees with @libsql/client',
-    (backend) => {
-      for (const scenario of scenarios) {
-        const { difference } = scenario;
-        const title =
-          difference === undefined ? scenario.name : `${scenario.name} (documented difference: ${difference.reason})`;
-        test(title, async () => {
-          const expected = await runScenario(LIBSQL, scenario);
-          const actual: Trace = (await runScenario(backend, scenario)).map(([label, outcome]) => [
-            label,
-            asLibsqlClasses(outcome),
-          ]);
-          const differing = Object.keys(difference?.steps ?? {});
-          expect(pick(actual, differing, false)).toEqual(pick(expected, differing, false));
-          for (const [label, batonDoes] of Object.entries(difference?.steps ?? {})) {
-            const ours = actual.find(([l]) => l === label)?.[1];
-            const theirs = expected.find(([l]) => l === label)?.[1];
-            expect({ label, outcome: ours }).toMatchObject({ label, outcome: batonDoes });
-            expect({ label, outcome: theirs }).not.toMatchObject({ label, outcome: batonDoes });
-          }
-        });
-      }
-    },
-  );
+  describe.each(BATON_BACKENDS)('$name agrees with @libsql/client', (backend) => {
+    for (const scenario of scenarios) {
+      const { difference } = scenario;
+      const title =
+        difference === undefined ? scenario.name : `${scenario.name} (documented difference: ${difference.reason})`;
+      test(title, async () => {
+        const expected = await runScenario(LIBSQL, scenario);
+        const actual: Trace = (await runScenario(backend, scenario)).map(([label, outcome]) => [
+          label,
+          asLibsqlClasses(outcome),
+        ]);
+        const differing = Object.keys(difference?.steps ?? {});
+        expect(pick(actual, differing, false)).toEqual(pick(expected, differing, false));
+        for (const [label, batonDoes] of Object.entries(difference?.steps ?? {})) {
+          const ours = actual.find(([l]) => l === label)?.[1];
+          const theirs = expected.find(([l]) => l === label)?.[1];
+          expect({ label, outcome: ours }).toMatchObject({ label, outcome: batonDoes });
+          expect({ label, outcome: theirs }).not.toMatchObject({ label, outcome: batonDoes });
+        }
+      });
+    }
+  });
 }
