@@ -36,7 +36,8 @@ interface Fleeter {
   leads: () => boolean;
   write: () => void;
   stopWriting: () => Promise<void>;
-  kill: () => void;
+  /** SIGKILLs it and resolves once the process has exited. */
+  kill: () => Promise<void>;
   close: () => Promise<void>;
   exited: () => boolean;
 }
@@ -54,7 +55,10 @@ function node(member: Member): Fleeter {
       member.send({ cmd: 'stopLoop' });
       await member.waitFor((e) => e.ev === 'writeDone');
     },
-    kill: () => member.kill(),
+    kill: () => {
+      member.kill();
+      return member.whenExited();
+    },
     close: async () => {
       member.send({ cmd: 'close' });
       await member.whenExited();
@@ -76,7 +80,10 @@ function python(member: PythonMember, name: string): Fleeter {
       member.send({ cmd: 'stopLoop' });
       await member.waitFor((e) => e.ev === 'loopDone');
     },
-    kill: () => member.kill(),
+    kill: () => {
+      member.kill();
+      return member.whenExited();
+    },
     close: () => member.stop(),
     exited: () => member.child.exitCode !== null || member.child.signalCode !== null,
   };
@@ -89,7 +96,13 @@ async function start(language: 'node' | 'python', file: string, name: string, ca
 
 async function writingAgain(members: Fleeter[]): Promise<void> {
   const before = new Map(members.map((m) => [m, m.acked.size]));
-  await until(() => members.every((m) => m.acked.size >= before.get(m)! + 5), 60_000, 'the fleet writing again');
+  const progress = (): string =>
+    members.map((m) => `${m.name} ${before.get(m)} -> ${m.acked.size}${m.leads() ? ' (leads)' : ''}`).join(', ');
+  await until(() => members.every((m) => m.acked.size >= before.get(m)! + 5), 60_000, 'the fleet writing again').catch(
+    (error: Error) => {
+      throw new Error(`${error.message}: ${progress()}`);
+    },
+  );
 }
 
 test('leadership passes between Node and Python (4 kills, 2 handovers) with nothing lost or applied twice and one opener', async () => {
@@ -112,11 +125,13 @@ test('leadership passes between Node and Python (4 kills, 2 handovers) with noth
     next.write();
     const writing = all.filter((m) => !m.exited());
     await writingAgain(writing);
-    if (graceful) await leader.close();
-    else leader.kill();
+    const victim = leader;
+    // Waited for, so that the survivors below are known: a killed process's exit is reported late on a busy machine.
+    if (graceful) await victim.close();
+    else await victim.kill();
     await until(next.leads, 60_000, `${next.name} leading after round ${round}`);
     leader = next;
-    await writingAgain(writing.filter((m) => !m.exited()));
+    await writingAgain(writing.filter((m) => m !== victim));
     // "init" under load, as an operator runs it: a short-lived member of the other language
     // opens the store with the same migrations (the leader finds them applied) and closes.
     const init = await start(languages[round] === 'node' ? 'python' : 'node', file, `init-${round}`, false);
