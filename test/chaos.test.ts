@@ -108,6 +108,41 @@ test('20 s of chaos on 7 members and 2 readers, the file replaced once (seed 202
   expect(summary.openers.maxAtOnce).toBe(1);
 });
 
+test('20 s of chaos on 6 members, 3 of them Python (seed 7): leadership passes between the languages, nothing lost or applied twice, one opener', async () => {
+  const { code, stdout, stderr } = await run([
+    '--seconds',
+    '20',
+    '--members',
+    '6',
+    '--python',
+    '3',
+    '--seed',
+    '7',
+    '--json',
+  ]);
+  const summary = JSON.parse(stdout.trim()) as {
+    ok: boolean;
+    python: number;
+    violations: string[];
+    checks: { name: string; ok: boolean; detail: string }[];
+    faults: { leaderKills: number };
+    writes: { opsAcked: number };
+    openers: { method: string; overlaps: unknown[]; maxAtOnce: number; lostEvents: number };
+    leaders: { epochs: number; languageChanges: { toPython: number; toNode: number } };
+  };
+  if (code !== 0) console.error(`chaos runner exited ${code}\n${stderr}\n${JSON.stringify(summary, null, 2)}`);
+  expect(summary.violations).toEqual([]);
+  expect(summary.checks.filter((c) => !c.ok)).toEqual([]);
+  expect(summary.ok).toBe(true);
+  expect(code).toBe(0);
+  expect(summary.python).toBe(3);
+  expect(summary.faults.leaderKills).toBeGreaterThanOrEqual(3);
+  expect(summary.writes.opsAcked).toBeGreaterThan(0);
+  expect(summary.leaders.languageChanges.toPython).toBeGreaterThanOrEqual(2);
+  expect(summary.leaders.languageChanges.toNode).toBeGreaterThanOrEqual(2);
+  expect(summary.openers).toMatchObject({ method: 'exact', overlaps: [], maxAtOnce: 1, lostEvents: 0 });
+});
+
 test('--help and bad usage follow the documented exit codes', async () => {
   const help = await run(['--help']);
   expect(help.code).toBe(0);
@@ -117,4 +152,7 @@ test('--help and bad usage follow the documented exit codes', async () => {
   expect(bad.code).toBe(2);
   expect(bad.stdout).toBe('');
   expect(bad.stderr).toMatch(/--members must be an integer from 2 to 32/);
+  const lease = await run(['--python', '1', '--lock', 'lockfile']);
+  expect(lease.code).toBe(2);
+  expect(lease.stderr).toMatch(/--python needs the flock election/);
 });

@@ -383,7 +383,7 @@ export async function checkDatabase(
   files: readonly GenerationFile[],
   recordPath: string,
   observed: ObservedLeader[],
-): Promise<{ checks: Check[]; epochs: EpochRecord[]; epochsByGeneration: number[] }> {
+): Promise<{ checks: Check[]; epochs: EpochRecord[]; epochsByGeneration: number[]; everyEpoch: EpochRecord[] }> {
   const checks: Check[] = [];
   const several = files.length > 1;
   const label = (file: GenerationFile): string => (several ? `generation ${file.generation}: ` : '');
@@ -461,5 +461,5 @@ export async function checkDatabase(
       detail: `record: pid ${record.pid} epoch ${record.epoch}; history: pid ${last?.pid} epoch ${last?.epoch}`,
     });
   }
-  return { checks, epochs: final, epochsByGeneration: histories.map((h) => h.length) };
+  return { checks, epochs: final, epochsByGeneration: histories.map((h) => h.length), everyEpoch: histories.flat() };
 }

@@ -10,6 +10,17 @@ import * as path from 'node:path';
 import { processName, type ChaosCommand, type ChaosEvent, type ChaosMemberConfig } from './protocol';
 
 const MEMBER_SCRIPT = path.join(__dirname, 'member.js');
+/** The Python member of the repository (scripts/dist/chaos/ -> python/chaos/member.py). */
+const PYTHON_MEMBER = path.join(__dirname, '..', '..', '..', 'python', 'chaos', 'member.py');
+
+/** The slots run by the Python member when `count` of `size` are: the odd ones first, then the even ones. */
+export function pythonSlots(size: number, count: number): Set<number> {
+  const order = [
+    ...Array.from({ length: size }, (_, i) => i).filter((i) => i % 2 === 1),
+    ...Array.from({ length: size }, (_, i) => i).filter((i) => i % 2 === 0),
+  ];
+  return new Set(order.slice(0, count));
+}
 
 /** One process of the fleet (a member incarnation or an init call). */
 export class ChaosProcess {
@@ -43,6 +54,8 @@ export class ChaosProcess {
     readonly child: ChildProcess,
     /** When the runner forked it (ms, taken before the fork): what the pid named before is another process. */
     readonly spawnedAtMs: number,
+    /** Whether it runs the Python member. */
+    readonly python = false,
   ) {
     this.exited = new Promise((resolve) =>
       child.once('exit', (code, signal) => {
@@ -147,6 +160,8 @@ export class ChaosFleet {
     private readonly members: number,
     readers: number,
     private readonly onEvent: (process: ChaosProcess, event: ChaosEvent) => void,
+    /** The member slots run by the Python member (init calls always run on Node). */
+    private readonly python: ReadonlySet<number> = new Set(),
   ) {
     this.slots = Array.from({ length: members + readers }, () => null);
     this.incarnations = Array.from({ length: members + readers }, () => 0);
@@ -190,12 +205,20 @@ export class ChaosFleet {
     const stderr = fs.openSync(path.join(this.dir, `${name}.stderr`), 'a');
     let child: ChildProcess;
     const spawnedAtMs = Date.now();
+    const python = mode === 'member' && this.python.has(slot);
     try {
-      child = fork(MEMBER_SCRIPT, [JSON.stringify(config)], { stdio: ['ignore', 'ignore', stderr, 'ipc'] });
+      child = python
+        ? fork(PYTHON_MEMBER, [JSON.stringify(config)], {
+            stdio: ['ignore', 'ignore', stderr, 'ipc'],
+            execPath: process.env.PYTHON ?? 'python3',
+            execArgv: [],
+            serialization: 'json',
+          })
+        : fork(MEMBER_SCRIPT, [JSON.stringify(config)], { stdio: ['ignore', 'ignore', stderr, 'ipc'] });
     } finally {
       fs.closeSync(stderr);
     }
-    const member = new ChaosProcess(name, mode, slot, incarnation, child, spawnedAtMs);
+    const member = new ChaosProcess(name, mode, slot, incarnation, child, spawnedAtMs, python);
     this.all.add(member);
     this.started.push(member);
     member.onEvent((event) => {

@@ -90,10 +90,14 @@ async function main(options: ChaosOptions): Promise<number> {
   const { files, unmatched } = run.generations.collect();
   const logs = await WriteLogs.read(dir);
   const { checks: rowChecks, totals } = await checkRows(files, logs);
-  const { checks: dbChecks, epochsByGeneration } = await checkDatabase(files, paths.record, run.tally.observedLeaders);
+  const {
+    checks: dbChecks,
+    epochsByGeneration,
+    everyEpoch,
+  } = await checkDatabase(files, paths.record, run.tally.observedLeaders);
   const reads = options.readers > 0 ? readsVerdict(logs.placedWrites(), readReadLogs(dir)) : null;
   const generations = generationsCheck(files, unmatched);
-  const summary = summarize(run, { rowChecks, totals, dbChecks, epochsByGeneration, reads, generations });
+  const summary = summarize(run, { rowChecks, totals, dbChecks, epochsByGeneration, everyEpoch, reads, generations });
   process.stdout.write(options.json ? `${JSON.stringify(summary)}\n` : `${formatSummary(summary)}\n`);
   return summary.ok ? 0 : 1;
 }

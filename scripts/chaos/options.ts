@@ -8,6 +8,8 @@ export interface ChaosOptions {
   seed: string;
   /** Writer loops per member (requests each member keeps in flight, bursts aside). */
   loops: number;
+  /** Member slots run by the Python member (python/chaos/member.py): the odd slots first, then the even ones. */
+  python: number;
   /** The members' election: `flock` (default) or `lockfile` (a lease; see the help). */
   lock: 'flock' | 'lockfile';
   /** Reader processes (`reads: 'local'`, never candidates) besides the members; 0 with lockfile. */
@@ -65,6 +67,9 @@ Options:
                   killed before it noticed leaves the lost file's -wal at the path, and the
                   next leader moves it aside before opening the new file. Needs python3 (the
                   swap is renameat2 RENAME_EXCHANGE, which Node does not offer)
+  --python <n>    run <n> of the member slots with the Python member (python/baton, through
+                  python/chaos/member.py; needs python3 3.11+), the odd slots first, so that
+                  leadership passes between Node and Python; flock only (default 0)
   --lock <mode>   flock (default) or lockfile. With lockfile the election is a lease: leader
                   kills come every 3-6 s, pauses are twice as frequent and last up to 4 s,
                   and members time out after 3 s, so paused leaders are overtaken and
@@ -108,6 +113,7 @@ const SPEC = {
   loops: { type: 'string' },
   readers: { type: 'string' },
   'no-replace': { type: 'boolean' },
+  python: { type: 'string' },
   lock: { type: 'string' },
   openers: { type: 'string' },
   json: { type: 'boolean' },
@@ -155,9 +161,14 @@ export function parseChaosOptions(argv: string[]): ChaosOptions {
   if (values.seed === '') throw new ChaosUsageError('--seed needs a value');
   if (lock === 'lockfile' && values.readers !== undefined && values.readers.trim() !== '0')
     throw new ChaosUsageError("--readers needs --lock flock: the lockfile election refuses reads: 'local'");
+  const members = integer('members', values.members, 7, 2, 32);
+  const python = integer('python', values.python, 0, 0, members);
+  if (python > 0 && lock === 'lockfile')
+    throw new ChaosUsageError('--python needs the flock election: the Python member has no lockfile mode');
   return {
     seconds: integer('seconds', values.seconds, 60, 1, 24 * 3600),
-    members: integer('members', values.members, 7, 2, 32),
+    members,
+    python,
     seed: values.seed ?? String(Date.now() % 1_000_000),
     loops: integer('loops', values.loops, 2, 1, 16),
     lock,

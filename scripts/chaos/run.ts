@@ -8,7 +8,7 @@
  * verdict is taken afterwards (summary.ts).
  */
 import * as path from 'node:path';
-import { ChaosFleet, type ChaosProcess } from './fleet';
+import { ChaosFleet, type ChaosProcess, pythonSlots } from './fleet';
 import { sleep } from '../shared';
 import { CLOSE_TIMEOUT_MS, FaultInjector } from './faults';
 import { Generations } from './generations';
@@ -52,8 +52,14 @@ export class ChaosRun {
       requestTimeoutMs: TIMINGS[options.lock].requestTimeoutMs,
       lock: options.lock,
     };
-    this.fleet = new ChaosFleet(config, dir, options.seed, options.members, options.readers, (member, event) =>
-      recordEvent(this.tally, member, event),
+    this.fleet = new ChaosFleet(
+      config,
+      dir,
+      options.seed,
+      options.members,
+      options.readers,
+      (member, event) => recordEvent(this.tally, member, event),
+      pythonSlots(options.members, options.python),
     );
     this.generations = new Generations(dir, database);
     this.faults = new FaultInjector(this.fleet, this.tally, options.lock, this.generations);

@@ -5,6 +5,7 @@
  */
 import { percentile } from '../shared';
 import type { Check, WriteTotals } from './check';
+import type { EpochRecord } from '@baton/store';
 import type { GenerationsSeen } from './generations';
 import { plural, type OpenersSeen } from './opener-verdict';
 import { SAMPLE_EVERY_MS } from './openers';
@@ -19,6 +20,8 @@ export interface ChaosSummary {
   seconds: number;
   members: number;
   readers: number;
+  /** Member slots run by the Python member. */
+  python: number;
   lock: 'flock' | 'lockfile';
   elapsedSeconds: number;
   faults: Pick<
@@ -43,6 +46,8 @@ export interface ChaosSummary {
   leaders: {
     /** Epochs in all files together. */
     epochs: number;
+    /** Leader changes from a Node to a Python leader and back, from the epoch history (with --python). */
+    languageChanges: { toPython: number; toNode: number };
     failoverMs: { count: number; median: number | null; p99: number | null; max: number | null };
   };
   /** How the openers were checked (`exact`: the opener tracker; `sample`: /proc) and what was seen. */
@@ -66,6 +71,8 @@ export interface FileVerdict {
   dbChecks: Check[];
   /** Epochs in each generation's file, by generation. */
   epochsByGeneration: number[];
+  /** Every generation's epoch history, oldest file first: who led, in order. */
+  everyEpoch: EpochRecord[];
   /** The readers' checks and counts (null: no readers). */
   reads: { checks: Check[]; seen: ReadsSeen } | null;
   generations: { check: Check; seen: GenerationsSeen };
@@ -73,7 +80,7 @@ export interface FileVerdict {
 
 /** Joins the checks of the files and logs with what the runner saw into the verdict. */
 export function summarize(run: ChaosRun, verdict: FileVerdict): ChaosSummary {
-  const { rowChecks, totals, dbChecks, epochsByGeneration } = verdict;
+  const { rowChecks, totals, dbChecks, epochsByGeneration, everyEpoch } = verdict;
   const { options, tally: t } = run;
   // A request may fail only when its transaction died with its leader (or was rolled back on
   // purpose): every other request must be answered, faults or not, within its timeout.
@@ -136,12 +143,21 @@ export function summarize(run: ChaosRun, verdict: FileVerdict): ChaosSummary {
     },
   ];
   const failover = [...t.failoverMs].sort((a, b) => a - b);
+  // Which language led each epoch: the process the runner started with that pid.
+  const pythonPids = new Set(run.fleet.started.filter((p) => p.python).map((p) => p.pid));
+  const leaderIsPython = everyEpoch.map((e) => pythonPids.has(e.pid));
+  const languageChanges = { toPython: 0, toNode: 0 };
+  for (let i = 1; i < leaderIsPython.length; i++) {
+    if (leaderIsPython[i] && !leaderIsPython[i - 1]) languageChanges.toPython++;
+    if (!leaderIsPython[i] && leaderIsPython[i - 1]) languageChanges.toNode++;
+  }
   return {
     ok: checks.every((c) => c.ok),
     seed: options.seed,
     seconds: options.seconds,
     members: options.members,
     readers: options.readers,
+    python: options.python,
     lock: options.lock,
     elapsedSeconds: Math.round((Date.now() - run.startedAt) / 100) / 10,
     faults: {
@@ -162,6 +178,7 @@ export function summarize(run: ChaosRun, verdict: FileVerdict): ChaosSummary {
     generations: { ...verdict.generations.seen, epochs: epochsByGeneration },
     leaders: {
       epochs: epochsByGeneration.reduce((a, b) => a + b, 0),
+      languageChanges,
       failoverMs: {
         count: failover.length,
         median: percentileOrNull(failover, 0.5),
@@ -217,7 +234,7 @@ export function formatSummary(s: ChaosSummary): string {
       .join(', ') || 'none';
   const ms = s.leaders.failoverMs;
   const lines = [
-    `Baton chaos: ${s.members} members, ${s.readers} readers, ${s.seconds} s of faults (seed ${s.seed}${s.lock === 'lockfile' ? ', lock: lockfile' : ''}), ${s.elapsedSeconds} s in all`,
+    `Baton chaos: ${s.members} members${s.python > 0 ? ` (${s.python} Python)` : ''}, ${s.readers} readers, ${s.seconds} s of faults (seed ${s.seed}${s.lock === 'lockfile' ? ', lock: lockfile' : ''}), ${s.elapsedSeconds} s in all`,
     `Faults:   ${f.leaderKills} leader SIGKILLs, ${f.followerKills} follower SIGKILLs, ${f.pauses} leader and ${f.followerPauses} follower SIGSTOP/SIGCONT, ${f.gracefulRestarts} graceful restarts (${f.gracefulLeaderRestarts} of the leader), ${f.inits} schema init calls, ${f.replacements} file replacements,`,
     `          bursts: ${f.bursts.batch} of large batches, ${f.bursts.transaction} of interactive transactions, ${f.bursts.pipeline} of pipelined writes; ${f.restarts} restarts; skipped for want of a target: ${
       Object.entries(f.skipped)
@@ -237,7 +254,7 @@ export function formatSummary(s: ChaosSummary): string {
       : [
           `Reads:    ${s.reads.checked} reads checked (${s.reads.local} served locally, ${s.reads.forwarded} forwarded), ${s.reads.failed} failed, ${plural(s.reads.violations, 'violation')}`,
         ]),
-    `Leaders:  ${s.leaders.epochs} epochs; failover as measured by members: ${ms.count} failovers, median ${ms.median ?? '-'} ms, p99 ${ms.p99 ?? '-'} ms, max ${ms.max ?? '-'} ms`,
+    `Leaders:  ${s.leaders.epochs} epochs${s.python > 0 ? ` (leadership passed Node -> Python ${s.leaders.languageChanges.toPython} times, Python -> Node ${s.leaders.languageChanges.toNode} times)` : ''}; failover as measured by members: ${ms.count} failovers, median ${ms.median ?? '-'} ms, p99 ${ms.p99 ?? '-'} ms, max ${ms.max ?? '-'} ms`,
     `          background errors reported by members: ${background}`,
     ...Object.values(s.backgroundExamples)
       .flat()

@@ -11,6 +11,8 @@ import { describeLatencies } from './latency';
 import type { Tally } from './tally';
 
 const KANBAN_BIN = path.join(path.dirname(GATEWAY_BIN), 'kanban.js');
+/** The Python gateway of the repository (scripts/dist/demo/ -> python/kanban/gateway.py). */
+const PYTHON_GATEWAY = path.join(__dirname, '..', '..', '..', 'python', 'kanban', 'gateway.py');
 
 /** One leader kill and what followed. */
 export interface KillRecord {
@@ -37,10 +39,14 @@ export class Fleet {
   readonly gateways = new Map<string, GatewayProcess>();
   readonly killed = new Set<number>();
 
+  /**
+   * @param python - the profiles whose gateway is the Python one
+   */
   constructor(
     private readonly homes: Map<string, string>,
     private readonly board: string,
     private readonly tally: Tally,
+    readonly python: ReadonlySet<string> = new Set(),
   ) {}
 
   /** Starts (or restarts) the gateway of `profile`; its reports feed the tally. */
@@ -49,6 +55,9 @@ export class Fleet {
       home: this.homes.get(profile)!,
       board: this.board,
       stderr: 'collect',
+      ...(this.python.has(profile)
+        ? { python: { interpreter: process.env.PYTHON ?? 'python3', script: PYTHON_GATEWAY } }
+        : {}),
     });
     gateway.onReport((report) => this.tally.record(profile, report));
     for (const report of gateway.reports) this.tally.record(profile, report);

@@ -13,6 +13,8 @@ export interface DemoOptions {
   /** Keep the board at this path (it must not exist yet); null: a temporary board, removed at the end. */
   board: string | null;
   plain: boolean;
+  /** Gateways run by the Python gateway (python/kanban): 0, 1 (wikid, a dispatcher) or 2 (and a-dev, a creator). */
+  python: number;
 }
 
 /** The profiles of the original report: the first two dispatch. */
@@ -33,6 +35,8 @@ Options:
   --rate <n>         tasks created per second across the fleet, 1-200 (default 40)
   --fail-rate <p>    probability that a piece of simulated work fails, 0-0.5 (default 0.05)
   --work-ms <a-b>    simulated work time range in ms (default 50-400)
+  --python <n>       gateways that are Python processes (python/kanban/gateway.py), 0-2
+                     (default 2: wikid dispatches, a-dev creates; needs python3 3.11+)
   --board <path>     keep the board at <path> (must not exist yet) instead of a temporary one
   --plain            plain progress lines even on a terminal
   -h, --help         this help
@@ -49,6 +53,7 @@ export function parseDemoOptions(argv: string[]): DemoOptions | null {
     'fail-rate': { type: 'string' },
     'work-ms': { type: 'string' },
     board: { type: 'string' },
+    python: { type: 'string' },
     plain: { type: 'boolean', default: false },
     help: { type: 'boolean', short: 'h', default: false },
   });
@@ -65,6 +70,7 @@ export function parseDemoOptions(argv: string[]): DemoOptions | null {
     workMaxMs,
     board: values.board ?? null,
     plain: values.plain,
+    python: numberFlag('python', values.python, { min: 0, max: 2, integer: true }, 2),
   };
 }
 

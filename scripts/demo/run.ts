@@ -54,8 +54,10 @@ export class DemoRun {
     this.profiles = profileNames(options.gateways);
     this.dispatchers = new Set(this.profiles.slice(0, DISPATCHERS));
     this.creators = this.profiles.filter((p) => !this.dispatchers.has(p));
+    // The second dispatcher, then the first creator: Python gateways claiming and creating beside Node ones.
+    const python = [this.profiles[1]!, this.creators[0]!].slice(0, options.python);
     this.view = new LiveView(process.stdout, process.stdout.isTTY === true && !options.plain);
-    this.fleet = new Fleet(this.writeProfiles(), this.board, this.tally);
+    this.fleet = new Fleet(this.writeProfiles(), this.board, this.tally, new Set(python));
   }
 
   /** The whole demo; resolves with the exit code. */
@@ -105,6 +107,7 @@ export class DemoRun {
     process.stdout.write(
       `Baton kanban demo: ${this.profiles.length} gateways on ${this.board} (${os.cpus().length} CPUs, load average ${os.loadavg()[0]!.toFixed(1)})\n` +
         `  dispatching: ${[...this.dispatchers].join(', ')}; creating: ${this.creators.join(', ')}; ${NON_CANDIDATE} is not a leader candidate\n` +
+        `  Python gateways: ${[...this.fleet.python].join(', ') || 'none'} (the others run on Node)\n` +
         `  ${options.durationS} s of load at ${options.rate} tasks/s, ${options.kills} leader SIGKILL(s), 2 x "kanban init" under the live fleet\n\n`,
     );
     // The first gateway founds the board (it wins the election and applies the migrations); the rest join.

@@ -9,6 +9,7 @@
 import * as path from 'node:path';
 import { createClient as createLibsqlClient, type Client, type IntMode } from '@libsql/client';
 import { createClient as createBatonClient, type Store } from '@baton/store';
+import { startPythonMember, stopPythonMembers } from '../helpers/python-member';
 import { tempDir } from '../helpers/temp';
 
 /** One kind of client under test. */
@@ -107,16 +108,36 @@ export const BATON_LOCAL_READS: Backend = {
   },
 };
 
+/**
+ * Baton's client forwarding to a leader hosted by a Python member (python/baton): the Python
+ * process is started first and wins the election, so the Node client follows it unchanged.
+ */
+export const BATON_PYTHON_LEADER: Backend = {
+  name: 'Baton, member forwarding to a Python leader',
+  baton: true,
+  async open(intMode) {
+    const url = freshUrl();
+    await startPythonMember({ path: url.slice('file:'.length), name: 'python-leader' });
+    const client = baton(url, intMode);
+    await client.execute('SELECT 1');
+    return { client, second: () => Promise.resolve(baton(url, intMode)), role: () => client.role };
+  },
+};
+
+/** Every Baton backend the differential suite compares with @libsql/client. */
+export const BATON_BACKENDS: Backend[] = [BATON_LEADER, BATON_FORWARDING, BATON_LOCAL_READS, BATON_PYTHON_LEADER];
+
 /** How many reads Baton's clients served on their own connections, over every client closed by `closeAll` so far. */
 export function localReadsServed(): number {
   return localReadsClosed;
 }
 
-/** Closes every client opened so far (Baton's `close` resolves once the member has shut down). */
+/** Closes every client opened so far (Baton's `close` resolves once the member has shut down), then the Python leaders. */
 export async function closeAll(): Promise<void> {
   const clients = open.splice(0).reverse();
   for (const client of clients) {
     if ('localReads' in client && typeof client.localReads === 'number') localReadsClosed += client.localReads;
     await client.close();
   }
+  await stopPythonMembers();
 }

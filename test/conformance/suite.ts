@@ -1,7 +1,7 @@
 /**
  * Declares the jest tests of a list of scenarios: each one runs on @libsql/client and on each
  * Baton backend (a leader-hosting member, a forwarding member, a forwarding member that serves
- * its reads itself), and the traces must be equal.
+ * its reads itself, a member forwarding to a Python leader), and the traces must be equal.
  * A scenario with a documented difference says so in its title: at its listed steps Baton must
  * do what the difference says and libsql must not; every other step must agree.
  *
@@ -13,7 +13,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { removeTempDirs } from '../helpers/temp';
-import { BATON_FORWARDING, BATON_LEADER, BATON_LOCAL_READS, closeAll, LIBSQL, localReadsServed } from './backends';
+import { BATON_BACKENDS, closeAll, LIBSQL, localReadsServed } from './backends';
 import { pick, runScenario } from './driver';
 import type { Outcome } from './outcome';
 import type { Difference, Scenario, Trace } from './scenario';
@@ -58,7 +58,7 @@ export function differentialSuite(scenarios: Scenario[]): void {
     expect(documented.filter((phrase) => !section.includes(phrase))).toEqual([]);
   });
 
-  describe.each([BATON_LEADER, BATON_FORWARDING, BATON_LOCAL_READS])('$name agrees with @libsql/client', (backend) => {
+  describe.each(BATON_BACKENDS)('$name agrees with @libsql/client', (backend) => {
     for (const scenario of scenarios) {
       const difference = backend.readsLocally === true ? withoutWireOnly(scenario.difference) : scenario.difference;
       const title =

@@ -55,6 +55,8 @@ test('reports the leader and every member, with the documented --json fields, an
     uptimeMs: expect.any(Number),
     socketPath: expect.any(String),
     version: expect.any(String),
+    language: 'node',
+    omits: [],
   });
   expect(report.members.map((m) => m.pid).sort()).toEqual(members.map((m) => m.pid).sort());
   expect(report.members.find((m) => m.pid === leader.pid)?.role).toBe('leader');
@@ -70,6 +72,8 @@ test('reports the leader and every member, with the documented --json fields, an
       inFlight: expect.any(Number),
       transactionOpen: false,
       reads: 'leader',
+      language: null,
+      version: null,
     });
   }
   expect(report.load).toEqual({

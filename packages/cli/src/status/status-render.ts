@@ -4,7 +4,7 @@
  * the JSON output keeps the raw numbers.
  */
 import { formatBytes, formatClock, formatCount, formatDuration, formatMoment, formatRate } from '../format/units';
-import { renderTable } from '../format/table';
+import { renderTable, type Align } from '../format/table';
 import type { Colors } from '../output';
 import type { FailoverView, FilesView, LoadView, MemberView, RecordView, StatusReport } from './status-report';
 
@@ -36,8 +36,10 @@ function leaderSection(report: StatusReport, colors: Colors): string[] {
       ['epoch', String(leader.epoch)],
       ['up', formatDuration(leader.uptimeMs)],
       ['version', leader.version],
+      ['language', leader.language],
     ]),
     pairs(colors, [['socket', leader.socketPath]]),
+    ...(leader.omits.length > 0 ? [pairs(colors, [['leaves out', leader.omits.join(', ')]])] : []),
   ];
 }
 
@@ -68,27 +70,31 @@ function recordLine(record: RecordView, colors: Colors, now: number): string {
 
 function membersSection(members: MemberView[], colors: Colors, now: number): string[] {
   if (members.length === 0) return [heading(colors, 'Members', '0 connected')];
+  // Language and version columns only when the leader reports them (a Python leader does).
+  const languages = members.some((m) => m.language !== null);
   const rows = members.map((m) => [
     String(m.pid),
     m.name,
     m.role === 'leader' ? colors.green(m.role) : m.role,
+    ...(languages ? [`${m.language ?? '-'} ${m.version ?? ''}`.trimEnd()] : []),
     `${formatDuration(Math.max(0, now - m.connectedAt))} ago`,
     formatCount(m.requests),
     `${m.inFlight}${m.transactionOpen ? ' (tx open)' : ''}`,
     m.reads,
   ]);
-  return [
-    heading(colors, 'Members', `${members.length} connected`),
-    renderTable(['PID', 'NAME', 'ROLE', 'CONNECTED', 'REQUESTS', 'IN FLIGHT', 'READS'], rows, colors, [
-      'right',
-      'left',
-      'left',
-      'right',
-      'right',
-      'right',
-      'left',
-    ]),
+  const headers = [
+    'PID',
+    'NAME',
+    'ROLE',
+    ...(languages ? ['LANGUAGE'] : []),
+    'CONNECTED',
+    'REQUESTS',
+    'IN FLIGHT',
+    'READS',
   ];
+  const language: Align[] = languages ? ['left'] : [];
+  const align: Align[] = ['right', 'left', 'left', ...language, 'right', 'right', 'right', 'left'];
+  return [heading(colors, 'Members', `${members.length} connected`), renderTable(headers, rows, colors, align)];
 }
 
 function loadSection(load: LoadView | null, colors: Colors): string[] {

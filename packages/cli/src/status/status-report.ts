@@ -22,6 +22,10 @@ export interface LeaderView {
   uptimeMs: number;
   socketPath: string;
   version: string;
+  /** The leader's language: `python` for a Python leader (python/baton); `node` for a leader that does not say. */
+  language: string;
+  /** What this leader leaves out compared with the Node leader (a Python leader lists them); empty for Node. */
+  omits: string[];
 }
 
 /**
@@ -41,6 +45,9 @@ export interface MemberView {
   transactionOpen: boolean;
   /** Where it serves its standalone reads: `local` members read the database themselves, read-only. */
   reads: 'leader' | 'local';
+  /** The member's language and Baton version, when the leader reports them (a Python leader does); else null. */
+  language: string | null;
+  version: string | null;
 }
 
 /** Load over the last minute, as measured by the leader, plus its queue right now. */
@@ -137,9 +144,26 @@ function roleOf(member: { pid: number; candidate: boolean }, leader: { pid: numb
   return member.candidate ? 'candidate' : 'observer';
 }
 
+/**
+ * Fields a leader in another language adds to its status (python/README.md): its language and
+ * what it leaves out, and each member's language and version from its hello. A Node leader of
+ * this version reports none of them.
+ */
+interface LanguageFields {
+  language?: unknown;
+  version?: unknown;
+  omits?: unknown;
+}
+
+function text(value: unknown): string | null {
+  return typeof value === 'string' ? value : null;
+}
+
 /** The report of a leader that answered `status()`. */
 export function reportFromStatus(status: StoreStatus, probe: LeaderProbe, context: ReportContext): StatusReport {
-  const { leader } = status;
+  const leader: StoreStatus['leader'] & LanguageFields = status.leader;
+  const members: (StoreStatus['members'][number] & LanguageFields)[] = status.members;
+  const omits = Array.isArray(leader.omits) ? leader.omits.filter((o): o is string => typeof o === 'string') : [];
   return {
     database: context.paths.database,
     state: 'ok',
@@ -153,8 +177,10 @@ export function reportFromStatus(status: StoreStatus, probe: LeaderProbe, contex
       uptimeMs: Math.max(0, context.now - leader.since),
       socketPath: leader.socketPath,
       version: leader.version,
+      language: text(leader.language) ?? 'node',
+      omits,
     },
-    members: status.members
+    members: members
       .filter((m) => m.pid !== context.selfPid)
       .map((m) => ({
         pid: m.pid,
@@ -166,6 +192,8 @@ export function reportFromStatus(status: StoreStatus, probe: LeaderProbe, contex
         transactionOpen: m.transactionOpen,
         // A leader that predates local reads does not say: its members all read through it.
         reads: m.reads ?? 'leader',
+        language: text(m.language),
+        version: text(m.version),
       }))
       .sort(byRoleThenArrival),
     load: { ...status.load, queueDepth: status.counters.queueDepth },

@@ -23,6 +23,11 @@ export interface StartOptions {
   stderr?: 'inherit' | 'collect';
   /** How long to wait for the `ready` report. Default 30 s. */
   timeoutMs?: number;
+  /**
+   * Run the Python gateway instead (python/kanban/gateway.py of the repository, given here with
+   * the interpreter): it speaks the same IPC over Node's channel, so it is driven the same way.
+   */
+  python?: { interpreter: string; script: string };
 }
 
 /** A forked gateway. */
@@ -61,9 +66,16 @@ export class GatewayProcess {
   /** Forks a gateway and waits for its `ready` report. Rejects (with its stderr) if it exits first. */
   static async start(options: StartOptions): Promise<GatewayProcess> {
     const args = ['--home', options.home, ...(options.board === undefined ? [] : ['--board', options.board])];
-    const child = fork(GATEWAY_BIN, args, {
-      stdio: ['ignore', 'ignore', options.stderr === 'collect' ? 'pipe' : 'inherit', 'ipc'],
-    });
+    const stdio = ['ignore', 'ignore', options.stderr === 'collect' ? 'pipe' : 'inherit', 'ipc'] as const;
+    const child =
+      options.python === undefined
+        ? fork(GATEWAY_BIN, args, { stdio: [...stdio] })
+        : fork(options.python.script, args, {
+            stdio: [...stdio],
+            execPath: options.python.interpreter,
+            execArgv: [],
+            serialization: 'json',
+          });
     const gateway = new GatewayProcess(child, path.basename(options.home));
     const ready = await gateway.waitFor((r) => r.ev === 'ready', options.timeoutMs ?? 30_000);
     if (ready.ev !== 'ready')

@@ -1,0 +1,1 @@
+"""The Python member of the languages bench (scripts/bench/languages)."""

@@ -1,0 +1,127 @@
+"""A Python leader under bad input and faults: garbage and oversized frames, a wrong protocol
+version and conflicting migrations are refused with coded errors while other members carry on;
+a database file replaced under the leader makes it step down (fenced) and move the lost WAL aside."""
+
+from __future__ import annotations
+
+import glob
+import os
+import shutil
+import socket
+import sqlite3
+import struct
+import tempfile
+import unittest
+
+from baton import StoreError, open_store
+from baton.framing import FrameDecoder, decode_payload, encode_frame
+from baton.paths import read_leader_record, store_paths
+
+from .node_member import ROWS_MIGRATION, NodeMember, PyMember, kill_all
+from .support import wait_for
+
+MIGRATIONS = [(1, ROWS_MIGRATION)]
+
+
+def exchange(socket_path: str, data: bytes) -> list:
+    """Sends raw bytes and reads frames until the leader closes the connection."""
+    sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    sock.settimeout(20)
+    sock.connect(socket_path)
+    sock.sendall(data)
+    decoder = FrameDecoder()
+    frames = []
+    while True:
+        chunk = sock.recv(65536)
+        if not chunk:
+            break
+        frames += [decode_payload(p) for p in decoder.push(chunk)]
+    sock.close()
+    return frames
+
+
+class LeaderFaults(unittest.TestCase):
+    def setUp(self) -> None:
+        self.dir = tempfile.mkdtemp(prefix="baton-pyf-")
+        self.db = os.path.join(self.dir, "shared.db")
+        self.stores = []
+
+    def tearDown(self) -> None:
+        for store in self.stores:
+            store.close()
+        kill_all()
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+    def test_bad_input_is_refused_with_a_code_and_the_leader_carries_on(self) -> None:
+        leader = PyMember(self.db, name="py-leader")
+        self.assertEqual(leader.opened()["role"], "leader")
+        path = read_leader_record(store_paths(self.db).record)["socketPath"]
+        hello = {"t": "hello", "v": 2, "clientId": "raw", "pid": os.getpid(), "name": "raw", "migrations": []}
+        cases = {
+            "exceeds the limit of 16777216": b"\xff\xff\xff\xff",
+            "undecodable frame": struct.pack(">I", 2) + b"\xc1\xc1",
+            "the first frame must be a hello": encode_frame({"t": "req", "id": 1, "op": {"k": "ping"}}),
+            "protocol version 1 is not supported (leader speaks 2)": encode_frame({**hello, "v": 1}),
+            "expected a request frame": encode_frame(hello) + encode_frame(hello),
+            "request id must be a non-negative integer": encode_frame(hello)
+            + encode_frame({"t": "req", "id": -1, "op": {"k": "ping"}}),
+        }
+        for message, data in cases.items():
+            with self.subTest(message):
+                frames = exchange(path, data)
+                refusal = frames[-1]
+                self.assertEqual(refusal["t"], "refuse")
+                self.assertEqual(refusal["err"]["code"], "PROTOCOL_ERROR")
+                self.assertIn(message, refusal["err"]["message"])
+        # A malformed operation with a readable id is answered, and the connection kept.
+        sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        sock.settimeout(20)
+        sock.connect(path)
+        sock.sendall(encode_frame(hello) + encode_frame({"t": "req", "id": 3, "op": {"k": "nope"}}))
+        sock.sendall(encode_frame({"t": "req", "id": 4, "op": {"k": "ping"}}))
+        decoder = FrameDecoder()
+        frames = []
+        while len([f for f in frames if f.get("t") == "res"]) < 2:
+            frames += [decode_payload(p) for p in decoder.push(sock.recv(65536))]
+        sock.close()
+        answers = {f["id"]: f for f in frames if f.get("t") == "res"}
+        self.assertEqual(answers[3]["err"]["code"], "PROTOCOL_ERROR")
+        self.assertIn('unknown operation "nope"', answers[3]["err"]["message"])
+        self.assertEqual(answers[4]["ok"], "pong")
+        self.assertEqual(leader.execute("SELECT 1")["rows"], [[1]])
+
+    def test_conflicting_migrations_are_refused_and_the_store_does_not_open(self) -> None:
+        store = open_store(self.db, name="first", migrations=[(1, "CREATE TABLE a (x)")])
+        self.stores.append(store)
+        with self.assertRaises(StoreError) as caught:
+            open_store(self.db, name="second", candidate=False, migrations=[(1, "CREATE TABLE a (y)")])
+        self.assertEqual(caught.exception.code, "SCHEMA_CONFLICT")
+        self.assertIn("migration 1 is already applied with different SQL", caught.exception.message)
+        with self.assertRaises(StoreError) as caught:
+            open_store(self.db, name="third", candidate=False, migrations=[(2, "CREATE TABLE broken (")])
+        self.assertEqual(caught.exception.code, "SCHEMA_CONFLICT")
+        self.assertIn("a migration failed", caught.exception.message)
+        self.assertEqual(store.execute("SELECT count(*) FROM _baton_migrations").rows[0][0], 1)
+
+    def test_a_replaced_database_file_fences_the_python_leader(self) -> None:
+        leader = PyMember(self.db, name="py-leader")
+        self.assertEqual(leader.opened()["role"], "leader")
+        heir = NodeMember(self.db, name="node-heir")
+        heir.opened()
+        writer = open_store(self.db, name="py-writer", candidate=False, migrations=MIGRATIONS)
+        self.stores.append(writer)
+        writer.execute("INSERT INTO rows (id, member) VALUES ('before', 'py')")
+        # Someone replaces the file (the outage Baton exists for): a fresh database renamed over it.
+        fresh = os.path.join(self.dir, "fresh.db")
+        sqlite3.connect(fresh).close()
+        os.rename(fresh, self.db)
+        writer.execute("INSERT INTO rows (id, member) VALUES ('after', 'py')")
+        heir.wait_event(lambda e: e.get("ev") == "role" and e["role"] == "leader", "the Node member taking over")
+        leader.wait_event(lambda e: e.get("ev") == "role" and e["role"] != "leader", "the Python leader stepping down")
+        wait_for(lambda: glob.glob(self.db + "-wal.lost-epoch1-*"), "the lost WAL moved aside")
+        self.assertEqual(heir.execute("SELECT id FROM rows")["rows"], [["after"]])
+        self.assertEqual(writer.leader_pid, heir.pid)
+
+
+if __name__ == "__main__":
+    unittest.main()

@@ -1,0 +1,160 @@
+"""A Python process hosting the leader: Node members follow it unchanged (values, batches,
+notifications, status), its exactly-once record answers a re-send after it dies, and a Node
+leader answers a re-send from a record a Python leader wrote (and the other way round)."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+import threading
+import unittest
+
+from baton import StoreError, open_store
+from baton.connection import connect
+from baton.paths import read_leader_record, store_paths
+
+from .node_member import ROWS_MIGRATION, NodeMember, PyMember, kill_all
+from .support import wait_for
+
+MIGRATIONS = [(1, ROWS_MIGRATION)]
+
+
+class PythonLeader(unittest.TestCase):
+    def setUp(self) -> None:
+        self.dir = tempfile.mkdtemp(prefix="baton-pyl-")
+        self.db = os.path.join(self.dir, "shared.db")
+        self.stores = []
+
+    def tearDown(self) -> None:
+        for store in self.stores:
+            store.close()
+        kill_all()
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+    def leader(self, cls=PyMember, name: str = "py-leader"):
+        member = cls(self.db, name=name)
+        self.assertEqual(member.opened()["role"], "leader")
+        return member
+
+    def test_node_members_follow_a_python_leader(self) -> None:
+        leader = self.leader()
+        node = NodeMember(self.db, name="node-follower")
+        self.assertEqual(node.opened()["role"], "follower")
+        node.execute("CREATE TABLE v (i INTEGER, r REAL, t TEXT, b BLOB)")
+        inserted = node.execute("INSERT INTO v VALUES (?, ?, ?, ?)", [2**63 - 1, 2.0, "é", b"\x01"])
+        self.assertEqual((inserted["rowsAffected"], inserted["lastInsertRowid"]), (1, 1))
+        seen = node.execute("SELECT i, r, t, b, typeof(r), 2, 2.0 FROM v")
+        self.assertEqual(seen["rows"], [[2**63 - 1, 2, "é", b"\x01", "real", 2, 2]])
+        self.assertEqual(seen["columns"], ["i", "r", "t", "b", "typeof(r)", "2", "2.0"])
+        refused = node.call({"cmd": "exec", "sql": "BEGIN"})
+        self.assertEqual(refused["code"], "STATEMENT_REFUSED")
+        node.execute("CREATE TABLE u (k PRIMARY KEY)")
+        node.execute("INSERT INTO u VALUES (1)")
+        duplicate = node.call({"cmd": "exec", "sql": "INSERT INTO u VALUES (1)"})
+        self.assertEqual(duplicate["code"], "SQLITE_CONSTRAINT")
+        # A Python follower in this process sees the same data, and notifications cross.
+        store = open_store(self.db, name="py-follower", candidate=False, migrations=MIGRATIONS)
+        self.stores.append(store)
+        got = threading.Event()
+        store.on("notify", lambda channel, payload: got.set() if payload == {"from": "node"} else None)
+        self.assertIsNone(node.call({"cmd": "notify", "channel": "c", "payload": {"from": "node"}})["ok"])
+        wait_for(got.is_set, "the notification from Node")
+        node.wait_event(lambda e: e.get("ev") == "notify" and e["payload"] == {"from": "node"}, "its own notify")
+        self.assertEqual(store.execute("SELECT r FROM v").rows[0][0], 2.0)
+        with store.transaction() as tx:
+            tx.execute("INSERT INTO u VALUES (2)")
+        self.assertEqual(node.execute("SELECT count(*) FROM u")["rows"], [[2]])
+        status = node.call({"cmd": "status"})["ok"]
+        self.assertEqual(status["leader"]["pid"], leader.pid)
+        self.assertEqual(status["leader"]["language"], "python")
+        languages = {m["name"]: m["language"] for m in status["members"]}
+        self.assertEqual(languages, {"py-leader": "python", "node-follower": "node", "py-follower": "python"})
+        self.assertEqual(status["leader"]["heirPid"], node.pid)
+
+    def test_a_resent_write_is_answered_across_leaders_of_both_languages(self) -> None:
+        paths = store_paths(self.db)
+        first = self.leader()
+        node = NodeMember(self.db, name="node-next")
+        node.opened()
+        hello = dict(client_id="resender", name="raw", candidate=False, migrations=[])
+        insert = {"k": "execute", "stmt": {"sql": "INSERT INTO rows (id, member) VALUES ('once', 'raw')"}}
+        answers = []
+
+        def ask(request: dict) -> dict:
+            conn = connect(read_leader_record(paths.record)["socketPath"], **hello)
+            got = threading.Event()
+            conn.start(lambda f: (answers.append(f), got.set()) if f.get("t") == "res" else None, lambda c: None)
+            conn.send(request)
+            wait_for(got.is_set, "an answer")
+            conn.close()
+            return answers[-1]
+
+        original = ask({"t": "req", "id": 5, "op": insert})
+        self.assertIn("ok", original)
+        # Python wrote the record; the Node leader that follows answers the re-send from it.
+        first.kill()
+        node.wait_event(lambda e: e.get("ev") == "role" and e["role"] == "leader", "Node takes over")
+        self.assertEqual(ask({"t": "req", "id": 5, "retry": True, "op": insert})["ok"], original["ok"])
+        # Node writes a record; a Python leader answers its re-send.
+        twice = {"k": "execute", "stmt": {"sql": "INSERT INTO rows VALUES ('twice', 'raw', 1)"}}
+        second = ask({"t": "req", "id": 6, "op": twice})
+        py = PyMember(self.db, name="py-next")
+        py.opened()
+        node.kill()
+        py.wait_event(lambda e: e.get("ev") == "role" and e["role"] == "leader", "Python takes over")
+        again = ask({"t": "req", "id": 6, "retry": True, "op": twice})
+        self.assertEqual(again["ok"], second["ok"])
+        counts = py.execute("SELECT id, count(*) FROM rows GROUP BY id ORDER BY id")["rows"]
+        self.assertEqual(counts, [["once", 1], ["twice", 1]])
+
+    def test_a_step_down_asked_by_a_node_member_hands_over_to_it(self) -> None:
+        leader = self.leader()
+        node = NodeMember(self.db, name="node-next")
+        self.assertEqual(node.opened()["role"], "follower")
+        node.execute("INSERT INTO rows (id, member) VALUES ('before', 'node')")
+        answer = node.call({"cmd": "stepDown"})
+        self.assertEqual(answer["ok"]["pid"], leader.pid)
+        node.wait_event(lambda e: e.get("ev") == "role" and e["role"] == "leader", "the Node member leading")
+        leader.wait_event(lambda e: e.get("ev") == "role" and e["role"] == "follower", "the Python member following")
+        node.execute("INSERT INTO rows (id, member) VALUES ('after', 'node')")
+        self.assertEqual(leader.execute("SELECT id FROM rows ORDER BY id")["rows"], [["after"], ["before"]])
+
+    def test_python_follower_writes_across_a_python_leader_kill(self) -> None:
+        leader = self.leader()
+        store = open_store(self.db, name="py-writer", candidate=True, migrations=MIGRATIONS)
+        self.stores.append(store)
+        self.assertEqual(store.role, "follower")
+        acked = []
+        failed = []
+        stop = threading.Event()
+
+        def write() -> None:
+            i = 0
+            while not stop.is_set():
+                try:
+                    store.execute("INSERT INTO rows (id, member) VALUES (?, 'py')", [f"w-{i}"])
+                    acked.append(f"w-{i}")
+                except StoreError as error:
+                    failed.append(error.code)
+                i += 1
+
+        writer = threading.Thread(target=write)
+        writer.start()
+        wait_for(lambda: len(acked) >= 20, "writes before the kill")
+        leader.kill()
+        count = len(acked)
+        wait_for(lambda: len(acked) >= count + 20, "writes after this member took over")
+        stop.set()
+        writer.join()
+        self.assertEqual(failed, [])
+        self.assertEqual(store.role, "leader")
+        duplicates = store.execute("SELECT id FROM rows GROUP BY id HAVING count(*) > 1").rows
+        self.assertEqual(duplicates, [])
+        present = {r[0] for r in store.execute("SELECT id FROM rows").rows}
+        self.assertEqual(set(acked) - present, set())
+        self.assertEqual(store.execute("PRAGMA integrity_check").rows[0][0], "ok")
+
+
+if __name__ == "__main__":
+    unittest.main()
