@@ -72,8 +72,8 @@ test('reports the leader and every member, with the documented --json fields, an
       inFlight: expect.any(Number),
       transactionOpen: false,
       reads: 'leader',
-      language: null,
-      version: null,
+      language: 'node',
+      version: expect.any(String),
     });
   }
   expect(report.load).toEqual({

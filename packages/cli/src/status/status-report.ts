@@ -144,25 +144,14 @@ function roleOf(member: { pid: number; candidate: boolean }, leader: { pid: numb
   return member.candidate ? 'candidate' : 'observer';
 }
 
-/**
- * Fields a leader in another language adds to its status (python/README.md): its language and
- * what it leaves out, and each member's language and version from its hello. A Node leader of
- * this version reports none of them.
- */
-interface LanguageFields {
-  language?: unknown;
-  version?: unknown;
-  omits?: unknown;
-}
-
 function text(value: unknown): string | null {
   return typeof value === 'string' ? value : null;
 }
 
 /** The report of a leader that answered `status()`. */
 export function reportFromStatus(status: StoreStatus, probe: LeaderProbe, context: ReportContext): StatusReport {
-  const leader: StoreStatus['leader'] & LanguageFields = status.leader;
-  const members: (StoreStatus['members'][number] & LanguageFields)[] = status.members;
+  // Read defensively: a leader of an older version (or another language) may leave fields out.
+  const { leader, members } = status;
   const omits = Array.isArray(leader.omits) ? leader.omits.filter((o): o is string => typeof o === 'string') : [];
   return {
     database: context.paths.database,

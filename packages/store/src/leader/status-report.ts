@@ -29,6 +29,8 @@ export function statusReport({ identity, engine, sessions, heirPid, queueDepth, 
       inFlight: s.inFlight,
       transactionOpen: s.transaction !== null,
       reads: s.hello.reads ?? 'leader',
+      language: s.hello.lang ?? null,
+      version: s.hello.version ?? null,
     });
   }
   return {
@@ -41,6 +43,8 @@ export function statusReport({ identity, engine, sessions, heirPid, queueDepth, 
       version: identity.version,
       schemaVersion: engine.schemaVersion,
       heirPid,
+      language: 'node',
+      omits: [],
     },
     members,
     counters: { ...engine.stats, queueDepth },

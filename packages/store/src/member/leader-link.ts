@@ -436,6 +436,8 @@ export class LeaderLink {
       candidate: this.options.candidate,
       migrations: this.options.migrations,
       reads: this.options.reads,
+      lang: 'node',
+      version: VERSION,
     };
   }
 }

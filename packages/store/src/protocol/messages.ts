@@ -63,6 +63,10 @@ export interface HelloFrame {
   migrations: Migration[];
   /** Where the member serves its standalone reads (absent: `leader`); shown in status. */
   reads?: 'leader' | 'local';
+  /** The member's language (`node`, `python`), shown in status. */
+  lang?: string;
+  /** The member's Baton version, shown in status. */
+  version?: string;
 }
 
 /**

@@ -15,6 +15,10 @@ export interface LeaderStatus {
   schemaVersion: number;
   /** The member named to take over next (it keeps a standby engine); 0 when no candidate is connected. */
   heirPid: number;
+  /** The leader's language: `node` here; a Python leader (python/baton) says `python`. */
+  language: string;
+  /** What this leader leaves out of what the Node leader does (empty for the Node leader). */
+  omits: string[];
 }
 
 /** One connected member. */
@@ -31,6 +35,9 @@ export interface MemberStatus {
   transactionOpen: boolean;
   /** Where it serves its standalone reads: `local` members read the database file themselves (read-only). */
   reads: 'leader' | 'local';
+  /** Its language and Baton version, as its hello said them (null when it said nothing). */
+  language: string | null;
+  version: string | null;
 }
 
 /** One leader change, from the database's epoch history. */

@@ -133,6 +133,13 @@ function checkOperation(value: unknown): Operation {
   }
 }
 
+/** `{ [name]: value }` for a short string (informational hello fields), else nothing. */
+function optionalLabel<K extends string>(name: K, value: unknown): Partial<Record<K, string>> {
+  return typeof value === 'string' && value.length > 0 && value.length <= 64
+    ? ({ [name]: value } as Partial<Record<K, string>>)
+    : {};
+}
+
 /** Validates a hello frame, including its protocol version. */
 export function checkHello(value: unknown): HelloFrame {
   if (!isPlainObject(value) || value.t !== 'hello') fail('the first frame must be a hello');
@@ -156,6 +163,8 @@ export function checkHello(value: unknown): HelloFrame {
     candidate: value.candidate === true,
     migrations,
     reads: value.reads === 'local' ? 'local' : 'leader',
+    ...optionalLabel('lang', value.lang),
+    ...optionalLabel('version', value.version),
   };
 }
 
