@@ -72,27 +72,53 @@ static int watched_index(const char *target) {
   return -1;
 }
 
-/* True while process `pid` has a descriptor or a mapping of a watched file. */
-static int still_holds(int pid) {
+/* Whether descriptor `fd` of process `pid` was opened for writing (its fdinfo's access mode). */
+static int fd_writable(int pid, const char *fd) {
+  char info_path[PATH_MAX];
+  snprintf(info_path, sizeof info_path, "/proc/%d/fdinfo/%s", pid, fd);
+  FILE *info = fopen(info_path, "r");
+  if (info == NULL) return 0;
+  char line[256];
+  int writable = 0;
+  while (fgets(line, sizeof line, info) != NULL) {
+    unsigned long flags;
+    if (sscanf(line, "flags: %lo", &flags) == 1) {
+      writable = (flags & O_ACCMODE) != O_RDONLY;
+      break;
+    }
+  }
+  fclose(info);
+  return writable;
+}
+
+/*
+ * True while process `pid` has a descriptor of a watched file: any of them (`database_only` 0),
+ * or the database file itself (the first watched name) opened for writing (`database_only` 1).
+ */
+static int holds_descriptor(int pid, int database_only) {
   char dir_path[64];
   snprintf(dir_path, sizeof dir_path, "/proc/%d/fd", pid);
   DIR *dir = opendir(dir_path);
-  if (dir != NULL) {
-    struct dirent *entry;
-    while ((entry = readdir(dir)) != NULL) {
-      if (entry->d_name[0] == '.') continue;
-      char link[PATH_MAX], target[PATH_MAX];
-      snprintf(link, sizeof link, "%s/%s", dir_path, entry->d_name);
-      ssize_t n = readlink(link, target, sizeof target - 1);
-      if (n <= 0) continue;
-      target[n] = '\0';
-      if (watched_index(target) >= 0) {
-        closedir(dir);
-        return 1;
-      }
-    }
-    closedir(dir);
+  if (dir == NULL) return 0;
+  int found = 0;
+  struct dirent *entry;
+  while (!found && (entry = readdir(dir)) != NULL) {
+    if (entry->d_name[0] == '.') continue;
+    char link[PATH_MAX], target[PATH_MAX];
+    snprintf(link, sizeof link, "%s/%s", dir_path, entry->d_name);
+    ssize_t n = readlink(link, target, sizeof target - 1);
+    if (n <= 0) continue;
+    target[n] = '\0';
+    int index = watched_index(target);
+    found = database_only ? index == 0 && fd_writable(pid, entry->d_name) : index >= 0;
   }
+  closedir(dir);
+  return found;
+}
+
+/* True while process `pid` has a descriptor or a mapping of a watched file. */
+static int still_holds(int pid) {
+  if (holds_descriptor(pid, 0)) return 1;
   char maps_path[64];
   snprintf(maps_path, sizeof maps_path, "/proc/%d/maps", pid);
   FILE *maps = fopen(maps_path, "r");
@@ -109,38 +135,7 @@ static int still_holds(int pid) {
 }
 
 /* True while process `pid` holds the database file (the first watched name) open for writing. */
-static int holds_for_writing(int pid) {
-  char dir_path[64];
-  snprintf(dir_path, sizeof dir_path, "/proc/%d/fd", pid);
-  DIR *dir = opendir(dir_path);
-  if (dir == NULL) return 0;
-  int found = 0;
-  struct dirent *entry;
-  while (!found && (entry = readdir(dir)) != NULL) {
-    if (entry->d_name[0] == '.') continue;
-    char link[PATH_MAX], target[PATH_MAX];
-    snprintf(link, sizeof link, "%s/%s", dir_path, entry->d_name);
-    ssize_t n = readlink(link, target, sizeof target - 1);
-    if (n <= 0) continue;
-    target[n] = '\0';
-    if (watched_index(target) != 0) continue;
-    char info_path[PATH_MAX];
-    snprintf(info_path, sizeof info_path, "/proc/%d/fdinfo/%s", pid, entry->d_name);
-    FILE *info = fopen(info_path, "r");
-    if (info == NULL) continue;
-    char line[256];
-    while (fgets(line, sizeof line, info) != NULL) {
-      unsigned long flags;
-      if (sscanf(line, "flags: %lo", &flags) == 1) {
-        if ((flags & O_ACCMODE) != O_RDONLY) found = 1;
-        break;
-      }
-    }
-    fclose(info);
-  }
-  closedir(dir);
-  return found;
-}
+static int holds_for_writing(int pid) { return holds_descriptor(pid, 1); }
 
 /* The process (thread group) of thread `tid`, from /proc/<tid>/status; `tid` itself if unreadable. */
 static int process_of(int tid) {
