@@ -87,6 +87,19 @@ class PythonLeader(unittest.TestCase):
         self.assertEqual(languages, {"py-leader": "python", "node-follower": "node", "py-follower": "python"})
         self.assertEqual(status["leader"]["heirPid"], node.pid)
 
+    def test_a_node_member_reading_locally_reads_the_file_the_python_leader_names(self) -> None:
+        leader = self.leader()
+        reader = NodeMember(self.db, name="node-reader", candidate=False, reads="local")
+        self.assertEqual(reader.opened()["role"], "follower")
+        leader.execute("INSERT INTO rows (id, member) VALUES ('seen', 'py')")
+        first = reader.call({"cmd": "exec", "sql": "SELECT id FROM rows"})
+        self.assertEqual(first["ok"]["rows"], [["seen"]])
+        # Served by the member itself: the welcome named the file the Python leader opened.
+        self.assertEqual(first["localReads"], 1)
+        status = reader.call({"cmd": "status"})["ok"]
+        reads = {m["name"]: m["reads"] for m in status["members"]}
+        self.assertEqual(reads, {"py-leader": "leader", "node-reader": "local"})
+
     def test_a_resent_write_is_answered_across_leaders_of_both_languages(self) -> None:
         paths = store_paths(self.db)
         first = self.leader()
