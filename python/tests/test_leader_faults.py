@@ -7,6 +7,7 @@ before opening it and says DATABASE_REPLACED."""
 from __future__ import annotations
 
 import glob
+import itertools
 import os
 import shutil
 import socket
@@ -125,10 +126,13 @@ class LeaderFaults(unittest.TestCase):
         self.assertEqual(writer.leader_pid, heir.pid)
 
     def test_a_file_replaced_or_deleted_while_no_leader_runs_never_gets_the_old_wal(self) -> None:
-        for change in ("replaced", "deleted"):
-            with self.subTest(change):
-                db = os.path.join(self.dir, f"unwatched-{change}.db")
-                first = PyMember(db, name="first")
+        # A Python leader after a Python one, and each language after the other: each reads the
+        # file the other's record names.
+        cases = [(PyMember, PyMember), (PyMember, NodeMember), (NodeMember, PyMember)]
+        for (before, after), change in itertools.product(cases, ("replaced", "deleted")):
+            with self.subTest(f"{before.language} then {after.language}, {change}"):
+                db = os.path.join(self.dir, f"unwatched-{before.language}-{after.language}-{change}.db")
+                first = before(db, name="first")
                 self.assertEqual(first.opened()["role"], "leader")
                 # Rows enough for a WAL of a few hundred pages: they live in the -wal when it dies.
                 first.execute(
@@ -146,7 +150,7 @@ class LeaderFaults(unittest.TestCase):
                     os.rename(db + ".new", db)
                 else:
                     os.remove(db)
-                second = PyMember(db, name="second")
+                second = after(db, name="second")
                 self.assertEqual(second.opened()["role"], "leader")
                 warned = second.wait_event(
                     lambda e: e.get("ev") == "error" and e["code"] == "DATABASE_REPLACED", "DATABASE_REPLACED"
