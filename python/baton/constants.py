@@ -4,7 +4,7 @@ Mirrors packages/store/src/protocol/messages.ts, framing.ts and validate.ts.
 """
 
 #: The protocol version a hello carries and a welcome answers (messages.ts PROTOCOL_VERSION).
-PROTOCOL_VERSION = 2
+PROTOCOL_VERSION = 3
 
 #: The Baton version this package implements; reported in the leader record and in status.
 VERSION = "0.1.0"

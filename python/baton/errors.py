@@ -27,6 +27,7 @@ ERROR_CODES = frozenset(
         "URL_PARAM_NOT_SUPPORTED",
         "SYNC_NOT_SUPPORTED",
         "PERMISSIONS_TOO_OPEN",
+        "DATABASE_REPLACED",
     }
 )
 
@@ -64,7 +65,10 @@ class StoreError(Exception):
 
     SQLite failures carry ``code`` (the primary result code's name), ``extended_code`` and
     ``raw_code``, as the TypeScript store and @libsql/client report them; the failure of one
-    statement of a batch carries its ``statement_index``.
+    statement of a batch carries its ``statement_index``. ``transaction_rolled_back`` is True when
+    the failing statement made SQLite roll back the interactive transaction it ran in (``OR
+    ROLLBACK``, a trigger's ``RAISE(ROLLBACK)``): the error is the statement's own, as libsql reports
+    it, and the transaction is over (later statements get ``TRANSACTION_CLOSED``).
     """
 
     def __init__(
@@ -75,6 +79,7 @@ class StoreError(Exception):
         extended_code: Optional[str] = None,
         raw_code: Optional[int] = None,
         statement_index: Optional[int] = None,
+        transaction_rolled_back: bool = False,
     ) -> None:
         super().__init__(f"{code}: {message}")
         self.code = code
@@ -82,6 +87,7 @@ class StoreError(Exception):
         self.extended_code = extended_code
         self.raw_code = raw_code
         self.statement_index = statement_index
+        self.transaction_rolled_back = transaction_rolled_back
 
     def to_wire(self) -> dict[str, Any]:
         """The error as a protocol frame carries it."""
@@ -92,6 +98,8 @@ class StoreError(Exception):
             wire["rawCode"] = self.raw_code
         if self.statement_index is not None:
             wire["statementIndex"] = self.statement_index
+        if self.transaction_rolled_back:
+            wire["transactionRolledBack"] = True
         return wire
 
     @classmethod
@@ -109,4 +117,5 @@ class StoreError(Exception):
             extended_code=extended if isinstance(extended, str) else None,
             raw_code=int(raw) if isinstance(raw, int) and not isinstance(raw, bool) else None,
             statement_index=int(index) if isinstance(index, int) and not isinstance(index, bool) else None,
+            transaction_rolled_back=wire.get("transactionRolledBack") is True,
         )

@@ -25,8 +25,8 @@ import threading
 import time
 from typing import Any, Callable, Optional
 
-from . import msgpack
 from . import schema
+from .applied import applied_outcome, install_baton_schema, record_applied, record_columns
 from .constants import (
     APPLIED_FORGET_STEP,
     APPLIED_RETENTION_MS,
@@ -39,6 +39,7 @@ from .constants import (
     RESPONSE_ENVELOPE_BYTES,
     VERSION,
 )
+from .database_file import recorded_file_at, same_recorded_file, set_aside_companions
 from .election import LeaderLock
 from .errors import StoreError
 from .framing import encode_frame
@@ -47,6 +48,7 @@ from .paths import (
     ensure_private_directory,
     link_socket_to_lock,
     open_or_create,
+    read_leader_record,
     unlink_socket_link,
     write_file_atomic,
 )
@@ -54,7 +56,17 @@ from .statement_info import StatementInfo
 from .leader_session import Session
 from .leader_status import status_report
 from .validate import check_hello, check_mode, check_statements, plain_int
-from .sql import RowidTracker, transaction_control, check_allowed, check_statement, run_statement, run_statements, split_script, to_store_error
+from .sql import (
+    RowidTracker,
+    check_allowed,
+    check_statement,
+    fail_as_libsql_batch,
+    run_statement,
+    run_statements,
+    split_script,
+    to_store_error,
+    transaction_control,
+)
 
 
 
@@ -66,6 +78,16 @@ SCRIPT_SAVEPOINT = "_baton_script"
 
 def _sqlite_error(message: str) -> StoreError:
     return StoreError("SQLITE_ERROR", message, extended_code="SQLITE_ERROR", raw_code=1)
+
+
+def _gone(session: Session, tx_id: int) -> StoreError:
+    """The error for a request of transaction ``tx_id``, which this leader does not hold
+    (transactions.ts ``gone``): after one of its statements rolled it back (its error said so)
+    libsql's TRANSACTION_CLOSED, else TRANSACTION_ABORTED with the reason."""
+    if tx_id in session.ended and session.ended[tx_id] is None:
+        return StoreError("TRANSACTION_CLOSED", "The transaction is closed")
+    why = session.ended.get(tx_id) or "it is not open on this leader (it was rolled back, or its leader changed)"
+    return StoreError("TRANSACTION_ABORTED", f"transaction {tx_id}: {why}")
 
 
 class Fenced(Exception):
@@ -145,6 +167,8 @@ class Leader:
         self._listener: Optional[socket.socket] = None
         self._thread: Optional[threading.Thread] = None
         self._stopped = threading.Event()
+        #: Where the -wal and -shm of a file replaced or deleted while no leader watched it went.
+        self.set_aside: list[str] = []
 
     # -- start and stop -----------------------------------------------------------------------
 
@@ -152,6 +176,7 @@ class Leader:
         """Opens the database, takes the next epoch, listens, writes the leader record."""
         try:
             ensure_private_directory(os.path.dirname(self.socket_path))
+            self.set_aside = self._set_aside_companions_of_another_file()
             os.close(open_or_create(self.paths.database, os.O_RDWR, self.file_mode))
             self.writer = sqlite3.connect(self.paths.database, isolation_level=None, check_same_thread=False)
             for pragma in (
@@ -164,7 +189,7 @@ class Leader:
                 self.writer.execute(f"PRAGMA {pragma}")
             info = os.stat(self.paths.database)
             self._inode = (info.st_dev, info.st_ino)
-            self.writer.executescript(schema.BATON_SCHEMA)
+            install_baton_schema(self.writer)
             self.epoch = self._take_next_epoch()
             self.rowids = RowidTracker()
             self.rowids.connection_rowid = self._writer_rowid()
@@ -185,6 +210,9 @@ class Leader:
                 "version": VERSION,
                 "language": LANGUAGE,
             }
+            opened = self._opened_file()
+            if opened is not None:
+                record["file"] = opened
             write_file_atomic(self.paths.record, json.dumps(record, separators=(",", ":")), self.file_mode)
         except StoreError:
             self._close_files()
@@ -193,6 +221,24 @@ class Leader:
             self.stop(graceful=False, reason=f"the leader failed to start: {error}")
             self._close_files()
             raise StoreError("LEADER_FAILED", f"the leader failed to start: {error}") from error
+
+    def _set_aside_companions_of_another_file(self) -> list[str]:
+        """Holding the lock, before anything opens the path: the -wal and -shm beside it belong to
+        the file the last leader opened (its record names it). When the path now names another
+        file, or none, that file was replaced or deleted while no leader watched it, and SQLite
+        would replay its WAL into this one: they are moved aside (worker-main.ts)."""
+        record = read_leader_record(self.paths.record)
+        if record is None or "file" not in record:
+            return []
+        now = recorded_file_at(self.paths.database)
+        if now is not None and same_recorded_file(now, record["file"]):
+            return []
+        return set_aside_companions(self.paths.database, int(record["epoch"]))
+
+    def _opened_file(self) -> Optional[dict[str, Any]]:
+        """The file the writer opened, for the record; None if the path already names another."""
+        now = recorded_file_at(self.paths.database)
+        return now if now is not None and (now["dev"], now["ino"]) == self._inode else None
 
     def _writer_rowid(self) -> int:
         return int(self.writer.execute("SELECT last_insert_rowid()").fetchone()[0])
@@ -487,6 +533,9 @@ class Leader:
         try:
             for stmt in stmts:
                 check_allowed(stmt["sql"], "batch" if batch else "statement")
+                # BEGIN and ROLLBACK fail a batch as libsql's fail it: the writer's path answers them.
+                if batch and transaction_control(stmt["sql"]) in ("begin", "rollback"):
+                    raise _NotRead()
                 info = self.info.describe(stmt["sql"])
                 # A statement the reader's connection cannot prepare, or one that writes, goes to the writer.
                 if info is not None and not info[0]:
@@ -517,6 +566,7 @@ class Leader:
         try:
             results = []
             for index, stmt in enumerate(stmts):
+                fail_as_libsql_batch(stmts, index)
                 try:
                     results.append(run_statement(self.reader, stmt, "batch", read=True, describe=self.info.describe))
                 except sqlite3.Error as error:
@@ -646,9 +696,9 @@ class Leader:
         w = self.writer
         client_id = write.session.client_id
         if write.retry:
-            row = w.execute(schema.FIND_APPLIED, (client_id, write.id)).fetchone()
-            if row is not None:
-                return msgpack.unpack(row[0]), True
+            applied = applied_outcome(w, client_id, write.id)
+            if applied is not None:
+                return applied, True
         work = write.work
         self.rowids.act_for(client_id)
         savepoint = work["k"] != "execute"
@@ -663,16 +713,17 @@ class Leader:
                     self._undo_job()
                 return {"err": err}, True
             outcome = {"err": err}
-        packed = msgpack.pack(outcome)
         limit = self.max_frame_bytes - RESPONSE_ENVELOPE_BYTES
-        if len(packed) > limit:
+        columns = record_columns(outcome, limit)
+        size = columns[3]
+        if size is not None and size > limit:
             error = StoreError(
                 "RESULT_TOO_LARGE",
-                f"the result is {len(packed)} bytes, more than the frame limit of {limit}; the write was not applied",
+                f"the result is {size} bytes, more than the frame limit of {limit}; the write was not applied",
             )
             return {"err": error.to_wire()}, False
         try:
-            w.execute(schema.RECORD_APPLIED, (client_id, write.id, _now_ms(), packed))
+            record_applied(w, client_id, write.id, _now_ms(), columns)
         except sqlite3.Error as error:
             if savepoint:
                 self._undo_job()
@@ -829,6 +880,7 @@ class Leader:
                 "schemaVersion": version,
                 "leaderPid": os.getpid(),
                 "leaderName": self.name,
+                "file": {"dev": self._inode[0], "ino": self._inode[1]},
             }
         )
         session.send({"t": "heir", "pid": self.heir_pid})
@@ -872,16 +924,17 @@ class Leader:
     def _in_tx(self, session: Session, request_id: int, tx_id: int, work: Callable[[_Tx], Any]) -> None:
         tx = session.tx
         if tx is None or tx.id != tx_id:
-            raise StoreError("TRANSACTION_ABORTED", session.ended.get(tx_id, f"transaction {tx_id} is not open"))
+            raise _gone(session, tx_id)
         try:
             outcome: dict[str, Any] = {"ok": work(tx)}
         except BaseException as error:
             coded = to_store_error(error)
             if tx.mode == "write" and not tx.conn.in_transaction:
-                self._end_tx(tx, rollback=False, reason=f"transaction {tx.id}: a statement rolled it back")
-                coded = StoreError(
-                    "TRANSACTION_ABORTED", f"the statement rolled the transaction back: {coded.code}: {coded.message}"
-                )
+                # The statement rolled the whole transaction back (OR ROLLBACK, RAISE(ROLLBACK)):
+                # it is over, and later statements must not autocommit one by one. The statement
+                # gets its own error, as in libsql, marked so that the member closes it.
+                self._end_tx(tx, rollback=False, closed_by_statement=True)
+                coded.transaction_rolled_back = True
             outcome = {"err": coded.to_wire()}
         self._reply(session, request_id, outcome)
 
@@ -908,9 +961,9 @@ class Leader:
         if tx is None or tx.id != tx_id:
             if kind == "rollback":
                 return self._reply(session, request_id, {"ok": None})
-            if retry and self.writer.execute(schema.FIND_APPLIED, (session.client_id, request_id)).fetchone():
+            if retry and applied_outcome(self.writer, session.client_id, request_id) is not None:
                 return self._reply(session, request_id, {"ok": None})
-            raise StoreError("TRANSACTION_ABORTED", session.ended.get(tx_id, f"transaction {tx_id} is not open"))
+            raise _gone(session, tx_id)
         if kind == "rollback" or tx.mode == "read":
             self._end_tx(tx, rollback=True)
             return self._reply(session, request_id, {"ok": None})
@@ -921,7 +974,7 @@ class Leader:
             w.execute("ROLLBACK")
             raise
         try:
-            w.execute(schema.RECORD_APPLIED, (session.client_id, request_id, _now_ms(), msgpack.pack({"ok": None})))
+            record_applied(w, session.client_id, request_id, _now_ms(), record_columns({"ok": None}, 0))
             w.execute("COMMIT")
         except sqlite3.Error as error:
             self._end_tx(tx, rollback=True)
@@ -932,14 +985,20 @@ class Leader:
         self._reply(session, request_id, {"ok": None})
         return None
 
-    def _end_tx(self, tx: _Tx, *, rollback: bool, reason: Optional[str] = None) -> None:
+    def _end_tx(
+        self, tx: _Tx, *, rollback: bool, reason: Optional[str] = None, closed_by_statement: bool = False
+    ) -> None:
+        """Ends ``tx``. Later requests for it get ``reason`` (TRANSACTION_ABORTED), or, when one of
+        its statements rolled it back, TRANSACTION_CLOSED."""
         if rollback and tx.conn.in_transaction:
             tx.conn.execute("ROLLBACK")
         if tx.mode == "read":
             tx.conn.close()
         if tx.session.tx is tx:
             tx.session.tx = None
-        if reason is not None:
+        if closed_by_statement:
+            tx.session.ended[tx.id] = None
+        elif reason is not None:
             tx.session.ended[tx.id] = reason
         if self._writer_tx is tx:
             self._writer_tx = None
@@ -950,7 +1009,7 @@ class Leader:
             tx = session.tx
             if tx is not None and now >= tx.deadline:
                 self._end_tx(
-                    tx, rollback=True, reason=f"transaction {tx.id}: rolled back after its timeout of {tx.timeout_ms} ms"
+                    tx, rollback=True, reason=f"rolled back after its timeout of {tx.timeout_ms} ms"
                 )
 
     # -- files, status, stopping --------------------------------------------------------------
@@ -1001,12 +1060,10 @@ class Leader:
         self._close_listener()
         self._close_files()
         if getattr(self, "_replaced", False):
-            stamp = _now_ms()
-            for suffix in ("-wal", "-shm"):
-                try:
-                    os.rename(self.paths.database + suffix, f"{self.paths.database}{suffix}.lost-epoch{self.epoch}-{stamp}")
-                except OSError:
-                    pass
+            try:
+                set_aside_companions(self.paths.database, self.epoch)
+            except OSError:
+                pass  # stopping: the next leader sets them aside, its record naming this file
         else:
             unlink_socket_link(self.paths.socket_link, self.paths.lock)
         self.running = False

@@ -39,7 +39,7 @@ class Session:
         self.low = 0
         self.forgotten_below = 0
         self.tx: Optional["_Tx"] = None
-        self.ended: dict[int, str] = {}
+        self.ended: dict[int, Optional[str]] = {}
         self.closed = False
         self._out: "queue.Queue[Optional[bytes]]" = queue.Queue()
         self._out_bytes = 0

@@ -35,8 +35,9 @@ def status_report(leader: "Leader", sessions: "list[Session]") -> dict[str, Any]
                 "requests": s.requests,
                 "inFlight": s.in_flight,
                 "transactionOpen": s.tx is not None,
-                "language": s.hello.get("lang") or "node",
-                "version": s.hello.get("version") or "",
+                "reads": s.hello["reads"],
+                "language": s.hello.get("lang"),
+                "version": s.hello.get("version"),
             }
         )
     window = min(60.0, max(1.0, time.monotonic() - (leader.load_samples[0][0] if leader.load_samples else time.monotonic())))

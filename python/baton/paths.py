@@ -11,6 +11,7 @@ import time
 from dataclasses import dataclass
 from typing import Any, Optional
 
+from .database_file import is_recorded_file
 from .errors import StoreError
 
 LOCK_SUFFIX = "-baton.lock"
@@ -175,6 +176,7 @@ def read_leader_record(record: str) -> Optional[dict[str, Any]]:
         and os.path.isabs(parsed["socketPath"])
         and isinstance(parsed.get("startedAt"), (int, float))
         and isinstance(parsed.get("version"), str)
+        and ("file" not in parsed or is_recorded_file(parsed["file"]))
     )
     return parsed if ok else None
 

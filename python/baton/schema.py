@@ -4,7 +4,8 @@ and the statements a leader runs on them: one module, so a schema change is one 
 BATON_SCHEMA = """
 CREATE TABLE IF NOT EXISTS _baton_meta (key TEXT PRIMARY KEY, value) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS _baton_applied (
-  client_id TEXT NOT NULL, seq INTEGER NOT NULL, at INTEGER NOT NULL, result BLOB,
+  client_id TEXT NOT NULL, seq INTEGER NOT NULL, at INTEGER NOT NULL,
+  rows_affected INTEGER, last_rowid INTEGER, result BLOB,
   PRIMARY KEY (client_id, seq)) WITHOUT ROWID;
 DROP INDEX IF EXISTS _baton_applied_at;
 CREATE TABLE IF NOT EXISTS _baton_migrations (version INTEGER PRIMARY KEY, sql TEXT NOT NULL, applied_at INTEGER NOT NULL);
@@ -12,6 +13,22 @@ CREATE TABLE IF NOT EXISTS _baton_epochs (
   epoch INTEGER PRIMARY KEY, pid INTEGER NOT NULL, name TEXT NOT NULL, started_at INTEGER NOT NULL,
   previous_pid INTEGER, takeover_ms INTEGER);
 """
+
+#: Rebuilds a ``_baton_applied`` written by a leader of protocol version 2 (every outcome a blob in
+#: ``result``) in the current shape, keeping every record: a request re-sent across the upgrade is
+#: still answered once.
+UPGRADE_APPLIED_FROM_V2 = """
+CREATE TABLE _baton_applied_v3 (
+  client_id TEXT NOT NULL, seq INTEGER NOT NULL, at INTEGER NOT NULL,
+  rows_affected INTEGER, last_rowid INTEGER, result BLOB,
+  PRIMARY KEY (client_id, seq)) WITHOUT ROWID;
+INSERT INTO _baton_applied_v3 (client_id, seq, at, result) SELECT client_id, seq, at, result FROM _baton_applied;
+DROP TABLE _baton_applied;
+ALTER TABLE _baton_applied_v3 RENAME TO _baton_applied;
+"""
+
+#: The columns of ``_baton_applied``: without ``rows_affected`` it has the version 2 shape.
+APPLIED_COLUMNS = "SELECT name FROM pragma_table_info('_baton_applied')"
 
 READ_EPOCH = "SELECT value FROM _baton_meta WHERE key = 'epoch'"
 WRITE_EPOCH = "INSERT OR REPLACE INTO _baton_meta (key, value) VALUES ('epoch', ?)"
@@ -22,8 +39,10 @@ ADD_EPOCH = (
 EPOCH_HISTORY = (
     "SELECT epoch, pid, name, started_at, previous_pid, takeover_ms FROM _baton_epochs ORDER BY epoch DESC LIMIT ?"
 )
-FIND_APPLIED = "SELECT result FROM _baton_applied WHERE client_id = ? AND seq = ?"
-RECORD_APPLIED = "INSERT INTO _baton_applied (client_id, seq, at, result) VALUES (?, ?, ?, ?)"
+FIND_APPLIED = "SELECT rows_affected, last_rowid, result FROM _baton_applied WHERE client_id = ? AND seq = ?"
+RECORD_APPLIED = (
+    "INSERT INTO _baton_applied (client_id, seq, at, rows_affected, last_rowid, result) VALUES (?, ?, ?, ?, ?, ?)"
+)
 FORGET_BELOW = "DELETE FROM _baton_applied WHERE client_id = ? AND seq < ?"
 FORGET_OLDER = "DELETE FROM _baton_applied WHERE at < ?"
 FIND_MIGRATION = "SELECT sql FROM _baton_migrations WHERE version = ?"

@@ -78,6 +78,11 @@ def refusal_reason(sql: str, context: str = "statement") -> Optional[str]:
             if control == "begin":
                 return None
             return f"{keyword} inside a transaction is the commit or rollback operation: call commit() or rollback()"
+        # In a batch, BEGIN and ROLLBACK fail it as they fail libsql's (run_statements answers for
+        # them without running them); COMMIT would keep part of a batch, which libsql does and
+        # Baton's one-transaction batches cannot.
+        if context == "batch" and control in ("begin", "rollback"):
+            return None
         return f"{keyword} is not allowed: use batch() or transaction(), the leader owns transaction boundaries"
     if keyword in ("ATTACH", "DETACH"):
         return f"{keyword} is not allowed: the leader opens exactly one database file"
@@ -244,6 +249,29 @@ def run_statement(
     }
 
 
+def _sqlite_error(message: str) -> StoreError:
+    return StoreError("SQLITE_ERROR", message, extended_code="SQLITE_ERROR", raw_code=1)
+
+
+def fail_as_libsql_batch(stmts: list[dict[str, Any]], index: int) -> None:
+    """Raises what libsql's batch gives for statement ``index`` when it is ``BEGIN`` or ``ROLLBACK``
+    (statement-runner.ts ``failAsLibsqlBatch``); neither runs, as the batch runs inside the
+    leader's transaction. libsql runs a batch in a transaction of its own: a ``BEGIN`` there fails
+    with SQLite's error; a ``ROLLBACK`` ends it, so the next statement fails with
+    ``TRANSACTION_CLOSED`` (or, when it was the last, the batch's own ``COMMIT`` fails), and
+    nothing of the batch is kept. Raising rolls the batch back here too."""
+    control = transaction_control(stmts[index]["sql"])
+    if control == "begin":
+        error = _sqlite_error("cannot start a transaction within a transaction")
+        error.statement_index = index
+        raise error
+    if control != "rollback":
+        return
+    if index == len(stmts) - 1:
+        raise _sqlite_error("cannot commit - no transaction is active")
+    raise StoreError("TRANSACTION_CLOSED", "The transaction has been rolled back", statement_index=index + 1)
+
+
 def run_statements(
     conn: sqlite3.Connection,
     stmts: list[dict[str, Any]],
@@ -253,9 +281,12 @@ def run_statements(
     describe: Optional[Describe] = None,
     rowids: Optional[RowidTracker] = None,
 ) -> list:
-    """Runs statements in order; a failure carries its ``statement_index``."""
+    """Runs statements in order; a failure carries its ``statement_index``. In a batch, ``BEGIN``
+    and ``ROLLBACK`` fail it as they fail libsql's."""
     results = []
     for index, stmt in enumerate(stmts):
+        if context == "batch":
+            fail_as_libsql_batch(stmts, index)
         try:
             results.append(run_statement(conn, stmt, context, read=read, describe=describe, rowids=rowids))
         except BaseException as error:

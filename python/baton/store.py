@@ -32,6 +32,7 @@ from .constants import (
 from .errors import StoreError
 from .paths import StorePaths, read_leader_record, store_paths
 from .results import Args, ResultSet, result_from_wire, wire_statement
+from .sql import transaction_control
 
 Statement = Union[str, tuple, Mapping[str, Any]]
 Listener = Callable[..., None]
@@ -94,6 +95,9 @@ class Store:
         self._listeners: dict[str, list[Listener]] = {event: [] for event in _EVENTS}
         self._events: "queue.Queue[Optional[tuple[str, tuple[Any, ...]]]]" = queue.Queue()
         self._heir_pid = 0
+        #: Warnings found while no 'error' listener was attached (leading from ``open_store`` on):
+        #: said to the first one, so that a program attaching it after ``open_store`` hears them.
+        self._held_warnings: list[StoreError] = []
         self._leader: Any = None  # leader.Leader while this member hosts the leader
         self._lock_held: Optional[election.LeaderLock] = None
         self._stand_after = 0.0
@@ -111,11 +115,18 @@ class Store:
 
     def on(self, event: str, listener: Listener) -> None:
         """Calls ``listener`` on ``'notify'`` (channel, payload), ``'role'`` (role), ``'failover'``
-        (dict with fromPid, toPid, epoch, and ms from losing the leader to the new one's welcome) or ``'error'`` (StoreError). Listeners run on one thread
-        of their own, in order, so a listener may call the store."""
+        (dict with fromPid, toPid, epoch, and ms from losing the leader to the new one's welcome) or
+        ``'error'`` (StoreError; a warning found before any 'error' listener was attached, such as
+        ``DATABASE_REPLACED`` while ``open_store`` made this member lead, is said to the first one).
+        Listeners run on one thread of their own, in order, so a listener may call the store."""
         if event not in self._listeners:
             raise StoreError("INVALID_ARGUMENT", f"unknown event {event!r}; expected one of {', '.join(_EVENTS)}")
-        self._listeners[event].append(listener)
+        with self._lock:
+            self._listeners[event].append(listener)
+            if event == "error":
+                held, self._held_warnings = self._held_warnings, []
+                for warning in held:
+                    self._events.put(("error", (warning,)))
 
     def execute(self, sql: str, args: Args = None) -> ResultSet:
         """Runs one statement; returns its result set."""
@@ -373,6 +384,22 @@ class Store:
             return
         self._leader = leader
         self._lock_held = lock
+        if leader.set_aside:
+            self._warn(
+                StoreError(
+                    "DATABASE_REPLACED",
+                    "the database file was replaced or deleted while no leader watched it: the old file's WAL "
+                    f"was moved aside ({', '.join(leader.set_aside)}) so that it is not replayed into the new file",
+                )
+            )
+
+    def _warn(self, warning: StoreError) -> None:
+        """Says ``warning`` on the 'error' channel now, or to the first 'error' listener attached."""
+        with self._lock:
+            if self._listeners["error"]:
+                self._events.put(("error", (warning,)))
+            else:
+                self._held_warnings.append(warning)
 
     def _release_leadership(self) -> None:
         leader, self._leader = self._leader, None
@@ -440,7 +467,11 @@ class Store:
 
 
 class Transaction:
-    """An interactive transaction held by the leader (until its timeout)."""
+    """An interactive transaction held by the leader (until its timeout). ``closed`` turns True on
+    ``commit()``, ``rollback()``, a ``COMMIT``/``END``/``ROLLBACK`` statement, or a failure that
+    ended it on the leader (an error with ``transaction_rolled_back``, ``TRANSACTION_ABORTED``);
+    afterwards statements and ``commit()`` fail with ``TRANSACTION_CLOSED``, as in libsql and the
+    TypeScript member (packages/store/src/member/transaction.ts)."""
 
     def __init__(self, store: Store, tx_id: int) -> None:
         self._store = store
@@ -448,33 +479,73 @@ class Transaction:
         self.closed = False
 
     def execute(self, sql: str, args: Args = None) -> ResultSet:
-        """Runs one statement inside the transaction."""
+        """Runs one statement inside the transaction. ``COMMIT``, ``END`` and ``ROLLBACK`` end it as
+        ``commit()`` and ``rollback()`` do (so the exactly-once record of a commit is kept)."""
+        stmt = wire_statement(sql, args)
         self._check_open()
-        op = {"k": "execute", "stmt": wire_statement(sql, args), "txId": self.tx_id}
-        return result_from_wire(self._store._request(op))
+        control = transaction_control(stmt["sql"])
+        if control in ("commit", "rollback"):
+            self._end(control)
+            return result_from_wire(_NO_RESULT)
+        return result_from_wire(self._send({"k": "execute", "stmt": stmt, "txId": self.tx_id}))
 
     def batch(self, statements: Sequence[Statement]) -> list[ResultSet]:
-        """Runs statements in order inside the transaction, all or none."""
-        self._check_open()
-        op = {"k": "batch", "stmts": _statements(statements), "mode": "write", "txId": self.tx_id}
-        return [result_from_wire(r) for r in self._store._request(op)]
+        """Runs statements in order inside the transaction; the first failure stops it (its error
+        names the statement) and the statements before it stay. A ``COMMIT``/``END`` or
+        ``ROLLBACK`` statement ends the transaction there, as ``execute`` does: a statement after
+        it fails the batch with ``TRANSACTION_CLOSED``."""
+        stmts = _statements(statements)
+        if self.closed:
+            if not stmts:
+                return []
+            raise _closed_error(statement_index=0)
+        ends = [i for i, stmt in enumerate(stmts) if transaction_control(stmt["sql"]) in ("commit", "rollback")]
+        at = ends[0] if ends else -1
+        before = stmts if at < 0 else stmts[:at]
+        results = []
+        if before:
+            op = {"k": "batch", "stmts": before, "mode": "write", "txId": self.tx_id}
+            results = [result_from_wire(r) for r in self._send(op)]
+        if at < 0:
+            return results
+        try:
+            self._end("commit" if transaction_control(stmts[at]["sql"]) == "commit" else "rollback")
+        except StoreError as error:
+            error.statement_index = at
+            raise
+        if at < len(stmts) - 1:
+            raise _closed_error(statement_index=at + 1)
+        return [*results, result_from_wire(_NO_RESULT)]
 
     def commit(self) -> None:
         """Commits (fenced and recorded for exactly-once by the leader)."""
         self._check_open()
-        self.closed = True
-        self._store._request({"k": "commit", "txId": self.tx_id})
+        self._end("commit")
 
     def rollback(self) -> None:
         """Rolls back; harmless when the transaction already ended."""
         if self.closed:
             return
+        self._end("rollback")
+
+    def _end(self, how: str) -> None:
         self.closed = True
-        self._store._request({"k": "rollback", "txId": self.tx_id})
+        self._store._request({"k": how, "txId": self.tx_id})
+
+    def _send(self, op: dict[str, Any]) -> Any:
+        try:
+            return self._store._request(op)
+        except StoreError as error:
+            # The leader no longer holds it (this statement or an earlier one rolled it back, it
+            # timed out, the leader changed): closed, so that a rollback() after this error does
+            # nothing and the error itself reaches the program.
+            if error.transaction_rolled_back or error.code in ("TRANSACTION_ABORTED", "TRANSACTION_CLOSED"):
+                self.closed = True
+            raise
 
     def _check_open(self) -> None:
         if self.closed:
-            raise StoreError("TRANSACTION_CLOSED", "the transaction is closed")
+            raise _closed_error()
 
     def __enter__(self) -> "Transaction":
         return self
@@ -488,6 +559,14 @@ class Transaction:
                 self.rollback()
             except StoreError:
                 pass  # the error that ended the block is the one to report
+
+
+#: The result of a statement that ended the transaction, as libsql gives it.
+_NO_RESULT = {"columns": [], "columnTypes": [], "rows": [], "rowsAffected": 0, "lastInsertRowid": None}
+
+
+def _closed_error(statement_index: Optional[int] = None) -> StoreError:
+    return StoreError("TRANSACTION_CLOSED", "The transaction is closed", statement_index=statement_index)
 
 
 def _statements(statements: Sequence[Statement]) -> list[dict[str, Any]]:

@@ -63,6 +63,7 @@ def check_hello(value: Any) -> dict[str, Any]:
         "name": name,
         "candidate": value.get("candidate") is True,
         "migrations": checked,
+        "reads": "local" if value.get("reads") == "local" else "leader",
         "lang": value.get("lang") if isinstance(value.get("lang"), str) else None,
         "version": value.get("version") if isinstance(value.get("version"), str) else None,
     }

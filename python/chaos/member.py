@@ -14,6 +14,7 @@ import random
 import re
 import sys
 import threading
+import time
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Callable
 
@@ -96,7 +97,9 @@ class WriteLog:
         return op
 
     def ack(self, op: str) -> None:
-        os.write(self.fd, f"A {op}\n".encode())
+        """Logs the acknowledgement with the monotonic time (CLOCK_MONOTONIC, as Node's
+        ``process.hrtime``), taken now: the readers' checks compare it with their reads' start."""
+        os.write(self.fd, f"A {op} {time.monotonic_ns()}\n".encode())
 
     def fail(self, op: str, error: BaseException, stage: str) -> str:
         code = getattr(error, "code", None) or "UNKNOWN"

@@ -47,12 +47,15 @@ class NodeMember:
 
     language = "node"
 
-    def __init__(self, db: str, *, name: str, candidate: bool = True, migrations: Optional[list] = None) -> None:
+    def __init__(
+        self, db: str, *, name: str, candidate: bool = True, migrations: Optional[list] = None, **more: Any
+    ) -> None:
         options = {
             "path": db,
             "name": name,
             "candidate": candidate,
             "migrations": migrations if migrations is not None else [{"version": 1, "sql": ROWS_MIGRATION}],
+            **more,
         }
         self.name = name
         self.events: list[dict[str, Any]] = []

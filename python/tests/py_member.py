@@ -50,6 +50,7 @@ def main() -> None:
     store = open_store(options.pop("path"), migrations=migrations, **options)
     store.on("role", lambda role: emit({"ev": "role", "role": role, "epoch": store.epoch}))
     store.on("notify", lambda channel, payload: emit({"ev": "notify", "channel": channel, "payload": payload}))
+    store.on("error", lambda error: emit({"ev": "error", "code": error.code, "message": error.message}))
     emit({"ev": "opened", "role": store.role, "epoch": store.epoch, "pid": os.getpid()})
     looping = threading.Event()
 

@@ -96,6 +96,57 @@ class MemberContract:
             lambda: _code_of(lambda: tx.execute("SELECT 1")) == "TRANSACTION_ABORTED", "the transaction timeout"
         )
 
+    def test_transaction_control_as_libsql_reports_it(self) -> None:
+        store = self.member()
+        store.execute("CREATE TABLE u (k PRIMARY KEY)")
+        store.execute("INSERT INTO u VALUES (1)")
+        # A statement that makes SQLite roll the transaction back fails with its own error, marked;
+        # the transaction is closed and later statements get TRANSACTION_CLOSED.
+        tx = store.transaction()
+        tx.execute("INSERT INTO rows (id, member) VALUES ('gone', 'py')")
+        with self.assertRaises(StoreError) as caught:
+            tx.execute("INSERT OR ROLLBACK INTO u VALUES (1)")
+        self.assertEqual(caught.exception.code, "SQLITE_CONSTRAINT")
+        self.assertTrue(caught.exception.transaction_rolled_back)
+        self.assertTrue(tx.closed)
+        self.assertEqual(_code_of(lambda: tx.execute("SELECT 1")), "TRANSACTION_CLOSED")
+        tx.rollback()  # harmless once closed
+        # The leader says the same to a request sent for it anyway.
+        sent_anyway = {"k": "execute", "stmt": {"sql": "SELECT 1"}, "txId": tx.tx_id}
+        self.assertEqual(_code_of(lambda: store._request(sent_anyway)), "TRANSACTION_CLOSED")
+        # The writer is free at once: a write goes through.
+        store.execute("INSERT INTO rows (id, member) VALUES ('kept', 'py')")
+        # In a batch, BEGIN fails with SQLite's error, ROLLBACK with TRANSACTION_CLOSED at the next
+        # statement (SQLite's "cannot commit" when last); nothing of the batch is applied.
+        insert = ("INSERT INTO rows (id, member) VALUES (?, ?)", ["batched", "py"])
+        with self.assertRaises(StoreError) as caught:
+            store.batch([insert, "BEGIN"])
+        self.assertEqual((caught.exception.code, caught.exception.statement_index), ("SQLITE_ERROR", 1))
+        self.assertIn("cannot start a transaction within a transaction", caught.exception.message)
+        with self.assertRaises(StoreError) as caught:
+            store.batch([insert, "ROLLBACK", "SELECT 1"])
+        self.assertEqual((caught.exception.code, caught.exception.statement_index), ("TRANSACTION_CLOSED", 2))
+        with self.assertRaises(StoreError) as caught:
+            store.batch([insert, "ROLLBACK"])
+        self.assertEqual(caught.exception.code, "SQLITE_ERROR")
+        self.assertIn("cannot commit - no transaction is active", caught.exception.message)
+        # COMMIT in a transaction's batch ends the transaction there; what follows fails it.
+        tx = store.transaction()
+        results = tx.batch([("INSERT INTO rows (id, member) VALUES (?, ?)", ["in-tx", "py"]), "COMMIT"])
+        self.assertEqual(len(results), 2)
+        self.assertTrue(tx.closed)
+        tx = store.transaction()
+        with self.assertRaises(StoreError) as caught:
+            tx.batch([("INSERT INTO rows (id, member) VALUES (?, ?)", ["undone", "py"]), "ROLLBACK", "SELECT 1"])
+        self.assertEqual((caught.exception.code, caught.exception.statement_index), ("TRANSACTION_CLOSED", 2))
+        self.assertTrue(tx.closed)
+        tx = store.transaction()
+        tx.execute("INSERT INTO rows (id, member) VALUES ('by-statement', 'py')")
+        tx.execute("COMMIT")
+        self.assertTrue(tx.closed)
+        ids = sorted(r[0] for r in self.leader.execute("SELECT id FROM rows")["rows"])
+        self.assertEqual(ids, ["by-statement", "in-tx", "kept"])
+
     def test_errors_carry_the_typescript_codes(self) -> None:
         store = self.member()
         store.execute("CREATE TABLE u (k TEXT PRIMARY KEY)")

@@ -1,10 +1,13 @@
 """A Python leader under bad input and faults: garbage and oversized frames, a wrong protocol
 version and conflicting migrations are refused with coded errors while other members carry on;
-a database file replaced under the leader makes it step down (fenced) and move the lost WAL aside."""
+a database file replaced under the leader makes it step down (fenced) and move the lost WAL aside;
+a file replaced or deleted while no leader ran gets a Python leader that sets the old WAL aside
+before opening it and says DATABASE_REPLACED."""
 
 from __future__ import annotations
 
 import glob
+import itertools
 import os
 import shutil
 import socket
@@ -56,12 +59,12 @@ class LeaderFaults(unittest.TestCase):
         leader = PyMember(self.db, name="py-leader")
         self.assertEqual(leader.opened()["role"], "leader")
         path = read_leader_record(store_paths(self.db).record)["socketPath"]
-        hello = {"t": "hello", "v": 2, "clientId": "raw", "pid": os.getpid(), "name": "raw", "migrations": []}
+        hello = {"t": "hello", "v": 3, "clientId": "raw", "pid": os.getpid(), "name": "raw", "migrations": []}
         cases = {
             "exceeds the limit of 16777216": b"\xff\xff\xff\xff",
             "undecodable frame": struct.pack(">I", 2) + b"\xc1\xc1",
             "the first frame must be a hello": encode_frame({"t": "req", "id": 1, "op": {"k": "ping"}}),
-            "protocol version 1 is not supported (leader speaks 2)": encode_frame({**hello, "v": 1}),
+            "protocol version 2 is not supported (leader speaks 3)": encode_frame({**hello, "v": 2}),
             "expected a request frame": encode_frame(hello) + encode_frame(hello),
             "request id must be a non-negative integer": encode_frame(hello)
             + encode_frame({"t": "req", "id": -1, "op": {"k": "ping"}}),
@@ -121,6 +124,48 @@ class LeaderFaults(unittest.TestCase):
         wait_for(lambda: glob.glob(self.db + "-wal.lost-epoch1-*"), "the lost WAL moved aside")
         self.assertEqual(heir.execute("SELECT id FROM rows")["rows"], [["after"]])
         self.assertEqual(writer.leader_pid, heir.pid)
+
+    def test_a_file_replaced_or_deleted_while_no_leader_runs_never_gets_the_old_wal(self) -> None:
+        # A Python leader after a Python one, and each language after the other: each reads the
+        # file the other's record names.
+        cases = [(PyMember, PyMember), (PyMember, NodeMember), (NodeMember, PyMember)]
+        for (before, after), change in itertools.product(cases, ("replaced", "deleted")):
+            with self.subTest(f"{before.language} then {after.language}, {change}"):
+                db = os.path.join(self.dir, f"unwatched-{before.language}-{after.language}-{change}.db")
+                first = before(db, name="first")
+                self.assertEqual(first.opened()["role"], "leader")
+                # Rows enough for a WAL of a few hundred pages: they live in the -wal when it dies.
+                first.execute(
+                    "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 200) "
+                    "INSERT INTO rows (id, member) SELECT 'old-' || i, hex(randomblob(3000)) FROM n"
+                )
+                first.kill()
+                self.assertTrue(os.path.exists(db + "-wal"))
+                if change == "replaced":
+                    fresh = sqlite3.connect(db + ".new")
+                    fresh.executescript(ROWS_MIGRATION)
+                    fresh.execute("INSERT INTO rows (id, member) VALUES ('fresh', 'outside')")
+                    fresh.commit()
+                    fresh.close()
+                    os.rename(db + ".new", db)
+                else:
+                    os.remove(db)
+                second = after(db, name="second")
+                self.assertEqual(second.opened()["role"], "leader")
+                warned = second.wait_event(
+                    lambda e: e.get("ev") == "error" and e["code"] == "DATABASE_REPLACED", "DATABASE_REPLACED"
+                )
+                self.assertIn("moved aside", warned["message"])
+                second.execute("INSERT INTO rows (id, member) VALUES ('after', 'second')")
+                second.close()
+                check = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
+                try:
+                    self.assertEqual(check.execute("PRAGMA integrity_check").fetchone()[0], "ok")
+                    ids = [row[0] for row in check.execute("SELECT id FROM rows ORDER BY id")]
+                finally:
+                    check.close()
+                self.assertEqual(ids, ["after", "fresh"] if change == "replaced" else ["after"])
+                self.assertEqual(len(glob.glob(db + "-wal.lost-epoch1-*")), 1)
 
 
 if __name__ == "__main__":

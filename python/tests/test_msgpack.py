@@ -152,7 +152,7 @@ class Framing(unittest.TestCase):
     def test_example_hello_bytes_of_the_protocol_document(self) -> None:
         hello = {
             "t": "hello",
-            "v": 2,
+            "v": 3,
             "clientId": "py-1",
             "pid": 4242,
             "name": "worker",

@@ -1,16 +1,19 @@
 """A Python process hosting the leader: Node members follow it unchanged (values, batches,
 notifications, status), its exactly-once record answers a re-send after it dies, and a Node
-leader answers a re-send from a record a Python leader wrote (and the other way round)."""
+leader answers a re-send from a record a Python leader wrote (and the other way round), in each
+of the record's forms (two integers, nil, a blob), and a version 2 record table is rebuilt with its
+records kept."""
 
 from __future__ import annotations
 
 import os
 import shutil
+import sqlite3
 import tempfile
 import threading
 import unittest
 
-from baton import StoreError, open_store
+from baton import StoreError, msgpack, open_store
 from baton.connection import connect
 from baton.paths import read_leader_record, store_paths
 
@@ -18,6 +21,18 @@ from .node_member import ROWS_MIGRATION, NodeMember, PyMember, kill_all
 from .support import wait_for
 
 MIGRATIONS = [(1, ROWS_MIGRATION)]
+
+
+def kinds(value):
+    """A decoded frame with each integer's wire format named (int64 is an INTEGER, a short format
+    is a number or a REAL): two answers are the same only if they travelled the same way."""
+    if isinstance(value, list):
+        return [kinds(v) for v in value]
+    if isinstance(value, dict):
+        return {k: kinds(v) for k, v in value.items()}
+    if isinstance(value, int) and not isinstance(value, bool):
+        return (type(value).__name__, int(value))
+    return value
 
 
 class PythonLeader(unittest.TestCase):
@@ -72,6 +87,19 @@ class PythonLeader(unittest.TestCase):
         self.assertEqual(languages, {"py-leader": "python", "node-follower": "node", "py-follower": "python"})
         self.assertEqual(status["leader"]["heirPid"], node.pid)
 
+    def test_a_node_member_reading_locally_reads_the_file_the_python_leader_names(self) -> None:
+        leader = self.leader()
+        reader = NodeMember(self.db, name="node-reader", candidate=False, reads="local")
+        self.assertEqual(reader.opened()["role"], "follower")
+        leader.execute("INSERT INTO rows (id, member) VALUES ('seen', 'py')")
+        first = reader.call({"cmd": "exec", "sql": "SELECT id FROM rows"})
+        self.assertEqual(first["ok"]["rows"], [["seen"]])
+        # Served by the member itself: the welcome named the file the Python leader opened.
+        self.assertEqual(first["localReads"], 1)
+        status = reader.call({"cmd": "status"})["ok"]
+        reads = {m["name"]: m["reads"] for m in status["members"]}
+        self.assertEqual(reads, {"py-leader": "leader", "node-reader": "local"})
+
     def test_a_resent_write_is_answered_across_leaders_of_both_languages(self) -> None:
         paths = store_paths(self.db)
         first = self.leader()
@@ -79,6 +107,12 @@ class PythonLeader(unittest.TestCase):
         node.opened()
         hello = dict(client_id="resender", name="raw", candidate=False, migrations=[])
         insert = {"k": "execute", "stmt": {"sql": "INSERT INTO rows (id, member) VALUES ('once', 'raw')"}}
+        # Each form of the record: two integers (above), rows (a blob), nil (notify).
+        returning = {
+            "k": "execute",
+            "stmt": {"sql": "INSERT INTO rows VALUES ('rows', 'raw', 2) RETURNING rowid, epoch"},
+        }
+        notify = {"k": "notify", "channel": "c", "payload": None}
         answers = []
 
         def ask(request: dict) -> dict:
@@ -92,21 +126,65 @@ class PythonLeader(unittest.TestCase):
 
         original = ask({"t": "req", "id": 5, "op": insert})
         self.assertIn("ok", original)
+        with_rows = ask({"t": "req", "id": 7, "op": returning})
+        self.assertEqual(kinds(with_rows["ok"]["rows"]), [[("int", 2), ("int", 2)]])
+        self.assertIsNone(ask({"t": "req", "id": 8, "op": notify})["ok"])
         # Python wrote the record; the Node leader that follows answers the re-send from it.
         first.kill()
         node.wait_event(lambda e: e.get("ev") == "role" and e["role"] == "leader", "Node takes over")
-        self.assertEqual(ask({"t": "req", "id": 5, "retry": True, "op": insert})["ok"], original["ok"])
+        self.assertEqual(kinds(ask({"t": "req", "id": 5, "retry": True, "op": insert})["ok"]), kinds(original["ok"]))
+        resent = ask({"t": "req", "id": 7, "retry": True, "op": returning})
+        self.assertEqual(kinds(resent["ok"]), kinds(with_rows["ok"]))
+        self.assertIsNone(ask({"t": "req", "id": 8, "retry": True, "op": notify})["ok"])
         # Node writes a record; a Python leader answers its re-send.
         twice = {"k": "execute", "stmt": {"sql": "INSERT INTO rows VALUES ('twice', 'raw', 1)"}}
         second = ask({"t": "req", "id": 6, "op": twice})
+        node_returning = {**returning, "stmt": {"sql": returning["stmt"]["sql"].replace("'rows'", "'node-rows'")}}
+        node_rows = ask({"t": "req", "id": 9, "op": node_returning})
+        self.assertIsNone(ask({"t": "req", "id": 10, "op": notify})["ok"])
         py = PyMember(self.db, name="py-next")
         py.opened()
         node.kill()
         py.wait_event(lambda e: e.get("ev") == "role" and e["role"] == "leader", "Python takes over")
         again = ask({"t": "req", "id": 6, "retry": True, "op": twice})
-        self.assertEqual(again["ok"], second["ok"])
+        self.assertEqual(kinds(again["ok"]), kinds(second["ok"]))
+        resent_rows = ask({"t": "req", "id": 9, "retry": True, "op": node_returning})
+        self.assertEqual(kinds(resent_rows["ok"]), kinds(node_rows["ok"]))
+        self.assertIsNone(ask({"t": "req", "id": 10, "retry": True, "op": notify})["ok"])
         counts = py.execute("SELECT id, count(*) FROM rows GROUP BY id ORDER BY id")["rows"]
-        self.assertEqual(counts, [["once", 1], ["twice", 1]])
+        self.assertEqual(counts, [["node-rows", 1], ["once", 1], ["rows", 1], ["twice", 1]])
+
+    def test_a_version_2_record_table_is_rebuilt_keeping_every_record(self) -> None:
+        # The table as a leader of protocol version 2 left it: every outcome a blob in result.
+        result = {"columns": [], "columnTypes": [], "rows": [], "rowsAffected": 1, "lastInsertRowid": msgpack.Int64(41)}
+        outcome = {"ok": result}
+        old = sqlite3.connect(self.db)
+        old.executescript(
+            "CREATE TABLE _baton_applied (client_id TEXT NOT NULL, seq INTEGER NOT NULL, at INTEGER NOT NULL, "
+            "result BLOB, PRIMARY KEY (client_id, seq)) WITHOUT ROWID; "
+            "CREATE INDEX _baton_applied_at ON _baton_applied (at);"
+        )
+        old.execute("INSERT INTO _baton_applied VALUES ('old-member', 3, 0, ?)", (msgpack.pack(outcome),))
+        old.commit()
+        old.close()
+        self.leader()
+        socket_path = read_leader_record(store_paths(self.db).record)["socketPath"]
+        conn = connect(socket_path, client_id="old-member", name="raw", candidate=False, migrations=[])
+        answers = []
+        got = threading.Event()
+        conn.start(lambda f: (answers.append(f), got.set()) if f.get("t") == "res" else None, lambda c: None)
+        insert = {"k": "execute", "stmt": {"sql": "INSERT INTO rows VALUES ('x', 'y', 1)"}}
+        conn.send({"t": "req", "id": 3, "retry": True, "op": insert})
+        wait_for(got.is_set, "the answer to the re-send")
+        conn.close()
+        self.assertEqual(kinds(answers[0]["ok"]), kinds(msgpack.unpack(msgpack.pack(outcome))["ok"]))
+        check = sqlite3.connect(f"file:{self.db}?mode=ro", uri=True)
+        try:
+            columns = [row[1] for row in check.execute("PRAGMA table_info(_baton_applied)")]
+            self.assertEqual(columns, ["client_id", "seq", "at", "rows_affected", "last_rowid", "result"])
+            self.assertEqual(check.execute("SELECT count(*) FROM rows").fetchone()[0], 0)
+        finally:
+            check.close()
 
     def test_a_step_down_asked_by_a_node_member_hands_over_to_it(self) -> None:
         leader = self.leader()
