@@ -165,6 +165,8 @@ class Leader:
         self._runaways: dict[tuple[str, int], int] = {}
         self.started_ms = _now_ms()
         self._listener: Optional[socket.socket] = None
+        #: The inodes of the sockets this leader renamed into place (see ``_unlink_own_socket``).
+        self._bound_sockets: set[int] = set()
         self._thread: Optional[threading.Thread] = None
         self._stopped = threading.Event()
         #: Where the -wal and -shm of a file replaced or deleted while no leader watched it went.
@@ -294,13 +296,16 @@ class Leader:
                 self._runaways[(str(entry.get("clientId")), int(entry.get("seq", -1)))] = int(entry.get("ms", 0))
 
     def _listen(self) -> None:
+        # The link first, as the Node leader does: no socket of ours is ever without the link that
+        # lets a sweeper prove it dead once we are.
+        link_socket_to_lock(self.paths.socket_link, self.paths.lock)
         listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
         temporary = f"{self.socket_path}.{os.getpid()}.{_now_ms()}.tmp"
         listener.bind(temporary)
         os.chmod(temporary, 0o600)
         listener.listen(128)
         os.rename(temporary, self.socket_path)
-        link_socket_to_lock(self.paths.socket_link, self.paths.lock)
+        self._bound_sockets.add(os.lstat(self.socket_path).st_ino)
         self._listener = listener
         threading.Thread(target=self._accept, args=(listener,), name="baton-leader-accept", daemon=True).start()
 
@@ -1058,6 +1063,7 @@ class Leader:
         for session in list(self._sessions):
             session.end({"t": "bye", "reason": reason})
         self._close_listener()
+        self._unlink_own_socket()
         self._close_files()
         if getattr(self, "_replaced", False):
             try:
@@ -1068,6 +1074,14 @@ class Leader:
             unlink_socket_link(self.paths.socket_link, self.paths.lock)
         self.running = False
         self._stopped.set()
+
+    def _unlink_own_socket(self) -> None:
+        """Removes the socket file on the way out, unless it is no longer ours (a successor's)."""
+        try:
+            if os.lstat(self.socket_path).st_ino in self._bound_sockets:
+                os.unlink(self.socket_path)
+        except OSError:
+            pass  # already gone
 
     def _close_listener(self) -> None:
         """Stops listening at once. A plain close would not: the accepting thread's blocked

@@ -186,6 +186,18 @@ class PythonLeader(unittest.TestCase):
         finally:
             check.close()
 
+    def test_a_python_leader_that_closes_removes_its_socket_and_its_link(self) -> None:
+        paths = store_paths(self.db)
+        store = open_store(self.db, name="py-closing", migrations=MIGRATIONS)
+        self.assertEqual(store.role, "leader")
+        self.assertTrue(os.path.exists(paths.socket))
+        self.assertTrue(os.path.islink(paths.socket_link))
+        store.close()
+        # Nothing of it is left in the runtime directory: a socket without its link could never
+        # be proven dead by a sweeper, and would stay there for good.
+        self.assertFalse(os.path.lexists(paths.socket))
+        self.assertFalse(os.path.lexists(paths.socket_link))
+
     def test_a_step_down_asked_by_a_node_member_hands_over_to_it(self) -> None:
         leader = self.leader()
         node = NodeMember(self.db, name="node-next")
