@@ -5,10 +5,13 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import threading
+import unittest
 from typing import Any, Callable, Optional
 
 from .support import NODE, REPO, wait_for
@@ -158,3 +161,21 @@ def kill_all() -> None:
     """SIGKILLs every Node member still running (tests call it in tearDown)."""
     for member in list(_live):
         member.kill()
+
+
+class SharedDatabaseTest(unittest.TestCase):
+    """A test case with a fresh directory and database path (``self.db``), the stores it opens in
+    this process (``self.stores``, closed after each test), and every member process killed."""
+
+    prefix = "baton-py-"
+
+    def setUp(self) -> None:
+        self.dir = tempfile.mkdtemp(prefix=self.prefix)
+        self.db = os.path.join(self.dir, "shared.db")
+        self.stores: list[Any] = []
+
+    def tearDown(self) -> None:
+        for store in self.stores:
+            store.close()
+        kill_all()
+        shutil.rmtree(self.dir, ignore_errors=True)

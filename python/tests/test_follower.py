@@ -15,7 +15,7 @@ from baton.connection import connect
 from baton.paths import read_leader_record, store_paths
 
 from .node_member import ROWS_MIGRATION, NodeMember, PyMember, kill_all
-from .support import wait_for
+from .support import WriteLoop, wait_for
 
 MIGRATIONS = [(1, ROWS_MIGRATION)]
 
@@ -223,34 +223,17 @@ class MemberContract:
         store = self.member()
         heir = NodeMember(self.db, name="node-heir")
         heir.opened()
-        acked = []
-        failed = []
-        stop = threading.Event()
-
-        def write() -> None:
-            i = 0
-            while not stop.is_set():
-                try:
-                    store.execute("INSERT INTO rows (id, member) VALUES (?, 'py')", [f"w-{i}"])
-                    acked.append(f"w-{i}")
-                except StoreError as error:
-                    failed.append(error.code)
-                i += 1
-
-        writer = threading.Thread(target=write)
-        writer.start()
-        wait_for(lambda: len(acked) >= 20, "writes before the kill")
+        loop = WriteLoop(store)
+        loop.wait_for_more(20, "writes before the kill")
         self.leader.kill()
-        count = len(acked)
-        wait_for(lambda: len(acked) >= count + 20, "writes after the takeover")
-        stop.set()
-        writer.join()
-        self.assertEqual(failed, [])
+        loop.wait_for_more(20, "writes after the takeover")
+        loop.stop()
+        self.assertEqual(loop.failed, [])
         self.assertEqual(store.leader_pid, heir.pid)
         rows = heir.execute("SELECT id, count(*) FROM rows GROUP BY id HAVING count(*) > 1")["rows"]
         self.assertEqual(rows, [])
         present = {r[0] for r in heir.execute("SELECT id FROM rows")["rows"]}
-        self.assertEqual(set(acked) - present, set())
+        self.assertEqual(set(loop.acked) - present, set())
 
 
 class FollowingNode(MemberContract, unittest.TestCase):

@@ -9,18 +9,16 @@ from __future__ import annotations
 import glob
 import itertools
 import os
-import shutil
 import socket
 import sqlite3
 import struct
-import tempfile
 import unittest
 
 from baton import StoreError, open_store
 from baton.framing import FrameDecoder, decode_payload, encode_frame
 from baton.paths import read_leader_record, store_paths
 
-from .node_member import ROWS_MIGRATION, NodeMember, PyMember, kill_all
+from .node_member import ROWS_MIGRATION, NodeMember, PyMember, SharedDatabaseTest
 from .support import wait_for
 
 MIGRATIONS = [(1, ROWS_MIGRATION)]
@@ -43,17 +41,8 @@ def exchange(socket_path: str, data: bytes) -> list:
     return frames
 
 
-class LeaderFaults(unittest.TestCase):
-    def setUp(self) -> None:
-        self.dir = tempfile.mkdtemp(prefix="baton-pyf-")
-        self.db = os.path.join(self.dir, "shared.db")
-        self.stores = []
-
-    def tearDown(self) -> None:
-        for store in self.stores:
-            store.close()
-        kill_all()
-        shutil.rmtree(self.dir, ignore_errors=True)
+class LeaderFaults(SharedDatabaseTest):
+    prefix = "baton-pyf-"
 
     def test_bad_input_is_refused_with_a_code_and_the_leader_carries_on(self) -> None:
         leader = PyMember(self.db, name="py-leader")

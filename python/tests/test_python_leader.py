@@ -7,9 +7,7 @@ records kept."""
 from __future__ import annotations
 
 import os
-import shutil
 import sqlite3
-import tempfile
 import threading
 import unittest
 
@@ -17,8 +15,8 @@ from baton import StoreError, msgpack, open_store
 from baton.connection import connect
 from baton.paths import read_leader_record, store_paths
 
-from .node_member import ROWS_MIGRATION, NodeMember, PyMember, kill_all
-from .support import wait_for
+from .node_member import ROWS_MIGRATION, NodeMember, PyMember, SharedDatabaseTest
+from .support import WriteLoop, wait_for
 
 MIGRATIONS = [(1, ROWS_MIGRATION)]
 
@@ -35,17 +33,8 @@ def kinds(value):
     return value
 
 
-class PythonLeader(unittest.TestCase):
-    def setUp(self) -> None:
-        self.dir = tempfile.mkdtemp(prefix="baton-pyl-")
-        self.db = os.path.join(self.dir, "shared.db")
-        self.stores = []
-
-    def tearDown(self) -> None:
-        for store in self.stores:
-            store.close()
-        kill_all()
-        shutil.rmtree(self.dir, ignore_errors=True)
+class PythonLeader(SharedDatabaseTest):
+    prefix = "baton-pyl-"
 
     def leader(self, cls=PyMember, name: str = "py-leader"):
         member = cls(self.db, name=name)
@@ -215,34 +204,17 @@ class PythonLeader(unittest.TestCase):
         store = open_store(self.db, name="py-writer", candidate=True, migrations=MIGRATIONS)
         self.stores.append(store)
         self.assertEqual(store.role, "follower")
-        acked = []
-        failed = []
-        stop = threading.Event()
-
-        def write() -> None:
-            i = 0
-            while not stop.is_set():
-                try:
-                    store.execute("INSERT INTO rows (id, member) VALUES (?, 'py')", [f"w-{i}"])
-                    acked.append(f"w-{i}")
-                except StoreError as error:
-                    failed.append(error.code)
-                i += 1
-
-        writer = threading.Thread(target=write)
-        writer.start()
-        wait_for(lambda: len(acked) >= 20, "writes before the kill")
+        loop = WriteLoop(store)
+        loop.wait_for_more(20, "writes before the kill")
         leader.kill()
-        count = len(acked)
-        wait_for(lambda: len(acked) >= count + 20, "writes after this member took over")
-        stop.set()
-        writer.join()
-        self.assertEqual(failed, [])
+        loop.wait_for_more(20, "writes after this member took over")
+        loop.stop()
+        self.assertEqual(loop.failed, [])
         self.assertEqual(store.role, "leader")
         duplicates = store.execute("SELECT id FROM rows GROUP BY id HAVING count(*) > 1").rows
         self.assertEqual(duplicates, [])
         present = {r[0] for r in store.execute("SELECT id FROM rows").rows}
-        self.assertEqual(set(acked) - present, set())
+        self.assertEqual(set(loop.acked) - present, set())
         self.assertEqual(store.execute("PRAGMA integrity_check").rows[0][0], "ok")
 
 
