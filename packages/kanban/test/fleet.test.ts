@@ -20,17 +20,10 @@ import {
   type GatewayReport,
   type KanbanSection,
 } from '../src';
-import { removeTempDirs, tempDir, until } from './helpers';
+import { fastKanban, removeTempDirs, tempDir, until } from './helpers';
 
 const KANBAN_BIN = path.join(path.dirname(GATEWAY_BIN), 'kanban.js');
-/** Fast simulated work and short claim TTLs, so a killed dispatcher's claims come back quickly. */
-const FAST: KanbanSection = {
-  max_workers: 8,
-  claim_ttl_ms: 1500,
-  heartbeat_ms: 300,
-  sweep_ms: 300,
-  worker: { min_ms: 2, max_ms: 15, fail_rate: 0 },
-};
+const FAST = fastKanban(0);
 
 let watcher: Store | null = null;
 

@@ -1,5 +1,6 @@
-/** Small helpers of the kanban tests: temporary directories, waiting for a condition, an independent reader. */
+/** Small helpers of the kanban tests: temporary directories, waiting for a condition, an independent reader, fast board settings. */
 import Database from 'better-sqlite3';
+import type { KanbanSection } from '../src';
 
 /**
  * The repository's temporary directories (`tempDir`, `removeTempDirs`, which also removes the
@@ -32,4 +33,18 @@ export function readFile<T>(file: string, read: (db: Database.Database) => T): T
   } finally {
     db.close();
   }
+}
+
+/**
+ * Fast simulated work and short claim TTLs, so a killed dispatcher's claims come back quickly.
+ * @param failRate - the share of simulated runs that fail (and are retried)
+ */
+export function fastKanban(failRate: number): KanbanSection {
+  return {
+    max_workers: 8,
+    claim_ttl_ms: 1500,
+    heartbeat_ms: 300,
+    sweep_ms: 300,
+    worker: { min_ms: 2, max_ms: 15, fail_rate: failRate },
+  };
 }

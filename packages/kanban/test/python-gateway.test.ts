@@ -15,22 +15,15 @@ import {
   killAllGateways,
   writeProfile,
   type GatewayReport,
-  type KanbanSection,
 } from '../src';
-import { removeTempDirs, tempDir, until } from './helpers';
+import { fastKanban, removeTempDirs, tempDir, until } from './helpers';
 
 /** packages/kanban/dist/test/ -> python/kanban/gateway.py */
 const PYTHON = {
   interpreter: process.env.PYTHON ?? 'python3',
   script: path.join(__dirname, '..', '..', '..', '..', 'python', 'kanban', 'gateway.py'),
 };
-const FAST: KanbanSection = {
-  max_workers: 8,
-  claim_ttl_ms: 1500,
-  heartbeat_ms: 300,
-  sweep_ms: 300,
-  worker: { min_ms: 2, max_ms: 15, fail_rate: 0.05 },
-};
+const FAST = fastKanban(0.05);
 
 let watcher: Store | null = null;
 
