@@ -12,6 +12,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { storePaths } from '@baton/store';
 import { ExitCode, numberFlag, parseFlags, percentile, runScript } from '../../shared';
+import { WARMUP_MS } from '../plan';
 import type { FromMember, MemberConfig, ToMember } from './protocol';
 
 const NODE_MEMBER = path.join(__dirname, 'member.js');
@@ -27,7 +28,8 @@ Python writers together, one write in flight each; then each kind of member's me
 Options:
   --writers <n>     writers of each language, 1-16 (default 7)
   --duration <ms>   measured window per case, 200-60000 (default 3000)
-  --warmup <ms>     unmeasured warmup per case, 0-10000 (default 1000)
+  --warmup <ms>     unmeasured warmup per case, 0-10000 (default 6000, the main bench's: Node
+                    members run unoptimized JavaScript for their first seconds)
   -h, --help        this help`;
 
 class Member {
@@ -171,8 +173,9 @@ async function main(argv: string[]): Promise<number> {
   const writers = numberFlag('writers', values.writers, { min: 1, max: 16, integer: true }, 7);
   const timing = {
     durationMs: numberFlag('duration', values.duration, { min: 200, max: 60_000, integer: true }, 3000),
-    warmupMs: numberFlag('warmup', values.warmup, { min: 0, max: 10_000, integer: true }, 1000),
+    warmupMs: numberFlag('warmup', values.warmup, { min: 0, max: 10_000, integer: true }, WARMUP_MS),
   };
+  const loadAtStart = os.loadavg()[0]!;
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'baton-bench-languages-'));
   const results: CaseResult[] = [];
   const memory: Record<string, number> = {};
@@ -199,7 +202,7 @@ async function main(argv: string[]): Promise<number> {
     fs.rmSync(dir, { recursive: true, force: true });
   }
   const lines = [
-    `${writers} Node + ${writers} Python writers, one write in flight each, ${timing.durationMs} ms windows; ${os.cpus().length} CPUs, load average ${os.loadavg()[0]!.toFixed(1)}`,
+    `${writers} Node + ${writers} Python writers, one write in flight each, ${timing.durationMs} ms windows after ${timing.warmupMs} ms warmups; ${os.cpus().length} CPUs, 1-minute load average ${loadAtStart.toFixed(1)} at the start, ${os.loadavg()[0]!.toFixed(1)} at the end`,
     '',
     '| leader | sync | writes/s (all) | by Node writers | by Python writers | p50 Node / Python | p99 Node / Python | errors |',
     '|---|---|---:|---:|---:|---:|---:|---:|',
