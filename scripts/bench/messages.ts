@@ -6,9 +6,9 @@
 /**
  * Which database access a load worker uses: a Baton member (`baton-local`: one with
  * `reads: 'local'`), better-sqlite3 on the shared file, a raw socket client, or a client of the
- * bench's minimal forwarding design (minimal/).
+ * bench's minimal forwarding design (minimal/; `minimal-local`: one that reads the file itself).
  */
-export type SystemKind = 'baton' | 'baton-local' | 'direct' | 'socket' | 'minimal';
+export type SystemKind = 'baton' | 'baton-local' | 'direct' | 'socket' | 'minimal' | 'minimal-local';
 
 /** SQLite durability setting under test. */
 export type SyncMode = 'full' | 'normal';
@@ -21,6 +21,8 @@ export type WorkerConfig =
       system: SystemKind;
       /** Database file (baton, direct) or the server's socket path (socket, minimal). */
       path: string;
+      /** `minimal-local` only: the database file its reads open read-only. */
+      database?: string;
       sync: SyncMode;
       /** Index of this member in its fleet: part of its name and of the rows it writes. */
       index: number;

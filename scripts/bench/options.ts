@@ -37,7 +37,8 @@ Scenarios (all by default):
   writes        1/4/7 processes, one insert in flight each, synchronous FULL and NORMAL
   pipelined     the same with 64 requests in flight per process
   mixed         7 processes, 80% point reads / 20% inserts, FULL and NORMAL; Baton also
-                with every member reading locally (reads: 'local')
+                with every member reading locally (reads: 'local'), beside the minimal
+                design with members reading the file themselves (minimal-local)
   read-latency  a forwarded point read vs a raw Unix socket round trip (and a direct read),
                 and a follower reading locally vs a direct read
   failover      SIGKILL the leader-hosting member under load, 7 members (20 kills), beside

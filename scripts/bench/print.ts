@@ -29,7 +29,7 @@ export function renderReport(doc: BenchDocument): string {
   if (throughput.length > 0) {
     out.push(
       '',
-      "Throughput and latency (ms); flush = extra ms per fsync; cpu = CPU time of all processes per request; group = writes per Baton commit; /minimal and /direct = baton ops/s over theirs, per round and median; busy cores = cores other programs kept busy at the start of each round; load = 1-minute load average before -> after; baton-local = Baton members with reads: 'local'",
+      "Throughput and latency (ms); flush = extra ms per fsync; cpu = CPU time of all processes per request; group = writes per Baton commit; /minimal and /direct = baton ops/s over theirs, per round and median; busy cores = cores other programs kept busy at the start of each round; load = 1-minute load average before -> after; baton-local = Baton members with reads: 'local' (its /minimal: over minimal-local, the minimal design's members reading the file themselves)",
     );
     const rows = throughput.map((r) => {
       const ratio =

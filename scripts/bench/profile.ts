@@ -20,6 +20,7 @@ import { summarizeProfile } from './profiling/cpu-profile';
 import { countOf, StraceSession, type ThreadSyscalls } from './profiling/strace';
 import { renderTable, formatNumber as n } from './table';
 import { Workspace } from './workspace';
+import { WARMUP_MS } from './plan';
 import { SEED_ROWS } from './workload';
 
 const HELP = `Usage: node scripts/dist/bench/profile.js [options]
@@ -27,24 +28,29 @@ const HELP = `Usage: node scripts/dist/bench/profile.js [options]
 Runs one configuration once with instruments (build first: npm run build).
 
 Options:
-  --system baton|direct   default baton
+  --system <name>         baton, baton-local (members with reads: 'local') or direct; default baton
   --sync full|normal      default full
   --members <n>           default 7
   --inflight <n>          requests in flight per member, default 1
   --reads <percent>       share of point reads, 0-100, default 0 (all writes)
-  --duration <ms>         measured window, default 4000 (after 500 ms warmup)
+  --duration <ms>         measured window, default 4000
+  --warmup <ms>           load before the window, default 6000 (as npm run bench)
   --strace                syscalls per thread, per request and per commit (needs strace)
   --cpu-prof              V8 CPU profiles of every member (main and worker threads)
   --out <dir>             keep traces and profiles in <dir> (default: removed at the end)
   -h, --help`;
 
+/** The systems this tool can run (the minimal design needs its leader process, which only the bench starts). */
+const PROFILED_SYSTEMS = ['baton', 'baton-local', 'direct'] as const;
+
 interface Options {
-  system: 'baton' | 'direct';
+  system: (typeof PROFILED_SYSTEMS)[number];
   sync: SyncMode;
   members: number;
   inflight: number;
   readFraction: number;
   durationMs: number;
+  warmupMs: number;
   strace: boolean;
   cpuProf: boolean;
   out: string | null;
@@ -58,23 +64,26 @@ function parse(argv: string[]): Options | null {
     inflight: { type: 'string' },
     reads: { type: 'string' },
     duration: { type: 'string' },
+    warmup: { type: 'string' },
     strace: { type: 'boolean', default: false },
     'cpu-prof': { type: 'boolean', default: false },
     out: { type: 'string' },
     help: { type: 'boolean', short: 'h', default: false },
   });
   if (values.help) return null;
-  if (values.system !== 'baton' && values.system !== 'direct')
-    throw new UsageError(`--system is baton or direct, got "${values.system}"`);
+  const system = PROFILED_SYSTEMS.find((name) => name === values.system);
+  if (system === undefined)
+    throw new UsageError(`--system is one of ${PROFILED_SYSTEMS.join(', ')}, got "${values.system}"`);
   if (values.sync !== 'full' && values.sync !== 'normal')
     throw new UsageError(`--sync is full or normal, got "${values.sync}"`);
   return {
-    system: values.system,
+    system,
     sync: values.sync,
     members: numberFlag('members', values.members, { min: 1, integer: true }, 7),
     inflight: numberFlag('inflight', values.inflight, { min: 1, integer: true }, 1),
     readFraction: numberFlag('reads', values.reads, { min: 0, max: 100, integer: true }, 0) / 100,
     durationMs: numberFlag('duration', values.duration, { min: 1, integer: true }, 4000),
+    warmupMs: numberFlag('warmup', values.warmup, { min: 0, integer: true }, WARMUP_MS),
     strace: values.strace,
     cpuProf: values['cpu-prof'],
     out: values.out ?? null,
@@ -136,7 +145,7 @@ async function main(argv: string[]): Promise<number> {
   fs.mkdirSync(output, { recursive: true });
   const database = path.join(dir, 'bench.db');
   createDatabase(database, SEED_ROWS);
-  if (options.system === 'baton') workspace.trackBatonSocket(database);
+  if (options.system !== 'direct') workspace.trackBatonSocket(database);
   if (options.cpuProf) setWorkerExecArgv(['--cpu-prof', `--cpu-prof-dir=${output}`]);
 
   const members = Array.from({ length: options.members }, (_, index) =>
@@ -151,7 +160,7 @@ async function main(argv: string[]): Promise<number> {
     const leader = members.find((member) => member.role === 'leader') ?? members[0]!;
     const follower = members.find((member) => member !== leader) ?? null;
     const roleOf = (pid: number): string => members.find((m) => m.pid === pid)?.role ?? '?';
-    const before = options.system === 'baton' ? await counters(leader) : null;
+    const before = options.system !== 'direct' ? await counters(leader) : null;
     if (options.strace) {
       traces.push(await StraceSession.attach(leader.pid, path.join(output, `strace-${leader.pid}.txt`)));
       if (follower !== null)
@@ -163,7 +172,7 @@ async function main(argv: string[]): Promise<number> {
         spec: {
           inflight: options.inflight,
           readFraction: options.readFraction,
-          warmupMs: 500,
+          warmupMs: options.warmupMs,
           durationMs: options.durationMs,
           sampleStatus: false,
         },
@@ -172,7 +181,7 @@ async function main(argv: string[]): Promise<number> {
       members.map(async (member) => (await member.next('report', options.durationMs + 120_000)).report),
     );
     const threads = await Promise.all(traces.map((trace) => trace.stop()));
-    const after = options.system === 'baton' ? await counters(leader) : null;
+    const after = options.system !== 'direct' ? await counters(leader) : null;
 
     const requests = reports.reduce((sum, r) => sum + r.ackedWrites, 0);
     const opsPerSec = reports.reduce((sum, r) => sum + (r.windowMs > 0 ? (r.completed * 1000) / r.windowMs : 0), 0);
@@ -218,7 +227,7 @@ async function main(argv: string[]): Promise<number> {
         .filter((t) => t.tid !== trace.pid)
         .sort((a, b) => countOf(b, 'pwrite64', 'fdatasync', 'fsync') - countOf(a, 'pwrite64', 'fdatasync', 'fsync'))[0];
       const isEngine = (t: ThreadSyscalls): boolean =>
-        options.system === 'baton' && t === engine && countOf(t, 'pwrite64') > 0;
+        options.system !== 'direct' && t === engine && countOf(t, 'pwrite64') > 0;
       out.push('', `strace of ${member.label} (pid ${trace.pid}, ${roleOf(trace.pid)}): ${own} own requests`);
       out.push(
         syscallTable(
@@ -228,7 +237,7 @@ async function main(argv: string[]): Promise<number> {
             isEngine(t) ? (commits !== null ? ['commit', commits] : ['request', requests]) : ['own request', own],
         ),
       );
-      if (options.system === 'baton' && engine !== undefined && isEngine(engine) && commits !== null) {
+      if (options.system !== 'direct' && engine !== undefined && isEngine(engine) && commits !== null) {
         out.push(
           `  engine: ${n(countOf(engine, 'fdatasync', 'fsync') / commits, 2)} fsyncs per commit, ${n(countOf(engine, 'pwrite64') / commits, 2)} pwrite64 per commit, ${n(engine.total / requests, 2)} syscalls per request of the fleet`,
         );

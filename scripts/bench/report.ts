@@ -108,9 +108,14 @@ export interface RatioEntry {
   /** Median over rounds of baton opsPerSec / direct opsPerSec. */
   throughputRatio: number;
   roundRatios: number[];
-  /** Median over rounds of baton opsPerSec / minimal design opsPerSec (null when the minimal design was not run). */
+  /**
+   * Median over rounds of baton opsPerSec / minimal design opsPerSec (null when the minimal
+   * design was not run); for `reads: 'local'`, the minimal design reading locally too.
+   */
   minimalRatio: number | null;
   minimalRoundRatios: number[];
+  /** `reads: 'local'` only: median over rounds of the minimal design reading locally / direct, the simplest design's share. */
+  minimalVsDirect?: number;
   /** Only noisy rounds were paired: not a result. */
   noisy: boolean;
   /** Extra, read-latency only: median over rounds of baton p50 / raw socket p50. */
@@ -320,17 +325,18 @@ export function buildDocument(
   const ratios: RatioEntry[] = [];
   const warmupMs = plan.timing.warmupMs;
   for (const { c, runs } of m.throughput) {
-    const minimal = runs.filter((run) => run.system === 'minimal');
     const direct = runs.filter((run) => run.system === 'direct');
-    for (const system of ['baton', 'baton-local', 'minimal', 'direct'] as const) {
+    for (const system of ['baton', 'baton-local', 'minimal', 'minimal-local', 'direct'] as const) {
       const side = runs.filter((run) => run.system === system);
       if (side.length > 0)
         results.push(resultEntry(c.scenario, c.sync, c.members, c.inflight, c.flushMs, c.readFraction, side, warmupMs));
     }
     for (const reads of ['leader', 'local'] as const) {
       const baton = runs.filter((run) => run.system === (reads === 'local' ? 'baton-local' : 'baton'));
+      const minimal = runs.filter((run) => run.system === (reads === 'local' ? 'minimal-local' : 'minimal'));
       const vsDirect = roundRatios(baton, direct, (run) => run.opsPerSec);
       const vsMinimal = roundRatios(baton, minimal, (run) => run.opsPerSec);
+      const minimalVsDirect = roundRatios(minimal, direct, (run) => run.opsPerSec);
       if (vsDirect.ratios.length > 0 || vsMinimal.ratios.length > 0)
         ratios.push({
           scenario: c.scenario,
@@ -343,6 +349,9 @@ export function buildDocument(
           roundRatios: vsDirect.ratios,
           minimalRatio: vsMinimal.ratios.length === 0 ? null : round(median(vsMinimal.ratios), 3),
           minimalRoundRatios: vsMinimal.ratios,
+          ...(reads === 'local' && minimalVsDirect.ratios.length > 0
+            ? { minimalVsDirect: round(median(minimalVsDirect.ratios), 3) }
+            : {}),
           noisy: vsDirect.noisy || vsMinimal.noisy,
         });
     }
@@ -643,7 +652,7 @@ function checkTargets(
       measured:
         ratio === undefined || worst === undefined
           ? 'not run'
-          : `${x(ratio.throughputRatio)}, worst ${worst.worstMaxMs.toFixed(1)} ms${ratio.noisy ? ' (noisy)' : ''}`,
+          : `${x(ratio.throughputRatio)}, worst ${worst.worstMaxMs.toFixed(1)} ms${ratio.minimalVsDirect === undefined ? '' : ` (minimal design reading locally: ${x(ratio.minimalVsDirect)})`}${ratio.noisy ? ' (noisy)' : ''}`,
       met:
         ratio === undefined || worst === undefined || ratio.noisy
           ? null

@@ -40,7 +40,14 @@ async function openTarget(loadConfig: Extract<WorkerConfig, { kind: 'load' }>): 
     case 'socket':
       return (await import('./targets/socket-target')).openSocketTarget(loadConfig.path);
     case 'minimal':
-      return (await import('./targets/minimal-target')).openMinimalTarget(loadConfig.path, loadConfig.index);
+      return (await import('./targets/minimal-target')).openMinimalTarget(loadConfig.path, loadConfig.index, null);
+    case 'minimal-local':
+      if (loadConfig.database === undefined) throw new Error('a minimal-local member needs the database path');
+      return (await import('./targets/minimal-target')).openMinimalTarget(
+        loadConfig.path,
+        loadConfig.index,
+        loadConfig.database,
+      );
   }
 }
 

@@ -15,8 +15,11 @@ import { combineReports, errorCount, type SystemRun } from './measurement';
 
 /** The systems a throughput case runs against, in the order of each round. */
 export const THROUGHPUT_SYSTEMS = ['baton', 'minimal', 'direct'] as const;
-/** One of `THROUGHPUT_SYSTEMS`, or Baton members reading locally (the mixed scenario's fourth system). */
-export type ThroughputSystem = (typeof THROUGHPUT_SYSTEMS)[number] | 'baton-local';
+/**
+ * One of `THROUGHPUT_SYSTEMS`, or one of the mixed scenario's systems that read locally: Baton
+ * members with `reads: 'local'`, and the minimal design's members reading the file themselves.
+ */
+export type ThroughputSystem = (typeof THROUGHPUT_SYSTEMS)[number] | 'baton-local' | 'minimal-local';
 
 /** The throughput scenarios: writers at FULL and NORMAL, pipelined writers, a read-mostly mix. */
 export type ThroughputScenario = 'writes' | 'pipelined' | 'mixed';
@@ -44,9 +47,9 @@ export function caseLabel(c: ThroughputCase): string {
   return `${c.scenario}-${c.sync}-${c.members}x${c.inflight}${c.flushMs > 0 ? `-flush${c.flushMs}ms` : ''}`;
 }
 
-/** The systems a case compares: the mix also runs Baton members that read locally. */
+/** The systems a case compares: the mix also runs Baton and the minimal design reading locally. */
 export function throughputSystems(c: ThroughputCase): ThroughputSystem[] {
-  return c.scenario === 'mixed' ? [...THROUGHPUT_SYSTEMS, 'baton-local'] : [...THROUGHPUT_SYSTEMS];
+  return c.scenario === 'mixed' ? [...THROUGHPUT_SYSTEMS, 'baton-local', 'minimal-local'] : [...THROUGHPUT_SYSTEMS];
 }
 
 /** Runs `c` once against `system` and returns what it measured. */
@@ -66,10 +69,10 @@ export async function measureThroughput(
   const socketPath = path.join(dir, 'minimal.sock');
   // The minimal design's leader is a process of its own, started first; it generates no load,
   // but its CPU time counts.
-  const leader =
-    system === 'minimal'
-      ? WorkerProcess.spawn({ kind: 'minimal-leader', path: database, socketPath, sync: c.sync }, 'minimal leader', env)
-      : null;
+  const minimal = system === 'minimal' || system === 'minimal-local';
+  const leader = minimal
+    ? WorkerProcess.spawn({ kind: 'minimal-leader', path: database, socketPath, sync: c.sync }, 'minimal leader', env)
+    : null;
   const members: WorkerProcess[] = [];
   try {
     await leader?.ready();
@@ -81,7 +84,8 @@ export async function measureThroughput(
           {
             kind: 'load',
             system,
-            path: system === 'minimal' ? socketPath : database,
+            path: minimal ? socketPath : database,
+            ...(system === 'minimal-local' ? { database } : {}),
             sync: c.sync,
             index,
             seedRows: SEED_ROWS,

@@ -1,17 +1,27 @@
-/** A client of the bench's minimal forwarding design (minimal/leader.ts) as a benchmark target. */
+/**
+ * A client of the bench's minimal forwarding design (minimal/leader.ts) as a benchmark target.
+ * With a database path it reads that file itself (a read-only better-sqlite3 connection, as a
+ * Baton member with `reads: 'local'` does, without its checks) and forwards only its writes:
+ * the simplest single-writer design with local reads, the yardstick of Baton's local mode.
+ */
 import * as net from 'node:net';
+import Database from 'better-sqlite3';
 import { encodeMessage, MessageSplitter, type MinimalReply, type MinimalRequest } from '../minimal/wire';
 import { INSERT_SQL, PAYLOAD, SELECT_SQL } from '../workload';
 import type { Target } from './target';
 
-/** Connects to the minimal leader at `socketPath` as member `index`. */
-export function openMinimalTarget(socketPath: string, index: number): Promise<Target> {
+/**
+ * Connects to the minimal leader at `socketPath` as member `index`; with `database`, reads run
+ * on a read-only connection of that file instead of crossing the socket.
+ */
+export function openMinimalTarget(socketPath: string, index: number, database: string | null): Promise<Target> {
   return new Promise((resolve, reject) => {
     const socket = net.connect(socketPath);
     socket.once('error', reject);
     socket.once('connect', () => {
       socket.off('error', reject);
-      resolve(new MinimalTarget(socket, index));
+      const reader = database === null ? null : new Database(database, { readonly: true, fileMustExist: true });
+      resolve(new MinimalTarget(socket, index, reader?.prepare(SELECT_SQL).raw(true) ?? null));
     });
   });
 }
@@ -28,6 +38,7 @@ class MinimalTarget implements Target {
   constructor(
     private readonly socket: net.Socket,
     private readonly index: number,
+    private readonly localSelect: Database.Statement | null,
   ) {
     socket.on('data', (chunk: Buffer) => {
       for (const reply of this.splitter.push<MinimalReply>(chunk)) {
@@ -48,8 +59,11 @@ class MinimalTarget implements Target {
     return this.send(INSERT_SQL, [this.index, PAYLOAD], false);
   }
 
-  read(id: number): Promise<void> {
-    return this.send(SELECT_SQL, [id], true);
+  async read(id: number): Promise<void> {
+    if (this.localSelect === null) return this.send(SELECT_SQL, [id], true);
+    // Yield once, as the direct target does: a synchronous read still takes its turn.
+    await Promise.resolve();
+    this.localSelect.all(id);
   }
 
   private send(sql: string, args: unknown[], read: boolean): Promise<void> {
@@ -61,6 +75,7 @@ class MinimalTarget implements Target {
   }
 
   close(): Promise<void> {
+    this.localSelect?.database.close();
     this.socket.destroy();
     return Promise.resolve();
   }
