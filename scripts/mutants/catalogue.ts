@@ -181,12 +181,11 @@ export const MUTANTS: readonly Mutant[] = [
     tests: ['packages/store/dist/test/local-reader.test.js', 'test/dist/local-reads.test.js'],
   },
   {
-    name: 'local-reader-kept-while-hosting',
+    name: 'local-reader-kept-past-step-down',
     guarantee: "1 one writer, reads: 'local'",
     file: LOCAL_READER,
-    search:
-      "        if (file === 'here') {\n            this.leaderFile = null;\n            this.drop();\n            return;\n        }",
-    replace: "        if (file === 'here') {\n            return;\n        }",
-    tests: ['test/dist/local-reads.test.js'],
+    search: '    releaseBeforeStepDown() {\n        this.drop();\n    }',
+    replace: '    releaseBeforeStepDown() { }',
+    tests: ['packages/store/dist/test/local-reader.test.js', 'test/dist/local-reads.test.js'],
   },
 ];

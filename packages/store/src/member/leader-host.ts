@@ -40,6 +40,7 @@ export class LeaderHost {
     readonly epoch: number,
     /** Where the engine moved the -wal and -shm of a file the path no longer named, before opening it. */
     readonly setAside: readonly string[],
+    private readonly beforeLockRelease: () => void,
   ) {}
 
   /**
@@ -71,26 +72,28 @@ export class LeaderHost {
    * Starts the engine in `standby` under `lock` and resolves once it listens. On failure the
    * lock is released, the thread ended, and the promise rejects with the engine's coded error.
    * @param electionStartedAt - when this election began, for the failover history
-   * @param watch - the runaway-statement limit, and who to tell before the engine is stopped
+   * @param watch - the runaway-statement limit, who to tell before the engine is stopped, and
+   *   what to close before the lock is released (the member's own connections to the file)
    */
   static start(
     standby: Standby,
     lock: LeaderLock,
     electionStartedAt: number,
-    watch: { statementTimeoutMs: number; onRunaway: (error: StoreError) => void },
+    watch: { statementTimeoutMs: number; onRunaway: (error: StoreError) => void; beforeLockRelease: () => void },
   ): Promise<LeaderHost> {
     const { worker } = standby;
     worker.ref();
     return new Promise((resolve, reject) => {
       let host: LeaderHost | null = null;
       const failed = (error: BatonError): void => {
+        watch.beforeLockRelease();
         lock.release();
         void worker.terminate();
         reject(error);
       };
       worker.on('message', (message: FromWorker) => {
         if (message.t === 'ready') {
-          host = new LeaderHost(worker, lock, message.epoch, message.setAside);
+          host = new LeaderHost(worker, lock, message.epoch, message.setAside, watch.beforeLockRelease);
           host.watchForRunaways(standby, watch.statementTimeoutMs, watch.onRunaway);
           host.watchLock();
           resolve(host);
@@ -183,6 +186,7 @@ export class LeaderHost {
   private ended(stopped: StopReport): void {
     if (this.result !== null) return;
     this.result = stopped;
+    this.beforeLockRelease();
     this.lock.release();
     void this.worker.terminate();
     for (const waiter of this.stoppedWaiters) waiter(stopped);

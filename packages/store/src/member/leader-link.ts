@@ -78,14 +78,15 @@ export class LeaderLink {
    * @param options - the member's validated options
    * @param events - where role changes, failovers, notifications and background errors are emitted
    * @param onFatal - called after a fatal refusal (the store then closes itself)
-   * @param onWelcome - called with each leader's welcome, before requests are sent to it, and
-   *   whether this process hosts that leader
+   * @param hooks - `onWelcome`: called with each leader's welcome, before requests are sent to
+   *   it; `beforeLockRelease`: called when an engine hosted here has closed the database, before
+   *   the election lock is released (the member closes what it has open on the file then)
    */
   constructor(
     private readonly options: ResolvedOptions,
     private readonly events: EventEmitter<StoreEvents>,
     private readonly onFatal: () => void,
-    private readonly onWelcome: (welcome: WelcomeFrame, hosting: boolean) => void,
+    private readonly hooks: { onWelcome: (welcome: WelcomeFrame) => void; beforeLockRelease: () => void },
   ) {
     this.paths = storePaths(options.path);
     this.election =
@@ -356,6 +357,7 @@ export class LeaderLink {
       const host = await LeaderHost.start(standby, lock, electionStartedAt, {
         statementTimeoutMs: this.options.statementTimeoutMs,
         onRunaway: (error) => this.events.emit('error', error),
+        beforeLockRelease: this.hooks.beforeLockRelease,
       });
       this.host = host;
       if (host.setAside.length > 0)
@@ -393,7 +395,7 @@ export class LeaderLink {
   private connected(connection: LeaderConnection): void {
     const { welcome } = connection;
     const hosting = welcome.leaderPid === process.pid && this.host !== null;
-    this.onWelcome(welcome, hosting);
+    this.hooks.onWelcome(welcome);
     const previousPid = this.leaderPid;
     this.connection = connection;
     this.currentGeneration++;

@@ -101,20 +101,10 @@ export class LocalReader {
 
   /**
    * A leader welcomed this member: `file` is the database file it opened. A leader that does not
-   * say (or says it in another shape) gets every read forwarded to it.
-   *
-   * `here`: this process hosts the leader. Its reads then go to its own engine, and this
-   * connection is closed first: SQLite keeps every descriptor of a file open in a process while
-   * any connection of that process holds a lock on it, so a reader left open here would keep
-   * the engine's read-write descriptor open after the engine stepped down, beside the next
-   * leader's (a second writer's descriptor, if never a write).
+   * say (or says it in another shape) gets every read forwarded to it. A leader hosted in this
+   * process is no exception: its member reads here too (see `releaseBeforeStepDown`).
    */
-  leaderOpened(file: FileId | 'here' | undefined): void {
-    if (file === 'here') {
-      this.leaderFile = null;
-      this.drop();
-      return;
-    }
+  leaderOpened(file: FileId | undefined): void {
     this.leaderFile =
       file !== undefined && Number.isSafeInteger(file.dev) && Number.isSafeInteger(file.ino)
         ? { dev: file.dev, ino: file.ino }
@@ -140,6 +130,17 @@ export class LocalReader {
     } catch (error) {
       throw toStoreError(error);
     }
+  }
+
+  /**
+   * Closes the connection, if open, until the next read opens it again. The engine hosted in
+   * this process calls this after it closed the database and before it gives up the election
+   * lock: SQLite keeps every descriptor of a file open in a process while any connection of that
+   * process holds a lock on it (a WAL reader always holds one), so an open reader would keep the
+   * engine's read-write descriptor open after it stepped down, beside the next leader's.
+   */
+  releaseBeforeStepDown(): void {
+    this.drop();
   }
 
   /** Closes the connection (idempotent); reads are forwarded from then on. */

@@ -37,12 +37,10 @@ export class Store extends EventEmitter<StoreEvents> implements Client {
     super();
     const localReader = options.reads === 'local' ? new LocalReader(options.path) : null;
     this.localReader = localReader;
-    this.link = new LeaderLink(
-      options,
-      this,
-      () => void this.close(),
-      (welcome, hosting) => localReader?.leaderOpened(hosting ? 'here' : welcome.file),
-    );
+    this.link = new LeaderLink(options, this, () => void this.close(), {
+      onWelcome: (welcome) => localReader?.leaderOpened(welcome.file),
+      beforeLockRelease: () => localReader?.releaseBeforeStepDown(),
+    });
   }
 
   /** @internal Elects or finds the leader; resolves once connected (closes the store on failure). */
