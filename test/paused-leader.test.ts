@@ -80,7 +80,11 @@ async function leaseTakenFromPausedLeader(): Promise<{
     // on resume and be refused by the fence first (fencing.test.ts proves that refusal); here
     // nothing is left to commit, so the lease's loss alone must make it step down.
     pause(old);
-    const reading = reader.exec('SELECT count(*) AS n FROM rows');
+    const reading = reader.startExec('SELECT count(*) AS n FROM rows');
+    // The read must be on its way to the paused leader before the next candidate starts: a
+    // reader short of CPU could otherwise take the command only once it follows the next leader
+    // (then answered at once, by that leader).
+    await reading.sent;
     // A candidate joining now finds the lease held, then stale, and takes over.
     const next = await startMember({ ...lockfile, name: 'next' });
     const ledThroughout = old.events.every((e) => e.ev === 'opened' || (e.ev === 'role' && e.role === 'leader'));
@@ -91,7 +95,7 @@ async function leaseTakenFromPausedLeader(): Promise<{
       continue;
     }
     expect(next.events[0]).toMatchObject({ ev: 'opened', role: 'leader', epoch: 2 });
-    const timedOut = await reading;
+    const timedOut = await reading.result;
     return { file, old, reader, next, timedOut };
   }
   throw new Error(`the old leader stepped down on its own before every pause: ${JSON.stringify(discarded)}`);

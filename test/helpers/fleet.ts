@@ -8,6 +8,9 @@ import * as path from 'node:path';
 import type { StoreOptions } from '@baton/store';
 import type { MemberCommand, MemberEvent } from '../fixtures/member-protocol';
 
+/** A member's answer to one command. */
+type ResultEvent = Extract<MemberEvent, { ev: 'result' }>;
+
 const MEMBER_SCRIPT = path.join(__dirname, '..', 'fixtures', 'member.js');
 const live = new Set<Member>();
 
@@ -79,10 +82,23 @@ export class Member {
   }
 
   /** Runs one statement in this member and resolves with its result (or coded error). */
-  async exec(sql: string, args?: unknown[]): Promise<Extract<MemberEvent, { ev: 'result' }>> {
+  async exec(sql: string, args?: unknown[]): Promise<ResultEvent> {
     const ref = this.nextRef++;
     this.send({ cmd: 'exec', ref, sql, args });
-    return (await this.waitFor((e) => e.ev === 'result' && e.ref === ref)) as Extract<MemberEvent, { ev: 'result' }>;
+    return this.waitFor((e): e is ResultEvent => e.ev === 'result' && e.ref === ref);
+  }
+
+  /**
+   * Runs one statement in this member: `sent` resolves once the member has handed it to its
+   * store (sent to its leader, when connected), `result` with its result (or coded error).
+   */
+  startExec(sql: string, args?: unknown[]): { sent: Promise<void>; result: Promise<ResultEvent> } {
+    const ref = this.nextRef++;
+    this.send({ cmd: 'exec', ref, sql, args });
+    return {
+      sent: this.waitFor((e) => e.ev === 'sent' && e.ref === ref).then(() => undefined),
+      result: this.waitFor((e): e is ResultEvent => e.ev === 'result' && e.ref === ref),
+    };
   }
 
   /** Sends a command that answers with a `result` event carrying `ref`, and resolves with it. */
