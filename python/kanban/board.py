@@ -181,10 +181,12 @@ class Board:
                     "AND t.current_run_id = :run AND t.status = 'done')",
                     p,
                 ),
+                # changes(): the run update just before, so only the complete that ended the run
+                # records it (a repeated complete within the same millisecond would match ended_at too).
                 (
                     "INSERT INTO task_events (task_id, kind, actor, run_id, data, at) "
                     "SELECT task_id, 'completed', :actor, :run, json_object('result', :result), :now FROM task_runs "
-                    "WHERE id = :run AND status = 'completed' AND ended_at = :now",
+                    "WHERE id = :run AND status = 'completed' AND changes() > 0",
                     p,
                 ),
                 *self._promote_statements(f"t.id IN (SELECT child FROM task_links WHERE parent = {finished})", p),
@@ -219,11 +221,11 @@ class Board:
                     "current_run_id = NULL WHERE claim_lock = :run RETURNING *",
                     p,
                 ),
+                # changes(): the task update just before, so only the fail that released the claim records it.
                 (
                     "INSERT INTO task_events (task_id, kind, actor, run_id, data, at) "
                     "SELECT t.id, 'blocked', :actor, :run, json_object('reason', 'too many consecutive failures'), :now FROM tasks t "
-                    "WHERE t.id = (SELECT task_id FROM task_runs WHERE id = :run AND status = 'failed' AND ended_at = :now) "
-                    "AND t.status = 'blocked'",
+                    "WHERE t.id = (SELECT task_id FROM task_runs WHERE id = :run) AND t.status = 'blocked' AND changes() > 0",
                     p,
                 ),
             ],

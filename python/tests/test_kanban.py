@@ -1,6 +1,7 @@
 """The Python kanban gateway's pieces against their Node originals: the board's migration is the
 same text (else the leader refuses it with SCHEMA_CONFLICT), and a profile's config.yaml as the
-Node fleet writes it (the ``yaml`` package's output) reads the same."""
+Node fleet writes it (the ``yaml`` package's output) reads the same. And the board itself on a
+store of its own (this process leads): a finish repeated within one millisecond records nothing."""
 
 from __future__ import annotations
 
@@ -10,7 +11,11 @@ import shutil
 import subprocess
 import tempfile
 import unittest
+from unittest import mock
 
+from baton import open_store
+from kanban import board as board_module
+from kanban.board import Board, ClaimLost
 from kanban.config import load_config, parse_yaml
 from kanban.schema import KANBAN_MIGRATIONS
 
@@ -54,6 +59,39 @@ class KanbanGateway(unittest.TestCase):
             self.assertEqual((config.work_min_ms, config.work_max_ms, config.fail_rate), (50, 400, 0.05))
         finally:
             shutil.rmtree(home, ignore_errors=True)
+
+
+class BoardOnItsOwnStore(unittest.TestCase):
+    def setUp(self) -> None:
+        self.dir = tempfile.mkdtemp(prefix="baton-kanban-board-py-")
+        self.store = open_store(os.path.join(self.dir, "kanban.db"), name="board-test", migrations=KANBAN_MIGRATIONS)
+        self.addCleanup(shutil.rmtree, self.dir, ignore_errors=True)
+        self.addCleanup(self.store.close)
+        self.board = Board(self.store, "architect")
+
+    def kinds(self, task_id: str) -> list[str]:
+        rows = self.store.execute("SELECT kind FROM task_events WHERE task_id = ? ORDER BY id", [task_id]).rows
+        return [row["kind"] for row in rows]
+
+    def test_a_complete_or_a_fail_repeated_within_the_same_millisecond_records_no_second_event(self) -> None:
+        # One millisecond for the whole test: an event insert must not tell its own call from the
+        # earlier one by the time alone.
+        with mock.patch.object(board_module, "_now", return_value=1_800_000_000_000):
+            done, _ = self.board.create("completed twice")
+            completing = self.board.claim()
+            assert completing is not None
+            self.board.complete(completing.run_id, None)
+            with self.assertRaises(ClaimLost):
+                self.board.complete(completing.run_id, None)
+            self.assertEqual(self.kinds(done), ["created", "claimed", "completed"])
+
+            blocked, _ = self.board.create("failed twice")
+            failing = self.board.claim()
+            assert failing is not None
+            self.assertEqual(self.board.fail(failing.run_id, "boom", max_failures=1), "blocked")
+            with self.assertRaises(ClaimLost):
+                self.board.fail(failing.run_id, "boom again", max_failures=1)
+            self.assertEqual(self.kinds(blocked), ["created", "claimed", "failed", "blocked"])
 
 
 if __name__ == "__main__":

@@ -249,10 +249,12 @@ export class Board extends TaskEdits {
               AND EXISTS (SELECT 1 FROM tasks t WHERE t.id = task_runs.task_id AND t.current_run_id = :run AND t.status = 'done')`,
           p,
         ),
+        // changes(): the run update just before, so only the complete that ended the run records it
+        // (a repeated complete within the same millisecond would match ended_at = :now too).
         stmt(
           `INSERT INTO task_events (task_id, kind, actor, run_id, data, at)
             SELECT task_id, 'completed', :actor, :run, json_object('result', :result), :now FROM task_runs
-            WHERE id = :run AND status = 'completed' AND ended_at = :now`,
+            WHERE id = :run AND status = 'completed' AND changes() > 0`,
           p,
         ),
         ...this.promoteStatements(`t.id IN (SELECT child FROM task_links WHERE parent = ${finishedTask})`, p),
@@ -298,10 +300,11 @@ export class Board extends TaskEdits {
             WHERE claim_lock = :run RETURNING *`,
           p,
         ),
+        // changes(): the task update just before, so only the fail that released the claim records it.
         stmt(
           `INSERT INTO task_events (task_id, kind, actor, run_id, data, at)
             SELECT t.id, 'blocked', :actor, :run, json_object('reason', 'too many consecutive failures'), :now FROM tasks t
-            WHERE t.id = (SELECT task_id FROM task_runs WHERE id = :run AND status = 'failed' AND ended_at = :now) AND t.status = 'blocked'`,
+            WHERE t.id = (SELECT task_id FROM task_runs WHERE id = :run) AND t.status = 'blocked' AND changes() > 0`,
           p,
         ),
       ],

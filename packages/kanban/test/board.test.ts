@@ -218,6 +218,27 @@ describe.each(backends)('through $name', (backend) => {
       expect(kinds((await board.show(claim.task.id)).events).filter((k) => k === 'completed')).toHaveLength(1);
     });
 
+    test('a complete or a fail repeated within the same millisecond records no second event', async () => {
+      // One millisecond for the whole test: each event insert must not tell its own call from the
+      // earlier one by the time alone.
+      const clock = jest.spyOn(Date, 'now').mockReturnValue(Date.now());
+      try {
+        const { task: done } = await board.create({ title: 'completed twice' });
+        const completing = (await board.claim({ taskId: done.id }))!;
+        await board.complete(completing.run.id);
+        await expectCode(board.complete(completing.run.id), 'CLAIM_LOST');
+        expect(kinds((await board.show(done.id)).events)).toEqual(['created', 'claimed', 'completed']);
+
+        const { task: blocked } = await board.create({ title: 'failed twice' });
+        const failing = (await board.claim({ taskId: blocked.id }))!;
+        expect(await board.fail(failing.run.id, 'boom', 1)).toMatchObject({ status: 'blocked' });
+        await expectCode(board.fail(failing.run.id, 'boom again', 1), 'CLAIM_LOST');
+        expect(kinds((await board.show(blocked.id)).events)).toEqual(['created', 'claimed', 'failed', 'blocked']);
+      } finally {
+        clock.mockRestore();
+      }
+    });
+
     test('a failure sends the task back to ready; the third in a row blocks it', async () => {
       const { task } = await board.create({ title: 'flaky' });
       for (let attempt = 1; attempt <= 3; attempt++) {
