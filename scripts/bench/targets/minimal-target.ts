@@ -1,9 +1,10 @@
 /**
  * A client of the bench's minimal forwarding design (minimal/leader.ts) as a benchmark target.
- * With a database path it reads that file itself (a read-only better-sqlite3 connection, as a
- * Baton member with `reads: 'local'` does, without its checks) and forwards only its writes:
- * the simplest single-writer design with local reads, the yardstick of Baton's local mode.
+ * With a database path it reads that file itself and forwards only its writes: the simplest
+ * single-writer design that reads locally with what Baton's local mode promises (see
+ * `LocalSelect`), the yardstick of that mode.
  */
+import * as fs from 'node:fs';
 import * as net from 'node:net';
 import Database from 'better-sqlite3';
 import { encodeMessage, MessageSplitter, type MinimalReply, type MinimalRequest } from '../minimal/wire';
@@ -20,8 +21,7 @@ export function openMinimalTarget(socketPath: string, index: number, database: s
     socket.once('error', reject);
     socket.once('connect', () => {
       socket.off('error', reject);
-      const reader = database === null ? null : new Database(database, { readonly: true, fileMustExist: true });
-      resolve(new MinimalTarget(socket, index, reader?.prepare(SELECT_SQL).raw(true) ?? null));
+      resolve(new MinimalTarget(socket, index, database === null ? null : new LocalSelect(database)));
     });
   });
 }
@@ -38,7 +38,7 @@ class MinimalTarget implements Target {
   constructor(
     private readonly socket: net.Socket,
     private readonly index: number,
-    private readonly localSelect: Database.Statement | null,
+    private readonly localSelect: LocalSelect | null,
   ) {
     socket.on('data', (chunk: Buffer) => {
       for (const reply of this.splitter.push<MinimalReply>(chunk)) {
@@ -63,7 +63,7 @@ class MinimalTarget implements Target {
     if (this.localSelect === null) return this.send(SELECT_SQL, [id], true);
     // Yield once, as the direct target does: a synchronous read still takes its turn.
     await Promise.resolve();
-    this.localSelect.all(id);
+    this.localSelect.read(id);
   }
 
   private send(sql: string, args: unknown[], read: boolean): Promise<void> {
@@ -75,8 +75,43 @@ class MinimalTarget implements Target {
   }
 
   close(): Promise<void> {
-    this.localSelect?.database.close();
+    this.localSelect?.close();
     this.socket.destroy();
     return Promise.resolve();
+  }
+}
+
+/**
+ * The point read of the minimal design reading locally: what `reads: 'local'` must do per read
+ * and nothing more. It checks that the path still names the file its connection opened (one
+ * `stat`: the local mode reads only the leader's file), runs the prepared statement, and returns
+ * the rows keyed by column name with the columns' declared types at hand, as a libsql result
+ * has them (better-sqlite3's `columns()`, which a statement can change after a schema change).
+ */
+class LocalSelect {
+  private readonly statement: Database.Statement;
+  private readonly file: fs.Stats;
+
+  constructor(private readonly path: string) {
+    this.statement = new Database(path, { readonly: true, fileMustExist: true }).prepare(SELECT_SQL).raw(true);
+    this.file = fs.statSync(path);
+  }
+
+  read(id: number): { columnTypes: (string | null)[]; rows: Record<string, unknown>[] } {
+    const now = fs.statSync(this.path, { throwIfNoEntry: false });
+    if (now === undefined || now.ino !== this.file.ino || now.dev !== this.file.dev)
+      throw new Error('the database path names another file than the one this member reads');
+    const values = this.statement.all(id) as unknown[][];
+    const columns = this.statement.columns();
+    const rows = values.map((row) => {
+      const named: Record<string, unknown> = {};
+      columns.forEach((column, i) => (named[column.name] = row[i]));
+      return named;
+    });
+    return { columnTypes: columns.map((column) => column.type), rows };
+  }
+
+  close(): void {
+    this.statement.database.close();
   }
 }
