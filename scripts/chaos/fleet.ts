@@ -153,12 +153,15 @@ export class ChaosFleet {
   private roleWaiters: (() => void)[] = [];
 
   constructor(
-    private readonly base: Omit<ChaosMemberConfig, 'mode' | 'slot' | 'incarnation' | 'seed' | 'logFile' | 'candidate'>,
+    private readonly base: Omit<
+      ChaosMemberConfig,
+      'mode' | 'slot' | 'incarnation' | 'seed' | 'logFile' | 'candidate' | 'reads'
+    >,
     private readonly dir: string,
     private readonly seed: string,
     /** Member slots (0..members-1); the reader slots follow. */
     private readonly members: number,
-    readers: number,
+    private readonly readers: number,
     private readonly onEvent: (process: ChaosProcess, event: ChaosEvent) => void,
     /** The member slots run by the Python member (init calls always run on Node). */
     private readonly python: ReadonlySet<number> = new Set(),
@@ -193,19 +196,22 @@ export class ChaosFleet {
 
   private spawn(mode: ChaosMemberConfig['mode'], slot: number, incarnation: number, candidate: boolean): ChaosProcess {
     const name = processName(mode, slot, incarnation);
+    const python = mode === 'member' && this.python.has(slot);
+    // With readers, Node members of odd slots read locally too, so leaders do (see ChaosMemberConfig).
+    const readsLocally = mode === 'reader' || (mode === 'member' && this.readers > 0 && slot % 2 === 1 && !python);
     const config: ChaosMemberConfig = {
       ...this.base,
       mode,
       slot,
       incarnation,
       candidate,
+      reads: readsLocally ? 'local' : 'leader',
       seed: `${this.seed}/${name}`,
       logFile: path.join(this.dir, `${slot}.${incarnation}.${mode === 'reader' ? 'reads' : 'log'}`),
     };
     const stderr = fs.openSync(path.join(this.dir, `${name}.stderr`), 'a');
     let child: ChildProcess;
     const spawnedAtMs = Date.now();
-    const python = mode === 'member' && this.python.has(slot);
     try {
       child = python
         ? fork(PYTHON_MEMBER, [JSON.stringify(config)], {

@@ -57,7 +57,8 @@ Options:
                   replaced file after a write was acknowledged in its successor, and that
                   reads were served locally. Readers are killed, paused and restarted like
                   followers. With readers the openers check is "one writer": never two
-                  processes with the database file open for writing
+                  processes with the database file open for writing; and the Node members of
+                  odd slots read locally too (after one write in five), so leaders read locally
   --no-replace    do not replace the database file (by default, with flock, every 10-20 s
                   the runner swaps a fresh file with the chaos schema into place, atomically,
                   and keeps the old one as lost-<g>.db; the leader notices and steps down, and
