@@ -14,6 +14,7 @@ from typing import Any
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 from baton import StoreError, open_store  # noqa: E402
+from node_channel import NodeChannel  # noqa: E402
 
 #: The same text as scripts/bench/languages/schema.ts.
 MIGRATIONS = [(1, "CREATE TABLE IF NOT EXISTS bench_rows (id TEXT PRIMARY KEY, member TEXT NOT NULL, payload BLOB)")]
@@ -30,14 +31,8 @@ def rss() -> int:
 
 def main() -> None:
     config = json.loads(sys.argv[1])
-    fd = int(os.environ["NODE_CHANNEL_FD"])
-    lock = threading.Lock()
-
-    def send(message: dict[str, Any]) -> None:
-        data = (json.dumps(message, separators=(",", ":")) + "\n").encode()
-        with lock:
-            while data:
-                data = data[os.write(fd, data) :]
+    channel = NodeChannel(int(os.environ["NODE_CHANNEL_FD"]))
+    send = channel.send
 
     store = open_store(
         config["path"],
@@ -67,24 +62,17 @@ def main() -> None:
             now = time.perf_counter()
         send({"t": "report", "completed": len(latencies), "latencies": latencies, "errors": errors})
 
-    send({"t": "ready", "pid": os.getpid(), "role": store.role})
-    buffer = b""
-    while True:
-        chunk = os.read(fd, 65536)
-        if not chunk:
-            os._exit(0)  # the bench went away
-        buffer += chunk
-        *lines, buffer = buffer.split(b"\n")
-        for line in lines:
-            message = json.loads(line)
-            if message["t"] == "run":
-                threading.Thread(target=run, args=(message["warmupMs"], message["durationMs"])).start()
-            elif message["t"] == "memory":
-                send({"t": "memory", "rss": rss()})
-            elif message["t"] == "exit":
-                store.close()
-                os._exit(0)
+    def handle(message: dict[str, Any]) -> None:
+        if message["t"] == "run":
+            threading.Thread(target=run, args=(message["warmupMs"], message["durationMs"])).start()
+        elif message["t"] == "memory":
+            send({"t": "memory", "rss": rss()})
+        elif message["t"] == "exit":
+            store.close()
+            os._exit(0)
 
+    send({"t": "ready", "pid": os.getpid(), "role": store.role})
+    channel.listen(handle, lambda: os._exit(0))  # the bench went away
 
 if __name__ == "__main__":
     main()

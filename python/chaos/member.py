@@ -21,6 +21,7 @@ from typing import Any, Callable
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 from baton import Store, StoreError, open_store  # noqa: E402
+from node_channel import NodeChannel  # noqa: E402
 
 #: The chaos schema and insert, character for character those of scripts/chaos/protocol.ts.
 CHAOS_MIGRATIONS = [
@@ -46,38 +47,6 @@ class Staged(Exception):
         super().__init__(str(error))
         self.error = error
         self.stage = stage
-
-
-class Channel:
-    """Node's IPC channel (serialization ``json``)."""
-
-    def __init__(self, fd: int) -> None:
-        self.fd = fd
-        self.lock = threading.Lock()
-
-    def send(self, message: dict[str, Any]) -> None:
-        data = (json.dumps(message, separators=(",", ":")) + "\n").encode()
-        with self.lock:
-            try:
-                while data:
-                    data = data[os.write(self.fd, data) :]
-            except OSError:
-                pass
-
-    def listen(self, handler: Callable[[dict[str, Any]], None]) -> None:
-        buffer = b""
-        while True:
-            try:
-                chunk = os.read(self.fd, 65536)
-            except OSError:
-                chunk = b""
-            if not chunk:
-                os._exit(0)  # the runner went away: leave no member behind
-            buffer += chunk
-            *lines, buffer = buffer.split(b"\n")
-            for line in lines:
-                if line.strip():
-                    handler(json.loads(line))
 
 
 class WriteLog:
@@ -109,7 +78,7 @@ class WriteLog:
 
 
 class Member:
-    def __init__(self, config: dict[str, Any], channel: Channel) -> None:
+    def __init__(self, config: dict[str, Any], channel: NodeChannel) -> None:
         self.config = config
         self.channel = channel
         self.random = random.Random(config["seed"])
@@ -265,14 +234,14 @@ class Member:
         self.channel.send({"ev": "opened", "pid": os.getpid(), "role": store.role, "epoch": store.epoch})
         for _ in range(self.config["loops"]):
             self.track(self.writer_loop)
-        self.channel.listen(self.handle)
+        self.channel.listen(self.handle, lambda: os._exit(0))  # the runner went away: leave no member behind
 
 
 def main() -> None:
     config = json.loads(sys.argv[1])
     if config.get("mode") != "member" or config.get("lock", "flock") != "flock":
         raise SystemExit("the Python chaos member runs in member mode with the flock election only")
-    Member(config, Channel(int(os.environ["NODE_CHANNEL_FD"]))).run()
+    Member(config, NodeChannel(int(os.environ["NODE_CHANNEL_FD"]))).run()
 
 
 if __name__ == "__main__":

@@ -12,7 +12,6 @@ going away close it gracefully (work in progress recorded, a leader hands over).
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import signal
 import sys
@@ -28,46 +27,7 @@ from kanban.board import Board  # noqa: E402
 from kanban.config import load_config  # noqa: E402
 from kanban.dispatcher import Dispatcher  # noqa: E402
 from kanban.schema import KANBAN_MIGRATIONS  # noqa: E402
-
-
-class ParentChannel:
-    """Node's IPC channel (serialization ``json``): one JSON message per line, both ways."""
-
-    def __init__(self, fd: int) -> None:
-        self._fd = fd
-        self._lock = threading.Lock()
-        self.open = True
-
-    def send(self, message: dict[str, Any]) -> None:
-        data = (json.dumps(message, separators=(",", ":")) + "\n").encode()
-        with self._lock:
-            if not self.open:
-                return
-            try:
-                while data:
-                    data = data[os.write(self._fd, data) :]
-            except OSError:
-                self.open = False
-
-    def listen(self, handler: Callable[[dict[str, Any]], None], on_close: Callable[[], None]) -> None:
-        def run() -> None:
-            buffer = b""
-            while True:
-                try:
-                    chunk = os.read(self._fd, 65536)
-                except OSError:
-                    chunk = b""
-                if not chunk:
-                    self.open = False
-                    on_close()
-                    return
-                buffer += chunk
-                *lines, buffer = buffer.split(b"\n")
-                for line in lines:
-                    if line.strip():
-                        handler(json.loads(line))
-
-        threading.Thread(target=run, daemon=True).start()
+from node_channel import NodeChannel  # noqa: E402
 
 
 class Gateway:
@@ -145,15 +105,14 @@ def main() -> None:
     parser.add_argument("--home", required=True, help="the profile home (its basename is the profile name)")
     parser.add_argument("--board", help="the board's database file (overrides kanban.board)")
     args = parser.parse_args()
-    channel_fd = os.environ.get("NODE_CHANNEL_FD")
-    channel = ParentChannel(int(channel_fd)) if channel_fd else None
+    channel = NodeChannel.from_environment()
     report = channel.send if channel is not None else (lambda message: None)
     gateway = Gateway(args.home, args.board, report)
     gateway.start()
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, lambda *_: threading.Thread(target=gateway.close, args=(False,)).start())
     if channel is not None:
-        channel.listen(gateway.handle, lambda: gateway.close(False))
+        threading.Thread(target=channel.listen, args=(gateway.handle, lambda: gateway.close(False)), daemon=True).start()
     config = gateway.config
     report(
         {
