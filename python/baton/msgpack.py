@@ -93,57 +93,45 @@ def _pack_into(out: bytearray, value: Any) -> None:  # noqa: C901 - one branch p
             out += _pack_d(value)
     elif isinstance(value, str):
         data = value.encode("utf-8")
-        n = len(data)
-        if n < 32:
-            out.append(0xA0 | n)
-        elif n < 0x100:
-            out += bytes((0xD9, n))
-        elif n < 0x10000:
-            out.append(0xDA)
-            out += n.to_bytes(2, "big")
+        if len(data) < 32:
+            out.append(0xA0 | len(data))
         else:
-            out.append(0xDB)
-            out += n.to_bytes(4, "big")
+            _pack_length(out, len(data), 0xD9, 0xDA, 0xDB)
         out += data
     elif isinstance(value, (bytes, bytearray, memoryview)):
         data = bytes(value)
-        n = len(data)
-        if n < 0x100:
-            out += bytes((0xC4, n))
-        elif n < 0x10000:
-            out.append(0xC5)
-            out += n.to_bytes(2, "big")
-        else:
-            out.append(0xC6)
-            out += n.to_bytes(4, "big")
+        _pack_length(out, len(data), 0xC4, 0xC5, 0xC6)
         out += data
     elif isinstance(value, dict):
-        n = len(value)
-        if n < 0x10000:
-            out.append(0xDE)
-            out += n.to_bytes(2, "big")
-        else:
-            out.append(0xDF)
-            out += n.to_bytes(4, "big")
+        # Always map16 or map32, never a fixmap: msgpackr writes objects so.
+        _pack_length(out, len(value), None, 0xDE, 0xDF)
         for key, item in value.items():
             _pack_into(out, key if isinstance(key, str) else str(key))
             _pack_into(out, item)
     elif isinstance(value, (list, tuple)):
-        n = len(value)
-        if n < 16:
-            out.append(0x90 | n)
-        elif n < 0x10000:
-            out.append(0xDC)
-            out += n.to_bytes(2, "big")
+        if len(value) < 16:
+            out.append(0x90 | len(value))
         else:
-            out.append(0xDD)
-            out += n.to_bytes(4, "big")
+            _pack_length(out, len(value), None, 0xDC, 0xDD)
         for item in value:
             _pack_into(out, item)
     elif isinstance(value, Ext):
         _pack_ext(out, value)
     else:
         raise TypeError(f"cannot encode a {type(value).__name__} in msgpack")
+
+
+def _pack_length(out: bytearray, n: int, code8: int | None, code16: int, code32: int) -> None:
+    """The header of a string, binary, array, map or ext of ``n`` items or bytes, in the smallest
+    of its 8-bit (where the type has one), 16-bit and 32-bit forms."""
+    if code8 is not None and n < 0x100:
+        out += bytes((code8, n))
+    elif n < 0x10000:
+        out.append(code16)
+        out += n.to_bytes(2, "big")
+    else:
+        out.append(code32)
+        out += n.to_bytes(4, "big")
 
 
 def _pack_int(out: bytearray, n: int) -> None:
@@ -194,14 +182,8 @@ def _pack_ext(out: bytearray, ext: Ext) -> None:
     fixed = {1: 0xD4, 2: 0xD5, 4: 0xD6, 8: 0xD7, 16: 0xD8}.get(n)
     if fixed is not None:
         out.append(fixed)
-    elif n < 0x100:
-        out += bytes((0xC7, n))
-    elif n < 0x10000:
-        out.append(0xC8)
-        out += n.to_bytes(2, "big")
     else:
-        out.append(0xC9)
-        out += n.to_bytes(4, "big")
+        _pack_length(out, n, 0xC7, 0xC8, 0xC9)
     out += struct.pack(">b", ext.type)
     out += ext.data
 

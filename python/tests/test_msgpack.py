@@ -58,6 +58,7 @@ SAMPLES: list[tuple[str, object]] = [
     ("'x'.repeat(31)", "x" * 31),
     ("'x'.repeat(32)", "x" * 32),
     ("'é'.repeat(200)", "é" * 200),
+    ("'x'.repeat(300)", "x" * 300),
     ("'x'.repeat(70000)", "x" * 70000),
     ("new Uint8Array([1, 2])", b"\x01\x02"),
     ("new Uint8Array(300)", bytes(300)),
@@ -65,6 +66,7 @@ SAMPLES: list[tuple[str, object]] = [
     ("[]", []),
     ("[1, 'x', null]", [1, "x", None]),
     ("Array.from({ length: 20 }, (_, i) => i)", list(range(20))),
+    ("new Array(70000).fill(0)", [0] * 70000),
     ("({})", {}),
     ("({ t: 'req', id: 1, op: { k: 'ping' } })", {"t": "req", "id": 1, "op": {"k": "ping"}}),
     (
