@@ -24,7 +24,7 @@ CREATE TABLE IF NOT EXISTS _baton_epochs (
  * result`, every outcome a blob) in the current shape, keeping every record: its blob stays the
  * outcome, so a request re-sent across the upgrade is still answered once.
  */
-const UPGRADE_APPLIED_FROM_V2 = `
+export const UPGRADE_APPLIED_FROM_V2 = `
 CREATE TABLE _baton_applied_v3 (
   client_id TEXT NOT NULL, seq INTEGER NOT NULL, at INTEGER NOT NULL,
   rows_affected INTEGER, last_rowid INTEGER, result BLOB,
