@@ -6,9 +6,8 @@
  * without applying it again, then record new writes in the compact form.
  */
 import Database from 'better-sqlite3';
-import type { LeaderEngine, WriteJob } from '../src/leader/engine';
 import { packValue } from '../src/protocol/framing';
-import { EngineFixture } from './engine-fixture';
+import { EngineFixture, insertJob, RECORD_TEST_TABLE } from './engine-fixture';
 
 /** Baton's tables as a leader of protocol version 2 created them. */
 const VERSION_2_SCHEMA = `
@@ -22,7 +21,6 @@ CREATE TABLE IF NOT EXISTS _baton_epochs (
   epoch INTEGER PRIMARY KEY, pid INTEGER NOT NULL, name TEXT NOT NULL, started_at INTEGER NOT NULL,
   previous_pid INTEGER, takeover_ms INTEGER);
 `;
-const MIGRATION = { version: 1, sql: 'CREATE TABLE t (id TEXT NOT NULL)' };
 
 let fixture: EngineFixture;
 
@@ -31,30 +29,6 @@ beforeEach(() => {
 });
 
 afterEach(() => fixture.cleanUp());
-
-function insert(seq: number, retry = false): WriteJob {
-  return {
-    clientId: 'client-a',
-    seq,
-    retry,
-    work: { k: 'execute', stmt: { sql: 'INSERT INTO t (id) VALUES (?)', args: [`w${seq}`] } },
-  };
-}
-
-function returning(seq: number, retry = false): WriteJob {
-  return {
-    clientId: 'client-a',
-    seq,
-    retry,
-    work: { k: 'execute', stmt: { sql: 'INSERT INTO t (id) VALUES (?) RETURNING id', args: [`w${seq}`] } },
-  };
-}
-
-function open(name: string): LeaderEngine {
-  const engine = fixture.open(name);
-  engine.migrate([MIGRATION]);
-  return engine;
-}
 
 function rows(): string[] {
   return fixture.read((db) => db.prepare('SELECT id FROM t ORDER BY rowid').pluck().all() as string[]);
@@ -82,10 +56,10 @@ function writeVersion2Database(): { outcome: unknown } {
     db.exec(VERSION_2_SCHEMA);
     db.prepare(`INSERT INTO _baton_meta (key, value) VALUES ('epoch', 1)`).run();
     db.prepare(`INSERT INTO _baton_epochs (epoch, pid, name, started_at) VALUES (1, 1, 'old', 0)`).run();
-    db.exec(MIGRATION.sql);
+    db.exec(RECORD_TEST_TABLE.sql);
     db.prepare('INSERT INTO _baton_migrations (version, sql, applied_at) VALUES (?, ?, 0)').run(
-      MIGRATION.version,
-      MIGRATION.sql,
+      RECORD_TEST_TABLE.version,
+      RECORD_TEST_TABLE.sql,
     );
     const applied = db.prepare(`INSERT INTO t (id) VALUES ('w7')`).run();
     const outcome = {
@@ -111,9 +85,9 @@ function writeVersion2Database(): { outcome: unknown } {
 
 test('a leader of this version takes over a version 2 file: a request recorded in the old shape is answered once, new ones are recorded compact', () => {
   const { outcome } = writeVersion2Database();
-  const engine = open('new');
+  const engine = fixture.openWithTestTable('new');
   expect(engine.epoch).toBe(2);
-  const [again, next] = engine.runGroup([insert(7, true), insert(8)]);
+  const [again, next] = engine.runGroup([insertJob(7, { retry: true }), insertJob(8)]);
   expect(again).toEqual(outcome);
   expect(next).toEqual({ ok: { columns: [], columnTypes: [], rows: [], rowsAffected: 1, lastInsertRowid: 2n } });
   expect(rows()).toEqual(['w7', 'w8']);
@@ -128,8 +102,8 @@ test('a leader of this version takes over a version 2 file: a request recorded i
 });
 
 test('each form of the record answers its re-send as the first answer was, after a takeover', () => {
-  const first = open('first');
-  const [plain, withRows] = first.runGroup([insert(1), returning(2)]);
+  const first = fixture.openWithTestTable('first');
+  const [plain, withRows] = first.runGroup([insertJob(1), insertJob(2, { returning: true })]);
   const [nil] = first.runGroup([{ clientId: 'client-a', seq: 3, retry: false, work: { k: 'notify' } }]);
   first.beginWrite();
   first.txExecute({ sql: `INSERT INTO t (id) VALUES ('tx')` });
@@ -141,8 +115,12 @@ test('each form of the record answers its re-send as the first answer was, after
     [3, false, false],
     [4, false, false],
   ]);
-  const second = open('second');
-  const answers = second.runGroup([insert(1, true), returning(2, true), { ...insert(3, true), work: { k: 'notify' } }]);
+  const second = fixture.openWithTestTable('second');
+  const answers = second.runGroup([
+    insertJob(1, { retry: true }),
+    insertJob(2, { retry: true, returning: true }),
+    { ...insertJob(3, { retry: true }), work: { k: 'notify' } },
+  ]);
   expect(answers).toEqual([plain, withRows, nil]);
   expect(nil).toEqual({ ok: null });
   expect(withRows).toEqual({ ok: expect.objectContaining({ rows: [['w2']] }) });

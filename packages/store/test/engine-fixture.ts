@@ -7,7 +7,19 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import Database from 'better-sqlite3';
-import { LeaderEngine } from '../src/leader/engine';
+import { LeaderEngine, type WriteJob } from '../src/leader/engine';
+
+/** The exactly-once tests' table: no key, so a write applied twice shows as two rows. */
+export const RECORD_TEST_TABLE = { version: 1, sql: 'CREATE TABLE t (id TEXT NOT NULL)' };
+
+/**
+ * Request `seq` of client `client-a`: inserts `w<seq>` into the exactly-once tests' table, with
+ * `RETURNING id` when `returning` (a result with rows, recorded as a blob).
+ */
+export function insertJob(seq: number, { retry = false, returning = false } = {}): WriteJob {
+  const sql = `INSERT INTO t (id) VALUES (?)${returning ? ' RETURNING id' : ''}`;
+  return { clientId: 'client-a', seq, retry, work: { k: 'execute', stmt: { sql, args: [`w${seq}`] } } };
+}
 
 /** One test's database and the engines opened on it. */
 export class EngineFixture {
@@ -32,6 +44,13 @@ export class EngineFixture {
       maxResultBytes: 1024 * 1024,
     });
     this.engines.push(engine);
+    return engine;
+  }
+
+  /** Opens an engine as `open` does, with the exactly-once tests' table (see `insertJob`). */
+  openWithTestTable(name: string): LeaderEngine {
+    const engine = this.open(name);
+    engine.migrate([RECORD_TEST_TABLE]);
     return engine;
   }
 
