@@ -32,6 +32,9 @@ const report = (event: ChaosEvent): void => {
 };
 process.on('disconnect', () => process.exit(0));
 
+/** A failure message that suggests a corrupt file or a failing disk: reported to the runner, which fails the run on it. */
+const SUGGESTS_CORRUPTION = /malformed|disk I\/O/i;
+
 /** The write log: one synchronous append per line, so every line survives a SIGKILL. */
 class WriteLog {
   private readonly fd: number;
@@ -57,7 +60,7 @@ class WriteLog {
     const code = (error as StoreError).code ?? 'UNKNOWN';
     const sqlite = (error as StoreError).extendedCode;
     fs.writeSync(this.fd, `F ${op} ${sqlite ? `${code}/${sqlite}` : code} ${stage}\n`);
-    if (/malformed|disk I\/O/i.test(String((error as Error).message))) {
+    if (SUGGESTS_CORRUPTION.test(String((error as Error).message))) {
       report({ ev: 'error', code, message: `${op}: ${(error as Error).message}` });
     }
   }
@@ -89,12 +92,18 @@ async function insertOne(store: Store, log: WriteLog): Promise<void> {
   });
 }
 
-/** A standalone read, served by this member's own connection (its result is not checked). */
+/**
+ * A standalone read, served by this member's own connection. Its result is not checked; a
+ * failure that suggests corruption is reported as the writes' are (a forwarded read may fail
+ * with a leader gone, which the writes' log already tells).
+ */
 async function readLocally(store: Store): Promise<void> {
   try {
     await store.execute('SELECT count(*) AS n FROM chaos_rows WHERE op = ?', [random.int(1, 1000)]);
-  } catch {
-    // a killed or replaced leader, a closing store: the writes' log says what matters
+  } catch (error) {
+    const { message } = error as Error;
+    if (SUGGESTS_CORRUPTION.test(message))
+      report({ ev: 'error', code: (error as StoreError).code ?? 'UNKNOWN', message: `local read: ${message}` });
   }
 }
 
