@@ -207,7 +207,12 @@ test('one writer, watched exactly: through SIGKILLs, a step-down, a reset, a fil
   intruder.close();
   expect(tracker.overlaps().some((e) => e.kind === 'OVERLAP' && e.pid === process.pid)).toBe(true);
 
-  for (const m of alive()) if (members.includes(m)) m.send({ cmd: 'stopLoop' });
+  // Every write settles before anyone closes: a closing member does not stand for election, so
+  // with every member closing at once a write still in flight could find no leader until its
+  // request timeout.
+  const writers = alive().filter((m) => members.includes(m));
+  for (const m of writers) m.send({ cmd: 'stopLoop' });
+  await Promise.all(writers.map((m) => m.waitForNext((e) => e.ev === 'writeDone')));
   for (const m of alive()) m.send({ cmd: 'close' });
   await Promise.all(alive().map((m) => m.whenExited()));
   await tracker.stop();
