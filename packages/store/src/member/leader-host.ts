@@ -86,8 +86,11 @@ export class LeaderHost {
     return new Promise((resolve, reject) => {
       let host: LeaderHost | null = null;
       const failed = (error: BatonError): void => {
-        watch.beforeLockRelease();
-        lock.release();
+        try {
+          watch.beforeLockRelease();
+        } finally {
+          lock.release();
+        }
         void worker.terminate();
         reject(error);
       };
@@ -186,8 +189,11 @@ export class LeaderHost {
   private ended(stopped: StopReport): void {
     if (this.result !== null) return;
     this.result = stopped;
-    this.beforeLockRelease();
-    this.lock.release();
+    try {
+      this.beforeLockRelease();
+    } finally {
+      this.lock.release(); // whatever closing the member's own connections did
+    }
     void this.worker.terminate();
     for (const waiter of this.stoppedWaiters) waiter(stopped);
     this.stoppedWaiters = [];
