@@ -9,7 +9,7 @@ import * as path from 'node:path';
 import Database from 'better-sqlite3';
 import { storePaths } from '@baton/store';
 import { ROWS_MIGRATION } from './fixtures/member-protocol';
-import { killAll, startMember } from './helpers/fleet';
+import { forkMember, killAll, startMember } from './helpers/fleet';
 import { OpenerTracker, stopTrackers } from './helpers/opener-tracker';
 import { removeSockets, socketOf } from './helpers/sockets';
 import { removeTempDirs, tempDir } from './helpers/temp';
@@ -192,4 +192,37 @@ describe.each([
     const aside = fs.readdirSync(path.dirname(file)).filter((f) => f.startsWith('unwatched.db-wal.lost-epoch1-'));
     expect(aside).toHaveLength(1);
   });
+});
+
+test("a leader that dies on a replaced file before writing its record: the next leader keeps that file's WAL, with the commits in it", async () => {
+  const file = path.join(tempDir(), 'adopted.db');
+  const first = await startMember({ path: file, name: 'first' });
+  expect((await first.exec("INSERT INTO rows (id, member) VALUES ('old', 'first')")).code).toBeUndefined();
+  first.send({ cmd: 'close' });
+  await first.whenExited();
+
+  const fresh = new Database(`${file}.new`);
+  fresh.exec(ROWS_MIGRATION);
+  fresh.close();
+  fs.renameSync(`${file}.new`, file);
+
+  // Its first commit (its epoch) is in the new file's WAL when it dies: no checkpoint ran.
+  const doomed = forkMember({ path: file, name: 'doomed' }, { BATON_FAULT: 'crash-before-record' });
+  await doomed.whenExited();
+  expect(fs.existsSync(`${file}-wal`)).toBe(true);
+
+  const next = await startMember({ path: file, name: 'next' });
+  expect((await next.exec("INSERT INTO rows (id, member) VALUES ('after', 'next')")).code).toBeUndefined();
+  next.send({ cmd: 'close' });
+  await next.whenExited();
+
+  const db = new Database(file, { readonly: true });
+  try {
+    expect(db.prepare('PRAGMA integrity_check').pluck().get()).toBe('ok');
+    expect(db.prepare('SELECT name FROM _baton_epochs ORDER BY epoch').pluck().all()).toEqual(['doomed', 'next']);
+    expect(db.prepare('SELECT id FROM rows').pluck().all()).toEqual(['after']);
+  } finally {
+    db.close();
+  }
+  expect(fs.readdirSync(path.dirname(file)).filter((f) => f.includes('.lost-epoch'))).toEqual([]);
 });

@@ -19,6 +19,7 @@ import collections
 import json
 import os
 import queue
+import signal
 import socket
 import sqlite3
 import threading
@@ -178,8 +179,7 @@ class Leader:
         """Opens the database, takes the next epoch, listens, writes the leader record."""
         try:
             ensure_private_directory(os.path.dirname(self.socket_path))
-            self.set_aside = self._set_aside_companions_of_another_file()
-            os.close(open_or_create(self.paths.database, os.O_RDWR, self.file_mode))
+            self.set_aside = self._adopt_file_at_path()
             self.writer = sqlite3.connect(self.paths.database, isolation_level=None, check_same_thread=False)
             for pragma in (
                 "journal_mode = WAL",
@@ -215,6 +215,8 @@ class Leader:
             opened = self._opened_file()
             if opened is not None:
                 record["file"] = opened
+            if os.environ.get("BATON_FAULT") == "crash-before-record":
+                os.kill(os.getpid(), signal.SIGKILL)  # test-only, as the Node leader's fault point
             write_file_atomic(self.paths.record, json.dumps(record, separators=(",", ":")), self.file_mode)
         except StoreError:
             self._close_files()
@@ -224,18 +226,27 @@ class Leader:
             self._close_files()
             raise StoreError("LEADER_FAILED", f"the leader failed to start: {error}") from error
 
-    def _set_aside_companions_of_another_file(self) -> list[str]:
+    def _adopt_file_at_path(self) -> list[str]:
         """Holding the lock, before anything opens the path: the -wal and -shm beside it belong to
         the file the last leader opened (its record names it). When the path now names another
         file, or none, that file was replaced or deleted while no leader watched it, and SQLite
-        would replay its WAL into this one: they are moved aside (worker-main.ts)."""
+        would replay its WAL into this one: they are moved aside, the file is created if there is
+        none, and the record is made to name it before it is opened, so that the next leader does
+        not take its live WAL for the old file's should this one die before its own record
+        (worker-main.ts ``adoptFileAtPath``). Returns where the companions went."""
         record = read_leader_record(self.paths.record)
-        if record is None or "file" not in record:
+        before = recorded_file_at(self.paths.database)
+        recorded = None if record is None else record.get("file")
+        if recorded is None or (before is not None and same_recorded_file(before, recorded)):
+            os.close(open_or_create(self.paths.database, os.O_RDWR, self.file_mode))
             return []
+        set_aside = set_aside_companions(self.paths.database, int(record["epoch"]))
+        os.close(open_or_create(self.paths.database, os.O_RDWR, self.file_mode))
         now = recorded_file_at(self.paths.database)
-        if now is not None and same_recorded_file(now, record["file"]):
-            return []
-        return set_aside_companions(self.paths.database, int(record["epoch"]))
+        if now is not None:
+            adopted = json.dumps({**record, "file": now}, separators=(",", ":"))
+            write_file_atomic(self.paths.record, adopted, self.file_mode)
+        return set_aside
 
     def _opened_file(self) -> Optional[dict[str, Any]]:
         """The file the writer opened, for the record; None if the path already names another."""

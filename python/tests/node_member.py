@@ -51,7 +51,14 @@ class NodeMember:
     language = "node"
 
     def __init__(
-        self, db: str, *, name: str, candidate: bool = True, migrations: Optional[list] = None, **more: Any
+        self,
+        db: str,
+        *,
+        name: str,
+        candidate: bool = True,
+        migrations: Optional[list] = None,
+        env: Optional[dict[str, str]] = None,
+        **more: Any,
     ) -> None:
         options = {
             "path": db,
@@ -71,6 +78,7 @@ class NodeMember:
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             text=True,
+            env={**os.environ, **(env or {})},
         )
         _live.add(self)
         threading.Thread(target=self._read, daemon=True).start()

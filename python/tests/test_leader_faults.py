@@ -2,7 +2,8 @@
 version and conflicting migrations are refused with coded errors while other members carry on;
 a database file replaced under the leader makes it step down (fenced) and move the lost WAL aside;
 a file replaced or deleted while no leader ran gets a Python leader that sets the old WAL aside
-before opening it and says DATABASE_REPLACED."""
+before opening it and says DATABASE_REPLACED, and a leader that dies on such a file before its
+record keeps the next leader from setting the new file's live WAL aside."""
 
 from __future__ import annotations
 
@@ -155,6 +156,40 @@ class LeaderFaults(SharedDatabaseTest):
                     check.close()
                 self.assertEqual(ids, ["after", "fresh"] if change == "replaced" else ["after"])
                 self.assertEqual(len(glob.glob(db + "-wal.lost-epoch1-*")), 1)
+
+    def test_a_leader_that_dies_on_a_replaced_file_before_its_record_leaves_that_files_wal_to_the_next(self) -> None:
+        # The leader that dies and the one after it, in each language.
+        cases = [(PyMember, PyMember), (PyMember, NodeMember), (NodeMember, PyMember)]
+        for doomed_kind, next_kind in cases:
+            with self.subTest(f"{doomed_kind.language} then {next_kind.language}"):
+                db = os.path.join(self.dir, f"adopted-{doomed_kind.language}-{next_kind.language}.db")
+                first = PyMember(db, name="first")
+                self.assertEqual(first.opened()["role"], "leader")
+                first.execute("INSERT INTO rows (id, member) VALUES ('old', 'first')")
+                first.close()
+                fresh = sqlite3.connect(db + ".new")
+                fresh.executescript(ROWS_MIGRATION)
+                fresh.close()
+                os.rename(db + ".new", db)
+                # Its first commit (its epoch) is in the new file's WAL when it dies.
+                doomed = doomed_kind(db, name="doomed", env={"BATON_FAULT": "crash-before-record"})
+                doomed.proc.wait(timeout=30)
+                doomed.kill()
+                self.assertTrue(os.path.exists(db + "-wal"))
+                after = next_kind(db, name="next")
+                self.assertEqual(after.opened()["role"], "leader")
+                after.execute("INSERT INTO rows (id, member) VALUES ('after', 'next')")
+                after.close()
+                check = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
+                try:
+                    self.assertEqual(check.execute("PRAGMA integrity_check").fetchone()[0], "ok")
+                    leaders = [row[0] for row in check.execute("SELECT name FROM _baton_epochs ORDER BY epoch")]
+                    ids = [row[0] for row in check.execute("SELECT id FROM rows")]
+                finally:
+                    check.close()
+                self.assertEqual(leaders, ["doomed", "next"])
+                self.assertEqual(ids, ["after"])
+                self.assertEqual(glob.glob(db + "-wal.lost-epoch*"), [])
 
 
 if __name__ == "__main__":

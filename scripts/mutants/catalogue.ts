@@ -167,8 +167,16 @@ export const MUTANTS: readonly Mutant[] = [
     name: 'replay-another-files-wal',
     guarantee: '7 the file is never deleted (a replaced file never gets the old WAL)',
     file: 'packages/store/dist/src/leader/worker-main.js',
-    search: 'setAside = setAsideCompanionsOfAnotherFile();',
-    replace: 'setAside = [];',
+    search: 'const setAside = (0, database_files_1.quarantineCompanions)(input.databasePath, record.epoch);',
+    replace: 'const setAside = [];',
+    tests: ['test/dist/stale-files.test.js'],
+  },
+  {
+    name: 'record-names-file-after-opening',
+    guarantee: '7 the file is never deleted (a replaced file keeps its own WAL)',
+    file: 'packages/store/dist/src/leader/worker-main.js',
+    search: 'writeLeaderRecord({ ...record, file });',
+    replace: ';',
     tests: ['test/dist/stale-files.test.js'],
   },
   {

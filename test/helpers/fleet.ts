@@ -147,16 +147,21 @@ export function leaderOf(members: Member[]): Member {
   return leaders[0]!;
 }
 
+/** Forks a member with `options` (path required), without waiting for it to open its store. */
+export function forkMember(options: StoreOptions & { name: string }, env: NodeJS.ProcessEnv = {}): Member {
+  const child = fork(MEMBER_SCRIPT, [JSON.stringify(options)], {
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
+  return new Member(child, options.name);
+}
+
 /** Forks a member with `options` (path required) and waits until it has opened its store. */
 export async function startMember(
   options: StoreOptions & { name: string },
   env: NodeJS.ProcessEnv = {},
 ): Promise<Member> {
-  const child = fork(MEMBER_SCRIPT, [JSON.stringify(options)], {
-    env: { ...process.env, ...env },
-    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-  });
-  const member = new Member(child, options.name);
+  const member = forkMember(options, env);
   await member.waitFor((e) => e.ev === 'opened' || (e.ev === 'error' && !member.events.some((x) => x.ev === 'opened')));
   const opened = member.events.find((e) => e.ev === 'opened');
   if (!opened) throw new Error(`${options.name} failed to open: ${JSON.stringify(member.events)}`);

@@ -6,7 +6,8 @@
  *
  * Points: `crash-before-commit` (after executing, before COMMIT; group commits) and
  * `crash-after-commit` (after COMMIT, before any reply is sent; group commits and transaction
- * commits).
+ * commits). One point takes no marker: `BATON_FAULT=crash-before-record` kills a new leader
+ * after it opened the database and took its epoch, before it writes its leader record.
  */
 
 /** Where in a commit a fault can be injected. */
@@ -14,7 +15,7 @@ export type FaultPoint = 'crash-before-commit' | 'crash-after-commit';
 
 const spec = process.env.BATON_FAULT ?? '';
 const separator = spec.indexOf(':');
-const point = separator > 0 ? spec.slice(0, separator) : '';
+const point = separator > 0 ? spec.slice(0, separator) : spec;
 const marker = separator > 0 ? spec.slice(separator + 1) : '';
 /** The SQL run in the open interactive write transaction (one at a time), kept only while a fault is set. */
 let transactionSql: string[] = [];
@@ -27,7 +28,7 @@ export function maybeInjectFault(at: FaultPoint, sqlTexts: () => string[]): void
 
 /** Notes SQL run in the open interactive write transaction; `begin` starts a new one. */
 export function noteTransactionSql(sqlTexts: () => string[], begin = false): void {
-  if (point === '') return;
+  if (marker === '') return;
   if (begin) transactionSql = [];
   transactionSql.push(...sqlTexts());
 }
@@ -37,4 +38,9 @@ export function maybeInjectTransactionFault(at: FaultPoint): void {
   const sql = transactionSql;
   transactionSql = [];
   maybeInjectFault(at, () => sql);
+}
+
+/** Kills this process if the configured fault is `crash-before-record`. */
+export function maybeCrashBeforeRecord(): void {
+  if (point === 'crash-before-record') process.kill(process.pid, 'SIGKILL');
 }

@@ -18,9 +18,11 @@ import {
   sameRecordedFile,
   unlinkSocketLink,
   writeFileAtomic,
+  type LeaderRecord,
   type RecordedFile,
 } from '../paths';
 import { quarantineCompanions } from './database-files';
+import { maybeCrashBeforeRecord } from './fault-injection';
 import { LeaderEngine } from './engine';
 import { BusyMarker } from '../protocol/busy-marker';
 import { LeaderServer } from './server';
@@ -66,15 +68,30 @@ function createDatabase(): void {
  * deleted while no leader watched it (the last one died first, or the fleet was down): SQLite
  * would replay the old file's WAL into this one, the "malformed" of the original incident. So,
  * holding the election lock and before anything opens the path, move them aside (kept, as a
- * leader that notices a replacement keeps them).
- * @returns where they were moved
+ * leader that notices a replacement keeps them), create the file if there is none, and make the
+ * record name the file at the path before opening it. Without that last step a leader that died
+ * after its first commit here and before writing its own record would leave a record naming the
+ * old file, and the next leader would take this file's live WAL, with the commits acknowledged
+ * in it, for the old file's and move it aside.
+ * @returns where the old file's companions were moved
  */
-function setAsideCompanionsOfAnotherFile(): string[] {
+function adoptFileAtPath(): string[] {
   const record = readLeaderRecord(input.recordPath);
-  if (record?.file === undefined) return [];
-  const now = recordedFileAt(input.databasePath);
-  if (now !== null && sameRecordedFile(now, record.file)) return [];
-  return quarantineCompanions(input.databasePath, record.epoch);
+  const before = recordedFileAt(input.databasePath);
+  if (record?.file === undefined || (before !== null && sameRecordedFile(before, record.file))) {
+    createDatabase();
+    return [];
+  }
+  const setAside = quarantineCompanions(input.databasePath, record.epoch);
+  createDatabase();
+  const file = recordedFileAt(input.databasePath);
+  if (file !== null) writeLeaderRecord({ ...record, file });
+  return setAside;
+}
+
+/** Replaces the leader record. Advisory, so not fsynced: a record torn by a power cut is rewritten by the next leader. */
+function writeLeaderRecord(record: LeaderRecord): void {
+  writeFileAtomic(input.recordPath, JSON.stringify(record) + '\n', { durable: false, mode: input.fileMode });
 }
 
 /** The file the engine opened, for the record; undefined if the path already names another. */
@@ -93,8 +110,7 @@ async function lead(electionStartedAt: number): Promise<void> {
     // Before the socket exists, so that no socket of ours is ever without the link that lets
     // a sweeper prove it dead once we are.
     linkSocketToLock(input.socketLink, input.lockPath);
-    setAside = setAsideCompanionsOfAnotherFile();
-    createDatabase();
+    setAside = adoptFileAtPath();
     engine = LeaderEngine.open({
       databasePath: input.databasePath,
       synchronous: input.synchronous,
@@ -142,9 +158,9 @@ async function lead(electionStartedAt: number): Promise<void> {
   // Ready as soon as the socket listens: the hosting member connects at once (it knows the
   // socket path), and the record below wakes every other member.
   post({ t: 'ready', epoch: engine.epoch, setAside });
+  maybeCrashBeforeRecord();
   try {
-    // Advisory, so not fsynced: a record torn by a power cut is rewritten by the next leader.
-    const record = {
+    writeLeaderRecord({
       pid: input.pid,
       name: input.name,
       epoch: engine.epoch,
@@ -152,8 +168,7 @@ async function lead(electionStartedAt: number): Promise<void> {
       startedAt,
       version: input.version,
       file: openedFile(engine),
-    };
-    writeFileAtomic(input.recordPath, JSON.stringify(record) + '\n', { durable: false, mode: input.fileMode });
+    });
   } catch (error) {
     // A leader nobody can find is no use: stop (the database is closed before the main thread
     // hears of it and releases the lock).
