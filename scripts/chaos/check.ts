@@ -2,7 +2,12 @@
  * The chaos runner's final verdict, taken after every member has stopped: the members' write
  * logs (what was asked for and what was acknowledged) against what the database holds, read
  * by an independent reader, the `sqlite3` command-line shell. With `--replace` the database is
- * every generation's file (generations.ts): each acknowledged write must be in exactly one.
+ * every generation's file (generations.ts): each acknowledged write must be whole and once in
+ * one of them. It may also be in an earlier, replaced file: committed there just before or as
+ * the file was replaced, its reply lost with that file's leader (killed, or stepping down on
+ * noticing the replacement), so its member re-sent it and the next leader, on the new file,
+ * applied it there. Exactly once holds per file, and the replaced file's copy is lost to the
+ * replacement with the rest of that file. The copy that counts is the one in the latest file.
  */
 import type { EpochRecord } from '@baton/store';
 import { spawn } from 'node:child_process';
@@ -49,10 +54,12 @@ class IncarnationLog {
   readonly present: number[] = [];
   /** When the acknowledgement came (hrtime ns). */
   readonly ackNs: bigint[] = [];
-  /** The generation whose file holds the rows (-1: none found yet). */
+  /** The latest generation whose file holds its rows (-1: none found yet). */
   readonly generation: number[] = [];
   /** The largest rowid of its rows there. */
   readonly maxRowid: number[] = [];
+  /** Rows of it in earlier generations' files (re-applied after a reply lost with a replaced file). */
+  readonly presentEarlier: number[] = [];
 }
 
 /** Everything the members logged. */
@@ -111,6 +118,7 @@ export class WriteLogs {
       log.present[seq] = 0;
       log.generation[seq] = -1;
       log.maxRowid[seq] = 0;
+      log.presentEarlier[seq] = 0;
     } else if (parts[0] === 'A' && parts.length === 3 && /^\d+$/.test(parts[2]!) && log?.rows[seq] !== undefined) {
       log.outcome[seq] = Outcome.Acked;
       log.ackNs[seq] = BigInt(parts[2]!);
@@ -167,6 +175,11 @@ export interface WriteTotals {
   rowsInDatabase: number;
   /** Acknowledged operations found in a file the runner replaced: lost to the replacement, not to Baton. */
   opsAckedInLostFiles: number;
+  /**
+   * Operations in a replaced file and again in a later one: committed to the replaced file, their
+   * reply lost with its leader, re-sent and applied in the next file.
+   */
+  opsReappliedAfterReplacement: number;
   /** Rows in each generation's file, by generation. */
   rowsByGeneration: number[];
   failuresByCode: Record<string, number>;
@@ -188,6 +201,8 @@ export async function checkRows(
   let unrequestedCount = 0;
   const duplicated: string[] = [];
   let duplicatedCount = 0;
+  const partialEarlier: string[] = [];
+  let partialEarlierCount = 0;
   let rowsInDatabase = 0;
   const rowsByGeneration: number[] = [];
   for (const file of files) {
@@ -213,15 +228,24 @@ export async function checkRows(
       if (unrequested.length < 5) unrequested.push(id ?? line);
       return;
     }
-    const elsewhere = log.generation[seq]!;
-    if (count > 1 || (elsewhere >= 0 && elsewhere !== generation)) {
+    if (count > 1) {
       duplicatedCount++;
-      if (duplicated.length < 5)
-        duplicated.push(
-          count > 1
-            ? `${id} x${count}`
-            : `${id} in generations ${Math.min(elsewhere, generation)} and ${Math.max(elsewhere, generation)}`,
-        );
+      if (duplicated.length < 5) duplicated.push(`${id} x${count} in generation ${generation}`);
+    }
+    const earlier = log.generation[seq]!;
+    if (earlier >= 0 && earlier !== generation) {
+      // The first of its rows in a later file (files are read in generation order): the copy
+      // in the earlier one must have been whole.
+      if (log.present[seq]! !== rows) {
+        partialEarlierCount++;
+        if (partialEarlier.length < 5)
+          partialEarlier.push(
+            `${parts.slice(0, 3).join('.')} (${log.present[seq]}/${rows} rows in generation ${earlier})`,
+          );
+      }
+      log.presentEarlier[seq]! += log.present[seq]!;
+      log.present[seq] = 0;
+      log.maxRowid[seq] = 0;
     }
     log.present[seq]! += count;
     log.generation[seq] = generation;
@@ -242,6 +266,7 @@ export async function checkRows(
     rowsAcked: 0,
     rowsInDatabase,
     opsAckedInLostFiles: 0,
+    opsReappliedAfterReplacement: 0,
     rowsByGeneration,
     failuresByCode: Object.fromEntries(logs.failures),
   };
@@ -251,6 +276,7 @@ export async function checkRows(
       const outcome = log.outcome[seq]!;
       const op = `${key}.${seq}`;
       totals.opsSent++;
+      if (log.presentEarlier[seq]! > 0) totals.opsReappliedAfterReplacement++;
       if (outcome === Outcome.Acked) {
         totals.opsAcked++;
         totals.rowsAcked += rows;
@@ -260,7 +286,7 @@ export async function checkRows(
           if (lost.length < 5) lost.push(`${op} (${present}/${rows} rows)`);
         }
       } else if (outcome === Outcome.NotApplied) {
-        if (present !== 0) {
+        if (present + log.presentEarlier[seq]! !== 0) {
           appliedAfterFailureCount++;
           if (appliedAfterFailure.length < 5) appliedAfterFailure.push(`${op} (${present}/${rows} rows)`);
         }
@@ -289,7 +315,7 @@ export async function checkRows(
       ok: duplicatedCount === 0,
       detail:
         duplicatedCount === 0
-          ? `${rowsInDatabase} rows, all distinct${files.length > 1 ? ', each operation in one generation' : ''}`
+          ? `${rowsInDatabase} rows, all distinct in each file${files.length > 1 ? `; ${totals.opsReappliedAfterReplacement} operations committed to a replaced file as it went, their reply lost with its leader, re-sent and applied once in the next file` : ''}`
           : `${duplicatedCount} ids applied more than once: ${examples(duplicated, duplicatedCount)}`,
     },
     {
@@ -299,11 +325,11 @@ export async function checkRows(
     },
     {
       name: 'no batch or transaction partly applied',
-      ok: partialCount === 0,
+      ok: partialCount + partialEarlierCount === 0,
       detail:
-        partialCount === 0
+        partialCount + partialEarlierCount === 0
           ? `unanswered operations (member killed or request failed in doubt): ${totals.opsUncertainApplied} applied whole, ${totals.opsUncertainNotApplied} not at all`
-          : examples(partial, partialCount),
+          : examples([...partial, ...partialEarlier], partialCount + partialEarlierCount),
     },
     {
       name: 'nothing applied that was refused or rolled back',

@@ -36,7 +36,8 @@ SIGSTOP/SIGCONT of the leader, followers and readers, graceful restarts, schema 
 bursts of large batches, interactive transactions and pipelined writes, and a replacement
 of the database file by a fresh one every 10-20 s), then stops everything and checks every
 generation of the database with the sqlite3 CLI: every acknowledged row present exactly
-once in exactly one file, no row that was never requested, no batch or transaction partly
+once in a file (and in an earlier, replaced file only when committed there as it went, its
+reply lost with its leader), no row that was never requested, no batch or transaction partly
 applied, PRAGMA integrity_check = ok in every file, epoch histories strictly increasing with
 no epoch led by two processes and matching the leaders seen, every read by a reader saw
 every write acknowledged before it started, and never two processes with the database open

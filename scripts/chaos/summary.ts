@@ -247,7 +247,7 @@ export function formatSummary(s: ChaosSummary): string {
     ...(s.generations.files === 1
       ? []
       : [
-          `Files:    ${plural(s.generations.files, 'generation')} (rows ${w.rowsByGeneration.join(', ')}; epochs ${s.generations.epochs.join(', ')}); ${s.generations.walsRestored} replaced files' WALs put back; ${w.opsAckedInLostFiles} acknowledged operations are in replaced files (lost to the replacement, not to Baton)`,
+          `Files:    ${plural(s.generations.files, 'generation')} (rows ${w.rowsByGeneration.join(', ')}; epochs ${s.generations.epochs.join(', ')}); ${s.generations.walsRestored} replaced files' WALs put back; ${w.opsAckedInLostFiles} acknowledged operations are in replaced files (lost to the replacement, not to Baton), ${w.opsReappliedAfterReplacement} committed to a replaced file as it went and applied again in the next (reply lost with its leader, re-sent)`,
         ]),
     ...(s.reads === null
       ? []

@@ -119,14 +119,35 @@ test('every generation is read: writes in a replaced file count as lost to the r
   ]);
 });
 
-test('an operation found in two generations is caught as applied twice', async () => {
+test("an operation in a replaced file and again in the next (its reply lost with the replaced file's leader, re-sent) counts once, in the later file", async () => {
   const dir = tempDir();
-  fs.writeFileSync(path.join(dir, '0.1.log'), 'S 0.1.1 one 1\nA 0.1.1 100\n');
-  const files = [generationFile(dir, 0, 'lost-0.db', ['0.1.1.0']), generationFile(dir, 1, 'chaos.db', ['0.1.1.0'])];
+  fs.writeFileSync(path.join(dir, '0.1.log'), 'S 0.1.1 batch 2\nA 0.1.1 100\n');
+  const files = [
+    generationFile(dir, 0, 'lost-0.db', ['0.1.1.0', '0.1.1.1']),
+    generationFile(dir, 1, 'chaos.db', ['0.1.1.0', '0.1.1.1']),
+  ];
+  const logs = await WriteLogs.read(dir);
+  const { checks, totals } = await checkRows(files, logs);
+  expect(checks.filter((c) => !c.ok)).toEqual([]);
+  expect(totals).toMatchObject({ opsAcked: 1, opsReappliedAfterReplacement: 1, opsAckedInLostFiles: 0 });
+  expect(logs.placedWrites()).toEqual([{ op: '0.1.1', ackNs: 100n, generation: 1, maxRowid: 2 }]);
+});
+
+test('an operation twice in one file, or partly in a replaced file, is caught', async () => {
+  const dir = tempDir();
+  fs.writeFileSync(path.join(dir, '0.1.log'), 'S 0.1.1 one 1\nA 0.1.1 100\nS 0.1.2 batch 2\nA 0.1.2 200\n');
+  const files = [
+    generationFile(dir, 0, 'lost-0.db', ['0.1.2.0']),
+    generationFile(dir, 1, 'chaos.db', ['0.1.1.0', '0.1.1.0', '0.1.2.0', '0.1.2.1']),
+  ];
   const { checks } = await checkRows(files, await WriteLogs.read(dir));
   expect(checks.find((c) => c.name === 'no row is present twice')).toMatchObject({
     ok: false,
-    detail: '1 ids applied more than once: 0.1.1.0 in generations 0 and 1',
+    detail: '1 ids applied more than once: 0.1.1.0 x2 in generation 1',
+  });
+  expect(checks.find((c) => c.name === 'no batch or transaction partly applied')).toMatchObject({
+    ok: false,
+    detail: '0.1.2 (1/2 rows in generation 0)',
   });
 });
 
