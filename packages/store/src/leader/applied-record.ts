@@ -6,7 +6,7 @@
  * and only the rest (result rows, batches, a script's recorded error) is stored msgpack-encoded.
  */
 import { packValue, unpackValue } from '../protocol/framing';
-import type { WireResultSet } from '../protocol/messages';
+import { isPlainResult } from '../protocol/write-response';
 import type { SqliteConnection } from '../sqlite/sqlite-connection';
 import type { JobOutcome } from './write-job';
 
@@ -20,20 +20,6 @@ const SELECT_RECORD = 'SELECT rows_affected, last_rowid, result FROM _baton_appl
  * is packed to measure it, above it cannot exceed the limit.
  */
 const PLAIN_RESULT_MAX_BYTES = 96;
-
-/** True for a write's result without rows: recorded as two integers. */
-function isPlainResult(value: unknown): value is WireResultSet {
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) return false;
-  const result = value as Partial<WireResultSet>;
-  return (
-    Array.isArray(result.columns) &&
-    result.columns.length === 0 &&
-    Array.isArray(result.rows) &&
-    result.rows.length === 0 &&
-    typeof result.rowsAffected === 'number' &&
-    typeof result.lastInsertRowid === 'bigint'
-  );
-}
 
 /** What the record of one outcome stores, ready to bind: rows affected, last rowid, blob. */
 export interface RecordColumns {

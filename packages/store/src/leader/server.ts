@@ -266,7 +266,7 @@ export class LeaderServer {
 
   private reply(session: Session, id: number, outcome: JobOutcome): void {
     session.inFlight--;
-    session.send({ t: 'res', id, ...outcome });
+    session.respond(id, outcome);
   }
 
   private enqueue(item: QueueItem): void {

@@ -6,6 +6,8 @@ import type * as net from 'node:net';
 import { StoreError } from '../errors';
 import { encodeFrame, FrameDecoder, payloadBytes, writeFrame } from '../protocol/framing';
 import type { HelloFrame, LeaderFrame, TransactionMode } from '../protocol/messages';
+import { encodeWriteResponse, isPlainResult } from '../protocol/write-response';
+import type { JobOutcome } from './write-job';
 import { newPace } from './group-fill';
 import type { SqliteConnection } from '../sqlite/sqlite-connection';
 
@@ -69,12 +71,29 @@ export class Session {
       );
       bytes = encodeFrame({ t: 'res', id: frame.id, err: error.toWire() });
     }
-    writeFrame(this.socket, bytes);
+    this.write(bytes);
+    return true;
+  }
+
+  /**
+   * Sends the response to request `id`: `send({ t: 'res', id, ...outcome })`, with a write's
+   * plain result (the commonest response) encoded by hand (see write-response.ts).
+   * @returns false when the session is closed (the frame was not sent)
+   */
+  respond(id: number, outcome: JobOutcome): boolean {
+    const plain = 'ok' in outcome && isPlainResult(outcome.ok) ? encodeWriteResponse(id, outcome.ok) : null;
+    if (plain === null) return this.send({ t: 'res', id, ...outcome });
+    if (this.closed) return false;
+    this.write(plain);
+    return true;
+  }
+
+  private write(frame: Buffer): void {
+    writeFrame(this.socket, frame);
     if (this.socket.writableLength > MAX_OUTBOUND_BYTES) {
       this.socket.destroy();
       this.closed = true;
     }
-    return true;
   }
 
   /** Sends a final frame and closes the connection once it is flushed. */
