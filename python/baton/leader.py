@@ -56,7 +56,7 @@ from .paths import (
 from .statement_info import StatementInfo
 from .leader_session import Session
 from .leader_status import status_report
-from .validate import check_hello, check_mode, check_statements, plain_int
+from .validate import check_hello, check_mode, check_statements, plain_int, shown
 from .sql import (
     RowidTracker,
     check_allowed,
@@ -515,7 +515,7 @@ class Leader:
             hello = session.hello or {}
             self._handle(("stop", True, f"step-down requested by {hello.get('name')} (pid {hello.get('pid')})"))
             return None
-        raise StoreError("PROTOCOL_ERROR", f"unknown operation {json.dumps(k) if isinstance(k, str) else repr(k)}")
+        raise StoreError("PROTOCOL_ERROR", f"unknown operation {shown(k)}")
 
     def _reply(self, session: Session, request_id: int, outcome: dict[str, Any]) -> None:
         session.in_flight -= 1

@@ -18,11 +18,21 @@ def plain_int(value: Any, what: str) -> int:
     return int(value)
 
 
+def shown(value: Any) -> str:
+    """A client's value as an error message shows it: JSON where JSON can say it (a string
+    quoted), Python's repr otherwise (bytes, a map with non-string keys), cut to 80 characters."""
+    try:
+        text = json.dumps(value)
+    except (TypeError, ValueError):
+        text = repr(value)
+    return text if len(text) <= 80 else text[:80] + "..."
+
+
 def check_mode(value: Any) -> str:
     """A transaction mode: write, read or deferred."""
     if value in ("write", "read", "deferred"):
         return value
-    raise StoreError("PROTOCOL_ERROR", f"unknown transaction mode {json.dumps(value) if isinstance(value, str) else value!r}")
+    raise StoreError("PROTOCOL_ERROR", f"unknown transaction mode {shown(value)}")
 
 
 def check_statements(value: Any) -> list[dict[str, Any]]:
@@ -40,7 +50,7 @@ def check_hello(value: Any) -> dict[str, Any]:
         raise StoreError("PROTOCOL_ERROR", "the first frame must be a hello")
     if value.get("v") != PROTOCOL_VERSION or isinstance(value.get("v"), bool):
         raise StoreError(
-            "PROTOCOL_ERROR", f"protocol version {json.dumps(value.get('v'))} is not supported (leader speaks {PROTOCOL_VERSION})"
+            "PROTOCOL_ERROR", f"protocol version {shown(value.get('v'))} is not supported (leader speaks {PROTOCOL_VERSION})"
         )
     client_id = value.get("clientId")
     if not isinstance(client_id, str) or not 0 < len(client_id) <= 128:

@@ -55,6 +55,7 @@ class LeaderFaults(SharedDatabaseTest):
             "undecodable frame": struct.pack(">I", 2) + b"\xc1\xc1",
             "the first frame must be a hello": encode_frame({"t": "req", "id": 1, "op": {"k": "ping"}}),
             "protocol version 2 is not supported (leader speaks 3)": encode_frame({**hello, "v": 2}),
+            "protocol version b'3' is not supported": encode_frame({**hello, "v": b"3"}),
             "expected a request frame": encode_frame(hello) + encode_frame(hello),
             "request id must be a non-negative integer": encode_frame(hello)
             + encode_frame({"t": "req", "id": -1, "op": {"k": "ping"}}),
@@ -71,15 +72,18 @@ class LeaderFaults(SharedDatabaseTest):
         sock.settimeout(20)
         sock.connect(path)
         sock.sendall(encode_frame(hello) + encode_frame({"t": "req", "id": 3, "op": {"k": "nope"}}))
+        sock.sendall(encode_frame({"t": "req", "id": 5, "op": {"k": {b"k": 0}}}))
         sock.sendall(encode_frame({"t": "req", "id": 4, "op": {"k": "ping"}}))
         decoder = FrameDecoder()
         frames = []
-        while len([f for f in frames if f.get("t") == "res"]) < 2:
+        while len([f for f in frames if f.get("t") == "res"]) < 3:
             frames += [decode_payload(p) for p in decoder.push(sock.recv(65536))]
         sock.close()
         answers = {f["id"]: f for f in frames if f.get("t") == "res"}
         self.assertEqual(answers[3]["err"]["code"], "PROTOCOL_ERROR")
         self.assertIn('unknown operation "nope"', answers[3]["err"]["message"])
+        self.assertEqual(answers[5]["err"]["code"], "PROTOCOL_ERROR")  # an operation kind that is a map
+        self.assertIn("unknown operation {", answers[5]["err"]["message"])
         self.assertEqual(answers[4]["ok"], "pong")
         self.assertEqual(leader.execute("SELECT 1")["rows"], [[1]])
 

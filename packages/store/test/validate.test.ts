@@ -35,6 +35,26 @@ test('a request with a readable id but a bad operation is returned as invalid, k
   expect(result).toMatchObject({ t: 'invalid', id: 7, error: { code: 'PROTOCOL_ERROR' } });
 });
 
+test('an operation kind or mode holding a 64-bit integer is an invalid request named in its error, not a failure of the check', () => {
+  const refusal = (frame: unknown): { id: number; code: string; message: string } => {
+    const result = checkRequest(frame);
+    if (result.t !== 'invalid') throw new Error(`expected an invalid request, got ${result.t}`);
+    return { id: result.id, code: result.error.code, message: result.error.message };
+  };
+  expect(refusal({ t: 'req', id: 0, op: { k: { '': 0n } } })).toEqual({
+    id: 0,
+    code: 'PROTOCOL_ERROR',
+    message: 'PROTOCOL_ERROR: unknown operation {"":"0n"}',
+  });
+  expect(refusal({ t: 'req', id: 1, op: { k: 'batch', stmts: [], mode: 5n } }).message).toBe(
+    'PROTOCOL_ERROR: unknown transaction mode "5n"',
+  );
+  expect(refusal({ t: 'req', id: 2, op: { k: 'x'.repeat(500) } }).message).toBe(
+    `PROTOCOL_ERROR: unknown operation "${'x'.repeat(79)}...`,
+  );
+  expect(() => checkHello({ ...hello, v: 3n })).toThrow(/protocol version "3n" is not supported/);
+});
+
 test('a request without a usable id throws', () => {
   expect(() => checkRequest({ t: 'req', id: -1, op: { k: 'ping' } })).toThrow(
     expect.objectContaining({ code: 'PROTOCOL_ERROR' }),

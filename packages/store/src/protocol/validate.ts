@@ -29,6 +29,18 @@ function fail(message: string): never {
   throw new StoreError('PROTOCOL_ERROR', message);
 }
 
+/** The longest rendering of a client's value in an error message. */
+const SHOWN_MAX_CHARS = 80;
+
+/**
+ * A client's value as an error message shows it: JSON, with a bigint (any msgpack int64) as
+ * `<n>n`, which plain JSON.stringify would throw on, and cut to a few dozen characters.
+ */
+function shown(value: unknown): string {
+  const text = JSON.stringify(value, (_key, v: unknown) => (typeof v === 'bigint' ? `${v}n` : v)) ?? String(value);
+  return text.length > SHOWN_MAX_CHARS ? `${text.slice(0, SHOWN_MAX_CHARS)}...` : text;
+}
+
 /** True when `value` can be bound to a statement as is. */
 export function isSqlValue(value: unknown): value is SqlValue {
   return (
@@ -77,7 +89,7 @@ function checkStatements(value: unknown): WireStatement[] {
 
 function checkMode(value: unknown): TransactionMode {
   if (value === 'write' || value === 'read' || value === 'deferred') return value;
-  return fail(`unknown transaction mode ${JSON.stringify(value)}`);
+  return fail(`unknown transaction mode ${shown(value)}`);
 }
 
 /** A non-negative safe integer, as any msgpack int format (a member may send int64/uint64, read as bigint). */
@@ -129,7 +141,7 @@ function checkOperation(value: unknown): Operation {
     case 'ping':
       return { k: value.k };
     default:
-      return fail(`unknown operation ${JSON.stringify(value.k)}`);
+      return fail(`unknown operation ${shown(value.k)}`);
   }
 }
 
@@ -144,7 +156,7 @@ function optionalLabel<K extends string>(name: K, value: unknown): Partial<Recor
 export function checkHello(value: unknown): HelloFrame {
   if (!isPlainObject(value) || value.t !== 'hello') fail('the first frame must be a hello');
   if (value.v !== PROTOCOL_VERSION)
-    fail(`protocol version ${JSON.stringify(value.v)} is not supported (leader speaks ${PROTOCOL_VERSION})`);
+    fail(`protocol version ${shown(value.v)} is not supported (leader speaks ${PROTOCOL_VERSION})`);
   if (typeof value.clientId !== 'string' || value.clientId.length === 0 || value.clientId.length > 128)
     fail('hello needs a clientId string');
   if (typeof value.name !== 'string' || value.name.length > 256) fail('hello needs a name string');
