@@ -113,11 +113,13 @@ class LeaderFaults(SharedDatabaseTest):
         sqlite3.connect(fresh).close()
         os.rename(fresh, self.db)
         writer.execute("INSERT INTO rows (id, member) VALUES ('after', 'py')")
-        heir.wait_event(lambda e: e.get("ev") == "role" and e["role"] == "leader", "the Node member taking over")
-        leader.wait_event(lambda e: e.get("ev") == "role" and e["role"] != "leader", "the Python leader stepping down")
+        # The fenced leader steps down. The next one is the Node heir or, when the heir's next try
+        # of the lock comes after the Python member's 250 ms pause (a loaded machine), the Python
+        # member again: either way a leader on the new file, which applied the re-sent write once.
+        leader.wait_event(lambda e: e.get("ev") == "role" and e["role"] == "electing", "the Python leader stepping down")
+        self.assertIn(writer.leader_pid, (leader.pid, heir.pid))
         wait_for(lambda: glob.glob(self.db + "-wal.lost-epoch1-*"), "the lost WAL moved aside")
         self.assertEqual(heir.execute("SELECT id FROM rows")["rows"], [["after"]])
-        self.assertEqual(writer.leader_pid, heir.pid)
 
     def test_a_file_replaced_or_deleted_while_no_leader_runs_never_gets_the_old_wal(self) -> None:
         # A Python leader after a Python one, and each language after the other: each reads the
