@@ -6,6 +6,7 @@ import type { IntMode } from '@libsql/core/api';
 import * as path from 'node:path';
 import { didYouMean } from './did-you-mean';
 import { StoreError } from './errors';
+import { shown } from './shown-value';
 import { DEFAULT_FILE_MODE, FILE_MODES } from './file-modes';
 import { APPLIED_RETENTION_MS, MAX_TRANSACTION_MS, type Migration } from './protocol/messages';
 import { DEFAULT_MAX_FRAME_BYTES } from './protocol/framing';
@@ -81,7 +82,7 @@ function invalid(message: string): never {
 function positiveInteger(value: unknown, name: string, fallback: number): number {
   if (value === undefined) return fallback;
   if (typeof value !== 'number' || !Number.isSafeInteger(value) || value <= 0)
-    invalid(`Expected the "${name}" option to be a positive integer, got ${JSON.stringify(value)}`);
+    invalid(`Expected the "${name}" option to be a positive integer, got ${shown(value)}`);
   return value;
 }
 
@@ -107,7 +108,7 @@ function checkFileMode(value: unknown): number {
   if (value === undefined) return DEFAULT_FILE_MODE;
   if (typeof value === 'number' && FILE_MODES.includes(value)) return value;
   const octal = typeof value === 'number' && Number.isSafeInteger(value) && value >= 0;
-  const given = octal ? `0o${value.toString(8)}` : JSON.stringify(value);
+  const given = octal ? `0o${value.toString(8)}` : shown(value);
   // 640 written without its 0o is a decimal number, and a common slip: say so.
   const slip =
     octal && FILE_MODES.includes(parseInt(String(value), 8)) ? ` (${value} is decimal; write 0o${value})` : '';

@@ -25,6 +25,8 @@ test.each([
   [{}, /"path"/],
   [{ path: ':memory:' }, /cannot be shared/],
   [{ path: '/tmp/x.db', requestTimeoutMs: 0 }, /positive integer/],
+  [{ path: '/tmp/x.db', requestTimeoutMs: 5000n }, /positive integer, got "5000n"$/],
+  [{ path: '/tmp/x.db', fileMode: 0o600n }, /got "384n"$/],
   [{ path: '/tmp/x.db', synchronous: 'off' }, /"full" or "normal"/],
   [{ path: '/tmp/x.db', lock: 'fcntl' }, /"flock" or "lockfile"/],
   [{ path: '/tmp/x.db', candidate: 'yes' }, /boolean/],

@@ -4,6 +4,7 @@
  * wrong types gets a coded error instead of reaching SQLite or crashing the engine.
  */
 import { StoreError } from '../errors';
+import { shown } from '../shown-value';
 import {
   PROTOCOL_VERSION,
   type HelloFrame,
@@ -27,18 +28,6 @@ function isPlainObject(value: unknown): value is Plain {
 
 function fail(message: string): never {
   throw new StoreError('PROTOCOL_ERROR', message);
-}
-
-/** The longest rendering of a client's value in an error message. */
-const SHOWN_MAX_CHARS = 80;
-
-/**
- * A client's value as an error message shows it: JSON, with a bigint (any msgpack int64) as
- * `<n>n`, which plain JSON.stringify would throw on, and cut to a few dozen characters.
- */
-function shown(value: unknown): string {
-  const text = JSON.stringify(value, (_key, v: unknown) => (typeof v === 'bigint' ? `${v}n` : v)) ?? String(value);
-  return text.length > SHOWN_MAX_CHARS ? `${text.slice(0, SHOWN_MAX_CHARS)}...` : text;
 }
 
 /** True when `value` can be bound to a statement as is. */
