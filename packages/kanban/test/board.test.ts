@@ -86,6 +86,8 @@ describe.each(backends)('through $name', (backend) => {
       await expectCode(board.create({ title: '   ' }), 'INVALID_ARGUMENT');
       await expectCode(board.create({ title: 'x', parents: ['nope'] }), 'INVALID_ARGUMENT');
       await expectCode(board.create({ title: 'x', priority: 1.5 }), 'INVALID_ARGUMENT');
+      await expectCode(board.create({ title: 'x', priority: 2n as never }), 'INVALID_ARGUMENT');
+      await expectCode(board.list({ status: 1n as never }), 'INVALID_ARGUMENT');
       await expectCode(board.create({ title: 'x', assignee: 'not a profile!' }), 'INVALID_ARGUMENT');
     });
 
