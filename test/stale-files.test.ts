@@ -23,6 +23,17 @@ afterEach(async () => {
   removeTempDirs();
 });
 
+/** Once every member has closed: `file` passes its integrity check, and the first column of each query's rows. */
+function readBack(file: string, ...queries: string[]): unknown[][] {
+  const db = new Database(file, { readonly: true });
+  try {
+    expect(db.prepare('PRAGMA integrity_check').pluck().get()).toBe('ok');
+    return queries.map((query) => db.prepare(query).pluck().all());
+  } finally {
+    db.close();
+  }
+}
+
 function readRecord(file: string): { pid: number; epoch: number } {
   return JSON.parse(fs.readFileSync(storePaths(file).record, 'utf8')) as { pid: number; epoch: number };
 }
@@ -181,14 +192,8 @@ describe.each([
     second.send({ cmd: 'close' });
     await second.whenExited();
 
-    const db = new Database(file, { readonly: true });
-    try {
-      expect(db.prepare('PRAGMA integrity_check').pluck().get()).toBe('ok');
-      const ids = db.prepare('SELECT id FROM rows ORDER BY id').pluck().all();
-      expect(ids).toEqual(change === 'replaced' ? ['after', 'fresh'] : ['after']);
-    } finally {
-      db.close();
-    }
+    const [ids] = readBack(file, 'SELECT id FROM rows ORDER BY id');
+    expect(ids).toEqual(change === 'replaced' ? ['after', 'fresh'] : ['after']);
     const aside = fs.readdirSync(path.dirname(file)).filter((f) => f.startsWith('unwatched.db-wal.lost-epoch1-'));
     expect(aside).toHaveLength(1);
   });
@@ -216,13 +221,8 @@ test("a leader that dies on a replaced file before writing its record: the next 
   next.send({ cmd: 'close' });
   await next.whenExited();
 
-  const db = new Database(file, { readonly: true });
-  try {
-    expect(db.prepare('PRAGMA integrity_check').pluck().get()).toBe('ok');
-    expect(db.prepare('SELECT name FROM _baton_epochs ORDER BY epoch').pluck().all()).toEqual(['doomed', 'next']);
-    expect(db.prepare('SELECT id FROM rows').pluck().all()).toEqual(['after']);
-  } finally {
-    db.close();
-  }
+  const [leaders, ids] = readBack(file, 'SELECT name FROM _baton_epochs ORDER BY epoch', 'SELECT id FROM rows');
+  expect(leaders).toEqual(['doomed', 'next']);
+  expect(ids).toEqual(['after']);
   expect(fs.readdirSync(path.dirname(file)).filter((f) => f.includes('.lost-epoch'))).toEqual([]);
 });

@@ -14,6 +14,7 @@ import socket
 import sqlite3
 import struct
 import unittest
+from typing import Any
 
 from baton import StoreError, open_store
 from baton.framing import FrameDecoder, decode_payload, encode_frame
@@ -44,6 +45,16 @@ def exchange(socket_path: str, data: bytes) -> list:
 
 class LeaderFaults(SharedDatabaseTest):
     prefix = "baton-pyf-"
+
+    def _read_back(self, db: str, *queries: str) -> list[list[Any]]:
+        """Once every member has closed: ``db`` passes its integrity check, and the first column
+        of each query's rows."""
+        check = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
+        try:
+            self.assertEqual(check.execute("PRAGMA integrity_check").fetchone()[0], "ok")
+            return [[row[0] for row in check.execute(query)] for query in queries]
+        finally:
+            check.close()
 
     def test_bad_input_is_refused_with_a_code_and_the_leader_carries_on(self) -> None:
         leader = PyMember(self.db, name="py-leader")
@@ -154,12 +165,7 @@ class LeaderFaults(SharedDatabaseTest):
                 self.assertIn("moved aside", warned["message"])
                 second.execute("INSERT INTO rows (id, member) VALUES ('after', 'second')")
                 second.close()
-                check = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
-                try:
-                    self.assertEqual(check.execute("PRAGMA integrity_check").fetchone()[0], "ok")
-                    ids = [row[0] for row in check.execute("SELECT id FROM rows ORDER BY id")]
-                finally:
-                    check.close()
+                (ids,) = self._read_back(db, "SELECT id FROM rows ORDER BY id")
                 self.assertEqual(ids, ["after", "fresh"] if change == "replaced" else ["after"])
                 self.assertEqual(len(glob.glob(db + "-wal.lost-epoch1-*")), 1)
 
@@ -186,13 +192,7 @@ class LeaderFaults(SharedDatabaseTest):
                 self.assertEqual(after.opened()["role"], "leader")
                 after.execute("INSERT INTO rows (id, member) VALUES ('after', 'next')")
                 after.close()
-                check = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
-                try:
-                    self.assertEqual(check.execute("PRAGMA integrity_check").fetchone()[0], "ok")
-                    leaders = [row[0] for row in check.execute("SELECT name FROM _baton_epochs ORDER BY epoch")]
-                    ids = [row[0] for row in check.execute("SELECT id FROM rows")]
-                finally:
-                    check.close()
+                leaders, ids = self._read_back(db, "SELECT name FROM _baton_epochs ORDER BY epoch", "SELECT id FROM rows")
                 self.assertEqual(leaders, ["doomed", "next"])
                 self.assertEqual(ids, ["after"])
                 self.assertEqual(glob.glob(db + "-wal.lost-epoch*"), [])
