@@ -511,18 +511,64 @@ function checkTargets(
     );
   const x = (v: number): string => `${v.toFixed(2)}x`;
   const checks: TargetCheck[] = [];
-  /** A check that Baton's throughput is at least `minimum` times direct access's or the minimal design's. */
-  const ratioCheck = (
-    against: 'direct' | 'minimal',
-    target: string,
-    minimum: number,
-    scenario: string,
-    sync: SyncMode,
-    members: number,
-    inflight: number,
-    flushMs: number,
-  ): void => {
-    const ratio = ratioOf(scenario, sync, members, inflight, flushMs);
+  // Baton's throughput at least `minimum` times the minimal design's or direct access's, on one row.
+  const ratioTargets: {
+    target: string;
+    against: 'minimal' | 'direct';
+    minimum: number;
+    row: [scenario: string, sync: SyncMode, members: number, inflight: number, flushMs: number];
+  }[] = [
+    {
+      target: '7 writers, FULL, one in flight, steady state',
+      against: 'minimal',
+      minimum: 0.95,
+      row: ['writes', 'full', FLEET, 1, 0],
+    },
+    {
+      target: '7 writers, NORMAL, one in flight, steady state',
+      against: 'minimal',
+      minimum: 0.9,
+      row: ['writes', 'normal', FLEET, 1, 0],
+    },
+    {
+      target: `7 writers, NORMAL, pipelined (${PIPELINE_DEPTH} in flight), steady state`,
+      against: 'minimal',
+      minimum: 0.9,
+      row: ['pipelined', 'normal', FLEET, PIPELINE_DEPTH, 0],
+    },
+    {
+      target: '7 writers, FULL, one in flight, flush 0',
+      against: 'direct',
+      minimum: 1.2,
+      row: ['writes', 'full', FLEET, 1, 0],
+    },
+    {
+      target: `7 writers, FULL, one in flight, flush ${SLOW_FLUSH_MS} ms`,
+      against: 'direct',
+      minimum: 4,
+      row: ['writes', 'full', FLEET, 1, SLOW_FLUSH_MS],
+    },
+    {
+      target: '7 writers, NORMAL, one in flight, flush 0',
+      against: 'direct',
+      minimum: 0.4,
+      row: ['writes', 'normal', FLEET, 1, 0],
+    },
+    {
+      target: `1 writer, FULL, one in flight, flush ${SLOW_FLUSH_MS} ms`,
+      against: 'direct',
+      minimum: 0.9,
+      row: ['writes', 'full', 1, 1, SLOW_FLUSH_MS],
+    },
+    {
+      target: `7 writers, NORMAL, pipelined (${PIPELINE_DEPTH} in flight), flush 0`,
+      against: 'direct',
+      minimum: 2,
+      row: ['pipelined', 'normal', FLEET, PIPELINE_DEPTH, 0],
+    },
+  ];
+  for (const { target, against, minimum, row } of ratioTargets) {
+    const ratio = ratioOf(...row);
     const raw = ratio === undefined ? null : against === 'direct' ? ratio.throughputRatio : ratio.minimalRatio;
     const value = raw !== null && Number.isFinite(raw) ? raw : null;
     const noisy = ratio?.noisy === true;
@@ -532,55 +578,7 @@ function checkTargets(
       measured: value === null ? 'not run' : `${x(value)}${noisy ? ' (noisy)' : ''}`,
       met: value === null || noisy ? null : value >= minimum,
     });
-  };
-  const ratioTarget = (
-    target: string,
-    minimum: number,
-    scenario: string,
-    sync: SyncMode,
-    members: number,
-    inflight: number,
-    flushMs: number,
-  ): void => ratioCheck('direct', target, minimum, scenario, sync, members, inflight, flushMs);
-  const minimalTarget = (
-    target: string,
-    minimum: number,
-    scenario: string,
-    sync: SyncMode,
-    members: number,
-    inflight: number,
-  ): void => ratioCheck('minimal', target, minimum, scenario, sync, members, inflight, 0);
-  minimalTarget('7 writers, FULL, one in flight, steady state', 0.95, 'writes', 'full', FLEET, 1);
-  minimalTarget('7 writers, NORMAL, one in flight, steady state', 0.9, 'writes', 'normal', FLEET, 1);
-  minimalTarget(
-    `7 writers, NORMAL, pipelined (${PIPELINE_DEPTH} in flight), steady state`,
-    0.9,
-    'pipelined',
-    'normal',
-    FLEET,
-    PIPELINE_DEPTH,
-  );
-  ratioTarget('7 writers, FULL, one in flight, flush 0', 1.2, 'writes', 'full', FLEET, 1, 0);
-  ratioTarget(
-    `7 writers, FULL, one in flight, flush ${SLOW_FLUSH_MS} ms`,
-    4,
-    'writes',
-    'full',
-    FLEET,
-    1,
-    SLOW_FLUSH_MS,
-  );
-  ratioTarget('7 writers, NORMAL, one in flight, flush 0', 0.4, 'writes', 'normal', FLEET, 1, 0);
-  ratioTarget(`1 writer, FULL, one in flight, flush ${SLOW_FLUSH_MS} ms`, 0.9, 'writes', 'full', 1, 1, SLOW_FLUSH_MS);
-  ratioTarget(
-    `7 writers, NORMAL, pipelined (${PIPELINE_DEPTH} in flight), flush 0`,
-    2,
-    'pipelined',
-    'normal',
-    FLEET,
-    PIPELINE_DEPTH,
-    0,
-  );
+  }
   const cpu = results.find(
     (r) =>
       r.scenario === 'writes' &&
