@@ -28,6 +28,18 @@ export interface Standby {
   warmed: Promise<WarmReport | null>;
 }
 
+/**
+ * Releases the election lock once the engine has closed the database, after `beforeLockRelease`
+ * closed the member's own connections to the file, whatever that did.
+ */
+function releaseLock(lock: LeaderLock, beforeLockRelease: () => void): void {
+  try {
+    beforeLockRelease();
+  } finally {
+    lock.release();
+  }
+}
+
 /** A running leader engine hosted by this process. */
 export class LeaderHost {
   private stoppedWaiters: ((stopped: StopReport) => void)[] = [];
@@ -86,11 +98,7 @@ export class LeaderHost {
     return new Promise((resolve, reject) => {
       let host: LeaderHost | null = null;
       const failed = (error: BatonError): void => {
-        try {
-          watch.beforeLockRelease();
-        } finally {
-          lock.release();
-        }
+        releaseLock(lock, watch.beforeLockRelease);
         void worker.terminate();
         reject(error);
       };
@@ -189,11 +197,7 @@ export class LeaderHost {
   private ended(stopped: StopReport): void {
     if (this.result !== null) return;
     this.result = stopped;
-    try {
-      this.beforeLockRelease();
-    } finally {
-      this.lock.release(); // whatever closing the member's own connections did
-    }
+    releaseLock(this.lock, this.beforeLockRelease);
     void this.worker.terminate();
     for (const waiter of this.stoppedWaiters) waiter(stopped);
     this.stoppedWaiters = [];
