@@ -201,8 +201,9 @@ export async function checkRows(
   let unrequestedCount = 0;
   const duplicated: string[] = [];
   let duplicatedCount = 0;
-  const partialEarlier: string[] = [];
-  let partialEarlierCount = 0;
+  // Batches or transactions partly applied: in a replaced file (found while placing) or in the last one holding them.
+  const partial: string[] = [];
+  let partialCount = 0;
   let rowsInDatabase = 0;
   const rowsByGeneration: number[] = [];
   for (const file of files) {
@@ -237,11 +238,9 @@ export async function checkRows(
       // The first of its rows in a later file (files are read in generation order): the copy
       // in the earlier one must have been whole.
       if (log.present[seq]! !== rows) {
-        partialEarlierCount++;
-        if (partialEarlier.length < 5)
-          partialEarlier.push(
-            `${parts.slice(0, 3).join('.')} (${log.present[seq]}/${rows} rows in generation ${earlier})`,
-          );
+        partialCount++;
+        if (partial.length < 5)
+          partial.push(`${parts.slice(0, 3).join('.')} (${log.present[seq]}/${rows} rows in generation ${earlier})`);
       }
       log.presentEarlier[seq]! += log.present[seq]!;
       log.present[seq] = 0;
@@ -254,8 +253,6 @@ export async function checkRows(
 
   const lost: string[] = [];
   let lostRows = 0;
-  const partial: string[] = [];
-  let partialCount = 0;
   const appliedAfterFailure: string[] = [];
   let appliedAfterFailureCount = 0;
   const totals: WriteTotals = {
@@ -325,11 +322,11 @@ export async function checkRows(
     },
     {
       name: 'no batch or transaction partly applied',
-      ok: partialCount + partialEarlierCount === 0,
+      ok: partialCount === 0,
       detail:
-        partialCount + partialEarlierCount === 0
+        partialCount === 0
           ? `unanswered operations (member killed or request failed in doubt): ${totals.opsUncertainApplied} applied whole, ${totals.opsUncertainNotApplied} not at all`
-          : examples([...partial, ...partialEarlier], partialCount + partialEarlierCount),
+          : examples(partial, partialCount),
     },
     {
       name: 'nothing applied that was refused or rolled back',
