@@ -28,7 +28,9 @@ const HELP = `Usage: node scripts/dist/bench/profile.js [options]
 Runs one configuration once with instruments (build first: npm run build).
 
 Options:
-  --system <name>         baton, baton-local (members with reads: 'local') or direct; default baton
+  --system <name>         baton, baton-local (members with reads: 'local'), minimal (the bench's
+                          minimal forwarding design, its leader a process of its own) or direct;
+                          default baton
   --sync full|normal      default full
   --members <n>           default 7
   --inflight <n>          requests in flight per member, default 1
@@ -40,8 +42,8 @@ Options:
   --out <dir>             keep traces and profiles in <dir> (default: removed at the end)
   -h, --help`;
 
-/** The systems this tool can run (the minimal design needs its leader process, which only the bench starts). */
-const PROFILED_SYSTEMS = ['baton', 'baton-local', 'direct'] as const;
+/** The systems this tool can run. */
+const PROFILED_SYSTEMS = ['baton', 'baton-local', 'minimal', 'direct'] as const;
 
 interface Options {
   system: (typeof PROFILED_SYSTEMS)[number];
@@ -145,22 +147,42 @@ async function main(argv: string[]): Promise<number> {
   fs.mkdirSync(output, { recursive: true });
   const database = path.join(dir, 'bench.db');
   createDatabase(database, SEED_ROWS);
-  if (options.system !== 'direct') workspace.trackBatonSocket(database);
+  const batonLike = options.system === 'baton' || options.system === 'baton-local';
+  if (batonLike) workspace.trackBatonSocket(database);
   if (options.cpuProf) setWorkerExecArgv(['--cpu-prof', `--cpu-prof-dir=${output}`]);
 
+  // The minimal design's leader is a process of its own, started before its members; it is
+  // profiled and traced as the leader, and its CPU time is in the table with theirs.
+  const socketPath = path.join(dir, 'minimal.sock');
+  const minimalLeader =
+    options.system === 'minimal'
+      ? WorkerProcess.spawn(
+          { kind: 'minimal-leader', path: database, socketPath, sync: options.sync },
+          'minimal leader',
+        )
+      : null;
+  await minimalLeader?.ready();
   const members = Array.from({ length: options.members }, (_, index) =>
     WorkerProcess.spawn(
-      { kind: 'load', system: options.system, path: database, sync: options.sync, index, seedRows: SEED_ROWS },
+      {
+        kind: 'load',
+        system: options.system,
+        path: minimalLeader === null ? database : socketPath,
+        sync: options.sync,
+        index,
+        seedRows: SEED_ROWS,
+      },
       `member ${index}`,
     ),
   );
   const traces: StraceSession[] = [];
   try {
     await Promise.all(members.map((member) => member.ready()));
-    const leader = members.find((member) => member.role === 'leader') ?? members[0]!;
+    if (minimalLeader !== null) members.unshift(minimalLeader);
+    const leader = minimalLeader ?? members.find((member) => member.role === 'leader') ?? members[0]!;
     const follower = members.find((member) => member !== leader) ?? null;
     const roleOf = (pid: number): string => members.find((m) => m.pid === pid)?.role ?? '?';
-    const before = options.system !== 'direct' ? await counters(leader) : null;
+    const before = batonLike ? await counters(leader) : null;
     if (options.strace) {
       traces.push(await StraceSession.attach(leader.pid, path.join(output, `strace-${leader.pid}.txt`)));
       if (follower !== null)
@@ -181,7 +203,7 @@ async function main(argv: string[]): Promise<number> {
       members.map(async (member) => (await member.next('report', options.durationMs + 120_000)).report),
     );
     const threads = await Promise.all(traces.map((trace) => trace.stop()));
-    const after = options.system !== 'direct' ? await counters(leader) : null;
+    const after = batonLike ? await counters(leader) : null;
 
     const requests = reports.reduce((sum, r) => sum + r.ackedWrites, 0);
     const opsPerSec = reports.reduce((sum, r) => sum + (r.windowMs > 0 ? (r.completed * 1000) / r.windowMs : 0), 0);
@@ -222,9 +244,10 @@ async function main(argv: string[]): Promise<number> {
       const perThread = threads[i]!;
       const member = members.find((m) => m.pid === trace.pid)!;
       const own = reports[members.indexOf(member)]!.ackedWrites;
-      // The engine thread is the one that writes the database file.
+      // The engine thread is the one that writes the database file: a worker thread of a Baton
+      // member, the main thread of the minimal design's leader.
       const engine = perThread
-        .filter((t) => t.tid !== trace.pid)
+        .filter((t) => t.tid !== trace.pid || member === minimalLeader)
         .sort((a, b) => countOf(b, 'pwrite64', 'fdatasync', 'fsync') - countOf(a, 'pwrite64', 'fdatasync', 'fsync'))[0];
       const isEngine = (t: ThreadSyscalls): boolean =>
         options.system !== 'direct' && t === engine && countOf(t, 'pwrite64') > 0;
@@ -232,7 +255,7 @@ async function main(argv: string[]): Promise<number> {
       out.push(
         syscallTable(
           perThread,
-          (t) => (t.tid === trace.pid ? 'main' : isEngine(t) ? 'leader engine' : 'other'),
+          (t) => (isEngine(t) ? 'leader engine' : t.tid === trace.pid ? 'main' : 'other'),
           (t) =>
             isEngine(t) ? (commits !== null ? ['commit', commits] : ['request', requests]) : ['own request', own],
         ),
