@@ -14,6 +14,7 @@ import { nowMs } from './clock';
 import { CURVE_SLICE_MS, type CurveSlice, type RunReport, type RunSpec, type StatusSample } from './messages';
 import { counterDelta, errorCode, type LeaderCounters, type Target } from './targets/target';
 import { randomRowId } from './workload';
+import { SampleBuffer } from './sample-buffer';
 import { sleep } from '../shared';
 
 /**
@@ -53,7 +54,7 @@ export async function runLoad(target: Target, spec: RunSpec, seedRows: number): 
   const curve = new Curve(nowMs());
   const startAt = nowMs() + spec.warmupMs;
   const endAt = startAt + spec.durationMs;
-  const latencies: number[] = [];
+  const latencies = new SampleBuffer();
   const errors: Record<string, number> = {};
   let completed = 0;
   let ackedWrites = 0;
@@ -121,7 +122,7 @@ export async function runLoad(target: Target, spec: RunSpec, seedRows: number): 
   return {
     completed,
     ackedWrites,
-    latencies: Float64Array.from(latencies),
+    latencies: latencies.take(),
     windowMs: openedAt !== null && closedAt !== null ? closedAt - openedAt : 0,
     windowStartMs: openedAt ?? 0,
     cpuUs: cpu === null ? 0 : cpu.user + cpu.system,

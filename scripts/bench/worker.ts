@@ -8,6 +8,7 @@
 import { nowMs } from './clock';
 import { observeIdle, runLoad } from './load-loop';
 import type { FromWorker, RunSpec, ToWorker, WorkerConfig } from './messages';
+import { SampleBuffer } from './sample-buffer';
 import { errorCode, type Target } from './targets/target';
 import { randomRowId } from './workload';
 
@@ -58,7 +59,7 @@ class FailoverLoop {
   private lastFailoverMs: number | null = null;
   private ackedWrites = 0;
   /** When each write since the last `acks` was acknowledged. */
-  private acks: number[] = [];
+  private readonly acks = new SampleBuffer();
   private readonly errors: Record<string, number> = {};
   private finished: Promise<void> = Promise.resolve();
 
@@ -80,8 +81,7 @@ class FailoverLoop {
 
   /** Sends the acknowledgement times since the last call, and forgets them. */
   sendAcks(): void {
-    send({ t: 'acks', atMs: Float64Array.from(this.acks) });
-    this.acks = [];
+    send({ t: 'acks', atMs: this.acks.take() });
   }
 
   async stop(): Promise<void> {
