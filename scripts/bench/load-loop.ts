@@ -3,12 +3,13 @@
  * issuing its next request as soon as its previous one ends, for a warmup and then a
  * measured window.
  *
- * The window is what this process observed: it opens at the first timestamp past the warmup
- * and closes at the first timestamp past its end, and requests completed between the two are
- * counted. A direct worker blocked in SQLite's busy handler cannot look at the clock, so its
- * window may open late; counting against the observed window keeps rate and CPU consistent.
- * Latencies include requests that started in the window and ended after it: dropping them
- * would hide exactly the multi-second stalls of the baseline.
+ * The window is what this process observed: it opens when its timer runs after the warmup and
+ * closes when its timer runs after its duration, and requests completed between the two are
+ * counted. A direct worker blocked in SQLite's busy handler runs no timer, so its window may
+ * open late; counting against the observed window keeps rate and CPU consistent. Latencies
+ * are those of every request that ended after the window opened, those that started in it and
+ * ended after it included: dropping them would hide exactly the multi-second stalls of the
+ * baseline.
  */
 import { nowMs } from './clock';
 import { CURVE_SLICE_MS, type CurveSlice, type RunReport, type RunSpec, type StatusSample } from './messages';
@@ -52,11 +53,14 @@ class Curve {
 /** Runs `spec` against `target` and reports what this process measured. */
 export async function runLoad(target: Target, spec: RunSpec, seedRows: number): Promise<RunReport> {
   const curve = new Curve(nowMs());
-  const startAt = nowMs() + spec.warmupMs;
-  const endAt = startAt + spec.durationMs;
   const latencies = new SampleBuffer();
   const errors: Record<string, number> = {};
-  let completed = 0;
+  /** Requests completed since the start, and at the window's opening and closing. */
+  let completedTotal = 0;
+  let completedAtOpen = 0;
+  let completedAtClose = 0;
+  /** Samples before this index ended before the window opened. */
+  let firstSampleInWindow = 0;
   let ackedWrites = 0;
   let openedAt: number | null = null;
   let closedAt: number | null = null;
@@ -68,28 +72,28 @@ export async function runLoad(target: Target, spec: RunSpec, seedRows: number): 
   const sample = (): Promise<LeaderCounters | null> | null =>
     spec.sampleStatus && target.counters !== undefined ? target.counters().catch(() => null) : null;
 
-  /** Opens and closes the window on the first timestamps past its bounds. */
-  const observe = (t: number): void => {
-    if (openedAt === null && t >= startAt) {
-      openedAt = t;
-      cpuAtOpen = process.cpuUsage();
-      countersAtOpen = sample();
-    }
-    if (openedAt !== null && closedAt === null && t >= endAt) {
-      closedAt = t;
-      cpuInWindow = process.cpuUsage(cpuAtOpen ?? undefined);
-      countersAtClose = sample();
-    }
-  };
+  // The window opens and closes on timers, not in the lanes: code the lanes first ran at the
+  // window's opening (counting, keeping latencies) made V8 throw their optimized code away
+  // there (--trace-deopt: "insufficient type feedback"), in every member of every system,
+  // and the first half second of every window dipped while it was optimized again.
+  const opening = setTimeout(() => {
+    openedAt = nowMs();
+    cpuAtOpen = process.cpuUsage();
+    completedAtOpen = completedTotal;
+    firstSampleInWindow = latencies.count;
+    countersAtOpen = sample();
+  }, spec.warmupMs);
+  const closing = setTimeout(() => {
+    closedAt = nowMs();
+    cpuInWindow = process.cpuUsage(cpuAtOpen ?? undefined);
+    completedAtClose = completedTotal;
+    countersAtClose = sample();
+  }, spec.warmupMs + spec.durationMs);
 
   const lane = async (): Promise<void> => {
-    for (;;) {
+    while (closedAt === null) {
       const begin = nowMs();
-      observe(begin);
-      if (begin >= endAt) return;
-      const startedInWindow = openedAt !== null;
       const isRead = spec.readFraction > 0 && Math.random() < spec.readFraction;
-      let ok = true;
       try {
         if (isRead) await target.read(randomRowId(seedRows));
         else {
@@ -97,22 +101,23 @@ export async function runLoad(target: Target, spec: RunSpec, seedRows: number): 
           ackedWrites++;
         }
       } catch (error) {
-        ok = false;
         const code = errorCode(error);
         errors[code] = (errors[code] ?? 0) + 1;
+        continue;
       }
       const end = nowMs();
-      const wasOpen = openedAt !== null && end > openedAt;
-      observe(end);
-      const inWindow = wasOpen && (closedAt === null || end <= closedAt);
-      if (!ok) continue;
-      if (end < endAt) curve.completedAt(end);
-      if (inWindow) completed++;
-      if (inWindow || startedInWindow) latencies.push(end - begin);
+      curve.completedAt(end);
+      completedTotal++;
+      latencies.push(end - begin);
     }
   };
 
-  await Promise.all(Array.from({ length: spec.inflight }, lane));
+  try {
+    await Promise.all(Array.from({ length: spec.inflight }, lane));
+  } finally {
+    clearTimeout(opening);
+    clearTimeout(closing);
+  }
   const cpu = cpuInWindow as NodeJS.CpuUsage | null;
   const [before, after] = await Promise.all([
     countersAtOpen as Promise<LeaderCounters | null> | null,
@@ -120,9 +125,9 @@ export async function runLoad(target: Target, spec: RunSpec, seedRows: number): 
   ]);
   const status: StatusSample | null = before !== null && after !== null ? counterDelta(before, after) : null;
   return {
-    completed,
+    completed: completedAtClose - completedAtOpen,
     ackedWrites,
-    latencies: latencies.take(),
+    latencies: latencies.since(firstSampleInWindow),
     windowMs: openedAt !== null && closedAt !== null ? closedAt - openedAt : 0,
     windowStartMs: openedAt ?? 0,
     cpuUs: cpu === null ? 0 : cpu.user + cpu.system,

@@ -97,7 +97,7 @@ export interface RunReport {
   completed: number;
   /** Writes acknowledged over the whole run, warmup and tail included (checked against the database afterwards). */
   ackedWrites: number;
-  /** Latency of every request that completed in the window or started in it (ms). */
+  /** Latency of every request that ended after the window opened, those that ended after it closed included (ms). */
   latencies: Float64Array;
   /** The window as actually observed by this process (ms). */
   windowMs: number;

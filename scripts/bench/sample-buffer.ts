@@ -12,22 +12,32 @@
  */
 export class SampleBuffer {
   private values = new Float64Array(1024);
-  private count = 0;
+  private held = 0;
 
   /** Appends one value. */
   push(value: number): void {
-    if (this.count === this.values.length) {
+    if (this.held === this.values.length) {
       const larger = new Float64Array(this.values.length * 2);
       larger.set(this.values);
       this.values = larger;
     }
-    this.values[this.count++] = value;
+    this.values[this.held++] = value;
   }
 
-  /** The values appended since the last `take` (a copy of exactly that length), and starts afresh. */
+  /** How many values are held. */
+  get count(): number {
+    return this.held;
+  }
+
+  /** A copy of the values from index `start` on. */
+  since(start: number): Float64Array {
+    return this.values.slice(start, this.held);
+  }
+
+  /** A copy of every value held, and starts afresh. */
   take(): Float64Array {
-    const taken = this.values.slice(0, this.count);
-    this.count = 0;
+    const taken = this.values.slice(0, this.held);
+    this.held = 0;
     return taken;
   }
 }
