@@ -3,13 +3,13 @@
  * issuing its next request as soon as its previous one ends, for a warmup and then a
  * measured window.
  *
- * The window is what this process observed: it opens when its timer runs after the warmup and
- * closes when its timer runs after its duration, and requests completed between the two are
- * counted. A direct worker blocked in SQLite's busy handler runs no timer, so its window may
- * open late; counting against the observed window keeps rate and CPU consistent. Latencies
- * are those of every request that ended after the window opened, those that started in it and
- * ended after it included: dropping them would hide exactly the multi-second stalls of the
- * baseline.
+ * The window is what this process observed: it opens at the first timestamp past the warmup
+ * and closes at the first timestamp past its end, and requests completed between the two are
+ * counted. A direct worker blocked in SQLite's busy handler cannot look at the clock, so its
+ * window may open late; counting against the observed window keeps rate and CPU consistent.
+ * Latencies are those of every request that ended after the window opened, those that started
+ * in it and ended after it included: dropping them would hide exactly the multi-second stalls
+ * of the baseline.
  */
 import { nowMs } from './clock';
 import { CURVE_SLICE_MS, type CurveSlice, type RunReport, type RunSpec, type StatusSample } from './messages';
@@ -18,18 +18,56 @@ import { randomRowId } from './workload';
 import { SampleBuffer } from './sample-buffer';
 import { sleep } from '../shared';
 
-/**
- * The warm-up curve of one process: requests completed and CPU time per `CURVE_SLICE_MS` from
- * `startedAt`, warm-up and window alike, so the report shows when the process settled.
- */
-class Curve {
-  readonly slices: CurveSlice[] = [];
-  private sliceEndsAt: number;
-  private completed = 0;
-  private cpuAtSliceStart = process.cpuUsage();
+/** What a process had done when it passed one mark of its timeline. */
+interface Snapshot {
+  /** When it passed the mark (the first timestamp it looked at past it). */
+  at: number;
+  /** Its CPU time so far, all threads, in microseconds. */
+  cpuUs: number;
+  /** Requests completed so far. */
+  completed: number;
+}
 
-  constructor(startedAt: number) {
-    this.sliceEndsAt = startedAt + CURVE_SLICE_MS;
+/** The window as a process passed it. */
+interface PassedWindow {
+  openedAt: number;
+  ms: number;
+  cpuUs: number;
+  completed: number;
+  /** Requests completed before it opened. */
+  completedBefore: number;
+}
+
+/**
+ * The marks a process passes while it generates load, in ms from its start: one every
+ * `CURVE_SLICE_MS` (the warm-up curve) and the window's opening and closing. Each is passed by
+ * the same code at the first timestamp past it, which notes the time, the CPU time and the
+ * requests completed.
+ *
+ * One code path for every mark is the point: code the lanes first ran when the window opened
+ * made V8 throw their optimized code away there (--trace-deopt: "insufficient type feedback",
+ * in every member of every system), and the first half second of every window dipped while it
+ * was optimized again. A slice mark passes every 500 ms of the warmup, so by the window's
+ * opening that code is long optimized.
+ */
+class Timeline {
+  /** Mark offsets (ms from the start), ascending. */
+  private readonly marks: number[];
+  private next = 0;
+  private readonly snapshots = new Map<number, Snapshot>();
+  /** Requests completed so far. */
+  completed = 0;
+
+  constructor(
+    private readonly startedAt: number,
+    private readonly window: { opensAfterMs: number; lastsMs: number },
+  ) {
+    const closesAfterMs = window.opensAfterMs + window.lastsMs;
+    const marks = new Set([window.opensAfterMs, closesAfterMs]);
+    for (let offset = CURVE_SLICE_MS; offset < closesAfterMs + CURVE_SLICE_MS; offset += CURVE_SLICE_MS)
+      marks.add(offset);
+    this.marks = [...marks].sort((a, b) => a - b);
+    this.snapshots.set(0, { at: startedAt, cpuUs: cpuTimeUs(), completed: 0 });
   }
 
   /** One more request completed at `t`. */
@@ -38,61 +76,79 @@ class Curve {
     this.completed++;
   }
 
-  /** Closes every slice that ended before `t`; a slice in which nothing completed is recorded empty. */
+  /** Passes every mark at or before `t`. */
   passed(t: number): void {
-    while (t >= this.sliceEndsAt) {
-      const cpu = process.cpuUsage(this.cpuAtSliceStart);
-      this.cpuAtSliceStart = process.cpuUsage();
-      this.slices.push({ completed: this.completed, cpuUs: cpu.user + cpu.system });
-      this.completed = 0;
-      this.sliceEndsAt += CURVE_SLICE_MS;
+    const offset = t - this.startedAt;
+    while (this.next < this.marks.length && offset >= this.marks[this.next]!) {
+      this.snapshots.set(this.marks[this.next++]!, { at: t, cpuUs: cpuTimeUs(), completed: this.completed });
+    }
+  }
+
+  /** The window, or null when it was not passed. */
+  passedWindow(): PassedWindow | null {
+    const opened = this.snapshots.get(this.window.opensAfterMs);
+    const closed = this.snapshots.get(this.window.opensAfterMs + this.window.lastsMs);
+    if (opened === undefined || closed === undefined) return null;
+    return {
+      openedAt: opened.at,
+      ms: closed.at - opened.at,
+      cpuUs: closed.cpuUs - opened.cpuUs,
+      completed: closed.completed - opened.completed,
+      completedBefore: opened.completed,
+    };
+  }
+
+  /** The warm-up curve: completions and CPU time per slice, for every slice passed. */
+  curve(): CurveSlice[] {
+    const slices: CurveSlice[] = [];
+    for (let from = 0; ; from += CURVE_SLICE_MS) {
+      const first = this.snapshots.get(from);
+      const last = this.snapshots.get(from + CURVE_SLICE_MS);
+      if (first === undefined || last === undefined) return slices;
+      slices.push({ completed: last.completed - first.completed, cpuUs: last.cpuUs - first.cpuUs });
     }
   }
 }
 
+/** This process's CPU time so far, all threads, in microseconds. */
+function cpuTimeUs(): number {
+  const { user, system } = process.cpuUsage();
+  return user + system;
+}
+
 /** Runs `spec` against `target` and reports what this process measured. */
 export async function runLoad(target: Target, spec: RunSpec, seedRows: number): Promise<RunReport> {
-  const curve = new Curve(nowMs());
+  const startedAt = nowMs();
+  const closesAt = startedAt + spec.warmupMs + spec.durationMs;
+  const timeline = new Timeline(startedAt, { opensAfterMs: spec.warmupMs, lastsMs: spec.durationMs });
   const latencies = new SampleBuffer();
   const errors: Record<string, number> = {};
-  /** Requests completed since the start, and at the window's opening and closing. */
-  let completedTotal = 0;
-  let completedAtOpen = 0;
-  let completedAtClose = 0;
-  /** Samples before this index ended before the window opened. */
-  let firstSampleInWindow = 0;
   let ackedWrites = 0;
-  let openedAt: number | null = null;
-  let closedAt: number | null = null;
-  let cpuAtOpen: NodeJS.CpuUsage | null = null;
-  let cpuInWindow: NodeJS.CpuUsage | null = null;
-  let countersAtOpen: Promise<LeaderCounters | null> | null = null;
-  let countersAtClose: Promise<LeaderCounters | null> | null = null;
-  // Sampled without waiting (the lanes keep going); a failed sample only loses the group size.
-  const sample = (): Promise<LeaderCounters | null> | null =>
-    spec.sampleStatus && target.counters !== undefined ? target.counters().catch(() => null) : null;
 
-  // The window opens and closes on timers, not in the lanes: code the lanes first ran at the
-  // window's opening (counting, keeping latencies) made V8 throw their optimized code away
-  // there (--trace-deopt: "insufficient type feedback"), in every member of every system,
-  // and the first half second of every window dipped while it was optimized again.
-  const opening = setTimeout(() => {
-    openedAt = nowMs();
-    cpuAtOpen = process.cpuUsage();
-    completedAtOpen = completedTotal;
-    firstSampleInWindow = latencies.count;
-    countersAtOpen = sample();
-  }, spec.warmupMs);
-  const closing = setTimeout(() => {
-    closedAt = nowMs();
-    cpuInWindow = process.cpuUsage(cpuAtOpen ?? undefined);
-    completedAtClose = completedTotal;
-    countersAtClose = sample();
-  }, spec.warmupMs + spec.durationMs);
+  // The leader's counters, sampled around the window (the group size) on timers, without
+  // waiting: the lanes keep going. A failed sample only loses the group size.
+  const sampled: { atOpen: Promise<LeaderCounters | null> | null; atClose: Promise<LeaderCounters | null> | null } = {
+    atOpen: null,
+    atClose: null,
+  };
+  const counters = spec.sampleStatus ? target.counters?.bind(target) : undefined;
+  const sampling =
+    counters === undefined
+      ? []
+      : [
+          setTimeout(() => {
+            sampled.atOpen = counters().catch(() => null);
+          }, spec.warmupMs),
+          setTimeout(() => {
+            sampled.atClose = counters().catch(() => null);
+          }, spec.warmupMs + spec.durationMs),
+        ];
 
   const lane = async (): Promise<void> => {
-    while (closedAt === null) {
+    for (;;) {
       const begin = nowMs();
+      timeline.passed(begin);
+      if (begin >= closesAt) return;
       const isRead = spec.readFraction > 0 && Math.random() < spec.readFraction;
       try {
         if (isRead) await target.read(randomRowId(seedRows));
@@ -106,8 +162,7 @@ export async function runLoad(target: Target, spec: RunSpec, seedRows: number): 
         continue;
       }
       const end = nowMs();
-      curve.completedAt(end);
-      completedTotal++;
+      timeline.completedAt(end);
       latencies.push(end - begin);
     }
   };
@@ -115,28 +170,25 @@ export async function runLoad(target: Target, spec: RunSpec, seedRows: number): 
   try {
     await Promise.all(Array.from({ length: spec.inflight }, lane));
   } finally {
-    clearTimeout(opening);
-    clearTimeout(closing);
+    for (const timer of sampling) clearTimeout(timer);
   }
-  const cpu = cpuInWindow as NodeJS.CpuUsage | null;
-  const [before, after] = await Promise.all([
-    countersAtOpen as Promise<LeaderCounters | null> | null,
-    countersAtClose as Promise<LeaderCounters | null> | null,
-  ]);
+  const [before, after] = await Promise.all([sampled.atOpen, sampled.atClose]);
   const status: StatusSample | null = before !== null && after !== null ? counterDelta(before, after) : null;
+  const window = timeline.passedWindow();
   return {
-    completed: completedAtClose - completedAtOpen,
+    completed: window?.completed ?? 0,
     ackedWrites,
-    latencies: latencies.since(firstSampleInWindow),
-    windowMs: openedAt !== null && closedAt !== null ? closedAt - openedAt : 0,
-    windowStartMs: openedAt ?? 0,
-    cpuUs: cpu === null ? 0 : cpu.user + cpu.system,
+    // Latencies are kept in completion order: those from the window's opening on.
+    latencies: latencies.since(window?.completedBefore ?? latencies.count),
+    windowMs: window?.ms ?? 0,
+    windowStartMs: window?.openedAt ?? 0,
+    cpuUs: window?.cpuUs ?? 0,
     // The whole run, warmup and tail included: one escape takes the whole busy timeout, so
     // counting only the window would miss the ones that straddle its bounds.
     busyEscaped: target.busyEscaped,
     errors,
     status,
-    curve: curve.slices,
+    curve: timeline.curve(),
   };
 }
 
@@ -145,26 +197,23 @@ export async function runLoad(target: Target, spec: RunSpec, seedRows: number): 
  * leader-hosting member, the echo server): only its CPU time over the same window counts.
  */
 export async function observeIdle(spec: RunSpec): Promise<RunReport> {
-  const curve = new Curve(nowMs());
-  // Its CPU per slice, on a timer: it completes no requests of its own to look at the clock on.
-  const ticker = setInterval(() => curve.passed(nowMs()), CURVE_SLICE_MS / 10);
-  await sleep(spec.warmupMs);
-  const openedAt = nowMs();
-  const cpuAtOpen = process.cpuUsage();
-  await sleep(spec.durationMs);
+  const timeline = new Timeline(nowMs(), { opensAfterMs: spec.warmupMs, lastsMs: spec.durationMs });
+  // Marks passed on a timer: it completes no requests of its own to look at the clock on.
+  const ticker = setInterval(() => timeline.passed(nowMs()), CURVE_SLICE_MS / 10);
+  await sleep(spec.warmupMs + spec.durationMs);
   clearInterval(ticker);
-  curve.passed(nowMs());
-  const cpu = process.cpuUsage(cpuAtOpen);
+  timeline.passed(nowMs());
+  const window = timeline.passedWindow();
   return {
     completed: 0,
     ackedWrites: 0,
     latencies: new Float64Array(0),
-    windowMs: nowMs() - openedAt,
-    windowStartMs: openedAt,
-    cpuUs: cpu.user + cpu.system,
+    windowMs: window?.ms ?? 0,
+    windowStartMs: window?.openedAt ?? 0,
+    cpuUs: window?.cpuUs ?? 0,
     busyEscaped: 0,
     errors: {},
     status: null,
-    curve: curve.slices,
+    curve: timeline.curve(),
   };
 }
