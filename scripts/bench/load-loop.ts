@@ -16,7 +16,6 @@ import { CURVE_SLICE_MS, type CurveSlice, type RunReport, type RunSpec, type Sta
 import { counterDelta, errorCode, type LeaderCounters, type Target } from './targets/target';
 import { randomRowId } from './workload';
 import { SampleBuffer } from './sample-buffer';
-import { sleep } from '../shared';
 
 /** What a process had done when it passed one mark of its timeline. */
 interface Snapshot {
@@ -82,6 +81,11 @@ class Timeline {
     while (this.next < this.marks.length && offset >= this.marks[this.next]!) {
       this.snapshots.set(this.marks[this.next++]!, { at: t, cpuUs: cpuTimeUs(), completed: this.completed });
     }
+  }
+
+  /** True once the window's closing was passed. */
+  get closed(): boolean {
+    return this.snapshots.has(this.window.opensAfterMs + this.window.lastsMs);
   }
 
   /** The window, or null when it was not passed. */
@@ -198,11 +202,17 @@ export async function runLoad(target: Target, spec: RunSpec, seedRows: number): 
  */
 export async function observeIdle(spec: RunSpec): Promise<RunReport> {
   const timeline = new Timeline(nowMs(), { opensAfterMs: spec.warmupMs, lastsMs: spec.durationMs });
-  // Marks passed on a timer: it completes no requests of its own to look at the clock on.
-  const ticker = setInterval(() => timeline.passed(nowMs()), CURVE_SLICE_MS / 10);
-  await sleep(spec.warmupMs + spec.durationMs);
-  clearInterval(ticker);
-  timeline.passed(nowMs());
+  // Marks passed on a timer, until the window's closing: it completes no requests of its own
+  // to look at the clock on. (Not one timer for the whole run: a timer may run a few ms before
+  // the same span has passed on the clock the marks are measured with.)
+  await new Promise<void>((resolve) => {
+    const ticker = setInterval(() => {
+      timeline.passed(nowMs());
+      if (!timeline.closed) return;
+      clearInterval(ticker);
+      resolve();
+    }, CURVE_SLICE_MS / 10);
+  });
   const window = timeline.passedWindow();
   return {
     completed: 0,
