@@ -1,4 +1,4 @@
-import { refusalReason } from '../src/sqlite/statement-guard';
+import { checkAllowed, refusalReason } from '../src/sqlite/statement-guard';
 
 test.each([
   'BEGIN IMMEDIATE',
@@ -59,4 +59,23 @@ test.each([
   const refusal = refusalReason(sql, context);
   if (reason === null) expect(refusal).toBeNull();
   else expect(refusal).toMatch(reason);
+});
+
+describe('checkAllowed remembers verdicts', () => {
+  test('per context: the same text keeps its own verdict in each, however often it is asked', () => {
+    for (let i = 0; i < 3; i++) {
+      expect(() => checkAllowed('SAVEPOINT a', 'statement')).toThrow(/only allowed inside transaction/);
+      expect(() => checkAllowed('SAVEPOINT a', 'transaction')).not.toThrow();
+      expect(() => checkAllowed('ROLLBACK', 'batch')).not.toThrow();
+      expect(() => checkAllowed('ROLLBACK', 'statement')).toThrow(/leader owns transaction boundaries/);
+    }
+  });
+
+  test("past its bound and for long texts, every verdict is still the guard's own", () => {
+    for (let i = 0; i < 1200; i++) expect(() => checkAllowed(`INSERT INTO t VALUES (${i})`, 'statement')).not.toThrow();
+    const longRefused = `/* ${'x'.repeat(5000)} */ VACUUM`;
+    expect(() => checkAllowed(longRefused, 'statement')).toThrow(/VACUUM is not allowed/);
+    expect(() => checkAllowed(longRefused, 'statement')).toThrow(/VACUUM is not allowed/);
+    expect(() => checkAllowed('VACUUM', 'statement')).toThrow(/VACUUM is not allowed/);
+  });
 });

@@ -9,9 +9,13 @@ const plain = (rowsAffected: number, lastInsertRowid: bigint): PlainResult => ({
   lastInsertRowid,
 });
 
-// Each boundary of msgpack's unsigned forms (fixint, uint8, uint16, uint32) and of int64.
+// Each boundary of msgpack's unsigned forms (fixint, uint8, uint16, uint32) and of int64, and
+// for rowids those of the 32-bit halves and of JavaScript's safe integers (written two ways).
 const UINTS = [0, 1, 0x7f, 0x80, 0xff, 0x100, 0xffff, 0x10000, 0xffffffff];
-const ROWIDS = [0n, 1n, -1n, 127n, 128n, 0xffffffffn, 0x100000000n, 2n ** 63n - 1n, -(2n ** 63n)];
+const ROWIDS = [
+  ...[0n, 1n, 127n, 128n, 0x7fffffffn, 0x80000000n, 0xffffffffn, 0x100000000n, 0x100000001n],
+  ...[2n ** 53n - 1n, 2n ** 53n, 2n ** 63n - 1n],
+].flatMap((rowid) => [rowid, -rowid, -rowid - 1n]);
 
 test("a write's plain response is byte for byte what the general encoder writes, over every integer form", () => {
   for (const id of UINTS)
