@@ -12,10 +12,10 @@ from __future__ import annotations
 import os
 import queue
 import random
+import secrets
 import sys
 import threading
 import time
-import uuid
 from typing import Any, Callable, Iterable, Mapping, Optional, Sequence, Union
 
 from . import election
@@ -73,7 +73,8 @@ class Store:
         self.paths: StorePaths = store_paths(path)
         self.name = name if name is not None else _default_name()
         self.candidate = candidate
-        self.client_id = str(uuid.uuid4())
+        # 128 random bits, 22 characters: the key of every exactly-once record of this member.
+        self.client_id = secrets.token_urlsafe(16)
         self.request_timeout = request_timeout
         self.file_mode = file_mode
         self.synchronous = synchronous
