@@ -61,7 +61,7 @@ test.each([
   else expect(refusal).toMatch(reason);
 });
 
-describe('checkAllowed remembers verdicts', () => {
+describe('the guard remembers verdicts', () => {
   test('per context: the same text keeps its own verdict in each, however often it is asked', () => {
     for (let i = 0; i < 3; i++) {
       expect(() => checkAllowed('SAVEPOINT a', 'statement')).toThrow(/only allowed inside transaction/);

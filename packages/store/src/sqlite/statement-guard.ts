@@ -30,11 +30,8 @@ const ENGINE_PRAGMAS = new Set([
 /** The prefix of the engine's own savepoint names, which no member may touch. */
 export const ENGINE_SAVEPOINT_PREFIX = '_baton_';
 
-/**
- * Returns why `sql` is refused in `context`, or `null` when it may run.
- * Reading a pragma (`PRAGMA journal_mode`) is allowed; setting an engine pragma is not.
- */
-export function refusalReason(sql: string, context: StatementContext = 'statement'): string | null {
+/** Why `sql` is refused in `context`, read from its text (see `refusalReason`). */
+function judge(sql: string, context: StatementContext): string | null {
   const text = stripLeading(sql);
   const keyword = firstKeyword(text);
   if (keyword === undefined) return null;
@@ -89,20 +86,29 @@ export function refusalReason(sql: string, context: StatementContext = 'statemen
  * only for statements of ordinary length, so a member sending endless distinct or huge texts
  * cannot make it grow.
  */
-const verdicts = new Map<StatementContext, Map<string, string | null>>();
+const verdicts: Record<StatementContext, Map<string, string | null>> = {
+  statement: new Map(),
+  batch: new Map(),
+  transaction: new Map(),
+  script: new Map(),
+};
 const VERDICTS_PER_CONTEXT = 512;
 const LONGEST_REMEMBERED_SQL = 2048;
 
-/** `refusalReason`, remembered for statements of ordinary length. */
-function cachedRefusal(sql: string, context: StatementContext): string | null {
-  if (sql.length > LONGEST_REMEMBERED_SQL) return refusalReason(sql, context);
-  let known = verdicts.get(context);
-  if (known === undefined) verdicts.set(context, (known = new Map<string, string | null>()));
+/**
+ * Returns why `sql` is refused in `context`, or `null` when it may run.
+ * Reading a pragma (`PRAGMA journal_mode`) is allowed; setting an engine pragma is not.
+ */
+export function refusalReason(sql: string, context: StatementContext = 'statement'): string | null {
+  if (sql.length > LONGEST_REMEMBERED_SQL) return judge(sql, context);
+  const known = verdicts[context];
   let reason = known.get(sql);
   if (reason === undefined) {
-    reason = refusalReason(sql, context);
-    const oldest = known.keys().next();
-    if (known.size >= VERDICTS_PER_CONTEXT && oldest.done !== true) known.delete(oldest.value);
+    reason = judge(sql, context);
+    if (known.size >= VERDICTS_PER_CONTEXT) {
+      const oldest = known.keys().next();
+      if (oldest.done !== true) known.delete(oldest.value);
+    }
     known.set(sql, reason);
   }
   return reason;
@@ -110,6 +116,6 @@ function cachedRefusal(sql: string, context: StatementContext): string | null {
 
 /** Throws `STATEMENT_REFUSED` when `sql` may not run in `context`. */
 export function checkAllowed(sql: string, context: StatementContext): void {
-  const reason = cachedRefusal(sql, context);
+  const reason = refusalReason(sql, context);
   if (reason !== null) throw new StoreError('STATEMENT_REFUSED', reason);
 }
