@@ -46,15 +46,19 @@ export class Timeline {
   private next = 0;
   private readonly snapshots = new Map<number, Snapshot>();
   /** Requests completed so far. */
-  completed = 0;
+  private completed = 0;
+  /** The window's marks, in ms from the start. */
+  private readonly opensAfterMs: number;
+  private readonly closesAfterMs: number;
 
   constructor(
     private readonly startedAt: number,
-    private readonly window: { opensAfterMs: number; lastsMs: number },
+    window: { opensAfterMs: number; lastsMs: number },
   ) {
-    const closesAfterMs = window.opensAfterMs + window.lastsMs;
-    const marks = new Set([window.opensAfterMs, closesAfterMs]);
-    for (let offset = CURVE_SLICE_MS; offset < closesAfterMs + CURVE_SLICE_MS; offset += CURVE_SLICE_MS)
+    this.opensAfterMs = window.opensAfterMs;
+    this.closesAfterMs = window.opensAfterMs + window.lastsMs;
+    const marks = new Set([this.opensAfterMs, this.closesAfterMs]);
+    for (let offset = CURVE_SLICE_MS; offset < this.closesAfterMs + CURVE_SLICE_MS; offset += CURVE_SLICE_MS)
       marks.add(offset);
     this.marks = [...marks].sort((a, b) => a - b);
     this.snapshots.set(0, { at: startedAt, cpuUs: cpuTimeUs(), completed: 0 });
@@ -76,13 +80,13 @@ export class Timeline {
 
   /** True once the window's closing was passed. */
   get closed(): boolean {
-    return this.snapshots.has(this.window.opensAfterMs + this.window.lastsMs);
+    return this.snapshots.has(this.closesAfterMs);
   }
 
   /** The window, or null when it was not passed. */
   passedWindow(): PassedWindow | null {
-    const opened = this.snapshots.get(this.window.opensAfterMs);
-    const closed = this.snapshots.get(this.window.opensAfterMs + this.window.lastsMs);
+    const opened = this.snapshots.get(this.opensAfterMs);
+    const closed = this.snapshots.get(this.closesAfterMs);
     if (opened === undefined || closed === undefined) return null;
     return {
       openedAt: opened.at,
