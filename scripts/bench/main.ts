@@ -5,7 +5,8 @@
  * Order: rounds outermost, so each configuration's rounds are spread over the whole
  * invocation and a load spike from someone else on the machine hits one round of many
  * configurations rather than every round of one; within a round each configuration runs
- * Baton, the minimal design and direct back to back, and their ratios are taken per round.
+ * Baton, the minimal design and direct back to back, in an order rotated each round (see
+ * `throughputOrder`), and their ratios are taken per round.
  */
 import * as fs from 'node:fs';
 import { describeMachine } from './machine';
@@ -20,7 +21,7 @@ import { measureFirstWrite } from './scenarios/first-write';
 import type { SystemRun } from './scenarios/measurement';
 import { measureMemory } from './scenarios/memory';
 import { measureReadLatency, type ReadSystem } from './scenarios/read-latency';
-import { caseLabel, measureThroughput, throughputSystems } from './scenarios/throughput';
+import { caseLabel, measureThroughput, throughputOrder } from './scenarios/throughput';
 import { BUSY_TIMEOUT_MS } from './targets/direct-target';
 import { buildSlowFlushLibrary, measureFlushMs, slowFlushEnv } from '@baton/test-support/slow-flush';
 import { formatNumber as n } from './table';
@@ -93,7 +94,7 @@ async function runPlan(plan: Plan, workspace: Workspace): Promise<Measurements> 
   for (let round = 1; round <= plan.rounds; round++) {
     const tag = `[round ${round}/${plan.rounds}]`;
     for (const entry of m.throughput) {
-      for (const system of throughputSystems(entry.c)) {
+      for (const system of throughputOrder(entry.c, round)) {
         const run = await attempt(`${caseLabel(entry.c)} ${system} round ${round}`, m.failures, () =>
           measureThroughput(entry.c, system, round, plan.timing, workspace, envs.get(entry.c.flushMs)!),
         );

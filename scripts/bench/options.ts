@@ -27,7 +27,7 @@ export const HELP = `Usage: npm run bench -- [options]
 Runs Baton, the minimal forwarding design (scripts/bench/minimal: one leader process, group
 commit per event-loop turn, an exactly-once row per write, nothing else) and direct WAL access
 (every process opens the database with better-sqlite3) side by side on this machine,
-alternating them (A B C A B C ...) for several rounds, and prints medians and the ratios
+alternating them (A B C, then B C A, C A B, ...) for several rounds, and prints medians and the ratios
 Baton/minimal and Baton/direct. Each run gets a fresh database and fresh processes, warms up
 for 6 s (both forwarding designs' CPU per request has settled by then; the report prints the
 warm-up curve and flags a run that had not), then measures. A run that starts while other

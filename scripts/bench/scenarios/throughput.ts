@@ -48,8 +48,20 @@ export function caseLabel(c: ThroughputCase): string {
 }
 
 /** The systems a case compares: the mix also runs Baton and the minimal design reading locally. */
-export function throughputSystems(c: ThroughputCase): ThroughputSystem[] {
+function throughputSystems(c: ThroughputCase): ThroughputSystem[] {
   return c.scenario === 'mixed' ? [...THROUGHPUT_SYSTEMS, 'baton-local', 'minimal-local'] : [...THROUGHPUT_SYSTEMS];
+}
+
+/**
+ * The order the systems of `c` run in round `round` (from 1): rotated by one place each round,
+ * so that over as many rounds as systems each one runs once in every place. Always in the same
+ * order, Baton ran right after the previous case's direct run and its heaviest writes to disk:
+ * whatever a run leaves behind on the machine fell on the same system every round.
+ */
+export function throughputOrder(c: ThroughputCase, round: number): ThroughputSystem[] {
+  const systems = throughputSystems(c);
+  const shift = (round - 1) % systems.length;
+  return [...systems.slice(shift), ...systems.slice(0, shift)];
 }
 
 /** Runs `c` once against `system` and returns what it measured. */
