@@ -42,12 +42,12 @@ class BatonTarget implements Target {
     return this.store.epoch;
   }
 
-  async write(): Promise<void> {
-    await this.store.execute(INSERT_SQL, [this.index, PAYLOAD]);
+  write(): Promise<unknown> {
+    return this.store.execute(INSERT_SQL, [this.index, PAYLOAD]);
   }
 
-  async read(id: number): Promise<void> {
-    await this.store.execute(SELECT_SQL, [id]);
+  read(id: number): Promise<unknown> {
+    return this.store.execute(SELECT_SQL, [id]);
   }
 
   async counters(): Promise<LeaderCounters> {

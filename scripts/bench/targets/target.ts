@@ -8,10 +8,14 @@ export type { LeaderCounters };
 
 /** A system under test, as seen from one worker process. */
 export interface Target {
-  /** Inserts one row; resolves once it is committed. */
-  write(): Promise<void>;
+  /**
+   * Inserts one row; resolves once it is committed (with whatever the system answers). A target
+   * returns the system's own promise where it has one, not an `async` wrapper around it: each
+   * wrapper is one more promise and turn per request, and must cost every system the same.
+   */
+  write(): Promise<unknown>;
   /** Reads the row with this id. */
-  read(id: number): Promise<void>;
+  read(id: number): Promise<unknown>;
   /** SQLITE_BUSY errors that escaped the busy timeout so far (each was retried). */
   readonly busyEscaped: number;
   /** The role to report (`leader`/`follower` for Baton, the system name otherwise). */
