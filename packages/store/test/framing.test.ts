@@ -18,6 +18,25 @@ test('several frames in one chunk all come out, the partial tail is kept', () =>
   expect(decoder.push(third.subarray(3)).map(decodePayload)).toEqual([{ c: 3 }]);
 });
 
+test('three frames cut into two chunks at any byte decode the same, and nothing is left over', () => {
+  const messages = [{ a: 1 }, 'two', { c: [3, 4] }];
+  const bytes = Buffer.concat(messages.map((message) => encodeFrame(message)));
+  for (let cut = 0; cut <= bytes.length; cut++) {
+    const decoder = new FrameDecoder();
+    const payloads = [...decoder.push(bytes.subarray(0, cut)), ...decoder.push(bytes.subarray(cut))];
+    expect(payloads.map(decodePayload)).toEqual(messages);
+    expect(decoder.pendingBytes).toBe(0);
+  }
+});
+
+test('an oversized length prefix is refused after a partial frame too', () => {
+  const decoder = new FrameDecoder(1024);
+  const header = Buffer.alloc(4);
+  header.writeUInt32BE(1025, 0);
+  expect(decoder.push(header.subarray(0, 2))).toEqual([]);
+  expect(() => decoder.push(header.subarray(2))).toThrow(expect.objectContaining({ code: 'PROTOCOL_ERROR' }));
+});
+
 test('an oversized length prefix is refused before its body arrives', () => {
   const decoder = new FrameDecoder(1024);
   const header = Buffer.alloc(4);

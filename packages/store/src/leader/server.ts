@@ -265,8 +265,10 @@ export class LeaderServer {
   }
 
   private reply(session: Session, id: number, outcome: JobOutcome): void {
+    // The member's only request in flight: no other reply to it can join this one in this turn.
+    const alone = session.inFlight === 1;
     session.inFlight--;
-    session.respond(id, outcome);
+    session.respond(id, outcome, alone);
   }
 
   private enqueue(item: QueueItem): void {
@@ -353,9 +355,15 @@ export class LeaderServer {
     });
   }
 
-  /** Checkpoints once writes pause for `IDLE_CHECKPOINT_MS` (see `LeaderEngine.checkpoint`). */
+  /**
+   * Checkpoints once writes pause for `IDLE_CHECKPOINT_MS` (see `LeaderEngine.checkpoint`). One
+   * timer, pushed back by every group commit (`refresh` moves it without making a new one).
+   */
   private armIdleCheckpoint(): void {
-    clearTimeout(this.idleCheckpoint);
+    if (this.idleCheckpoint !== undefined) {
+      this.idleCheckpoint.refresh();
+      return;
+    }
     this.idleCheckpoint = setTimeout(() => {
       if (!this.stopped && !this.transactions.writerHeld) this.engine.checkpoint();
     }, IDLE_CHECKPOINT_MS);

@@ -55,12 +55,13 @@ export class Session {
   }
 
   /**
-   * Sends a frame. Writes in one event-loop turn are corked into one syscall. A member that
-   * stops reading its replies is dropped once `MAX_OUTBOUND_BYTES` are waiting for it, so one
-   * slow consumer cannot make the leader buffer without bound.
+   * Sends a frame. Writes in one event-loop turn are corked into one syscall, unless `alone`
+   * says no other frame to this member is expected in this turn (then it goes out at once). A
+   * member that stops reading its replies is dropped once `MAX_OUTBOUND_BYTES` are waiting for
+   * it, so one slow consumer cannot make the leader buffer without bound.
    * @returns false when the session is closed (the frame was not sent)
    */
-  send(frame: LeaderFrame): boolean {
+  send(frame: LeaderFrame, alone = false): boolean {
     if (this.closed) return false;
     let bytes = encodeFrame(frame);
     if (payloadBytes(bytes) > this.maxFrameBytes && frame.t === 'res') {
@@ -71,25 +72,26 @@ export class Session {
       );
       bytes = encodeFrame({ t: 'res', id: frame.id, err: error.toWire() });
     }
-    this.write(bytes);
+    this.write(bytes, alone);
     return true;
   }
 
   /**
    * Sends the response to request `id`: `send({ t: 'res', id, ...outcome })`, with a write's
-   * plain result (the commonest response) encoded by hand (see write-response.ts).
+   * plain result (the commonest response) encoded by hand (see write-response.ts). `alone`:
+   * no other frame to this member is expected in this turn, so it goes out at once.
    * @returns false when the session is closed (the frame was not sent)
    */
-  respond(id: number, outcome: JobOutcome): boolean {
+  respond(id: number, outcome: JobOutcome, alone = false): boolean {
     const plain = 'ok' in outcome && isPlainResult(outcome.ok) ? encodeWriteResponse(id, outcome.ok) : null;
-    if (plain === null) return this.send({ t: 'res', id, ...outcome });
+    if (plain === null) return this.send({ t: 'res', id, ...outcome }, alone);
     if (this.closed) return false;
-    this.write(plain);
+    this.write(plain, alone);
     return true;
   }
 
-  private write(frame: Buffer): void {
-    writeFrame(this.socket, frame);
+  private write(frame: Buffer, alone: boolean): void {
+    writeFrame(this.socket, frame, !alone);
     if (this.socket.writableLength > MAX_OUTBOUND_BYTES) {
       this.socket.destroy();
       this.closed = true;

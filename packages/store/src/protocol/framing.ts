@@ -33,10 +33,16 @@ export function encodeFrame(message: unknown): Buffer {
 }
 
 /**
- * Writes one encoded frame to `socket`. Frames written in the same event-loop turn are corked
- * into a single writev, so a burst of replies (a group commit) or of requests costs one syscall.
+ * Writes one encoded frame to `socket`. With `coalesce`, frames written in the same event-loop
+ * turn are corked into a single writev, so a burst of replies (a group commit) or of requests
+ * costs one syscall; without it (a frame known to be alone in its turn) the frame is written
+ * at once, sparing the cork's buffering and its deferred flush.
  */
-export function writeFrame(socket: Socket, frame: Buffer): void {
+export function writeFrame(socket: Socket, frame: Buffer, coalesce = true): void {
+  if (!coalesce && !socket.writableCorked) {
+    socket.write(frame);
+    return;
+  }
   if (!socket.writableCorked) {
     socket.cork();
     process.nextTick(() => socket.uncork());
@@ -81,15 +87,14 @@ export class FrameDecoder {
 
   /** Adds a chunk and returns every payload it completes. Throws `PROTOCOL_ERROR` on an oversized length. */
   push(chunk: Buffer): Buffer[] {
+    if (this.buffered === 0) return this.pushWhole(chunk);
     this.chunks.push(chunk);
     this.buffered += chunk.length;
     const payloads: Buffer[] = [];
     while (this.buffered >= HEADER_BYTES) {
       const head = this.contiguous(HEADER_BYTES);
       const length = head.readUInt32BE(0);
-      if (length > this.maxFrameBytes) {
-        throw new StoreError('PROTOCOL_ERROR', `frame of ${length} bytes exceeds the limit of ${this.maxFrameBytes}`);
-      }
+      this.checkLength(length);
       if (this.buffered < HEADER_BYTES + length) break;
       const frame = this.contiguous(HEADER_BYTES + length);
       payloads.push(frame.subarray(HEADER_BYTES, HEADER_BYTES + length));
@@ -101,6 +106,34 @@ export class FrameDecoder {
   /** Bytes held while waiting for the rest of a frame. */
   get pendingBytes(): number {
     return this.buffered;
+  }
+
+  /**
+   * `push` when nothing is held: the usual case, a chunk of whole frames. Their payloads are
+   * cut straight from the chunk, and only a partial frame at its end is kept.
+   */
+  private pushWhole(chunk: Buffer): Buffer[] {
+    const payloads: Buffer[] = [];
+    let offset = 0;
+    while (chunk.length - offset >= HEADER_BYTES) {
+      const length = chunk.readUInt32BE(offset);
+      this.checkLength(length);
+      const end = offset + HEADER_BYTES + length;
+      if (end > chunk.length) break;
+      payloads.push(chunk.subarray(offset + HEADER_BYTES, end));
+      offset = end;
+    }
+    if (offset < chunk.length) {
+      this.chunks.push(offset === 0 ? chunk : chunk.subarray(offset));
+      this.buffered = chunk.length - offset;
+    }
+    return payloads;
+  }
+
+  /** Refuses a length prefix above the limit before any of the frame is buffered. */
+  private checkLength(length: number): void {
+    if (length > this.maxFrameBytes)
+      throw new StoreError('PROTOCOL_ERROR', `frame of ${length} bytes exceeds the limit of ${this.maxFrameBytes}`);
   }
 
   /** Makes the first chunk at least `bytes` long (joining only when a frame spans chunks). */
