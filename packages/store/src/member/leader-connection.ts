@@ -68,15 +68,23 @@ export class LeaderConnection {
       });
       socket.on('close', () => finish('the leader closed the connection'));
       socket.on('data', (chunk: Buffer) => {
-        let frames: LeaderFrame[];
+        let payloads: Buffer[];
         try {
-          frames = decoder.push(chunk).map((payload) => decodePayload(payload) as LeaderFrame);
+          payloads = decoder.push(chunk);
         } catch (error) {
           return connection === null
             ? fail(error as Error)
             : finish(`undecodable frame from the leader: ${(error as Error).message}`);
         }
-        for (const frame of frames) {
+        for (const payload of payloads) {
+          let frame: LeaderFrame;
+          try {
+            frame = decodePayload(payload) as LeaderFrame;
+          } catch (error) {
+            return connection === null
+              ? fail(error as Error)
+              : finish(`undecodable frame from the leader: ${(error as Error).message}`);
+          }
           if (connection === null) {
             if (frame.t === 'welcome') {
               clearTimeout(timer);
@@ -105,11 +113,12 @@ export class LeaderConnection {
   }
 
   /**
-   * Sends a frame; frames sent in one event-loop turn go out in one write. False when closed.
+   * Sends a frame; frames sent in one event-loop turn go out in one write, unless `alone` says
+   * that no other is expected in this turn (then it goes out at once). False when closed.
    * Throws `INVALID_ARGUMENT` for a frame above the limit: the leader would drop the
    * connection, and the request would be re-sent after every reconnection, forever.
    */
-  send(frame: ClientFrame): boolean {
+  send(frame: ClientFrame, alone = false): boolean {
     if (this.closed) return false;
     const bytes = encodeFrame(frame);
     if (payloadBytes(bytes) > this.maxFrameBytes) {
@@ -118,7 +127,7 @@ export class LeaderConnection {
         `the request is ${payloadBytes(bytes)} bytes, more than the frame limit of ${this.maxFrameBytes}`,
       );
     }
-    writeFrame(this.socket, bytes);
+    writeFrame(this.socket, bytes, !alone);
     return true;
   }
 

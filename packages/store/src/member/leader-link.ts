@@ -165,15 +165,22 @@ export class LeaderLink {
     return connected.then(() => this.warnings.opened());
   }
 
-  /** Sends one operation to the leader (now, or once one is reached) and resolves with its result. */
-  request<O extends Operation>(op: O, generation?: number): Promise<ResultOf<O>> {
+  /**
+   * Sends one operation to the leader (now, or once one is reached) and resolves with its
+   * result passed through `shape` (see `PendingRequests.add`).
+   */
+  request<O extends Operation, R>(
+    op: O,
+    generation: number | undefined,
+    shape: (result: ResultOf<O>) => R,
+  ): Promise<R> {
     if (this.closing && op.k !== 'rollback') return Promise.reject(closedError());
     if (this.fatal !== null) return Promise.reject(this.fatal);
     if (!this.started) {
       this.started = true;
       void this.elect();
     }
-    const { request, result } = this.pending.add(op, generation);
+    const { request, result } = this.pending.add(op, generation, shape);
     if (this.connection !== null) this.transmit(request, this.connection);
     return result;
   }
@@ -221,7 +228,7 @@ export class LeaderLink {
       // The transaction died with its leader. Only a commit is worth asking about: the old
       // leader may have committed it, and the new one can tell from its applied-requests table.
       if (request.op.k !== 'commit' && request.op.k !== 'rollback') {
-        return this.pending.settle(
+        return this.pending.fail(
           request,
           new StoreError(
             'TRANSACTION_ABORTED',
@@ -233,14 +240,18 @@ export class LeaderLink {
     const retry = request.sentOn !== null;
     try {
       const low = this.pending.lowestId;
+      // A lone request (none other in flight) is the whole of its turn: it goes out at once.
+      // With others in flight, more are likely in this turn (answers arrive together), and
+      // they go out in one write.
       connection.send(
         retry
           ? { t: 'req', id: request.id, low, retry: true, op: request.op }
           : { t: 'req', id: request.id, low, op: request.op },
+        this.pending.size === 1,
       );
       request.sentOn = connection;
     } catch (error) {
-      this.pending.settle(
+      this.pending.fail(
         request,
         error instanceof StoreError ? error : new StoreError('INVALID_ARGUMENT', String(error)),
       );
@@ -256,7 +267,7 @@ export class LeaderLink {
             'TIMEOUT',
             `the leader did not answer within ${this.options.requestTimeoutMs} ms (a write may or may not have been applied)`,
           );
-    this.pending.settle(request, error);
+    this.pending.fail(request, error);
     // A transaction the leader grants after we gave up on it would hold the writer for nothing.
     if (request.op.k === 'begin' && request.sentOn !== null) this.abandonedBegins.add(request.id);
     // With a lease (lockfile), a silent leader can be overtaken: drop it and stand for election.
@@ -271,7 +282,8 @@ export class LeaderLink {
     if (frame.t === 'res') {
       const request = this.pending.get(frame.id);
       if (request === undefined) return this.onLateResponse(frame); // timed out meanwhile
-      this.pending.settle(request, frame.err !== undefined ? StoreError.fromWire(frame.err) : { ok: frame.ok });
+      if (frame.err !== undefined) this.pending.fail(request, StoreError.fromWire(frame.err));
+      else this.pending.fulfil(request, frame.ok);
     } else if (frame.t === 'notify') {
       this.events.emit('notify', { channel: frame.channel, payload: frame.payload });
     } else if (frame.t === 'heir') {
@@ -283,7 +295,8 @@ export class LeaderLink {
   private onLateResponse(frame: { id: number; ok?: unknown }): void {
     if (!this.abandonedBegins.delete(frame.id)) return;
     const txId = (frame.ok as { txId?: unknown } | undefined)?.txId;
-    if (typeof txId === 'number') this.request({ k: 'rollback', txId }, this.currentGeneration).catch(() => undefined);
+    if (typeof txId === 'number')
+      this.request({ k: 'rollback', txId }, this.currentGeneration, asIs).catch(() => undefined);
   }
 
   private onConnectionLost(connection: LeaderConnection): void {
@@ -447,6 +460,11 @@ export class LeaderLink {
       version: VERSION,
     };
   }
+}
+
+/** The `shape` of a request whose caller takes the leader's answer as it is. */
+export function asIs<T>(value: T): T {
+  return value;
 }
 
 /** What every request of a closed client is answered with, as by @libsql/client. */

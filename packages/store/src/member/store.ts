@@ -8,9 +8,9 @@ import * as path from 'node:path';
 import { EventEmitter } from 'eventemitter3';
 import { StoreError } from '../errors';
 import type { ResolvedOptions } from '../options';
-import type { Operation, ResultOf, TransactionMode } from '../protocol/messages';
+import type { Operation, ResultOf, TransactionMode, WireResultSet, WireStatement } from '../protocol/messages';
 import type { StoreStatus } from '../protocol/status';
-import { closedError, LeaderLink } from './leader-link';
+import { asIs, closedError, LeaderLink } from './leader-link';
 import { LocalReader } from './local-reader';
 import { toResultSet, toResultSets, toWireStatement, toWireStatements, type BatchStatement } from './statements';
 import type { StoreEvents, StoreRole } from './store-events';
@@ -31,6 +31,8 @@ export class Store extends EventEmitter<StoreEvents> implements Client {
   private closePromise: Promise<void> | null = null;
   /** Transactions not settled yet, closed with the store. */
   private readonly openTransactions = new Set<StoreTransaction>();
+  /** An `execute` answer as libsql's `ResultSet`: made once, so a request costs no closure for it. */
+  private readonly shapeResultSet = (wire: WireResultSet): ResultSet => toResultSet(wire, this.options.intMode);
 
   /** @internal use `createClient` or `openStore` */
   constructor(private readonly options: ResolvedOptions) {
@@ -89,13 +91,21 @@ export class Store extends EventEmitter<StoreEvents> implements Client {
    * With `reads: 'local'`, a read-only statement runs in this process instead, on the same
    * last committed state.
    */
-  async execute(statement: InStatement, args?: InArgs): Promise<ResultSet> {
-    const stmt = toWireStatement(statement, args, this.options.intMode);
-    if (this.localReader !== null && !this.closed) {
-      const local = this.localReader.read(stmt);
-      if (local !== null) return toResultSet(local, this.options.intMode);
+  execute(statement: InStatement, args?: InArgs): Promise<ResultSet> {
+    // Not `async`: the request's own promise is returned, one promise and turn fewer on every
+    // statement; what is thrown before it exists is returned as a rejection, as `async` would.
+    const { intMode } = this.options;
+    let stmt: WireStatement;
+    try {
+      stmt = toWireStatement(statement, args, intMode);
+      if (this.localReader !== null && !this.closed) {
+        const local = this.localReader.read(stmt);
+        if (local !== null) return Promise.resolve(toResultSet(local, intMode));
+      }
+    } catch (error) {
+      return Promise.reject(error);
     }
-    return toResultSet(await this.request({ k: 'execute', stmt }), this.options.intMode);
+    return this.link.request({ k: 'execute', stmt }, undefined, this.shapeResultSet);
   }
 
   /**
@@ -240,7 +250,7 @@ export class Store extends EventEmitter<StoreEvents> implements Client {
 
   /** @internal Sends one operation to the leader and resolves with its result. */
   request<O extends Operation>(op: O, generation?: number): Promise<ResultOf<O>> {
-    return this.link.request(op, generation);
+    return this.link.request(op, generation, asIs);
   }
 }
 
