@@ -15,6 +15,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as readline from 'node:readline';
 import type { GenerationFile } from './generations';
+import { plural } from './opener-verdict';
 import type { PlacedWrite } from './reads-verdict';
 
 /** One named check of the verdict. */
@@ -312,7 +313,7 @@ export async function checkRows(
       ok: duplicatedCount === 0,
       detail:
         duplicatedCount === 0
-          ? `${rowsInDatabase} rows, all distinct in each file${files.length > 1 ? `; ${totals.opsReappliedAfterReplacement} operations committed to a replaced file as it went, their reply lost with its leader, re-sent and applied once in the next file` : ''}`
+          ? `${rowsInDatabase} rows, all distinct in each file${files.length > 1 ? `; ${plural(totals.opsReappliedAfterReplacement, 'operation')} committed to a replaced file as it went, their reply lost with its leader, re-sent and applied once in the next file` : ''}`
           : `${duplicatedCount} ids applied more than once: ${examples(duplicated, duplicatedCount)}`,
     },
     {
