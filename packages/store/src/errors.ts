@@ -204,6 +204,14 @@ export function isErrorCode(value: unknown): value is ErrorCode {
 }
 
 /**
+ * A thrown value as an `Error`, for a promise's rejection: what the member's conversions throw
+ * (libsql's RangeError and TypeError, a `StoreError`) is one already and passes as it is.
+ */
+export function toError(thrown: unknown): Error {
+  return thrown instanceof Error ? thrown : new Error(String(thrown));
+}
+
+/**
  * Maps anything thrown while running SQL to a `StoreError`. better-sqlite3 throws `SqliteError`
  * with the extended code's name (`SQLITE_CONSTRAINT_UNIQUE`); it becomes libsql's `code`,
  * `extendedCode` and `rawCode`. Other errors (a RangeError for a wrong number of parameters, a

@@ -4,7 +4,7 @@
  * the same timeout), so one timer serves them all and the first entry is the lowest id still
  * unsettled (the low watermark each request carries).
  */
-import { StoreError, type BatonError } from '../errors';
+import { toError, type BatonError, type StoreError } from '../errors';
 import type { Operation, ResultOf } from '../protocol/messages';
 import type { LeaderConnection } from './leader-connection';
 
@@ -92,7 +92,7 @@ export class PendingRequests {
             // an operation with its result shape, as it is trusted with the data itself.
             shaped = shape(value as ResultOf<O>);
           } catch (error) {
-            reject(error);
+            reject(toError(error));
             return;
           }
           resolve(shaped);

@@ -6,7 +6,7 @@
 import type { Client, InArgs, InStatement, Replicated, ResultSet } from '@libsql/core/api';
 import * as path from 'node:path';
 import { EventEmitter } from 'eventemitter3';
-import { StoreError } from '../errors';
+import { toError, StoreError } from '../errors';
 import type { ResolvedOptions } from '../options';
 import type { Operation, ResultOf, TransactionMode, WireResultSet, WireStatement } from '../protocol/messages';
 import type { StoreStatus } from '../protocol/status';
@@ -103,7 +103,7 @@ export class Store extends EventEmitter<StoreEvents> implements Client {
         if (local !== null) return Promise.resolve(toResultSet(local, intMode));
       }
     } catch (error) {
-      return Promise.reject(error);
+      return Promise.reject(toError(error));
     }
     return this.link.request({ k: 'execute', stmt }, undefined, this.shapeResultSet);
   }
