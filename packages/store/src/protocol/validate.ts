@@ -95,8 +95,9 @@ function optionalTxId(value: unknown): number | undefined {
 }
 
 /**
- * `operation` with `txId` when there is one. Spelled out rather than spread: every request
- * passes here, and a spread of a fresh object costs more than the rest of the check.
+ * `operation` with `txId` when there is one. Outside a transaction (nearly every request) the
+ * operation is returned as built: spreading a fresh `{}` into every one cost more than the rest
+ * of the check.
  */
 function inTransaction<T extends Operation>(operation: T, txId: number | undefined): T & { txId?: number } {
   if (txId !== undefined) return { ...operation, txId };
