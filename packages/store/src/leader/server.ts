@@ -15,7 +15,8 @@ import {
   type TransactionMode,
   type WireStatement,
 } from '../protocol/messages';
-import { checkHello, checkRequest } from '../protocol/validate';
+import { decodeExecuteRequest } from '../protocol/execute-request';
+import { checkHello, checkRequest, type InvalidRequest } from '../protocol/validate';
 import { FencedError, type JobOutcome, type LeaderEngine, type WriteJob } from './engine';
 import { GroupFill, HOLD_TIMER_MS } from './group-fill';
 import { LoadMeter } from './load-meter';
@@ -121,7 +122,11 @@ export class LeaderServer {
     for (const payload of payloads) {
       if (session.closed || this.stopping?.graceful === false) return; // fenced: members re-send to the next leader
       try {
-        this.handleFrame(session, decodePayload(payload), receivedAt);
+        // The commonest request is read straight from its bytes (execute-request.ts); the hello
+        // and every other frame go through the general decoder and the protocol check.
+        const request = session.hello === null ? null : decodeExecuteRequest(payload);
+        if (request !== null) this.handleRequest(session, request, receivedAt);
+        else this.handleFrame(session, decodePayload(payload), receivedAt);
       } catch (error) {
         if (error instanceof FencedError) {
           this.stop({ reason: error.message, graceful: false });
@@ -153,7 +158,10 @@ export class LeaderServer {
       else this.enqueue({ kind: 'hello', session, hello });
       return;
     }
-    const request = checkRequest(frame);
+    this.handleRequest(session, checkRequest(frame), receivedAt);
+  }
+
+  private handleRequest(session: Session, request: RequestFrame | InvalidRequest, receivedAt: number): void {
     // While handing over, only the open transaction may finish (so a rolling restart does not
     // abort it); every other request is left unanswered and re-sent to the next leader.
     if (this.stopping !== null && !this.transactions.belongsTo(session, request)) return;

@@ -10,6 +10,7 @@
 import { BusyMarker } from '../protocol/busy-marker';
 import { decodePayload, encodeFrame, FrameDecoder } from '../protocol/framing';
 import type { WireStatement } from '../protocol/messages';
+import { decodeExecuteRequest } from '../protocol/execute-request';
 import { checkRequest } from '../protocol/validate';
 import { LeaderEngine, type ForgetBelow, type JobOutcome, type WriteJob } from './engine';
 import { GroupFill, newPace } from './group-fill';
@@ -161,9 +162,9 @@ export class WarmUp {
     this.windowRequests += jobs.length + 1;
   }
 
-  /** A request frame's id and statement, validated as the server validates it. */
+  /** A request frame's id and statement, decoded and validated as the server does it. */
   private decode(payload: Buffer): { id: number; stmt: WireStatement } {
-    const request = checkRequest(decodePayload(payload));
+    const request = decodeExecuteRequest(payload) ?? checkRequest(decodePayload(payload));
     if (request.t !== 'req' || request.op.k !== 'execute') throw new Error('the warm-up sent an invalid request');
     return { id: request.id, stmt: request.op.stmt };
   }
