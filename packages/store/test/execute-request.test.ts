@@ -1,5 +1,5 @@
 import { Packr } from 'msgpackr';
-import { decodeExecuteRequest } from '../src/protocol/execute-request';
+import { decodeExecuteRequest, decodeRequest } from '../src/protocol/execute-request';
 import { decodePayload, encodeFrame } from '../src/protocol/framing';
 import { checkRequest } from '../src/protocol/validate';
 
@@ -109,4 +109,14 @@ test('a corrupted request is either left to the general decoder or read exactly 
   }
   // Most single-byte changes land in the arguments' text and keep the layout readable.
   expect(readByHand).toBeGreaterThan(1000);
+});
+
+test('decodeRequest reads any request frame: by hand when it can, else as the general path does, with its errors', () => {
+  const common = payloadOf(execute(4, { sql: 'SELECT ?', args: [1] }, 4));
+  expect(decodeRequest(common)).toEqual(decodeExecuteRequest(common));
+  const batch = payloadOf({ t: 'req', id: 5, op: { k: 'batch', stmts: [{ sql: 'SELECT 1' }], mode: 'read' } });
+  expect(decodeExecuteRequest(batch)).toBeNull();
+  expect(decodeRequest(batch)).toEqual(generally(batch));
+  expect(decodeRequest(payloadOf({ t: 'req', id: 6, op: { k: 'nope' } }))).toMatchObject({ t: 'invalid', id: 6 });
+  expect(() => decodeRequest(Buffer.from([0xc1]))).toThrow(expect.objectContaining({ code: 'PROTOCOL_ERROR' }));
 });

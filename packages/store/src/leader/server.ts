@@ -15,8 +15,8 @@ import {
   type TransactionMode,
   type WireStatement,
 } from '../protocol/messages';
-import { decodeExecuteRequest } from '../protocol/execute-request';
-import { checkHello, checkRequest, type InvalidRequest } from '../protocol/validate';
+import { decodeRequest } from '../protocol/execute-request';
+import { checkHello, type InvalidRequest } from '../protocol/validate';
 import { FencedError, type JobOutcome, type LeaderEngine, type WriteJob } from './engine';
 import { GroupFill, HOLD_TIMER_MS } from './group-fill';
 import { LoadMeter } from './load-meter';
@@ -122,11 +122,8 @@ export class LeaderServer {
     for (const payload of payloads) {
       if (session.closed || this.stopping?.graceful === false) return; // fenced: members re-send to the next leader
       try {
-        // The commonest request is read straight from its bytes (execute-request.ts); the hello
-        // and every other frame go through the general decoder and the protocol check.
-        const request = session.hello === null ? null : decodeExecuteRequest(payload);
-        if (request !== null) this.handleRequest(session, request, receivedAt);
-        else this.handleFrame(session, decodePayload(payload), receivedAt);
+        if (session.hello === null) this.handleHello(session, decodePayload(payload));
+        else this.handleRequest(session, decodeRequest(payload), receivedAt);
       } catch (error) {
         if (error instanceof FencedError) {
           this.stop({ reason: error.message, graceful: false });
@@ -146,19 +143,15 @@ export class LeaderServer {
     session.end({ t: 'refuse', err: error.toWire() });
   }
 
-  private handleFrame(session: Session, frame: unknown, receivedAt: number): void {
-    if (session.hello === null) {
-      if (this.stopping !== null) return session.end({ t: 'bye', reason: 'this leader is stepping down' });
-      const hello = checkHello(frame);
-      session.hello = hello;
-      // Most members bring no new migration: welcome them at once, without a write
-      // transaction, so a reconnecting fleet neither queues behind an open transaction nor
-      // costs one fsync per member. Only new migrations go through the write queue.
-      if (this.engine.hasMigrations(hello.migrations)) this.welcome(session, hello);
-      else this.enqueue({ kind: 'hello', session, hello });
-      return;
-    }
-    this.handleRequest(session, checkRequest(frame), receivedAt);
+  private handleHello(session: Session, frame: unknown): void {
+    if (this.stopping !== null) return session.end({ t: 'bye', reason: 'this leader is stepping down' });
+    const hello = checkHello(frame);
+    session.hello = hello;
+    // Most members bring no new migration: welcome them at once, without a write
+    // transaction, so a reconnecting fleet neither queues behind an open transaction nor
+    // costs one fsync per member. Only new migrations go through the write queue.
+    if (this.engine.hasMigrations(hello.migrations)) this.welcome(session, hello);
+    else this.enqueue({ kind: 'hello', session, hello });
   }
 
   private handleRequest(session: Session, request: RequestFrame | InvalidRequest, receivedAt: number): void {

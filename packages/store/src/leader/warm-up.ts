@@ -8,10 +8,9 @@
  * settled, in slices that let a `start` through at once.
  */
 import { BusyMarker } from '../protocol/busy-marker';
-import { decodePayload, encodeFrame, FrameDecoder } from '../protocol/framing';
+import { encodeFrame, FrameDecoder } from '../protocol/framing';
 import type { WireStatement } from '../protocol/messages';
-import { decodeExecuteRequest } from '../protocol/execute-request';
-import { checkRequest } from '../protocol/validate';
+import { decodeRequest } from '../protocol/execute-request';
 import { LeaderEngine, type ForgetBelow, type JobOutcome, type WriteJob } from './engine';
 import { GroupFill, newPace } from './group-fill';
 import { LoadMeter } from './load-meter';
@@ -164,7 +163,7 @@ export class WarmUp {
 
   /** A request frame's id and statement, decoded and validated as the server does it. */
   private decode(payload: Buffer): { id: number; stmt: WireStatement } {
-    const request = decodeExecuteRequest(payload) ?? checkRequest(decodePayload(payload));
+    const request = decodeRequest(payload);
     if (request.t !== 'req' || request.op.k !== 'execute') throw new Error('the warm-up sent an invalid request');
     return { id: request.id, stmt: request.op.stmt };
   }

@@ -14,12 +14,10 @@
  * decoder reads it), a float64 or a string; strings only when ASCII, where every UTF-8 decoder
  * agrees byte for byte. Anything else (a blob, a retry, a transaction id) goes the general way.
  */
+import { decodePayload } from './framing';
 import type { RequestFrame, SqlValue } from './messages';
-
-/** The bytes of msgpack's short string `text` (ASCII). */
-function fixstr(text: string): number[] {
-  return [0xa0 | text.length, ...Buffer.from(text, 'ascii')];
-}
+import { fixstr } from './msgpack-bytes';
+import { checkRequest, type InvalidRequest } from './validate';
 
 /** After the top-level map header: `t: 'req', id: `. */
 const TYPE_AND_ID_KEY = Buffer.from([...fixstr('t'), ...fixstr('req'), ...fixstr('id')]);
@@ -123,21 +121,22 @@ class Reader {
     if (width === undefined) return this.ascii() ?? UNREAD;
     if (offset + 1 + width > bytes.length) return UNREAD;
     const at = offset + 1;
+    const size = 1 + width;
     switch (type) {
       case 0xcb: {
         const number = bytes.readDoubleBE(at);
-        return Number.isNaN(number) ? UNREAD : this.took(9, number); // NaN is not a SQL value
+        return Number.isNaN(number) ? UNREAD : this.took(size, number); // NaN is not a SQL value
       }
       case 0xcf:
-        return this.took(9, bytes.readBigUInt64BE(at));
+        return this.took(size, bytes.readBigUInt64BE(at));
       case 0xd0:
-        return this.took(2, bytes.readInt8(at));
+        return this.took(size, bytes.readInt8(at));
       case 0xd1:
-        return this.took(3, bytes.readInt16BE(at));
+        return this.took(size, bytes.readInt16BE(at));
       case 0xd2:
-        return this.took(5, bytes.readInt32BE(at));
+        return this.took(size, bytes.readInt32BE(at));
       default:
-        return this.took(9, bytes.readBigInt64BE(at));
+        return this.took(size, bytes.readBigInt64BE(at));
     }
   }
 
@@ -194,4 +193,12 @@ export function decodeExecuteRequest(payload: Buffer): RequestFrame | null {
   };
   if (low >= 0 && low <= id) request.low = low;
   return request;
+}
+
+/**
+ * The request frame in `payload`, checked: read by hand when it is the layout above, else by the
+ * general decoder and `checkRequest`. Throws what they throw (`PROTOCOL_ERROR`).
+ */
+export function decodeRequest(payload: Buffer): RequestFrame | InvalidRequest {
+  return decodeExecuteRequest(payload) ?? checkRequest(decodePayload(payload));
 }

@@ -7,6 +7,7 @@
  * ranges), and the general encoder remains for anything else.
  */
 import type { WireResultSet } from './messages';
+import { fixstr, map16 } from './msgpack-bytes';
 
 /** A write's result without rows, the shape `encodeWriteResponse` writes. */
 export interface PlainResult extends WireResultSet {
@@ -25,16 +26,6 @@ export function isPlainResult(value: unknown): value is PlainResult {
     typeof result.rowsAffected === 'number' &&
     typeof result.lastInsertRowid === 'bigint'
   );
-}
-
-/** msgpack's short string: its length in the type byte, then the UTF-8 bytes (ASCII here). */
-function fixstr(text: string): number[] {
-  return [0xa0 | text.length, ...Buffer.from(text, 'ascii')];
-}
-
-/** msgpack's map16 header: msgpackr writes every object's so, as it learns the key count after the keys. */
-function map16(keys: number): number[] {
-  return [0xde, 0x00, keys];
 }
 
 const EMPTY_ARRAY = 0x90;
